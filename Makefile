@@ -1,0 +1,86 @@
+# Kelian — every command a developer runs. `make run` and `make test` do all setup themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+VENV_BOT := .venv-bot
+PY       := $(VENV)/bin/python
+RASA     := $(VENV_BOT)/bin/rasa
+RASA_ARGS_DATA := --config config.yml --domain bot/domain --data data/rasa
+
+# Nothing phones home: no telemetry, no model hub, no version checks.
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+export TOKENIZERS_PARALLELISM := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export MPLBACKEND := Agg
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export KELIAN_ACTION_PORT ?= 5055
+
+.PHONY: help setup venvs run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# --- environments ----------------------------------------------------------------------------
+$(VENV)/.installed: pyproject.toml requirements/services.lock
+	@test -x $(PY) || python3.11 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip wheel
+	$(PY) -m pip install -q -c requirements/services.lock -e '.[services]'
+	@touch $@
+
+$(VENV_BOT)/.installed: pyproject.toml requirements/bot.lock devstack/find-python310.sh
+	@test -x $(VENV_BOT)/bin/python || "$$(devstack/find-python310.sh)" -m venv $(VENV_BOT)
+	$(VENV_BOT)/bin/python -m pip install -q --upgrade pip wheel
+	$(VENV_BOT)/bin/python -m pip install -q -c requirements/bot.lock -e '.[bot]'
+	@touch $@
+
+venvs: $(VENV)/.installed $(VENV_BOT)/.installed
+
+setup: venvs ## create both virtual environments and the local data (idempotent)
+	@mkdir -p var/log results
+	$(PY) -m devstack setup
+
+# --- the assistant ---------------------------------------------------------------------------
+train: setup ## train the Rasa model when data, domain or config changed (Rasa's fingerprint)
+	$(RASA) train $(RASA_ARGS_DATA) --out models
+
+run: train ## set everything up and start the stack (Ctrl-C stops it)
+	$(PY) -m devstack run
+
+shell: train ## talk to the assistant in the terminal (rasa shell + action server)
+	$(PY) -m devstack shell
+
+# --- tests -----------------------------------------------------------------------------------
+validate: setup ## check training data and domain; any warning fails
+	$(RASA) data validate $(RASA_ARGS_DATA) --fail-on-warnings
+
+test-unit: setup
+	$(VENV_BOT)/bin/python -m pytest -q tests/bot
+	$(PY) -m pytest -q -m "not e2e" --ignore=tests/bot
+
+test-rasa: train
+	$(RASA) test nlu --model models --nlu tests/nlu/en.yml --out results/nlu-en
+	$(RASA) test nlu --model models --nlu tests/nlu/zh.yml --out results/nlu-zh
+	$(RASA) test core --model models --stories tests/stories --out results/core --fail-on-prediction-errors
+	$(PY) -m devstack nlu-report results/nlu-en results/nlu-zh
+
+test-e2e: train
+	$(PY) -m pytest -q -m e2e
+
+test: validate train test-unit test-rasa test-e2e ## everything: validation, unit suites, rasa test, end-to-end
+
+eval-nlu: setup ## 5-fold cross-validation of the NLU per language (slow); figures into docs/nlu-evaluation.md
+	$(PY) -m devstack cross-validate
+
+bench: train ## benchmarks; figures into docs/benchmarks.md
+	$(PY) -m devstack bench
+
+clean: ## remove trained models, results and local data (keeps the virtual environments)
+	rm -rf models results var

@@ -1,0 +1,160 @@
+"""Slot extraction and validation: the customer's language on every turn, and the forms' slots."""
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction, ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.i18n import detect_language
+from actions.questions import tell
+
+ORDER_ID = re.compile(r"(?<![A-Za-z0-9])[Kk][Ll]\d{8}(?!\d)")
+# Something the customer meant as an order number, well-formed or not: "KL123", "kl 2025", "20251107".
+ORDER_ID_ATTEMPT = re.compile(r"(?<![A-Za-z])[Kk][Ll][\s-]?\d+|(?<!\d)\d{6,}(?!\d)")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Runs after every user message (Rasa's action_extract_slots calls it)."""
+
+    def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        language = detect_language(tracker.latest_message.get("text"))
+        return {"language": language} if language else {}
+
+
+def normalise_order_id(text: str) -> str | None:
+    match = ORDER_ID.search(text)
+    return match.group(0).upper() if match else None
+
+
+class OrderNumberFormValidation(FormValidationAction):
+    """A form that needs an order number. The regex extractor fills `order_id` when the number is
+    well-formed; this class also catches a malformed attempt ("KL123"), so the customer hears what
+    is wrong instead of the question again, while a message with no attempt at all (a question in
+    the middle of the form) is left to the dialogue policies."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "order_id":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        order_id = normalise_order_id(text)
+        if order_id:
+            return {"order_id": order_id}
+        return {"order_id": text} if ORDER_ID_ATTEMPT.search(text) else {}
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        order_id = normalise_order_id(str(value or ""))
+        if order_id is None:
+            tell(dispatcher, tracker, "invalid_order_id")
+        return {"order_id": order_id}
+
+
+class ValidateTrackOrderForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_track_order_form"
+
+
+class ValidateCancelOrderForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_cancel_order_form"
+
+
+class ValidateChangeOrderForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_change_order_form"
+
+
+class ValidatePaymentIssueForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_payment_issue_form"
+
+
+class ValidateInvoiceForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_invoice_form"
+
+
+class ValidateRefundForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_refund_form"
+
+
+class ValidateRefundStatusForm(OrderNumberFormValidation):
+    def name(self) -> str:
+        return "validate_refund_status_form"
+
+
+def looks_like_address(text: str) -> bool:
+    """A street address has a house number and enough words (or Chinese characters) to name a
+    street and a city; anything shorter is asked again."""
+    text = text.strip()
+    if not re.search(r"\d", text):
+        return False
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    words = len(re.findall(r"[A-Za-z]+", text))
+    return cjk >= 6 or words >= 3
+
+
+class ValidateAddressForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_address_form"
+
+    def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        address = " ".join(str(value or "").split())
+        if not looks_like_address(address):
+            tell(dispatcher, tracker, "invalid_address")
+            return {"new_address": None}
+        return {"new_address": address}
+
+
+class ValidateAccountEmailForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_account_email_form"
+
+    def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "email" or tracker.get_slot("email"):
+            return {}
+        text = (tracker.latest_message.get("text") or "").strip()
+        return {"email": text} if "@" in text else {}
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        email = str(value or "").strip()
+        if not EMAIL.match(email):
+            tell(dispatcher, tracker, "invalid_email")
+            return {"email": None}
+        return {"email": email.lower()}
+
+
+def parse_rating(text: str) -> int | None:
+    """"5", "4 stars", "给5分", "四星", "⭐⭐⭐" → the rating; None when there is none."""
+    stars = text.count("⭐") or text.count("★")
+    if 1 <= stars <= 5 and not re.search(r"\d", text):
+        return stars
+    digits = re.findall(r"(?<!\d)([1-5])(?:\.0)?(?!\d)", text)
+    if digits:
+        return int(digits[0])
+    for word, value in _RATING_WORDS.items():
+        if re.search(word + r"\s*[星分颗]", text):
+            return value
+    return None
+
+
+class ValidateReviewForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_review_form"
+
+    def validate_rating(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        rating = parse_rating(str(value or ""))
+        if rating is None:
+            tell(dispatcher, tracker, "invalid_rating")
+            return {"rating": None}
+        return {"rating": float(rating)}

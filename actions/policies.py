@@ -1,0 +1,90 @@
+"""Answers from the shop's standing policies: the same for every customer, in their language."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.i18n import language_of
+from actions.knowledge import policy
+
+
+class PolicyAnswer(Action, ABC):
+    """Says the policy text for `topic`."""
+
+    topic: str
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    def topic_for(self, tracker: Tracker) -> str:
+        return self.topic
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=policy(self.topic_for(tracker), language_of(tracker)))
+        return []
+
+
+class ActionDeliveryOptions(PolicyAnswer):
+    topic = "delivery_options"
+
+    def name(self) -> str:
+        return "action_delivery_options"
+
+
+class ActionDeliveryPeriod(PolicyAnswer):
+    topic = "delivery_period"
+
+    def name(self) -> str:
+        return "action_delivery_period"
+
+
+class ActionPaymentMethods(PolicyAnswer):
+    topic = "payment_methods"
+
+    def name(self) -> str:
+        return "action_payment_methods"
+
+
+class ActionRefundPolicy(PolicyAnswer):
+    topic = "refund_policy"
+
+    def name(self) -> str:
+        return "action_refund_policy"
+
+
+class ActionCancellationFee(PolicyAnswer):
+    topic = "cancellation_fee"
+
+    def name(self) -> str:
+        return "action_cancellation_fee"
+
+
+class ActionContactInfo(PolicyAnswer):
+    topic = "contact_info"
+
+    def name(self) -> str:
+        return "action_contact_info"
+
+
+class ActionPlaceOrder(PolicyAnswer):
+    topic = "place_order"
+
+    def name(self) -> str:
+        return "action_place_order"
+
+
+class ActionAccountHelp(PolicyAnswer):
+    """Account self-service steps for the intent the customer just expressed."""
+
+    TOPICS = ("create_account", "edit_account", "registration_problems", "switch_account")
+
+    def name(self) -> str:
+        return "action_account_help"
+
+    def topic_for(self, tracker: Tracker) -> str:
+        intent = tracker.get_intent_of_latest_message()
+        return intent if intent in self.TOPICS else "create_account"

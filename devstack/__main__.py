@@ -1,0 +1,69 @@
+"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|nlu-report|cross-validate`."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from devstack.config import ROOT, StackConfig, api_token
+from devstack.stack import Stack, StackError, VENV_BOT, latest_model
+
+
+def setup(args: argparse.Namespace) -> int:
+    config = StackConfig()
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    api_token(config.var_dir)
+    print(f"setup: local data in {config.var_dir}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    config = StackConfig()
+    if latest_model(config.models_dir) is None:
+        print("No trained model in models/: run `make train` first.", file=sys.stderr)
+        return 1
+    stack = Stack(config)
+    print("Starting the action server and the Rasa server (loading the model takes a minute)…")
+    try:
+        stack.start()
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"""
+Kelian is up.
+  REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}
+  Rasa HTTP API  {config.rasa_url}  (token in {'$KELIAN_RASA_TOKEN' if os.environ.get('KELIAN_RASA_TOKEN') else config.var_dir / 'rasa-token'})
+  Action server  {config.action_url}/health
+  Logs           {config.log_dir}
+Press Ctrl-C to stop.""", flush=True)
+    stack.wait_forever()
+    return 0
+
+
+def shell(args: argparse.Namespace) -> int:
+    """The action server in the background and `rasa shell` in the foreground."""
+    config = StackConfig()
+    stack = Stack(config)
+    stack._spawn("actions", stack.action_server_command())
+    try:
+        return subprocess.call([str(VENV_BOT / "rasa"), "shell", "--model", str(config.models_dir),
+                                "--endpoints", str(ROOT / "bot" / "endpoints.yml")], cwd=ROOT, env=config.env())
+    finally:
+        stack.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("setup", help="create local data (var/) and secrets; idempotent").set_defaults(func=setup)
+    commands.add_parser("run", help="start the Rasa server and the action server until Ctrl-C").set_defaults(func=run)
+    commands.add_parser("shell", help="rasa shell with the action server").set_defaults(func=shell)
+    from devstack import nlu_eval
+    nlu_eval.add_commands(commands)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Where things live and which ports they use; every value can be overridden from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    rasa_port: int = int(os.environ.get("KELIAN_RASA_PORT", "5005"))
+    action_port: int = int(os.environ.get("KELIAN_ACTION_PORT", "5055"))
+    var_dir: Path = Path(os.environ.get("KELIAN_VAR", ROOT / "var")).resolve()
+    models_dir: Path = ROOT / "models"
+    host: str = "127.0.0.1"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "log"
+
+    def env(self) -> dict[str, str]:
+        """The environment both servers run with: offline, and with the paths the endpoints file reads."""
+        env = dict(os.environ)
+        env.update({
+            "KELIAN_VAR": str(self.var_dir),
+            "KELIAN_ACTION_PORT": str(self.action_port),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        })
+        env.update(self.extra_env)
+        return env
+
+
+def api_token(var_dir: Path) -> str:
+    """The token protecting Rasa's HTTP API: KELIAN_RASA_TOKEN, or one generated once into
+    var/rasa-token, readable only by its owner."""
+    token = os.environ.get("KELIAN_RASA_TOKEN")
+    if token:
+        return token
+    path = var_dir / "rasa-token"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()

@@ -1,0 +1,131 @@
+"""NLU quality: the held-out test sets' report with its quality gate (make test), and per-language
+cross-validation written to docs/nlu-evaluation.md (make eval-nlu)."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from devstack.config import ROOT, StackConfig
+from devstack.stack import VENV_BOT
+
+LANGUAGES = ("en", "zh")
+# The held-out sets (tests/nlu/) must stay at or above these; raise them as the data improves.
+MIN_ACCURACY = {"en": 0.85, "zh": 0.85}
+MIN_OUT_OF_SCOPE_REJECTION = 0.80
+NOT_A_SUPPORT_INTENT = {"out_of_scope", "nlu_fallback"}
+
+
+@dataclass(frozen=True)
+class IntentScores:
+    accuracy: float
+    macro_f1: float
+    weighted_f1: float
+    out_of_scope_rejection: float | None
+    examples: int
+
+
+def read_scores(result_dir: Path) -> IntentScores:
+    """Scores from the intent_report.json `rasa test nlu` writes. A message the model is unsure of
+    becomes nlu_fallback: for an out-of-scope message that is a correct rejection."""
+    report = json.loads((result_dir / "intent_report.json").read_text())
+    oos = report.get("out_of_scope")
+    rejection = None
+    if oos and oos["support"]:
+        rejected = round(oos["recall"] * oos["support"]) + oos.get("confused_with", {}).get("nlu_fallback", 0)
+        rejection = rejected / oos["support"]
+    return IntentScores(accuracy=report["accuracy"], macro_f1=report["macro avg"]["f1-score"],
+                        weighted_f1=report["weighted avg"]["f1-score"], out_of_scope_rejection=rejection,
+                        examples=int(report["weighted avg"]["support"]))
+
+
+def report(args: argparse.Namespace) -> int:
+    failures = []
+    print(f"{'set':<14}{'examples':>9}{'accuracy':>10}{'macro F1':>10}{'OOS rejected':>14}")
+    for result_dir in map(Path, args.result_dirs):
+        language = result_dir.name.rsplit("-", 1)[-1]
+        scores = read_scores(result_dir)
+        oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
+        print(f"{result_dir.name:<14}{scores.examples:>9}{scores.accuracy:>10.1%}{scores.macro_f1:>10.3f}{oos:>14}")
+        minimum = MIN_ACCURACY.get(language)
+        if minimum is not None and scores.accuracy < minimum:
+            failures.append(f"{result_dir.name}: intent accuracy {scores.accuracy:.1%} < {minimum:.0%}")
+        if scores.out_of_scope_rejection is not None and scores.out_of_scope_rejection < MIN_OUT_OF_SCOPE_REJECTION:
+            failures.append(f"{result_dir.name}: only {scores.out_of_scope_rejection:.1%} of out-of-scope messages rejected")
+    for failure in failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cross_validate(args: argparse.Namespace) -> int:
+    config = StackConfig()
+    results = ROOT / "results"
+    rows = []
+    for language in LANGUAGES:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp)
+            for source in sorted((ROOT / "data" / "rasa" / "nlu" / language).glob("*.yml")):
+                shutil.copy(source, data / source.name)
+            shutil.copy(ROOT / "data" / "rasa" / "nlu" / "entities.yml", data / "entities.yml")
+            out = results / f"cv-{language}"
+            print(f"{args.folds}-fold cross-validation, {language}…", flush=True)
+            subprocess.run([str(VENV_BOT / "rasa"), "test", "nlu", "--config", str(ROOT / "config.yml"),
+                            "--nlu", str(data), "--cross-validation", "--folds", str(args.folds),
+                            "--out", str(out)], cwd=ROOT, env=config.env(), check=True)
+        rows.append((language, read_scores(out), entity_f1(out)))
+    held_out = [(language, read_scores(results / f"nlu-{language}")) for language in LANGUAGES
+                if (results / f"nlu-{language}" / "intent_report.json").exists()]
+    write_markdown(rows, held_out, args.folds)
+    return 0
+
+
+def entity_f1(result_dir: Path) -> dict[str, float]:
+    scores = {}
+    for path in result_dir.glob("*_report.json"):
+        extractor = path.stem.removesuffix("_report")
+        if extractor in ("intent", "response_selection"):
+            continue
+        scores[extractor] = json.loads(path.read_text())["weighted avg"]["f1-score"]
+    return scores
+
+
+def write_markdown(rows: list[tuple[str, IntentScores, dict[str, float]]],
+                   held_out: list[tuple[str, IntentScores]], folds: int) -> None:
+    lines = [
+        "# NLU evaluation", "",
+        f"Measured {date.today().isoformat()} with `make eval-nlu` (pipeline: `config.yml`).", "",
+        f"## {folds}-fold cross-validation on the training data, per language", "",
+        "| language | examples | intent accuracy | macro F1 | out-of-scope rejected | entity F1 (weighted) |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for language, scores, entities in rows:
+        oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
+        ents = ", ".join(f"{name} {value:.3f}" for name, value in sorted(entities.items()))
+        lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} | {ents} |")
+    if held_out:
+        lines += ["", "## Held-out test sets (`tests/nlu/`, written separately from the training data)", "",
+                  "| language | examples | intent accuracy | macro F1 | out-of-scope rejected |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for language, scores in held_out:
+            oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
+            lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} |")
+    path = ROOT / "docs" / "nlu-evaluation.md"
+    existing = path.read_text() if path.exists() else ""
+    notes = existing.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in existing else "\n"
+    path.write_text("\n".join(lines) + "\n\n<!-- notes -->" + notes)
+    print(f"wrote {path}")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("nlu-report", help="print held-out NLU scores and fail below the quality gate")
+    p.add_argument("result_dirs", nargs="+")
+    p.set_defaults(func=report)
+    p = commands.add_parser("cross-validate", help="k-fold cross-validation per language into docs/nlu-evaluation.md")
+    p.add_argument("--folds", type=int, default=5)
+    p.set_defaults(func=cross_validate)

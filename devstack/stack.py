@@ -1,0 +1,134 @@
+"""Starts the Rasa server and the action server, waits until both answer, stops both cleanly.
+Used by `make run`, `make shell` and the end-to-end tests, so they all run the same stack."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from devstack.config import ROOT, StackConfig, api_token
+
+VENV_BOT = ROOT / ".venv-bot" / "bin"
+VENV = ROOT / ".venv" / "bin"
+
+
+class StackError(RuntimeError):
+    """A server did not come up; the message names its log file."""
+
+
+class Stack(AbstractContextManager["Stack"]):
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.token = api_token(self.config.var_dir)
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    # ---- commands ---------------------------------------------------------------------------
+    def action_server_command(self) -> list[str]:
+        return [str(VENV / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                "--port", str(self.config.action_port)]
+
+    def rasa_server_command(self) -> list[str]:
+        return [str(VENV_BOT / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+                "--port", str(self.config.rasa_port), "--interface", self.config.host,
+                "--model", str(self.config.models_dir),
+                "--credentials", str(ROOT / "bot" / "credentials.yml"),
+                "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
+                "--log-file", str(self.config.log_dir / "rasa.log")]
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def _spawn(self, name: str, command: list[str]) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.config.log_dir / f"{name}.out", "ab")
+        self._processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=self.config.env(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def start(self, timeout: float = 300.0) -> None:
+        self._spawn("actions", self.action_server_command())
+        self._spawn("rasa", self.rasa_server_command())
+        deadline = time.monotonic() + timeout
+        self._wait_until("actions", f"{self.config.action_url}/health", deadline)
+        self._wait_until("rasa", f"{self.config.rasa_url}/status?token={self.token}", deadline)
+
+    def _wait_until(self, name: str, url: str, deadline: float) -> None:
+        process = self._processes[name]
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self.stop()
+                raise StackError(f"{name} exited with code {process.returncode}; see {self.config.log_dir / (name + '.out')}")
+            try:
+                if requests.get(url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise StackError(f"{name} did not answer {url.split('?')[0]} in time; see {self.config.log_dir / (name + '.out')}")
+
+    def stop(self, grace: float = 15.0) -> None:
+        for process in self._processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self._processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self._processes.clear()
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ---- talking to it ------------------------------------------------------------------------
+    def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+        """One customer message over the REST channel; the bot's replies."""
+        body: dict = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.config.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(f"{self.config.rasa_url}/conversations/{sender}/tracker",
+                                params={"token": self.token}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_forever(self) -> None:
+        """Blocks until Ctrl-C / SIGTERM or until a server dies."""
+        stop = False
+
+        def _handle(signum: int, frame: object) -> None:
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGINT, _handle)
+        signal.signal(signal.SIGTERM, _handle)
+        while not stop:
+            for name, process in self._processes.items():
+                if process.poll() is not None:
+                    print(f"{name} stopped unexpectedly (code {process.returncode}); see "
+                          f"{self.config.log_dir / (name + '.out')}", file=sys.stderr)
+                    stop = True
+            time.sleep(0.5)
+        print("\nStopping…")
+        self.stop()
+
+
+def latest_model(models_dir: Path) -> Path | None:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
