@@ -11,9 +11,15 @@ from devstack.stack import Stack, StackError, VENV_BOT, latest_model
 
 
 def setup(args: argparse.Namespace) -> int:
+    """Secrets, the CRM (migrated, with the demo shop when empty) and a recommender trained from it
+    when none exists yet."""
     config = StackConfig()
     config.log_dir.mkdir(parents=True, exist_ok=True)
     api_token(config.var_dir)
+    python = str(ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "-m", "crm", "ensure-demo"], cwd=ROOT, env=config.env(), check=True)
+    if not (config.var_dir / "recommender" / "current").exists():
+        subprocess.run([python, "-m", "recommender", "train"], cwd=ROOT, env=config.env(), check=True)
     print(f"setup: local data in {config.var_dir}")
     return 0
 

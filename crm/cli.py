@@ -1,0 +1,280 @@
+"""`python -m crm`: migrate, fill with the demo shop, score, erase, report.
+
+Heavy modules (numpy, scikit-learn, the demo vocabulary) are imported by the commands that need
+them, so `ensure-demo` on a ready database returns in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, func, select, text
+
+from crm.db import make_engine
+from crm.errors import CRMError
+
+DEMO_DEFAULTS = {"customers": 5000, "products": 1000, "interactions": 200_000, "seed": 7}
+
+
+def _as_of(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date or datetime (e.g. 2025-11-07)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _require_schema(engine: Engine) -> None:
+    from crm.migrate import is_up_to_date
+
+    if not is_up_to_date(engine):
+        raise CRMError(f"the CRM database ({_where(engine)}) is not migrated; run `python -m crm migrate` first")
+
+
+def cmd_migrate(args: argparse.Namespace, engine: Engine) -> int:
+    from crm.migrate import current_revision, upgrade
+
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    change = "already at" if before == after else f"upgraded from {before or 'an empty database'} to"
+    print(f"CRM schema {change} revision {after} ({_where(engine)})")
+    return 0
+
+
+def _demo(engine: Engine, args: argparse.Namespace, *, reset: bool) -> None:
+    from crm.demo import DemoConfig, generate
+
+    config = DemoConfig(customers=args.customers, products=args.products, interactions=args.interactions,
+                        seed=args.seed, as_of=args.as_of)
+    summary = generate(engine, config, reset=reset, show_progress=not args.quiet)
+    rows = summary.rows
+    print(f"demo shop written in {summary.seconds:.1f} s (anchor {summary.as_of:%Y-%m-%d %H:%M} UTC): "
+          f"{rows['customers']:,} customers, {rows['products']:,} products, {rows['orders']:,} orders, "
+          f"{rows['interactions']:,} interactions, {rows['tickets']:,} tickets, "
+          f"{rows['conversations']:,} conversations")
+
+
+def cmd_demo(args: argparse.Namespace, engine: Engine) -> int:
+    _require_schema(engine)
+    _demo(engine, args, reset=args.reset)
+    return 0
+
+
+def _segment(engine: Engine, as_of: datetime | None, *, verbose: bool) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from crm.db import transaction
+    from crm.segments import recompute
+
+    with transaction(sessionmaker(bind=engine)) as session:
+        report = recompute(session, as_of)
+    if verbose:
+        names = sorted(set(report.segments))
+        print(_table(("segment", "customers", "share", "average 12-month CLV (CNY)"),
+                     [(n, report.segments[n], f"{report.segments[n] / max(report.customers, 1):.1%}",
+                       f"{report.average_clv.get(n, 0):,.2f}") for n in names]))
+        print()
+        print(_table(("lifecycle stage", "customers"), sorted(report.lifecycle.items())))
+        print()
+        print(_table(("churn risk", "customers"), sorted(report.churn_risk.items())))
+        print()
+        c = report.churn
+        auc = "n/a (not enough history)" if c.roc_auc is None else f"{c.roc_auc:.3f}"
+        print(f"churn model: logistic regression, trained on {c.train_rows:,} snapshots "
+              f"(churn rate {c.train_churn_rate:.1%}), held-out last 30 days: {c.test_rows:,} customers "
+              f"(churn rate {c.test_churn_rate:.1%}), ROC AUC {auc}")
+        v = report.clv
+        if v.bgnbd is not None and v.gamma_gamma is not None:
+            print(f"CLV model: BG/NBD (r={v.bgnbd.r:.3f}, alpha={v.bgnbd.alpha:.3f}, a={v.bgnbd.a:.3f}, "
+                  f"b={v.bgnbd.b:.3f}) x Gamma-Gamma (p={v.gamma_gamma.p:.3f}, q={v.gamma_gamma.q:.3f}, "
+                  f"v={v.gamma_gamma.v:.1f}) on {v.buyers:,} buyers")
+        if v.holdout_predicted is not None and v.holdout_actual is not None:
+            correlation = "n/a" if v.holdout_correlation is None else f"{v.holdout_correlation:.2f}"
+            print(f"CLV check: fitted without the last {v.holdout_weeks:.0f} weeks, predicted "
+                  f"{v.holdout_predicted:,.0f} purchases in them, actual {v.holdout_actual:,.0f} "
+                  f"(per-customer correlation {correlation})")
+    print(f"scored {report.customers:,} customers in {report.seconds:.1f} s")
+
+
+def cmd_segment(args: argparse.Namespace, engine: Engine) -> int:
+    _require_schema(engine)
+    _segment(engine, args.as_of, verbose=True)
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace, engine: Engine) -> int:
+    from sqlalchemy.orm import sessionmaker
+
+    from crm.db import transaction
+    from crm.privacy import erase_customer
+    from crm.repository import resolve_customer
+
+    _require_schema(engine)
+    with transaction(sessionmaker(bind=engine)) as session:
+        customer = resolve_customer(session, args.customer)
+        report = erase_customer(session, customer.id, actor=args.actor)
+    if report.already_erased:
+        print(f"customer {report.customer_id} was already erased; nothing changed")
+        return 0
+    print(f"customer {report.customer_id} erased: {report.identities_deleted} identities, "
+          f"{report.addresses_deleted} addresses, {report.messages_deleted} messages, "
+          f"{report.interactions_deleted} interactions, {report.subscriptions_deleted} subscriptions deleted; "
+          f"{report.conversations_anonymised} conversations, {report.tickets_anonymised} tickets, "
+          f"{report.reviews_anonymised} reviews, {report.invoices_anonymised} invoices anonymised; "
+          f"{report.orders_kept} orders kept as anonymous aggregates; recorded in the audit log")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
+    from sqlalchemy.orm import Session
+
+    from crm.metrics import compute
+    from crm.models import Base
+
+    _require_schema(engine)
+    with Session(engine) as session:
+        m = compute(session, window_days=args.window_days, as_of=args.as_of)
+        sizes = [(table.name, f"{session.scalar(select(func.count()).select_from(table)):,}")
+                 for table in Base.metadata.sorted_tables]
+
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    period = "all history" if m.start is None else f"{m.start:%Y-%m-%d} to {m.end:%Y-%m-%d}"
+    print(f"shop metrics, {period}")
+    print(_table(("metric", "value", "from"), [
+        ("conversion rate", pct(m.conversion_rate), f"{m.active_users:,} customers who interacted"),
+        ("engagement rate", "n/a" if m.engagement_rate is None else f"{m.engagement_rate:.1f} per active user",
+         f"{m.interactions:,} interactions"),
+        ("service efficiency", pct(m.service_efficiency),
+         f"{m.tickets_resolved:,} of {m.tickets_received:,} tickets resolved"),
+        ("self-service rate", pct(m.self_service_rate),
+         f"{m.conversations_resolved_by_bot:,} of {m.conversations:,} conversations without a human"),
+        ("repeat-purchase rate", pct(m.repeat_purchase_rate), f"{m.purchasers:,} purchasers"),
+        ("revenue", f"¥{m.revenue:,.2f}",
+         f"{m.revenue_orders:,} paid orders, average ¥{m.average_order_value or 0:,.2f}"),
+        ("handoffs waiting", f"{m.handoffs_waiting:,}", "now"),
+    ]))
+    print()
+    print(_table(("table", "rows"), sizes))
+    return 0
+
+
+def cmd_ensure_demo(args: argparse.Namespace, engine: Engine) -> int:
+    from crm.migrate import is_up_to_date, upgrade
+
+    if not is_up_to_date(engine):
+        upgrade(engine)
+    with engine.connect() as connection:
+        customers = connection.scalar(text("SELECT COUNT(*) FROM customers")) or 0
+    if customers:
+        print(f"CRM ready: {customers:,} customers in {_where(engine)}")
+        return 0
+    _demo(engine, args, reset=False)
+    _segment(engine, args.as_of, verbose=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m crm",
+        description="Kelian's CRM store. The database is CRM_DATABASE_URL (default sqlite:///var/crm.db in the "
+                    "repository); personal data is encrypted with KELIAN_CRM_KEY or the key file var/crm.key.")
+    parser.add_argument("--database-url", help="override CRM_DATABASE_URL for this command")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("migrate", help="create or upgrade the schema (Alembic upgrade to head)",
+                        description="Apply every Alembic migration the database does not have yet.")
+
+    def demo_options(sub: argparse.ArgumentParser) -> None:
+        for name, default in DEMO_DEFAULTS.items():
+            sub.add_argument(f"--{name}", type=_positive if name != "seed" else int, default=default,
+                             help=f"default {default:,}")
+        sub.add_argument("--as-of", type=_as_of, default=None,
+                         help="the demo's 'now' (ISO date); default today at midnight UTC")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    demo = commands.add_parser(
+        "demo", help="fill an empty database with the deterministic bilingual demo shop",
+        description="Generate the demo shop (catalogue, customers, a year of orders and interactions, support). "
+                    "Refuses to touch a database that already has data unless --reset is given.")
+    demo_options(demo)
+    demo.add_argument("--reset", action="store_true", help="delete all existing CRM data first")
+
+    segment = commands.add_parser(
+        "segment", help="recompute RFM, segments, lifecycle, churn risk and CLV; print a summary",
+        description="Score every customer: RFM quintiles, named segment, lifecycle stage, churn probability "
+                    "(logistic regression, ROC AUC on the held-out last 30 days) and 12-month CLV (BG/NBD x "
+                    "Gamma-Gamma).")
+    segment.add_argument("--as-of", type=_as_of, default=None, help="score as of this time (default now)")
+
+    erase = commands.add_parser(
+        "erase", help="erase a customer's personal data (idempotent, audited)",
+        description="Delete or irreversibly anonymise a customer's personal data, identities and transcripts, "
+                    "keeping anonymous order aggregates; the erasure is written to the audit log.")
+    erase.add_argument("customer", help="customer id, channel:id (web:demo-alice, phone:13800138000) or email")
+    erase.add_argument("--actor", default=f"cli:{getpass.getuser()}", help="who asks, for the audit log")
+
+    stats = commands.add_parser("stats", help="shop metrics and table sizes",
+                                description="Conversion, engagement, service efficiency, self-service and "
+                                            "repeat-purchase rates, revenue, and the row count of every table.")
+    stats.add_argument("--window-days", type=_positive, default=None, help="only the last N days")
+    stats.add_argument("--as-of", type=_as_of, default=None, help="end of the period (default now)")
+
+    ensure = commands.add_parser(
+        "ensure-demo", help="migrate, and build and score the demo shop only if the database is empty",
+        description="What `make run` and `make test` call: cheap when the database is ready.")
+    demo_options(ensure)
+    return parser
+
+
+COMMANDS = {
+    "migrate": cmd_migrate, "demo": cmd_demo, "segment": cmd_segment, "erase": cmd_erase, "stats": cmd_stats,
+    "ensure-demo": cmd_ensure_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    engine = make_engine(args.database_url)
+    try:
+        return COMMANDS[args.command](args, engine)
+    except CRMError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+        if args.command not in ("ensure-demo", "migrate") and time.perf_counter() - started > 5:
+            print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+

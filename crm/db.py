@@ -1,0 +1,70 @@
+"""Engine and sessions for the CRM database named by `CRM_DATABASE_URL`.
+
+SQLite (the embedded default) gets WAL so the action server, the feedback consumer and the
+console can read while one of them writes, foreign keys (off by default in SQLite), and real
+transactions with savepoints (pysqlite's own transaction handling is switched off so that
+SQLAlchemy emits BEGIN itself). PostgreSQL URLs are pointed at psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+URL_ENV = "CRM_DATABASE_URL"
+DEFAULT_URL = f"sqlite:///{REPO_ROOT / 'var' / 'crm.db'}"
+
+
+def database_url(url: str | None = None) -> URL:
+    """The URL to use: the argument, else `CRM_DATABASE_URL`, else `var/crm.db` in the repository."""
+    parsed = make_url(url or os.environ.get(URL_ENV) or DEFAULT_URL)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def session_factory(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=make_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed when the block ends normally and rolled back otherwise."""
+    with factory() as session, session.begin():
+        yield session

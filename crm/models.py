@@ -1,0 +1,769 @@
+"""The CRM schema: SQLAlchemy 2.0 typed models.
+
+Conventions: every timestamp is stored as naive UTC and read back timezone-aware (same values on
+SQLite and PostgreSQL); money is `Numeric(12, 2)` in CNY; enumerations are strings guarded by
+CHECK constraints (portable, and readable in a SQL shell); personal data is stored encrypted
+(`Encrypted` columns) and looked up through HMAC columns (`*_hash`, `lookup_hash`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from crm.crypto import current_keyring
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC; naive input is taken to be UTC already."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Encrypted(TypeDecorator[str]):
+    """A personal text field, sealed with AES-256-GCM; `context` (table.column) is the associated data."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return current_keyring().encrypt(value, self.context)
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return current_keyring().decrypt(bytes(value), self.context)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=max(len(m.value) for m in cls),
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    WECHAT = "wechat"
+    PHONE = "phone"
+    EMAIL = "email"
+    REST = "rest"
+
+
+class Language(enum.StrEnum):
+    EN = "en"
+    ZH = "zh"
+
+
+class Tier(enum.StrEnum):
+    STANDARD = "standard"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+class LifecycleStage(enum.StrEnum):
+    PROSPECT = "prospect"
+    NEW = "new"
+    ACTIVE = "active"
+    AT_RISK = "at_risk"
+    CHURNED = "churned"
+
+
+class Segment(enum.StrEnum):
+    HIGH_VALUE = "high_value"
+    POTENTIAL = "potential"
+    NEW = "new"
+    AT_RISK = "at_risk"
+    SILENT = "silent"
+    LOST = "lost"
+
+
+class ChurnRisk(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class OrderStatus(enum.StrEnum):
+    PLACED = "placed"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+PURCHASE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+class PaymentMethod(enum.StrEnum):
+    ALIPAY = "alipay"
+    WECHAT_PAY = "wechat_pay"
+    CARD = "card"
+    CASH_ON_DELIVERY = "cash_on_delivery"
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class ShipmentStatus(enum.StrEnum):
+    LABEL_CREATED = "label_created"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    RETURNED = "returned"
+
+
+class InvoiceKind(enum.StrEnum):
+    ELECTRONIC = "electronic"
+    PAPER = "paper"
+
+
+class InvoiceStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ISSUED = "issued"
+    VOIDED = "voided"
+
+
+class RefundKind(enum.StrEnum):
+    REFUND_ONLY = "refund_only"
+    RETURN_AND_REFUND = "return_and_refund"
+
+
+class RefundStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+
+
+class TicketCategory(enum.StrEnum):
+    ORDER = "order"
+    DELIVERY = "delivery"
+    REFUND = "refund"
+    PRODUCT = "product"
+    PAYMENT = "payment"
+    ACCOUNT = "account"
+    COMPLAINT = "complaint"
+    OTHER = "other"
+
+
+class TicketPriority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class InteractionKind(enum.StrEnum):
+    VIEW = "view"
+    CLICK = "click"
+    ADD_TO_CART = "add_to_cart"
+    PURCHASE = "purchase"
+    CHAT_MENTION = "chat_mention"
+    REC_IMPRESSION = "rec_impression"
+    REC_CLICK = "rec_click"
+    RATING = "rating"
+
+
+# Default implicit-feedback strength of each kind (a rating's weight is derived from its stars).
+INTERACTION_WEIGHTS: dict[InteractionKind, float] = {
+    InteractionKind.VIEW: 1.0,
+    InteractionKind.CLICK: 2.0,
+    InteractionKind.ADD_TO_CART: 4.0,
+    InteractionKind.PURCHASE: 8.0,
+    InteractionKind.CHAT_MENTION: 2.0,
+    InteractionKind.REC_IMPRESSION: 0.2,
+    InteractionKind.REC_CLICK: 3.0,
+    InteractionKind.RATING: 5.0,
+}
+
+
+def rating_weight(stars: int) -> float:
+    """A 5-star rating is a strong positive signal, a 1-star one barely positive (the customer did buy)."""
+    return {1: 0.5, 2: 1.0, 3: 3.0, 4: 5.0, 5: 7.0}[stars]
+
+
+class ConversationStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED_BY_BOT = "resolved_by_bot"
+    HANDED_OFF = "handed_off"
+    RESOLVED_BY_AGENT = "resolved_by_agent"
+    ABANDONED = "abandoned"
+
+
+class MessageSender(enum.StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+
+
+class HandoffStatus(enum.StrEnum):
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+class ConsentPurpose(enum.StrEnum):
+    MARKETING = "marketing"
+    PERSONALIZATION = "personalization"
+
+
+Money = Numeric(12, 2)
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Encrypted("customers.name"))
+    preferred_language: Mapped[Language] = mapped_column(_enum(Language, "language"), default=Language.ZH)
+    tier: Mapped[Tier] = mapped_column(_enum(Tier, "tier"), default=Tier.STANDARD)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    personalization_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
+        _enum(LifecycleStage, "lifecycle_stage"), default=LifecycleStage.PROSPECT
+    )
+    segment: Mapped[Segment | None] = mapped_column(_enum(Segment, "segment"))
+    rfm: Mapped[str | None] = mapped_column(String(3))
+    churn_probability: Mapped[float | None] = mapped_column(Float)
+    churn_risk: Mapped[ChurnRisk | None] = mapped_column(_enum(ChurnRisk, "churn_risk"))
+    clv: Mapped[Decimal | None] = mapped_column(Money)
+    scored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    identities: Mapped[list[Identity]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+    addresses: Mapped[list[Address]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+    orders: Mapped[list[Order]] = relationship(back_populates="customer")
+
+    __table_args__ = (Index(None, "segment"), Index(None, "lifecycle_stage"))
+
+
+class Identity(Base):
+    """One way of recognising a customer on a channel; `lookup_hash` is HMAC(channel, normalised id)."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    lookup_hash: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(Encrypted("identities.external_id"))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+    __table_args__ = (UniqueConstraint("channel", "lookup_hash"), Index(None, "customer_id"))
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(Encrypted("addresses.recipient"))
+    phone: Mapped[str] = mapped_column(Encrypted("addresses.phone"))
+    street: Mapped[str] = mapped_column(Encrypted("addresses.street"))
+    city: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(ForeignKey("delivery_regions.code"))
+    postcode: Mapped[str | None] = mapped_column(String(12))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+    __table_args__ = (Index(None, "customer_id"),)
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80))
+    name_zh: Mapped[str] = mapped_column(String(40))
+
+    parent: Mapped[Category | None] = relationship(remote_side="Category.id")
+
+    __table_args__ = (Index(None, "parent_id"),)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(32), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    description_en: Mapped[str] = mapped_column(Text)
+    description_zh: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    brand: Mapped[str] = mapped_column(String(64))
+    price: Mapped[Decimal] = mapped_column(Money)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    consumable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    category: Mapped[Category] = relationship()
+
+    __table_args__ = (
+        Index(None, "category_id"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+    )
+
+
+# --- delivery and policies -------------------------------------------------------------------
+
+
+class DeliveryRegion(Base):
+    __tablename__ = "delivery_regions"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(32))
+
+    options: Mapped[list[DeliveryOption]] = relationship(back_populates="region", order_by="DeliveryOption.fee")
+
+
+class DeliveryOption(Base):
+    __tablename__ = "delivery_options"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("delivery_regions.code"))
+    code: Mapped[str] = mapped_column(String(16))
+    name_en: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(32))
+    carrier: Mapped[str] = mapped_column(String(32))
+    fee: Mapped[Decimal] = mapped_column(Money)
+    free_over: Mapped[Decimal | None] = mapped_column(Money)
+    min_days: Mapped[int] = mapped_column(SmallInteger)
+    max_days: Mapped[int] = mapped_column(SmallInteger)
+    cutoff_hour: Mapped[int] = mapped_column(SmallInteger, default=16)
+
+    region: Mapped[DeliveryRegion] = relationship(back_populates="options")
+
+    __table_args__ = (UniqueConstraint("region_code", "code"),)
+
+
+class CancellationFeeRule(Base):
+    """What cancelling costs in a given order status: free within a grace period, else a share of the total."""
+
+    __tablename__ = "cancellation_fee_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"), unique=True)
+    free_within_hours: Mapped[int] = mapped_column(Integer, default=0)
+    fee_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    min_fee: Mapped[Decimal] = mapped_column(Money)
+    description_en: Mapped[str] = mapped_column(Text)
+    description_zh: Mapped[str] = mapped_column(Text)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(10), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    region_code: Mapped[str] = mapped_column(ForeignKey("delivery_regions.code"))
+    delivery_option_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_options.id"))
+    shipping_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"))
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    shipping_fee: Mapped[Decimal] = mapped_column(Money)
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Money)
+    cancellation_fee: Mapped[Decimal | None] = mapped_column(Money)
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
+    status_events: Mapped[list[OrderStatusEvent]] = relationship(order_by="OrderStatusEvent.occurred_at")
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.created_at")
+    shipments: Mapped[list[Shipment]] = relationship(order_by="Shipment.id")
+    refunds: Mapped[list[Refund]] = relationship(order_by="Refund.requested_at")
+    invoices: Mapped[list[Invoice]] = relationship(order_by="Invoice.requested_at")
+    delivery_option: Mapped[DeliveryOption | None] = relationship()
+
+    __table_args__ = (
+        Index(None, "customer_id", "placed_at"),
+        Index(None, "status", "placed_at"),
+        CheckConstraint("number LIKE 'KL________'", name="number_format"),
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+    __table_args__ = (
+        Index(None, "order_id"),
+        Index(None, "product_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+
+class OrderStatusEvent(Base):
+    __tablename__ = "order_status_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index(None, "order_id", "occurred_at"),)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    failure_reason: Mapped[str | None] = mapped_column(String(64))
+    transaction_ref: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "order_id"),)
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    carrier: Mapped[str] = mapped_column(String(32))
+    tracking_number: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[ShipmentStatus] = mapped_column(_enum(ShipmentStatus, "shipment_status"))
+    shipped_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    estimated_delivery: Mapped[date] = mapped_column(Date)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    events: Mapped[list[TrackingEvent]] = relationship(order_by="TrackingEvent.occurred_at")
+
+    __table_args__ = (Index(None, "order_id"),)
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[ShipmentStatus] = mapped_column(_enum(ShipmentStatus, "shipment_status"))
+    location_en: Mapped[str] = mapped_column(String(64))
+    location_zh: Mapped[str] = mapped_column(String(32))
+    description_en: Mapped[str] = mapped_column(String(200))
+    description_zh: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (Index(None, "shipment_id", "occurred_at"),)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    kind: Mapped[InvoiceKind] = mapped_column(_enum(InvoiceKind, "invoice_kind"))
+    title: Mapped[str | None] = mapped_column(Encrypted("invoices.title"))
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus, "invoice_status"))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "order_id"),)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    kind: Mapped[RefundKind] = mapped_column(_enum(RefundKind, "refund_kind"))
+    reason: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus, "refund_status"))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(None, "order_id"),
+        Index(None, "status"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+
+# --- support ---------------------------------------------------------------------------------
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    category: Mapped[TicketCategory] = mapped_column(_enum(TicketCategory, "ticket_category"))
+    priority: Mapped[TicketPriority] = mapped_column(_enum(TicketPriority, "ticket_priority"))
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus, "ticket_status"))
+    subject: Mapped[str | None] = mapped_column(Encrypted("tickets.subject"))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "customer_id", "created_at"), Index(None, "status", "priority"))
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    language: Mapped[Language] = mapped_column(_enum(Language, "language"))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(None, "product_id", "created_at"),
+        Index(None, "customer_id"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    )
+
+
+class NewsletterSubscription(Base):
+    __tablename__ = "newsletter_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    status: Mapped[SubscriptionStatus] = mapped_column(_enum(SubscriptionStatus, "subscription_status"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("customer_id", "topic"),)
+
+
+# --- behaviour -------------------------------------------------------------------------------
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    kind: Mapped[InteractionKind] = mapped_column(_enum(InteractionKind, "interaction_kind"))
+    weight: Mapped[float] = mapped_column(Float)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(None, "customer_id", "occurred_at"),
+        Index(None, "occurred_at"),
+        Index(None, "product_id"),
+    )
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+class Conversation(Base):
+    """One support conversation; `sender_key` is HMAC(channel, Rasa sender id), so a transcript can be
+    found from the tracker without storing the sender id in clear."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    sender_key: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[Language | None] = mapped_column(_enum(Language, "language"))
+    status: Mapped[ConversationStatus] = mapped_column(_enum(ConversationStatus, "conversation_status"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    messages: Mapped[list[Message]] = relationship(order_by="Message.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index(None, "customer_id", "started_at"),
+        Index(None, "sender_key", "started_at"),
+        Index(None, "status"),
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    sender: Mapped[MessageSender] = mapped_column(_enum(MessageSender, "message_sender"))
+    text: Mapped[str] = mapped_column(Encrypted("messages.text"))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    entities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "conversation_id", "created_at"),)
+
+
+class HandoffRequest(Base):
+    __tablename__ = "handoff_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    reason: Mapped[str] = mapped_column(String(64))
+    status: Mapped[HandoffStatus] = mapped_column(_enum(HandoffStatus, "handoff_status"))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "status", "requested_at"), Index(None, "conversation_id"))
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+
+class ConsentEvent(Base):
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose, "consent_purpose"))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "customer_id", "occurred_at"),)
+
+
+class AuditEntry(Base):
+    """Append-only. `customer_id` is deliberately not a foreign key: the trail outlives what it describes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index(None, "customer_id", "occurred_at"), Index(None, "action", "occurred_at"))

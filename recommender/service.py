@@ -1,0 +1,384 @@
+"""The recommender API the action server calls.
+
+    recommender = Recommender.load("var/recommender")
+    recommender.recommend(customer_id, k=5, category="Running Shoes", max_price=800,
+                          query_text="something for rainy runs", language="en")
+    recommender.similar(product_id)          recommender.search("适合跑步的鞋")
+    recommender.explain(customer_id, product_id, language="zh")
+    recommender.update(customer_id, [InteractionRecord(...), ...])   # fold-in, no retraining
+
+Customer and product ids are the CRM's (any type; compared as text). Every call is in-process
+and answers in milliseconds on a catalogue of thousands; `reload_if_newer` picks up a freshly
+trained version without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from recommender import artifacts, explain as reasons
+from recommender.data import KIND_CODES, WeightConfig
+from recommender.explain import Contribution, Explanation
+from recommender.index import EXACT_MAX_ITEMS, VectorIndex
+from recommender.hybrid import Signals, blend, diversify, popularity_signal, scale
+from recommender.query import detect_language, parse_query
+from recommender.records import InteractionLike, ProductLike, ProductRecord
+from recommender.text import TextSearchIndex, reciprocal_rank_fusion
+from recommender.training import TrainedRecommender, content_vectors
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PATH = Path(os.environ.get("RECOMMENDER_DIR", Path(__file__).resolve().parent.parent / "var" / "recommender"))
+PURCHASE = KIND_CODES["purchase"] + 2
+UNKNOWN_KIND = 1
+TASTE_SHOWN = 0.5
+REQUEST_DEPTH = 10  # with a request, personal taste re-ranks only this many best matches (or 2k)
+
+
+class RecommenderError(ValueError):
+    """A request the recommender cannot answer as asked (unknown product, bad argument)."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    product_id: object
+    sku: str
+    name: str
+    price: float
+    category: str
+    score: float
+    source: str
+    reason: str
+
+
+class Recommender:
+    def __init__(self, trained: TrainedRecommender, path: Path | None = None) -> None:
+        self._lock = threading.RLock()
+        self._path = path
+        self._install(trained)
+
+    def _install(self, trained: TrainedRecommender) -> None:
+        with self._lock:
+            self.trained = trained
+            self.version = trained.meta.get("version")
+            self._popularity = popularity_signal(trained.popularity)
+            self._histories: dict[str, sparse.csr_matrix] = {}
+            self._kinds: dict[str, sparse.csr_matrix] = {}
+            self._vectors: dict[str, np.ndarray] = {}
+            self._weights = trained.config.weights
+            self._item_index: VectorIndex | None = None
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_PATH) -> Recommender:
+        """Load the current version under `path` (or the version directory `path` itself)."""
+        path = Path(path)
+        return cls(artifacts.load(path), path)
+
+    def reload_if_newer(self) -> bool:
+        """Swap in the version `current` points at if it changed; online updates start afresh."""
+        if self._path is None or artifacts.current_version(self._path) in (None, self.version):
+            return False
+        self._install(artifacts.load(self._path))
+        log.info("recommender: switched to version %s", self.version)
+        return True
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def catalogue(self):  # noqa: ANN201 - the Catalogue type, re-exported for callers
+        return self.trained.catalogue
+
+    def info(self) -> dict[str, object]:
+        return {"version": self.version, **{k: self.trained.meta.get(k) for k in ("created_at", "source", "data", "metrics")}}
+
+    def _history(self, customer_id: object) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:
+        key = str(customer_id)
+        if key in self._histories:
+            return self._histories[key], self._kinds[key]
+        row = self.trained.user_row(key)
+        if row is None:
+            return None
+        return self.trained.history[row], self.trained.kinds[row]
+
+    def _user_vector(self, customer_id: object) -> np.ndarray | None:
+        key = str(customer_id)
+        if key in self._vectors:
+            return self._vectors[key]
+        row = self.trained.user_row(key)
+        if row is None or row >= len(self.trained.als.user_factors):
+            return None
+        return self.trained.als.user_factors[row]
+
+    def _product_row(self, product_id: object) -> int:
+        row = self.catalogue.row(product_id)
+        if row is None:
+            raise RecommenderError(f"unknown product {product_id!r}")
+        return row
+
+    def _recommendation(self, row: int, score: float, source: str, reason: str, language: str) -> Recommendation:
+        product = self.catalogue.products[row]
+        return Recommendation(product.product_id, product.sku, product.name(language), product.price, product.category(language), round(float(score), 4), source, reason)
+
+    def _text(self) -> TextSearchIndex | None:
+        return self.trained.text
+
+    # --- recommend -------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        customer_id: object,
+        k: int = 10,
+        *,
+        category: str | Sequence[str] | None = None,
+        min_price: float | None = None,
+        max_price: float | None = None,
+        in_stock_only: bool = True,
+        exclude_purchased: bool = True,
+        exclude_products: Iterable[object] = (),
+        query_text: str | None = None,
+        language: str = "en",
+        diversity: bool = True,
+    ) -> list[Recommendation]:
+        """Top-k products for a customer, optionally for a described need ("a jacket for
+        rain under 500" also sets the budget). New customers get popular products.
+
+        `exclude_purchased` drops non-consumable products the customer bought (as far as the
+        interactions say); the caller can add the CRM's own list in `exclude_products`
+        (e.g. `crm.export.purchased_product_ids`), applied with the same consumable rule."""
+        if k <= 0:
+            raise RecommenderError("k must be positive")
+        with self._lock:
+            parsed = parse_query(query_text, language) if query_text and query_text.strip() else None
+            if parsed is not None:
+                min_price = parsed.min_price if min_price is None else min_price
+                max_price = parsed.max_price if max_price is None else max_price
+            allowed = self.catalogue.mask(category, min_price, max_price, in_stock_only)
+            history = self._history(customer_id)
+            if exclude_purchased and history is not None:
+                _, kinds = history
+                owned = kinds.indices[(kinds.data == PURCHASE) | (kinds.data == UNKNOWN_KIND)]
+                allowed[owned[~self.catalogue.consumable[owned]]] = False
+            if exclude_purchased:
+                for product_id in exclude_products:
+                    row = self.catalogue.row(product_id)
+                    if row is not None and not self.catalogue.consumable[row]:
+                        allowed[row] = False
+
+            vector = self._user_vector(customer_id)
+            personal = None if vector is None else self._personal_scores(vector, allowed, depth=max(20 * k, 500))
+            text_scores = None
+            text = self._text()
+            if parsed is not None and text is not None:
+                text_scores = text.match_scores(parsed.text, parsed.language, allowed, depth=max(2 * k, REQUEST_DEPTH))
+            scores = blend(Signals(personal, text_scores, self._popularity), allowed, self.trained.config.hybrid)
+            taste = None if personal is None else scale(personal, allowed)
+            if text_scores is not None and np.isfinite(scores).sum() < k:
+                fallback = blend(Signals(personal, None, self._popularity), allowed, self.trained.config.hybrid)
+                scores = np.where(np.isfinite(scores), scores + 10.0, fallback)
+            # A request names what the customer wants; variety across categories is for open browsing.
+            penalty = self.trained.config.hybrid.diversity_penalty if diversity and parsed is None else 0.0
+            rows = diversify(scores, self.catalogue.group, k, penalty)
+            return self._with_reasons(customer_id, rows, scores, taste, text_scores, language)
+
+    def _personal_scores(self, vector: np.ndarray, allowed: np.ndarray, depth: int) -> np.ndarray:
+        """user . item for every product. Small catalogues: one matrix product (exact, and
+        cheaper than any index). Large ones: the FAISS index (HNSW/IVF by size) is queried with
+        the user vector and the filters; products it does not return score as its worst hit."""
+        vectors = self.trained.item_vectors
+        if len(vectors) <= EXACT_MAX_ITEMS:
+            return vectors @ vector
+        if self._item_index is None or len(self._item_index) != len(vectors):
+            self._item_index = VectorIndex(vectors)
+        found = self._item_index.search_one(vector, depth, allowed)
+        scores = np.full(len(vectors), found.scores.min() if len(found.scores) else 0.0, dtype=np.float32)
+        scores[found.ids] = found.scores
+        return scores
+
+    def _with_reasons(self, customer_id: object, rows: list[int], scores: np.ndarray, taste: np.ndarray | None, text_scores: np.ndarray | None, language: str) -> list[Recommendation]:
+        """Each product's main reason; a request match mentions the customer's history only
+        when their taste clearly points at the product too (scaled taste >= TASTE_SHOWN)."""
+        explanations: dict[int, Explanation] = {}
+        if taste is not None:
+            for row, item_explanation in zip(rows, self._explain_rows(customer_id, rows, language)):
+                explanations[row] = item_explanation
+        results = []
+        for row in rows:
+            if text_scores is not None and text_scores[row] > 0:
+                source, reason = "search", reasons.matches_request(language)
+                personal_reason = explanations.get(row)
+                if personal_reason is not None and personal_reason.contributions and taste is not None and taste[row] >= TASTE_SHOWN:
+                    reason = reasons.join_reasons([reason, personal_reason.text], language)
+            elif row in explanations and explanations[row].contributions:
+                source, reason = "personal", explanations[row].text
+            elif taste is not None and self.trained.cold_items[row]:
+                source, reason = "new", reasons.new_arrival(language)
+            else:
+                source, reason = "popular", reasons.popular(language)
+            results.append(self._recommendation(row, scores[row], source, reason, language))
+        return results
+
+    # --- explain ---------------------------------------------------------------------------
+
+    def _explain_rows(self, customer_id: object, rows: list[int], language: str) -> list[Explanation]:
+        history = self._history(customer_id)
+        if history is None or history[0].nnz == 0:
+            return [Explanation(customer_id, self.catalogue.products[r].product_id, reasons.popular(language), 0.0) for r in rows]
+        raw, kinds = history
+        kind_of = dict(zip(kinds.indices.tolist(), kinds.data.tolist()))
+        results = []
+        for row, (total, contributions) in zip(rows, self.trained.als.explain(raw, rows, n=3)):
+            positive = [(item, s) for item, s in contributions if s > 0]
+            if not positive:
+                results.append(Explanation(customer_id, self.catalogue.products[row].product_id, reasons.popular(language), total))
+                continue
+            parts = []
+            for item, share in positive[:2]:
+                product = self.catalogue.products[item]
+                kind = reasons.kind_name(kind_of.get(item, UNKNOWN_KIND))
+                parts.append(Contribution(product.product_id, product.name(language), kind, share / total if total else 0.0))
+            shown = [parts[0]] + [p for p in parts[1:] if p.share >= 0.25]
+            text = reasons.because([(p.kind, p.name) for p in shown], language)
+            results.append(Explanation(customer_id, self.catalogue.products[row].product_id, text, total, tuple(parts)))
+        return results
+
+    def explain(self, customer_id: object, product_id: object, language: str = "en") -> Explanation:
+        """Why `product_id` suits this customer: their own products that weigh most in its score."""
+        with self._lock:
+            row = self._product_row(product_id)
+            return self._explain_rows(customer_id, [row], language)[0]
+
+    # --- similar & search ------------------------------------------------------------------
+
+    def similar(self, product_id: object, k: int = 10, *, method: str = "auto", language: str = "en", in_stock_only: bool = True) -> list[Recommendation]:
+        """Products like this one: bought by the same customers (item factors), described alike
+        (text embeddings), or both fused ("auto")."""
+        if method not in ("auto", "cf", "text"):
+            raise RecommenderError("method must be auto, cf or text")
+        with self._lock:
+            row = self._product_row(product_id)
+            allowed = self.catalogue.mask(in_stock_only=in_stock_only)
+            allowed[row] = False
+            rankings: list[list[int]] = []
+            vectors = self.trained.item_vectors
+            if method in ("auto", "cf") and np.linalg.norm(vectors[row]) > 0:
+                norms = np.linalg.norm(vectors, axis=1)
+                cosine = (vectors @ vectors[row]) / np.where(norms > 0, norms * norms[row], 1.0)
+                cosine = np.where(allowed & (norms > 0), cosine, -np.inf)
+                ranked = np.argsort(-cosine, kind="stable")[: max(k * 5, 50)]
+                rankings.append([int(i) for i in ranked if np.isfinite(cosine[i])])
+            text = self._text()
+            if method in ("auto", "text") and text is not None:
+                rankings.append([i for i, _ in text.similar(row, max(k * 5, 50), allowed)])
+            fused = reciprocal_rank_fusion(rankings, k=10.0)
+            best = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
+            name = self.catalogue.products[row].name(language)
+            return [self._recommendation(i, s, "similar", reasons.similar_to(name, language), language) for i, s in best]
+
+    def search(
+        self,
+        text: str,
+        k: int = 10,
+        *,
+        category: str | Sequence[str] | None = None,
+        min_price: float | None = None,
+        max_price: float | None = None,
+        in_stock_only: bool = True,
+        language: str | None = None,
+    ) -> list[Recommendation]:
+        """Products matching a described need, in English or Chinese; a budget in the words
+        ("under 500", "300元以内") filters by price unless min/max_price are given."""
+        if not text or not text.strip():
+            raise RecommenderError("search text is empty")
+        index = self._text()
+        if index is None:
+            log.warning("recommender: search asked but this artifact has no product texts")
+            return []
+        with self._lock:
+            parsed = parse_query(text, language or detect_language(text))
+            min_price = parsed.min_price if min_price is None else min_price
+            max_price = parsed.max_price if max_price is None else max_price
+            allowed = self.catalogue.mask(category, min_price, max_price, in_stock_only)
+            found = index.search(parsed.text, k, parsed.language, allowed)
+            reason = reasons.matches_request(parsed.language)
+            return [self._recommendation(row, score, "search", reason, parsed.language) for row, score in found]
+
+    # --- online updates --------------------------------------------------------------------
+
+    def update(self, customer_id: object, interactions: Iterable[InteractionLike]) -> None:
+        """Fold new interactions into the customer's vector (one least-squares solve against
+        the fixed item factors): their next recommendations reflect them, no retraining."""
+        weights: WeightConfig = self._weights
+        with self._lock:
+            key = str(customer_id)
+            n_items = len(self.catalogue)
+            history = self._history(key)
+            if history is None:
+                raw = sparse.csr_matrix((1, n_items), dtype=np.float32)
+                kinds = sparse.csr_matrix((1, n_items), dtype=np.int16)
+            else:
+                raw, kinds = (m.copy() for m in history)
+            added_rows, added_weights, kind_codes = [], [], []
+            for event in interactions:
+                if str(event.customer_id) != key:
+                    raise RecommenderError(f"interaction for customer {event.customer_id!r} passed to update({customer_id!r})")
+                row = self.catalogue.row(event.product_id)
+                weight = weights.weight_of(event.kind) * float(event.weight if event.weight is not None else 1.0)
+                if row is None or weight == 0.0:
+                    continue
+                added_rows.append(row)
+                added_weights.append(weight)
+                kind_codes.append(KIND_CODES[event.kind] + 2)
+            if not added_rows:
+                return
+            delta = sparse.csr_matrix((added_weights, ([0] * len(added_rows), added_rows)), shape=(1, n_items), dtype=np.float32)
+            raw = (raw + delta).tocsr()
+            kinds = self._merge_kinds(kinds, added_rows, kind_codes)
+            self._histories[key], self._kinds[key] = raw, kinds
+            self._vectors[key] = self.trained.als.fold_in(raw)[0]
+
+    def _merge_kinds(self, kinds: sparse.csr_matrix, rows: list[int], codes: list[int]) -> sparse.csr_matrix:
+        strength = {code: self._weights.kind_weights.get(kind, 0.0) for kind, code in ((k, c + 2) for k, c in KIND_CODES.items())}
+        current = dict(zip(kinds.indices.tolist(), kinds.data.tolist()))
+        for row, code in zip(rows, codes):
+            if row not in current or strength.get(code, 0.0) > strength.get(current[row], 0.0):
+                current[row] = code
+        items = sorted(current)
+        return sparse.csr_matrix(([current[i] for i in items], ([0] * len(items), items)), shape=kinds.shape, dtype=np.int16)
+
+    def add_products(self, products: Iterable[ProductLike | ProductRecord]) -> None:
+        """Make new products recommendable and searchable before the next training run:
+        their item vectors come from the products their descriptions resemble."""
+        with self._lock:
+            trained = self.trained
+            rows = trained.catalogue.add(products)
+            if not rows:
+                return
+            new = [trained.catalogue.products[r] for r in rows]
+            if trained.text is not None:
+                trained.text.add_documents([p.text("en") for p in new], [p.text("zh") for p in new])
+            factors = np.vstack([trained.item_vectors, np.zeros((len(rows), trained.item_vectors.shape[1]), dtype=np.float32)])
+            cold = np.r_[trained.cold_items, np.ones(len(rows), dtype=bool)]
+            only_new = np.zeros(len(cold), dtype=bool)
+            only_new[rows] = True
+            filled = content_vectors(factors, only_new, trained.text)
+            trained.als.set_item_factors(filled)
+            trained.cold_items = cold
+            trained.popularity = np.r_[trained.popularity, np.zeros(len(rows), dtype=np.float32)]
+            trained.history = sparse.csr_matrix((trained.history.data, trained.history.indices, trained.history.indptr), shape=(trained.history.shape[0], len(cold)))
+            trained.kinds = sparse.csr_matrix((trained.kinds.data, trained.kinds.indices, trained.kinds.indptr), shape=(trained.kinds.shape[0], len(cold)))
+            self._popularity = popularity_signal(trained.popularity)
+            self._histories = {k: _widen(v, len(cold)) for k, v in self._histories.items()}
+            self._kinds = {k: _widen(v, len(cold)) for k, v in self._kinds.items()}
+
+
+def _widen(matrix: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
+    return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], columns))
+
