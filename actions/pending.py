@@ -54,7 +54,9 @@ class PendingAnswer(Action, ABC):
 
 def _pending_action(action_name: str) -> type[PendingAnswer]:
     class_name = "".join(part.title() for part in action_name.split("_"))
-    return type(class_name, (PendingAnswer,), {"name": lambda self: action_name, "__module__": __name__})
+    return type(class_name, (PendingAnswer,), {"name": lambda self: action_name, "__module__": __name__,
+                                               "__qualname__": class_name})
 
 
-PENDING_ACTIONS = [_pending_action(action_name) for action_name in PENDING]
+# Module attributes, so the action server's worker processes can unpickle them by name.
+globals().update({cls.__name__: cls for cls in map(_pending_action, PENDING)})
