@@ -79,9 +79,10 @@ test: validate train test-unit test-rasa test-e2e ## everything: validation, uni
 eval-nlu: setup ## 5-fold cross-validation of the NLU per language (slow); figures into docs/nlu-evaluation.md
 	$(PY) -m devstack cross-validate
 
-bench: setup ## benchmarks of the CRM and the recommender; figures into docs/
+bench: train ## benchmarks of the CRM, the recommender and whole conversation turns; figures into docs/
 	$(PY) -m crm.bench --markdown docs/crm-bench.md --plot docs/crm-bench.png
 	$(PY) -m recommender bench
+	$(PY) -m devstack bench-turns --markdown docs/benchmarks.md
 
 clean: ## remove trained models, results and local data (keeps the virtual environments)
 	rm -rf models results var

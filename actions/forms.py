@@ -1,6 +1,7 @@
 """Slot extraction and validation: the customer's language on every turn, and the forms' slots."""
 from __future__ import annotations
 
+import logging
 import re
 from abc import abstractmethod
 from typing import Any
@@ -10,8 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.i18n import detect_language
+from crm.repository import verify_order_contact
+from actions.base import human_button
+from actions.i18n import detect_language, language_of
+from actions.identity import VERIFIED_SLOT, identified_customer
 from actions.questions import tell
+from actions.runtime import in_crm
+
+log = logging.getLogger(__name__)
+MAX_PROOF_ATTEMPTS = 3
 
 ORDER_ID = re.compile(r"(?<![A-Za-z0-9])[Kk][Ll]\d{8}(?!\d)")
 # Something the customer meant as an order number, well-formed or not: "KL123", "kl 2025", "20251107".
@@ -26,6 +34,11 @@ class ValidateSlotMappings(ValidationAction):
     def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         language = detect_language(tracker.latest_message.get("text"))
         return {"language": language} if language else {}
+
+    def extract_misunderstandings(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Any message the NLU understood ends a run of misunderstandings (actions.faq counts them)."""
+        understood = tracker.get_intent_of_latest_message() not in (None, "nlu_fallback")
+        return {"misunderstandings": 0.0} if understood and tracker.get_slot("misunderstandings") else {}
 
 
 def normalise_order_id(text: str) -> str | None:
@@ -56,6 +69,45 @@ class OrderNumberFormValidation(FormValidationAction):
         if order_id is None:
             tell(dispatcher, tracker, "invalid_order_id")
         return {"order_id": order_id}
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        """An anonymous customer proves the order is theirs before they see it (`order_proof`)."""
+        if tracker.slots.get("order_id") and await is_anonymous(tracker):
+            return [*domain_slots, "order_proof"]
+        return list(domain_slots)
+
+    def extract_order_proof(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "order_proof":
+            return {}
+        return {"order_proof": (tracker.latest_message.get("text") or "").strip() or None}
+
+    async def validate_order_proof(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        order_id = tracker.slots.get("order_id")
+        try:
+            owner = await in_crm(lambda s: verify_order_contact(s, order_id, str(value or "")))
+        except Exception:
+            log.exception("order verification failed in conversation %s", tracker.sender_id)
+            owner = None
+        if owner is not None:
+            return {"order_proof": "verified", VERIFIED_SLOT: str(owner), "proof_attempts": 0.0}
+        attempts = int(tracker.get_slot("proof_attempts") or 0) + 1
+        if attempts >= MAX_PROOF_ATTEMPTS:
+            tell(dispatcher, tracker, "order_proof_failed", buttons=[human_button(language_of(tracker))])
+            return {"order_proof": None, "order_id": None, "proof_attempts": 0.0}
+        tell(dispatcher, tracker, "order_proof_wrong")
+        return {"order_proof": None, "proof_attempts": float(attempts)}
+
+
+async def is_anonymous(tracker: Tracker) -> bool:
+    """No CRM customer behind the conversation. When the CRM cannot say, the order action that ends
+    the form checks again and apologises, so the question is not asked in vain."""
+    try:
+        return await in_crm(lambda s: identified_customer(s, tracker) is None)
+    except Exception:
+        log.exception("identity lookup failed in conversation %s", tracker.sender_id)
+        return False
 
 
 class ValidateTrackOrderForm(OrderNumberFormValidation):

@@ -1,24 +1,89 @@
-"""Escalation to a person."""
+"""Escalation to a person: a handoff request in the CRM queue, the expected wait, and the bot paused.
+
+While the conversation is paused Rasa still records every message the customer sends, but the bot
+stays silent; an agent hands it back with Rasa's `resume` event (the staff console does that).
+"""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused
 from rasa_sdk.types import DomainDict
 
-from actions.i18n import language_of, say
+from crm.repository import HandoffWait, handoff_wait, open_conversation, request_handoff
+from actions.base import DataAction, Reply
+from actions.identity import crm_channel, identified_customer
 from actions.knowledge import policy
+from actions.runtime import in_crm
+
+log = logging.getLogger(__name__)
+
+SUMMARY_TURNS = 8
+HIGH_VALUE_PRIORITY = 10  # a high-value customer goes ahead of everyone else in the queue
+URGENT_PRIORITY = 5
 
 
-class ActionHandoff(Action):
-    """Until the live handoff inbox exists (issue #7), the customer is told how to reach a person now."""
+def handoff_reason(tracker: Tracker) -> str:
+    """Why the customer is being handed over, from the turns before the request."""
+    intents = [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"]
+    recent = intents[-4:]
+    if "complaint" in recent:
+        return "complaint"
+    if recent.count("nlu_fallback") >= 2:
+        return "not understood"
+    return "customer asked"
 
+
+def conversation_summary(tracker: Tracker) -> str:
+    """The last customer turns with what the assistant understood, for the agent who picks it up."""
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent", {})
+            lines.append(f"customer [{intent.get('name')} {float(intent.get('confidence') or 0):.2f}]: {event.get('text') or ''}")
+        elif event.get("event") == "bot" and lines:
+            lines.append(f"bot: {(event.get('text') or '')[:160]}")
+    return "\n".join(lines[-2 * SUMMARY_TURNS:])[-2000:]
+
+
+class ActionHandoff(DataAction):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=say(tracker, "Of course — our customer service team will take it from here.",
-                                          "好的,人工客服会为您继续处理。"))
-        dispatcher.utter_message(text=policy("contact_info", language_of(tracker)))
-        return []
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        reason = handoff_reason(tracker)
+        summary = conversation_summary(tracker)
+
+        def enqueue(session) -> HandoffWait:  # noqa: ANN001 - a CRM session
+            customer = identified_customer(session, tracker)
+            priority = 0
+            if customer is not None and customer.segment is not None and customer.segment.value == "high_value":
+                priority = HIGH_VALUE_PRIORITY
+            elif reason == "complaint":
+                priority = URGENT_PRIORITY
+            conversation = open_conversation(session, crm_channel(tracker), tracker.sender_id,
+                                             customer_id=None if customer is None else customer.id,
+                                             language=reply.language)
+            handoff = request_handoff(session, conversation, reason=reason, summary=summary, priority=priority)
+            return handoff_wait(session, handoff)
+
+        try:
+            wait = await in_crm(enqueue)
+        except Exception:
+            log.exception("handoff request failed in conversation %s", tracker.sender_id)
+            reply.say("I'm sorry, I can't reach our team's queue from here right now. You can reach a person directly:",
+                      "抱歉,暂时无法为您接入人工排队。您可以通过以下方式直接联系人工客服:")
+            reply.dispatcher.utter_message(text=policy("contact_info", reply.language))
+            return []
+        ahead = wait.position - 1
+        reply.say(f"I've passed our conversation to a colleague, who will reply right here. "
+                  + (f"{ahead} customer{'s' if ahead != 1 else ''} ahead of you; " if ahead else "You're next; ")
+                  + f"expected wait about {wait.estimated_minutes} minute{'s' if wait.estimated_minutes != 1 else ''}. "
+                  "Anything you write in the meantime will be in front of them.",
+                  "已为您转接人工客服,客服会直接在这里回复您。"
+                  + (f"前面还有 {ahead} 位客户," if ahead else "下一位就是您,")
+                  + f"预计等待约 {wait.estimated_minutes} 分钟。等待期间您发送的消息客服都能看到。")
+        return [ConversationPaused()]

@@ -28,18 +28,6 @@ class PolicyAnswer(Action, ABC):
         return []
 
 
-class ActionDeliveryOptions(PolicyAnswer):
-    topic = "delivery_options"
-
-    def name(self) -> str:
-        return "action_delivery_options"
-
-
-class ActionDeliveryPeriod(PolicyAnswer):
-    topic = "delivery_period"
-
-    def name(self) -> str:
-        return "action_delivery_period"
 
 
 class ActionPaymentMethods(PolicyAnswer):
@@ -56,12 +44,6 @@ class ActionRefundPolicy(PolicyAnswer):
         return "action_refund_policy"
 
 
-class ActionCancellationFee(PolicyAnswer):
-    topic = "cancellation_fee"
-
-    def name(self) -> str:
-        return "action_cancellation_fee"
-
 
 class ActionContactInfo(PolicyAnswer):
     topic = "contact_info"
@@ -69,12 +51,6 @@ class ActionContactInfo(PolicyAnswer):
     def name(self) -> str:
         return "action_contact_info"
 
-
-class ActionPlaceOrder(PolicyAnswer):
-    topic = "place_order"
-
-    def name(self) -> str:
-        return "action_place_order"
 
 
 class ActionAccountHelp(PolicyAnswer):

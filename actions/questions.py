@@ -1,8 +1,8 @@
 """What the assistant asks while it fills a form, and what it says when an answer is unusable.
-Rasa runs `action_ask_<slot>` to ask for a slot and `action_default_ask_rephrase` in the second
-stage of the fallback."""
+Rasa runs `action_ask_<slot>` to ask for a slot."""
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.i18n import say
+
+log = logging.getLogger(__name__)
 
 # message key -> (English, Chinese)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -25,9 +27,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_email": ("Which email address is the account registered with?", "请问您的账户绑定的是哪个邮箱?"),
     "invalid_email": ("That doesn't look like an email address. Could you check it?", "这个邮箱格式好像不对,请再确认一下。"),
     "ask_rating": ("How would you rate us, from 1 (poor) to 5 (excellent)?", "请为我们打个分吧:1 分(很差)到 5 分(很好)。"),
+    "offer_human": ("Sorry, I still can't work out what you need. Would you like me to connect you to a person?",
+                    "抱歉,我还是没能理解您的问题。需要为您转接人工客服吗?"),
+    "out_of_scope": ("Sorry, that's outside what I can help with. I can help with orders, delivery, payments, refunds, "
+                     "your account and product recommendations.",
+                     "抱歉,这个问题超出了我的服务范围。我可以帮您处理订单、物流、支付、退款、账户和商品推荐相关的问题。"),
     "invalid_rating": ("Please give a number from 1 to 5.", "请回复 1 到 5 之间的数字。"),
-    "ask_rephrase": ("Sorry, I didn't quite get that. Could you say it another way?",
-                     "抱歉,我没太理解您的意思,可以换个说法再说一次吗?"),
+    "ask_order_proof": ("To protect your privacy, please confirm it's your order: the last 4 digits of the phone "
+                        "number or the email address on the order.",
+                        "为保护您的隐私,请验证订单信息:订单预留手机号的后 4 位,或下单邮箱。"),
+    "order_proof_wrong": ("That doesn't match the order. Please try again: the last 4 digits of the phone or the email "
+                          "on the order.", "与订单信息不符,请再试一次:订单预留手机号后 4 位或下单邮箱。"),
+    "order_proof_failed": ("I couldn't verify that order, so I can't show it here. A colleague can help you after "
+                           "checking your identity; or give me another order number.",
+                           "无法验证该订单,因此不能在这里显示。人工客服核实身份后可以为您处理;您也可以换一个订单号。"),
 }
 
 
@@ -51,10 +64,31 @@ class Question(Action, ABC):
 
 
 class ActionAskOrderId(Question):
+    """A known customer also gets their latest orders as buttons."""
+
     key = "ask_order_id"
 
     def name(self) -> str:
         return "action_ask_order_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        from actions.base import Reply
+        from actions.orders import recent_order_buttons
+
+        try:
+            buttons = await recent_order_buttons(tracker, Reply(dispatcher, tracker))
+        except Exception:  # the question matters more than the shortcut
+            log.exception("no recent orders for conversation %s", tracker.sender_id)
+            buttons = []
+        tell(dispatcher, tracker, self.key, buttons=buttons)
+        return []
+
+
+class ActionAskOrderProof(Question):
+    key = "ask_order_proof"
+
+    def name(self) -> str:
+        return "action_ask_order_proof"
 
 
 class ActionAskNewAddress(Question):
@@ -80,9 +114,3 @@ class ActionAskRating(Question):
     def buttons(self) -> list[dict[str, str]]:
         return [{"title": "⭐" * stars, "payload": str(stars)} for stars in range(1, 6)]
 
-
-class ActionDefaultAskRephrase(Question):
-    key = "ask_rephrase"
-
-    def name(self) -> str:
-        return "action_default_ask_rephrase"

@@ -25,6 +25,24 @@ class InvalidOrderNumber(InvalidInput):
         self.text = text
 
 
+class UnknownDeliveryRegion(InvalidInput):
+    """An address names no city, province or region that the shop delivers to."""
+
+    def __init__(self, regions: tuple[tuple[str, str, str], ...]) -> None:
+        served = "; ".join(f"{name_en} / {name_zh}" for _, name_en, name_zh in regions)
+        super().__init__(f"the address names no city, province or region we deliver to (we serve: {served}); "
+                         "include the city or province")
+        self.regions = regions
+
+
+class MissingContact(InvalidInput):
+    """A delivery address lacks a recipient or a phone number, and the customer has none on file."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"a delivery address needs a {field}, and the customer has none on file: give one")
+        self.field = field
+
+
 class NotFound(CRMError, LookupError):
     """The thing asked for does not exist (or is not visible to the asker)."""
 

@@ -723,19 +723,25 @@ class Message(Base):
 
 
 class HandoffRequest(Base):
+    """A conversation waiting for (or served by) a human agent: higher `priority` is served first; `summary`
+    is what the bot gathered for the agent, in the customer's words, so it is encrypted."""
+
     __tablename__ = "handoff_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     reason: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    summary: Mapped[str | None] = mapped_column(Encrypted("handoff_requests.summary"))
     status: Mapped[HandoffStatus] = mapped_column(_enum(HandoffStatus, "handoff_status"))
     agent: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index(None, "status", "requested_at"), Index(None, "conversation_id"))
+    __table_args__ = (Index(None, "status", "requested_at"), Index(None, "conversation_id"),
+                      Index(None, "assigned_at"))
 
 
 # --- privacy ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|nlu-report|cross-validate`."""
+"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|nlu-report|cross-validate|bench-turns`."""
 from __future__ import annotations
 
 import argparse
@@ -65,8 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("setup", help="create local data (var/) and secrets; idempotent").set_defaults(func=setup)
     commands.add_parser("run", help="start the Rasa server and the action server until Ctrl-C").set_defaults(func=run)
     commands.add_parser("shell", help="rasa shell with the action server").set_defaults(func=shell)
-    from devstack import nlu_eval
+    from devstack import nlu_eval, turn_bench
     nlu_eval.add_commands(commands)
+    bench = commands.add_parser("bench-turns", help="latency of conversation turns over REST (see devstack/turn_bench.py)")
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="--levels 1 10 50 --turns N --markdown FILE")
+    bench.set_defaults(func=lambda a: turn_bench.main(a.options))
     args = parser.parse_args(argv)
     return args.func(args)
 

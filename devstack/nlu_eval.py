@@ -64,25 +64,30 @@ def report(args: argparse.Namespace) -> int:
 
 
 def cross_validate(args: argparse.Namespace) -> int:
-    config = StackConfig()
     results = ROOT / "results"
     rows = []
     for language in LANGUAGES:
-        with tempfile.TemporaryDirectory() as tmp:
-            data = Path(tmp)
-            for source in sorted((ROOT / "data" / "rasa" / "nlu" / language).glob("*.yml")):
-                shutil.copy(source, data / source.name)
-            shutil.copy(ROOT / "data" / "rasa" / "nlu" / "entities.yml", data / "entities.yml")
-            out = results / f"cv-{language}"
-            print(f"{args.folds}-fold cross-validation, {language}…", flush=True)
-            subprocess.run([str(VENV_BOT / "rasa"), "test", "nlu", "--config", str(ROOT / "config.yml"),
-                            "--nlu", str(data), "--cross-validation", "--folds", str(args.folds),
-                            "--out", str(out)], cwd=ROOT, env=config.env(), check=True)
+        out = results / f"cv-{language}"
+        if not args.report_only:
+            run_cross_validation(language, args.folds, out)
         rows.append((language, read_scores(out), entity_f1(out)))
     held_out = [(language, read_scores(results / f"nlu-{language}")) for language in LANGUAGES
                 if (results / f"nlu-{language}" / "intent_report.json").exists()]
     write_markdown(rows, held_out, args.folds)
     return 0
+
+
+def run_cross_validation(language: str, folds: int, out: Path) -> None:
+    """`rasa test nlu --cross-validation` on one language's training data (and the shared entity data)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        for source in sorted((ROOT / "data" / "rasa" / "nlu" / language).glob("*.yml")):
+            shutil.copy(source, data / source.name)
+        shutil.copy(ROOT / "data" / "rasa" / "nlu" / "entities.yml", data / "entities.yml")
+        print(f"{folds}-fold cross-validation, {language}…", flush=True)
+        subprocess.run([str(VENV_BOT / "rasa"), "test", "nlu", "--config", str(ROOT / "config.yml"),
+                        "--nlu", str(data), "--cross-validation", "--folds", str(folds),
+                        "--out", str(out)], cwd=ROOT, env=StackConfig().env(), check=True)
 
 
 def entity_f1(result_dir: Path) -> dict[str, float]:
@@ -128,4 +133,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=report)
     p = commands.add_parser("cross-validate", help="k-fold cross-validation per language into docs/nlu-evaluation.md")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite the document from the results/cv-* of the last run (and the latest held-out results)")
     p.set_defaults(func=cross_validate)

@@ -19,6 +19,9 @@ VENV_BOT = ROOT / ".venv-bot" / "bin"
 VENV = ROOT / ".venv" / "bin"
 
 
+HAND_BACK_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
 class StackError(RuntimeError):
     """A server did not come up; the message names its log file."""
 
@@ -31,7 +34,7 @@ class Stack(AbstractContextManager["Stack"]):
 
     # ---- commands ---------------------------------------------------------------------------
     def action_server_command(self) -> list[str]:
-        return [str(VENV / "python"), "-m", "rasa_sdk", "--actions", "actions",
+        return [str(VENV / "python"), "-m", "actions", "--actions", "actions",
                 "--port", str(self.config.action_port)]
 
     def rasa_server_command(self) -> list[str]:
@@ -107,6 +110,13 @@ class Stack(AbstractContextManager["Stack"]):
                                 params={"token": self.token}, timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def hand_back(self, sender: str) -> None:
+        """What an agent does when they are done: the bot answers this conversation again, listening for
+        the customer's next message (the messages written while paused got no bot turn of their own)."""
+        response = requests.post(f"{self.config.rasa_url}/conversations/{sender}/tracker/events",
+                                 params={"token": self.token}, json=HAND_BACK_EVENTS, timeout=30)
+        response.raise_for_status()
 
     def wait_forever(self) -> None:
         """Blocks until Ctrl-C / SIGTERM or until a server dies."""

@@ -1,9 +1,10 @@
-"""python -m recommender train | search-params | eval-search | bench | evaluate
+"""python -m recommender train | search-params | eval-search | faq-eval | bench | evaluate
 
     train          train from the CRM (default: the demo CRM, CRM_DATABASE_URL or var/crm.db)
                    or from an interactions file, and switch var/recommender/current to it
     search-params  pick hyper-parameters on a validation split; writes a TOML config
     eval-search    measure product search on the labelled bilingual query set
+    faq-eval       measure FAQ retrieval and its confidence thresholds on held-out questions
     bench          training / latency / FAISS benchmarks; table into docs/benchmarks.md
     evaluate       the offline evaluation contract (see recommender.evaluate)
 """
@@ -85,6 +86,34 @@ def _eval_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _faq_eval(args: argparse.Namespace) -> int:
+    from recommender.faq import FaqError, load_entries
+    from recommender.faq_eval import evaluate, format_report, load_queries, write_markdown
+
+    try:
+        entries = load_entries(args.faq)
+        queries = load_queries(Path(args.queries) if args.queries else None, {e.id for e in entries})
+    except (FaqError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results = evaluate(entries, queries, min_rejection=args.min_rejection)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    else:
+        print(format_report(results))
+    if args.markdown:
+        write_markdown(format_report(results), Path(args.markdown))
+    chosen = results["variants"][results["chosen_bonus"]]
+    print(
+        f"faq-eval: top-1 en {chosen['en']['at_threshold']['top1']:.3f} zh {chosen['zh']['at_threshold']['top1']:.3f}; "
+        f"at the thresholds {chosen['all']['answered_correct']:.3f} of in-scope questions answered correctly, "
+        f"{chosen['all']['rejected']:.3f} of none questions rejected; search p50 {chosen['latency_ms']['p50']:.1f} ms"
+        + (f"; wrote {args.markdown}" if args.markdown else ""),
+        file=sys.stderr if args.json else sys.stdout,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recommender", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     eval_search = commands.add_parser("eval-search", help="measure product search on the labelled query set")
     eval_search.add_argument("--json", action="store_true")
 
+    faq_eval = commands.add_parser("faq-eval", help="measure FAQ retrieval on held-out questions")
+    faq_eval.add_argument("--faq", default=str(REPO_ROOT / "data" / "knowledge" / "faq.yml"),
+                          help="the FAQ file (default data/knowledge/faq.yml)")
+    faq_eval.add_argument("--queries", help="labelled questions (default recommender/evalsets/faq_queries.yml)")
+    faq_eval.add_argument("--min-rejection", type=float, default=0.85,
+                          help="share of none questions the threshold must reject (default 0.85)")
+    faq_eval.add_argument("--markdown", help="also write the tables into this markdown file (between faq-eval markers)")
+    faq_eval.add_argument("--json", action="store_true")
+
     bench = commands.add_parser("bench", help="benchmarks; writes docs/benchmarks.md and docs/recommender-bench.png")
     bench.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     bench.add_argument("--max-interactions", type=float, default=1e7)
@@ -133,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _search_params(args)
         if args.command == "eval-search":
             return _eval_search(args)
+        if args.command == "faq-eval":
+            return _faq_eval(args)
         if args.command == "bench":
             from recommender.bench import run
 

@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,8 @@ PURCHASE = KIND_CODES["purchase"] + 2
 UNKNOWN_KIND = 1
 TASTE_SHOWN = 0.5
 REQUEST_DEPTH = 10  # with a request, personal taste re-ranks only this many best matches (or 2k)
+SESSION_WEIGHT = 1.0  # what the customer engaged with in this conversation weighs as much as their taste
+SESSION_SHOWN = 0.8  # a product this close to the session's products is explained by them
 
 
 class RecommenderError(ValueError):
@@ -146,9 +148,14 @@ class Recommender:
         query_text: str | None = None,
         language: str = "en",
         diversity: bool = True,
+        session_items: Sequence[object] = (),
     ) -> list[Recommendation]:
         """Top-k products for a customer, optionally for a described need ("a jacket for
         rain under 500" also sets the budget). New customers get popular products.
+
+        `session_items` are products the customer engaged with in this conversation (clicked,
+        opened): what is like them rises — a year of history should not drown what the customer
+        is looking at now — and they themselves are not offered again.
 
         `exclude_purchased` drops non-consumable products the customer bought (as far as the
         interactions say); the caller can add the CRM's own list in `exclude_products`
@@ -172,6 +179,8 @@ class Recommender:
                     if row is not None and not self.catalogue.consumable[row]:
                         allowed[row] = False
 
+            session_rows = [row for row in map(self.catalogue.row, session_items) if row is not None]
+            allowed[session_rows] = False
             vector = self._user_vector(customer_id)
             personal = None if vector is None else self._personal_scores(vector, allowed, depth=max(20 * k, 500))
             text_scores = None
@@ -183,10 +192,26 @@ class Recommender:
             if text_scores is not None and np.isfinite(scores).sum() < k:
                 fallback = blend(Signals(personal, None, self._popularity), allowed, self.trained.config.hybrid)
                 scores = np.where(np.isfinite(scores), scores + 10.0, fallback)
+            session = None
+            if session_rows:
+                session = scale(self._likeness(session_rows), allowed)
+                scores = scores + SESSION_WEIGHT * session
             # A request names what the customer wants; variety across categories is for open browsing.
             penalty = self.trained.config.hybrid.diversity_penalty if diversity and parsed is None else 0.0
             rows = diversify(scores, self.catalogue.group, k, penalty)
-            return self._with_reasons(customer_id, rows, scores, taste, text_scores, language)
+            results = self._with_reasons(customer_id, rows, scores, taste, text_scores, language)
+            if session is None:
+                return results
+            nearest = self.catalogue.products[session_rows[-1]].name(language)
+            return [replace(r, source="session", reason=reasons.similar_to(nearest, language))
+                    if session[row] >= SESSION_SHOWN and r.source != "search" else r for row, r in zip(rows, results)]
+
+    def _likeness(self, rows: list[int]) -> np.ndarray:
+        """Cosine of every product's vector with the mean of `rows`' vectors."""
+        vectors = self.trained.item_vectors
+        centre = vectors[rows].mean(axis=0)
+        norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(centre) or 1.0)
+        return (vectors @ centre) / np.where(norms > 0, norms, 1.0)
 
     def _personal_scores(self, vector: np.ndarray, allowed: np.ndarray, depth: int) -> np.ndarray:
         """user . item for every product. Small catalogues: one matrix product (exact, and

@@ -26,6 +26,7 @@ from crm.repository.views import (
     TicketView,
     MessageView,
     HandoffView,
+    HandoffWait,
     AddressView,
     Customer360,
 )
@@ -45,6 +46,12 @@ from crm.repository.customers import (
     touch_customer,
     set_preferred_language,
     default_address_region,
+    verify_order_contact,
+)
+from crm.repository.addresses import (
+    normalize_address,
+    save_address,
+    addresses_of,
 )
 from crm.repository.orders import (
     ORDER_NUMBER,
@@ -91,6 +98,8 @@ from crm.repository.conversations import (
     assign_handoff,
     close_handoff,
     handoff_inbox,
+    handoff_wait,
+    open_handoff_of,
     transcript,
 )
 from crm.repository.staff import (
@@ -116,6 +125,7 @@ __all__ = [
     "TicketView",
     "MessageView",
     "HandoffView",
+    "HandoffWait",
     "AddressView",
     "Customer360",
     "normalize_external_id",
@@ -131,6 +141,10 @@ __all__ = [
     "touch_customer",
     "set_preferred_language",
     "default_address_region",
+    "verify_order_contact",
+    "normalize_address",
+    "save_address",
+    "addresses_of",
     "ORDER_NUMBER",
     "RETURN_WINDOW",
     "parse_order_number",
@@ -167,6 +181,8 @@ __all__ = [
     "assign_handoff",
     "close_handoff",
     "handoff_inbox",
+    "handoff_wait",
+    "open_handoff_of",
     "transcript",
     "customer_360",
     "customers_in_segment",

@@ -1,16 +1,19 @@
-"""Customers and the identities they are recognised by on each channel."""
+"""Customers, the identities they are recognised by on each channel, and proving an order is yours."""
 
 from __future__ import annotations
 
+import hmac
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from crm.crypto import normalize_email
 from crm.errors import CustomerNotFound, DuplicateIdentity, InvalidInput
-from crm.models import Address, Channel, Customer, Identity, Language, LifecycleStage, Tier
+from crm.models import Address, Channel, Customer, Identity, Language, LifecycleStage, Order, Tier
 from crm.privacy import set_consent, utcnow
 from crm.repository.common import (
     as_channel,
@@ -20,6 +23,7 @@ from crm.repository.common import (
     live_customer,
     normalize_external_id,
 )
+from crm.repository.orders import parse_order_number
 from crm.repository.views import CustomerView
 
 # Built once and run on the session's connection: per call this skips statement construction and ORM
@@ -32,6 +36,13 @@ _CUSTOMER_BY_IDENTITY = (
     .join(Identity, Identity.customer_id == Customer.id)
     .where(Identity.channel == bindparam("channel"), Identity.lookup_hash == bindparam("digest"))
 )
+_ORDER_OWNER = (
+    select(Order.customer_id).join(Customer, Customer.id == Order.customer_id)
+    .where(Order.number == bindparam("number"), Customer.erased_at.is_(None))
+)
+# "8000", "尾号8000", "手机尾号是 8000", "后四位：8000" (full-width digits and colons are folded first).
+_LAST_FOUR = re.compile(r"(?:(?:手机|电话)?(?:号码?)?(?:尾号|后四位|后4位|末四位|末4位)(?:是|为)?:?\s*)?([0-9]{4})")
+_NON_DIGITS = re.compile(r"[^0-9]")
 
 
 def get_customer(session: Session, customer_id: int) -> CustomerView:
@@ -52,6 +63,43 @@ def find_customer(session: Session, channel: Channel | str, external_id: str) ->
         created_at=row.created_at, last_seen_at=row.last_seen_at, marketing_consent=row.marketing_consent,
         personalization_consent=row.personalization_consent, lifecycle_stage=row.lifecycle_stage,
         segment=row.segment, churn_risk=row.churn_risk, erased=row.erased_at is not None)
+
+
+def verify_order_contact(session: Session, number: str, proof: str) -> int | None:
+    """The id of the customer who placed order `number`, if `proof` is the last four digits of one of their
+    phone numbers (phone identity or address phone) or one of their email identities; else None.
+
+    An unidentified chat user proves they own an order this way. A wrong proof, an unknown order and an
+    erased customer all give None, so the answer never tells whether the order exists; a malformed
+    number raises `InvalidOrderNumber` (it says nothing about any order). Four digits are guessable:
+    the caller limits the attempts of a conversation.
+    """
+    number = parse_order_number(number)
+    proof = unicodedata.normalize("NFKC", proof).strip()
+    by_phone = "@" not in proof
+    if by_phone:
+        found = _LAST_FOUR.fullmatch(proof)
+        if found is None:
+            return None
+        expected = found.group(1)
+    else:
+        try:
+            expected = normalize_email(proof)
+        except InvalidInput:
+            return None
+    customer_id = session.connection().execute(_ORDER_OWNER, {"number": number}).scalar_one_or_none()
+    if customer_id is None:
+        return None
+    channel = Channel.PHONE if by_phone else Channel.EMAIL
+    known = list(session.scalars(select(Identity.external_id)
+                                 .where(Identity.customer_id == customer_id, Identity.channel == channel)))
+    if by_phone:
+        known += session.scalars(select(Address.phone).where(Address.customer_id == customer_id))
+        known = [_NON_DIGITS.sub("", phone)[-4:] for phone in known]
+    matched = False
+    for value in known:  # no early exit: every candidate is compared
+        matched |= hmac.compare_digest(value.encode("utf-8"), expected.encode("utf-8"))
+    return customer_id if matched else None
 
 
 def find_customer_by_phone(session: Session, phone: str) -> CustomerView | None:

@@ -239,6 +239,17 @@ class HandoffView:
     status: HandoffStatus
     agent: str | None
     requested_at: datetime
+    priority: int
+    summary: str | None
+
+
+@dataclass(frozen=True)
+class HandoffWait:
+    """Where a waiting request stands: `position` 1 is served next; 0 (and 0 minutes) once an agent has it."""
+
+    position: int
+    waiting: int
+    estimated_minutes: int
 
 
 @dataclass(frozen=True)

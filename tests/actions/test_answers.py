@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor
 
-from actions.fallback import ActionDefaultAskAffirmation
+from actions.faq import ActionAnswerFaq
 from actions.knowledge import policies
-from actions.policies import ActionAccountHelp, ActionDeliveryOptions
+from actions.policies import ActionAccountHelp, ActionPaymentMethods
 from tests.actions.conftest import make_tracker
 
 DOMAIN: dict = {}
@@ -16,8 +17,8 @@ def test_every_policy_has_both_languages():
 
 
 async def test_policy_answer_in_the_customers_language(dispatcher):
-    await ActionDeliveryOptions().run(dispatcher, make_tracker("有哪些快递", slots={"language": "zh"}), DOMAIN)
-    assert "配送" in dispatcher.messages[0]["text"]
+    await ActionPaymentMethods().run(dispatcher, make_tracker("能用什么付款", slots={"language": "zh"}), DOMAIN)
+    assert "支付宝" in dispatcher.messages[0]["text"]
 
 
 async def test_account_help_follows_the_intent(dispatcher):
@@ -25,13 +26,31 @@ async def test_account_help_follows_the_intent(dispatcher):
     assert "Switch account" in dispatcher.messages[0]["text"]
 
 
-async def test_affirmation_offers_the_two_likeliest_intents(dispatcher):
+async def test_a_faq_question_gets_the_faq_answer(dispatcher):
+    events = await ActionAnswerFaq().run(dispatcher, make_tracker("how long is the warranty on headphones?",
+                                                                  intent="nlu_fallback"), DOMAIN)
+    assert "warrant" in dispatcher.messages[0]["text"].lower()
+    assert SlotSet("misunderstandings", 0.0) in events
+
+
+async def test_not_understood_twice_offers_a_person(dispatcher):
     ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "get_refund", "confidence": 0.25},
                {"name": "track_refund", "confidence": 0.2}, {"name": "out_of_scope", "confidence": 0.1}]
-    await ActionDefaultAskAffirmation().run(dispatcher, make_tracker("钱呢", slots={"language": "zh"}, ranking=ranking), DOMAIN)
-    buttons = dispatcher.messages[0]["buttons"]
-    assert [b["payload"] for b in buttons] == ["/get_refund", "/track_refund", "/deny"]
-    assert buttons[0]["title"] == "申请退款"
+    tracker = make_tracker("钱呢 那个 嗯", intent="nlu_fallback", slots={"language": "zh"}, ranking=ranking)
+    events = await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/get_refund", "/track_refund"]
+    assert dispatcher.messages[0]["buttons"][0]["title"] == "申请退款"
+    assert SlotSet("misunderstandings", 1.0) in events
+    dispatcher.messages.clear()
+    tracker = make_tracker("钱呢 那个 嗯", intent="nlu_fallback", slots={"language": "zh", "misunderstandings": 1.0},
+                           ranking=ranking)
+    await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/contact_human_agent"
+
+
+async def test_out_of_scope_without_a_faq_says_what_the_bot_does(dispatcher):
+    await ActionAnswerFaq().run(dispatcher, make_tracker("write me a poem about the sea", intent="out_of_scope"), DOMAIN)
+    assert "outside what I can help with" in dispatcher.messages[0]["text"]
 
 
 def test_every_domain_action_is_served_by_the_action_server():

@@ -1,23 +1,73 @@
-"""One running stack (Rasa server + action server) for all end-to-end tests, on ports of its own
-so it does not collide with a `make run` on the same machine."""
+"""One running stack (Rasa server + action server) for all end-to-end tests, on ports of its own so
+it does not collide with a `make run` on the same machine, and on a demo CRM of its own (generated
+fresh, so the conversations can cancel and refund without touching var/crm.db). The recommender is
+the one `make setup` trained from the same deterministic demo shop."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from devstack.config import StackConfig
+from crm.db import session_factory, transaction
+from crm.repository import add_identity, find_customer
+from devstack.config import ROOT, StackConfig
 from devstack.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
-    config = StackConfig(rasa_port=5105, action_port=5155, var_dir=tmp_path_factory.mktemp("var"))
+def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('crm') / 'crm.db'}"
+    subprocess.run([sys.executable, "-m", "crm", "--database-url", url, "ensure-demo", "--quiet"], cwd=ROOT, check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return url
+
+
+@pytest.fixture(scope="session")
+def crm(crm_url: str) -> sessionmaker[Session]:
+    return session_factory(crm_url)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, crm_url: str) -> Iterator[Stack]:
+    config = StackConfig(rasa_port=5105, action_port=5155, var_dir=tmp_path_factory.mktemp("var"),
+                         extra_env={"CRM_DATABASE_URL": crm_url})
     with Stack(config) as running:
         yield running
 
 
 @pytest.fixture
 def customer() -> str:
-    """A fresh conversation id per test."""
+    """A fresh conversation id per test: a visitor the CRM does not know."""
     return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def _signed_in(crm: sessionmaker[Session], who: str) -> str:
+    """A fresh REST sender id linked to a demo customer, so each test starts its own conversation
+    as that customer (conversation state never leaks from one test into another)."""
+    sender = f"{who}-{uuid.uuid4().hex[:8]}"
+    with transaction(crm) as session:
+        add_identity(session, find_customer(session, "rest", who).id, "rest", sender)
+    return sender
+
+
+@pytest.fixture
+def alice(crm: sessionmaker[Session]) -> str:
+    return _signed_in(crm, "demo-alice")
+
+
+@pytest.fixture
+def li(crm: sessionmaker[Session]) -> str:
+    return _signed_in(crm, "demo-li")
+
+
+@pytest.fixture
+def in_crm(crm: sessionmaker[Session]) -> Callable:
+    def read(work: Callable[[Session], object]) -> object:
+        with transaction(crm) as session:
+            return work(session)
+    return read

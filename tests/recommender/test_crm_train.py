@@ -1,4 +1,4 @@
-"""`python -m recommender train` against a small demo CRM database (skipped without crm.demo)."""
+"""`python -m recommender train` against a small demo CRM database."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ from pathlib import Path
 
 import pytest
 
-demo = pytest.importorskip("crm.demo")
-generate = getattr(demo, "generate", None)
-if generate is None:
-    pytest.skip("crm.demo has no generator function", allow_module_level=True)
+from crm import demo
+from crm.db import make_engine
+from crm.demo import generate
+from crm.migrate import upgrade
 
-from crm.db import make_engine  # noqa: E402
-from crm.migrate import upgrade  # noqa: E402
-
-from recommender import artifacts  # noqa: E402
-from recommender.__main__ import main  # noqa: E402
-from recommender.service import Recommender  # noqa: E402
+from recommender import artifacts
+from recommender.__main__ import main
+from recommender.service import Recommender
 
 
 @pytest.fixture(scope="module")

@@ -91,6 +91,19 @@ def test_explain_names_the_customers_own_products(service: Recommender, trained:
         service.explain(customer, "no-such-product")
 
 
+def test_products_engaged_with_in_the_session_steer_the_list(service: Recommender, trained: TrainedRecommender) -> None:
+    customer = busiest_customer(trained)
+    before = service.recommend(customer, k=4)
+    clicked = before[-1]
+    after = service.recommend(customer, k=4, session_items=[clicked.product_id])
+    assert clicked.product_id not in [r.product_id for r in after]
+    assert [r.product_id for r in after] != [r.product_id for r in before]
+    like_clicked = [r for r in after if r.source == "session"]
+    assert like_clicked and all(clicked.name in r.reason for r in like_clicked)
+    nearest = {r.product_id for r in service.similar(clicked.product_id, k=10, method="cf")}
+    assert nearest & {r.product_id for r in like_clicked}
+
+
 def test_similar_products(service: Recommender, by_sku) -> None:
     for method in ("auto", "text", "cf"):
         similar = service.similar(by_sku["RUN-01"].product_id, k=5, method=method)

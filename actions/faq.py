@@ -1,0 +1,68 @@
+"""Questions no intent covers: the FAQ knowledge base, then "say it another way", then a person.
+
+Runs for `nlu_fallback` (the NLU was not confident) and for `out_of_scope`. A FAQ answer above the
+index's calibrated threshold is given directly; otherwise the customer is asked to rephrase, with
+the two intents the NLU found likeliest as buttons; after the second misunderstanding in a row the
+bot offers a human (the `misunderstandings` slot counts, and resets on any understood message).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.types import DomainDict
+
+from recommender.faq import FaqMatch
+
+from actions.base import DataAction, Reply
+from actions.knowledge import KNOWLEDGE_DIR
+from actions.questions import tell
+from actions.runtime import off_loop, services
+
+MISUNDERSTANDINGS = "misunderstandings"
+
+
+@lru_cache(maxsize=1)
+def intent_labels() -> dict[str, dict[str, str]]:
+    with open(KNOWLEDGE_DIR / "intent_labels.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+async def faq_match(tracker: Tracker) -> FaqMatch | None:
+    """The FAQ entry that answers the customer's latest message, if one is confident enough."""
+    text = tracker.latest_message.get("text") or ""
+    return await off_loop(lambda: services().faq.answer(text)) if text.strip() else None
+
+
+def likely_intents(tracker: Tracker, reply: Reply) -> list[dict[str, str]]:
+    labels = intent_labels()
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    names = [r["name"] for r in ranking if r.get("name") in labels and r["name"] != "out_of_scope"][:2]
+    return [{"title": labels[name][reply.language], "payload": f"/{name}"} for name in names]
+
+
+class ActionAnswerFaq(DataAction):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        match = await faq_match(tracker)
+        if match is not None:
+            reply.say(match.answer("en"), match.answer("zh"))
+            return [SlotSet(MISUNDERSTANDINGS, 0.0)]
+        if tracker.get_intent_of_latest_message() == "out_of_scope":
+            tell(reply.dispatcher, tracker, "out_of_scope")
+            return []
+        missed = int(tracker.get_slot(MISUNDERSTANDINGS) or 0) + 1
+        if missed >= 2:
+            tell(reply.dispatcher, tracker, "offer_human",
+                 buttons=[reply.human(), reply.button("No thanks", "不用了", "/deny")])
+            return [SlotSet(MISUNDERSTANDINGS, 0.0)]
+        reply.say("Sorry, I didn't quite get that. Could you say it another way?"
+                  + (" Or did you mean one of these?" if likely_intents(tracker, reply) else ""),
+                  "抱歉,我没太理解您的意思,可以换个说法再说一次吗?" + ("或者您是想问:" if likely_intents(tracker, reply) else ""),
+                  buttons=likely_intents(tracker, reply))
+        return [SlotSet(MISUNDERSTANDINGS, float(missed))]

@@ -1,0 +1,279 @@
+"""Recommendations, product search, similar products and product details.
+
+Known customers who consented to personalisation get the recommender's hybrid ranking for their own
+history; everyone else gets recommendations from this conversation (the products they clicked here,
+folded into a session vector) and popular products. Every product shown is an impression and every
+button pressed on one a click: both are written to the CRM and folded into the customer's (or the
+session's) vector at once, so the next list already reflects them.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.types import DomainDict
+
+from crm.errors import ProductNotFound
+from crm.export import purchased_product_ids
+from crm.repository import CustomerView, ProductView, get_product, product_rating, record_interaction
+from recommender.records import InteractionRecord
+from recommender.service import Recommendation
+from actions.base import DataAction, Reply
+from actions.identity import crm_channel, identified_customer
+from actions.render import money
+from actions.faq import faq_match
+from actions.runtime import in_crm, with_recommender
+
+log = logging.getLogger(__name__)
+
+SHOWN = 4
+RETENTION_OFFER = ("As a thank-you for shopping with us, here's 10% off your next order: code COMEBACK10 (valid 14 days).",
+                   "感谢您一直以来的支持,送您一张下单 9 折券:优惠码 COMEBACK10(14 天内有效)。")
+
+
+@dataclass(frozen=True)
+class Shopper:
+    customer: CustomerView | None
+    key: str  # whose vector the recommender uses: the customer's (consented) or this conversation's
+
+    @property
+    def personal(self) -> bool:
+        return self.customer is not None and self.customer.personalization_consent
+
+
+def session_key(tracker: Tracker) -> str:
+    return f"session:{crm_channel(tracker)}:{tracker.sender_id}"
+
+
+async def shopper(tracker: Tracker) -> Shopper:
+    customer = await in_crm(lambda s: identified_customer(s, tracker))
+    if customer is not None and customer.personalization_consent:
+        return Shopper(customer, str(customer.id))
+    return Shopper(customer, session_key(tracker))
+
+
+def engaged_skus(tracker: Tracker, limit: int = 5) -> list[str]:
+    """Products whose buttons the customer pressed in this conversation, most recent last."""
+    seen: list[str] = []
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            if entity.get("entity") == "product_sku" and entity.get("value"):
+                sku = str(entity["value"])
+                seen = [s for s in seen if s != sku] + [sku]
+    return seen[-limit:]
+
+
+def clicked_sku(tracker: Tracker) -> str | None:
+    """The product of a button the customer pressed on a product we showed."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "product_sku" and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind: str) -> None:
+    """Writes the interactions to the CRM (known customers) and folds them into the vector in use.
+    Losing one is better than failing the answer the customer is waiting for, so failures are logged."""
+    if not product_ids:
+        return
+    channel = crm_channel(tracker)
+    try:
+        if who.customer is not None:
+            customer_id = who.customer.id
+
+            def write(session):  # noqa: ANN001, ANN202 - a CRM session
+                for product_id in product_ids:
+                    record_interaction(session, customer_id, product_id, kind, channel=channel)
+
+            await in_crm(write)
+        events = [InteractionRecord(who.key, product_id, kind, 1.0, None, channel) for product_id in product_ids]
+        await with_recommender(lambda r: r.update(who.key, events))
+    except Exception:
+        log.exception("could not record %s of %s in conversation %s", kind, product_ids, tracker.sender_id)
+
+
+def products_by_skus(session, skus: list[str]) -> list[ProductView]:  # noqa: ANN001 - a CRM session
+    found = []
+    for sku in skus:
+        try:
+            found.append(get_product(session, sku))
+        except ProductNotFound:
+            continue
+    return found
+
+
+async def product_for(tracker: Tracker) -> ProductView | None:
+    """The product the customer means: a pressed button, the last product discussed, or a name they typed."""
+    sku = clicked_sku(tracker) or tracker.get_slot("product_sku")
+    if sku:
+        try:
+            return await in_crm(lambda s: get_product(s, str(sku)))
+        except ProductNotFound:
+            pass
+    name = tracker.get_slot("product")
+    if not name:
+        return None
+    found = await with_recommender(lambda r: r.search(str(name), 1))
+    if not found:
+        return None
+    return await in_crm(lambda s: get_product(s, found[0].sku))
+
+
+async def note_click(tracker: Tracker, who: Shopper) -> None:
+    sku = clicked_sku(tracker)
+    if sku is None:
+        return
+    try:
+        product = await in_crm(lambda s: get_product(s, sku))
+    except ProductNotFound:
+        return
+    await remember(tracker, who, [product.id], "rec_click")
+
+
+def show(reply: Reply, heading: tuple[str, str], items: list[Recommendation]) -> None:
+    """A heading, then one message per product with its reason and its two buttons (a product card)."""
+    reply.say(*heading)
+    lang = reply.language
+    for position, item in enumerate(items, start=1):
+        reply.dispatcher.utter_message(
+            text=f"{position}. {item.name} — {money(item.price, lang)}\n{item.reason}",
+            buttons=[reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{item.sku}"}}'),
+                     reply.button("Details", "查看详情", f'/product_info{{"product_sku":"{item.sku}"}}')])
+
+
+def filters(tracker: Tracker, catalogue: Any) -> dict[str, Any]:
+    """Category and budget the NLU extracted; a category the catalogue does not know is left out
+    rather than filtering everything away."""
+    options: dict[str, Any] = {}
+    category = tracker.get_slot("category")
+    if category and catalogue.category_mask(str(category)).any():
+        options["category"] = str(category)
+    price = tracker.get_slot("price")
+    if price:
+        digits = "".join(ch for ch in str(price) if ch.isdigit() or ch == ".")
+        try:
+            options["max_price"] = float(digits)
+        except ValueError:
+            pass
+    return options
+
+
+def wants_something(tracker: Tracker) -> bool:
+    return any(e.get("entity") in ("product", "category", "price") for e in tracker.latest_message.get("entities") or [])
+
+
+class ActionRecommendProducts(DataAction):
+    def name(self) -> str:
+        return "action_recommend_products"
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        who = await shopper(tracker)
+        owned: set[int] = set()
+        if who.personal:
+            customer_id = who.customer.id
+            owned = await in_crm(lambda s: purchased_product_ids(s, customer_id))
+        text = tracker.latest_message.get("text") or ""
+        request = text if wants_something(tracker) else None
+        skus = engaged_skus(tracker)
+        engaged = await in_crm(lambda s: [p.id for p in products_by_skus(s, skus)]) if skus else []
+
+        def rank(recommender):  # noqa: ANN001, ANN202 - the Recommender
+            return recommender.recommend(who.key, SHOWN, exclude_products=owned, query_text=request,
+                                         language=reply.language, session_items=engaged,
+                                         **filters(tracker, recommender.catalogue))
+
+        items = await with_recommender(rank)
+        if not items:
+            reply.say("I couldn't find products that fit. Could you tell me a bit more about what you need?",
+                      "暂时没有找到合适的商品,可以再具体说说您的需求吗?")
+            return []
+        heading = (("Picked for you:", "为您精选:") if who.personal else ("Popular right now:", "当下热门:"))
+        show(reply, heading, items)
+        customer = who.customer
+        if customer is not None and customer.segment is not None and customer.segment.value == "at_risk" \
+                and customer.marketing_consent:
+            reply.say(*RETENTION_OFFER)
+        await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
+        return []
+
+
+class ActionSearchProducts(DataAction):
+    """The described need goes to semantic search, with the extracted budget and category as filters."""
+
+    def name(self) -> str:
+        return "action_search_products"
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        who = await shopper(tracker)
+
+        def search(recommender):  # noqa: ANN001, ANN202 - the Recommender
+            return recommender.search(text, SHOWN, language=reply.language, **filters(tracker, recommender.catalogue))
+
+        items = await with_recommender(search)
+        if not items:
+            reply.say("Nothing in the shop matches that yet. Could you describe it differently, or raise the budget?",
+                      "暂时没有符合条件的商品,换个描述或放宽预算试试?")
+            return []
+        show(reply, ("Here's what matches:", "为您找到这些:"), items)
+        await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
+        return []
+
+
+class ActionSimilarProducts(DataAction):
+    def name(self) -> str:
+        return "action_similar_products"
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        who = await shopper(tracker)
+        await note_click(tracker, who)
+        product = await product_for(tracker)
+        if product is None:
+            reply.say("Which product should I find alternatives to? Tell me its name.",
+                      "想找哪款商品的相似款?告诉我商品名称吧。")
+            return []
+        items = await with_recommender(lambda r: r.similar(product.id, SHOWN, language=reply.language))
+        if not items:
+            reply.say(f"I have nothing similar to {product.name_en} right now.", f"暂时没有和{product.name_zh}相似的商品。")
+            return [SlotSet("product_sku", product.sku)]
+        show(reply, (f"Similar to {product.name_en}:", f"和{product.name_zh}相似的商品:"), items)
+        await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
+        return [SlotSet("product_sku", product.sku)]
+
+
+class ActionProductInfo(DataAction):
+    def name(self) -> str:
+        return "action_product_info"
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        who = await shopper(tracker)
+        await note_click(tracker, who)
+        product = await product_for(tracker)
+        if product is None:
+            # "How long is the warranty?" is a product question without a product: the FAQ knows.
+            match = await faq_match(tracker)
+            if match is not None:
+                reply.say(match.answer("en"), match.answer("zh"))
+            else:
+                reply.say("Which product would you like to know about? Tell me its name.", "想了解哪款商品?告诉我商品名称吧。")
+            return []
+        average, reviews = await in_crm(lambda s: product_rating(s, product.id))
+        lang = reply.language
+        stock = (reply.pick("in stock", "有货") if product.stock > 10 else
+                 reply.pick(f"only {product.stock} left", f"仅剩 {product.stock} 件") if product.stock > 0 else
+                 reply.pick("out of stock", "暂时缺货"))
+        rating = "" if not reviews else reply.pick(f" · ⭐ {average} ({reviews} reviews)", f" · ⭐ {average}({reviews} 条评价)")
+        description = product.description_zh if reply.zh else product.description_en
+        category = product.category_zh if reply.zh else product.category_en
+        text = (f"{product.name(lang)} — {money(product.price, lang)}\n{product.brand} · {category} · {stock}{rating}\n"
+                f"{description}")
+        reply.dispatcher.utter_message(text=text, buttons=[
+            reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{product.sku}"}}'),
+            reply.button("How do I order?", "怎么下单", "/place_order")])
+        return [SlotSet("product_sku", product.sku)]
+

@@ -1,0 +1,128 @@
+"""Latency of a full conversation turn over REST (NLU + dialogue + action server + CRM / recommender)
+at 1, 10 and 50 concurrent conversations, side by side with a turn that runs no data action.
+
+    python -m devstack bench-turns [--levels 1 10 50] [--turns 20] [--markdown docs/benchmarks.md]
+
+Runs its own stack on ports 5205/5255 against a fresh demo CRM, so it measures the same thing on
+every machine and never touches var/crm.db. Every turn — even a greeting — calls the action server
+once, for `action_validate_slot_mappings` (the language slot); "no data action" means no CRM or
+recommender work.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+from tqdm import tqdm
+
+from devstack.config import ROOT, StackConfig
+from devstack.stack import Stack
+
+# name -> (sender prefix, message); demo-alice's identities make the data turns answer from her orders.
+TURNS = {
+    "greeting (no data action)": ("visitor", "hello there"),
+    "track an order (CRM)": ("alice", "can you track KL20250104 for me"),
+    "recommendations (recommender)": ("alice", "what would you recommend for me"),
+}
+MARKER_START = "<!-- turn-bench:start -->"
+MARKER_END = "<!-- turn-bench:end -->"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+async def conversation(session: aiohttp.ClientSession, url: str, sender: str, message: str, turns: int,
+                       latencies: list[float], progress: tqdm) -> None:
+    for _ in range(turns):
+        started = time.perf_counter()
+        async with session.post(url, json={"sender": sender, "message": message}) as response:
+            response.raise_for_status()
+            await response.json()
+        latencies.append((time.perf_counter() - started) * 1000)
+        progress.update()
+
+
+async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int) -> list[tuple[str, int, float, float, float]]:
+    url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
+    rows = []
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for name, (who, message) in TURNS.items():
+            for level in levels:
+                latencies: list[float] = []
+                with tqdm(total=level * turns, desc=f"{name} ×{level}", leave=False) as progress:
+                    started = time.perf_counter()
+                    await asyncio.gather(*(conversation(session, url, alices[i] if who == "alice" else
+                                                        f"bench-{uuid.uuid4().hex[:10]}", message, turns,
+                                                        latencies, progress) for i in range(level)))
+                    elapsed = time.perf_counter() - started
+                rows.append((name, level, percentile(latencies, 0.5), percentile(latencies, 0.95),
+                             len(latencies) / elapsed))
+    return rows
+
+
+def table(rows: list[tuple[str, int, float, float, float]]) -> str:
+    lines = ["| turn | concurrent conversations | p50 ms | p95 ms | turns/s |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {level} | {p50:.0f} | {p95:.0f} | {rate:.1f} |" for name, level, p50, p95, rate in rows]
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, text: str) -> None:
+    block = f"{MARKER_START}\n{text}\n{MARKER_END}"
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if MARKER_START in current and MARKER_END in current:
+        head, rest = current.split(MARKER_START, 1)
+        current = head + block + rest.split(MARKER_END, 1)[1]
+    else:
+        current = current.rstrip() + "\n\n## Conversation turns over REST\n\n" + block + "\n"
+    path.write_text(current, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack bench-turns", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--turns", type=int, default=10, help="turns per conversation")
+    parser.add_argument("--markdown", type=Path, help="write the table into this file (between markers)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="kelian-bench-") as tmp:
+        crm_url = f"sqlite:///{tmp}/crm.db"
+        subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"],
+                       cwd=ROOT, check=True)
+        # One sender per concurrent conversation, each known as demo-alice: Rasa serialises the turns
+        # of one conversation, so sharing a sender would measure its lock, not the stack.
+        alices = [f"bench-alice-{i}-{uuid.uuid4().hex[:6]}" for i in range(max(args.levels))]
+        subprocess.run([sys.executable, "-c", "import sys\nfrom crm.db import session_factory, transaction\n"
+                        "from crm.repository import add_identity, find_customer\n"
+                        "with transaction(session_factory(sys.argv[1])) as s:\n"
+                        "    alice = find_customer(s, 'rest', 'demo-alice').id\n"
+                        "    for sender in sys.argv[2:]:\n"
+                        "        add_identity(s, alice, 'rest', sender)",
+                        crm_url, *alices], cwd=ROOT, check=True)
+        config = StackConfig(rasa_port=5205, action_port=5255, var_dir=Path(tmp) / "var",
+                             extra_env={"CRM_DATABASE_URL": crm_url})
+        with Stack(config) as stack:
+            stack.say(alices[0], "hi")  # the first turn of a process pays for lazy imports in Rasa
+            rows = asyncio.run(measure(stack, alices, args.levels, args.turns))
+    text = table(rows)
+    print(text)
+    print(f"machine: {os.cpu_count()} cores; each conversation sends {args.turns} turns one after another")
+    if args.markdown:
+        write_markdown(args.markdown, text)
+        print(f"written to {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
