@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+from abc import abstractmethod
 from typing import Any
 from urllib.parse import quote
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from crm.errors import NotAllowed
 from crm.repository import CancellationQuote, OrderView, cancel_order, cancellation_quote, get_order, last_orders
@@ -26,6 +28,26 @@ def not_found(reply: Reply, number: str | None) -> None:
               "It's on your order confirmation.",
               f"在您的账户里没有找到订单 {number},请核对一下订单号(在下单确认信息里可以看到)。",
               buttons=[reply.human()])
+
+
+class OrderAction(DataAction):
+    """An answer about one order of the customer's (the `order_id` slot); anyone else's is not found."""
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        number = tracker.get_slot("order_id")
+        order = await in_crm(lambda s: visible_order(s, tracker, number))
+        if order is None:
+            not_found(reply, number)
+            return []
+        return self.about(order, reply)
+
+    @abstractmethod
+    def about(self, order: OrderView, reply: Reply) -> list[dict[str, Any]]: ...
+
+
+def visible_quote(session: Session, tracker: Tracker, number: str) -> CancellationQuote | None:
+    order = visible_order(session, tracker, number)
+    return None if order is None else cancellation_quote(session, number, customer_id=order.customer_id)
 
 
 def items_line(order: OrderView, reply: Reply) -> str:
@@ -61,16 +83,11 @@ def tracking_text(order: OrderView, reply: Reply) -> str:
     return "\n".join(lines)
 
 
-class ActionTrackOrder(DataAction):
+class ActionTrackOrder(OrderAction):
     def name(self) -> str:
         return "action_track_order"
 
-    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        number = tracker.get_slot("order_id")
-        order = await in_crm(lambda s: visible_order(s, tracker, number))
-        if order is None:
-            not_found(reply, number)
-            return []
+    def about(self, order: OrderView, reply: Reply) -> list[dict[str, Any]]:
         buttons = []
         if order.status.value in ("placed", "paid", "shipped"):
             buttons.append(reply.button("Cancel this order", "取消这个订单", "/cancel_order"))
@@ -104,12 +121,7 @@ class ActionConfirmCancel(DataAction):
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         number = tracker.get_slot("order_id")
-
-        def quote(session):  # noqa: ANN001, ANN202 - a CRM session
-            order = visible_order(session, tracker, number)
-            return None if order is None else cancellation_quote(session, number, customer_id=order.customer_id)
-
-        found = await in_crm(quote)
+        found = await in_crm(lambda s: visible_quote(s, tracker, number))
         if found is None:
             not_found(reply, number)
             return [SlotSet("order_id", None)]
@@ -168,18 +180,14 @@ class ActionCancelOrder(DataAction):
         return [SlotSet("order_id", None)]
 
 
-class ActionChangeOrder(DataAction):
+class ActionChangeOrder(OrderAction):
     """What can still change depends on where the order is; the customer gets the ways that work now."""
 
     def name(self) -> str:
         return "action_change_order"
 
-    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        number = tracker.get_slot("order_id")
-        order = await in_crm(lambda s: visible_order(s, tracker, number))
-        if order is None:
-            not_found(reply, number)
-            return []
+    def about(self, order: OrderView, reply: Reply) -> list[dict[str, Any]]:
+        number = order.number
         status = order.status.value
         state = label(ORDER_STATUS, status, reply.language)
         if status in ("placed", "paid"):
@@ -212,11 +220,7 @@ class ActionCancellationFee(DataAction):
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         number = tracker.get_slot("order_id")
         if number:
-            def quote(session):  # noqa: ANN001, ANN202 - a CRM session
-                order = visible_order(session, tracker, number)
-                return None if order is None else cancellation_quote(session, number, customer_id=order.customer_id)
-
-            found = await in_crm(quote)
+            found = await in_crm(lambda s: visible_quote(s, tracker, number))
             if found is not None:
                 reply.say(quote_text(found, reply), quote_text(found, reply))
                 return []

@@ -8,10 +8,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
 from crm.errors import InvalidInput, NotAllowed
-from crm.repository import get_customer, request_invoice, request_refund
+from crm.repository import OrderView, get_customer, request_invoice, request_refund
 from actions.base import DataAction, Reply
 from actions.identity import visible_order
-from actions.orders import SHOP_URL, not_found
+from actions.orders import SHOP_URL, OrderAction, not_found
 from actions.render import INVOICE_STATUS, PAYMENT_METHOD, PAYMENT_STATUS, REFUND_STATUS, label, money, when
 from actions.runtime import in_crm
 
@@ -26,18 +26,14 @@ def latest_intent_text(tracker: Tracker, intents: tuple[str, ...]) -> tuple[str 
     return None, ""
 
 
-class ActionPaymentIssue(DataAction):
+class ActionPaymentIssue(OrderAction):
     """Diagnoses the problem from the order's payment record."""
 
     def name(self) -> str:
         return "action_payment_issue"
 
-    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        number = tracker.get_slot("order_id")
-        order = await in_crm(lambda s: visible_order(s, tracker, number))
-        if order is None:
-            not_found(reply, number)
-            return []
+    def about(self, order: OrderView, reply: Reply) -> list[dict[str, Any]]:
+        number = order.number
         lang = reply.language
         payments = order.payments
         succeeded = [p for p in payments if p.status.value == "succeeded"]
@@ -166,16 +162,12 @@ class ActionOpenRefund(DataAction):
         return [SlotSet("order_id", None)] if result is not None and not isinstance(result, tuple) else []
 
 
-class ActionTrackRefund(DataAction):
+class ActionTrackRefund(OrderAction):
     def name(self) -> str:
         return "action_track_refund"
 
-    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        number = tracker.get_slot("order_id")
-        order = await in_crm(lambda s: visible_order(s, tracker, number))
-        if order is None:
-            not_found(reply, number)
-            return []
+    def about(self, order: OrderView, reply: Reply) -> list[dict[str, Any]]:
+        number = order.number
         lang = reply.language
         if not order.refunds:
             reply.say(f"There is no refund on order {number}. Would you like to request one?",
