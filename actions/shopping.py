@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from crm.errors import ProductNotFound
 from crm.export import purchased_product_ids
-from crm.repository import CustomerView, ProductView, get_product, product_rating, record_interaction
+from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
 from recommender.records import InteractionRecord
 from recommender.service import Recommendation
 from actions.base import DataAction, Reply
@@ -135,15 +135,31 @@ async def note_click(tracker: Tracker, who: Shopper) -> None:
     await remember(tracker, who, [product.id], "rec_click")
 
 
-def show(reply: Reply, heading: tuple[str, str], items: list[Recommendation]) -> None:
-    """A heading, then one message per product with its reason and its two buttons (a product card)."""
+CARD_CHANNELS = {"web", "socketio"}  # channels whose page renders product cards
+
+
+async def show(reply: Reply, tracker: Tracker, heading: tuple[str, str], items: list[Recommendation]) -> None:
+    """A heading, then one message per product with its reason and its two buttons: a product card
+    (custom JSON) on the web page, text with buttons elsewhere."""
     reply.say(*heading)
     lang = reply.language
+    cards = tracker.get_latest_input_channel() in CARD_CHANNELS
+    described = {}
+    if cards:
+        ids = [int(item.product_id) for item in items]
+        described = {p.id: p for p in await in_crm(lambda s: products_by_ids(s, ids))}
     for position, item in enumerate(items, start=1):
-        reply.dispatcher.utter_message(
-            text=f"{position}. {item.name} — {money(item.price, lang)}\n{item.reason}",
-            buttons=[reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{item.sku}"}}'),
-                     reply.button("Details", "查看详情", f'/product_info{{"product_sku":"{item.sku}"}}')])
+        buttons = [reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{item.sku}"}}'),
+                   reply.button("Details", "查看详情", f'/product_info{{"product_sku":"{item.sku}"}}')]
+        product = described.get(int(item.product_id))
+        if product is None:
+            reply.dispatcher.utter_message(text=f"{position}. {item.name} — {money(item.price, lang)}\n{item.reason}",
+                                           buttons=buttons)
+            continue
+        description = product.description_zh if reply.zh else product.description_en
+        reply.dispatcher.utter_message(json_message={
+            "type": "product", "sku": item.sku, "name": item.name, "price": money(item.price, lang),
+            "description": description[:140], "reason": item.reason, "buttons": buttons})
 
 
 def filters(tracker: Tracker, catalogue: Any) -> dict[str, Any]:
@@ -193,7 +209,7 @@ class ActionRecommendProducts(DataAction):
                       "暂时没有找到合适的商品,可以再具体说说您的需求吗?")
             return []
         heading = (("Picked for you:", "为您精选:") if who.personal else ("Popular right now:", "当下热门:"))
-        show(reply, heading, items)
+        await show(reply, tracker, heading, items)
         customer = who.customer
         if customer is not None and customer.segment is not None and customer.segment.value == "at_risk" \
                 and customer.marketing_consent:
@@ -220,7 +236,7 @@ class ActionSearchProducts(DataAction):
             reply.say("Nothing in the shop matches that yet. Could you describe it differently, or raise the budget?",
                       "暂时没有符合条件的商品,换个描述或放宽预算试试?")
             return []
-        show(reply, ("Here's what matches:", "为您找到这些:"), items)
+        await show(reply, tracker, ("Here's what matches:", "为您找到这些:"), items)
         await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
         return []
 
@@ -241,7 +257,7 @@ class ActionSimilarProducts(DataAction):
         if not items:
             reply.say(f"I have nothing similar to {product.name_en} right now.", f"暂时没有和{product.name_zh}相似的商品。")
             return [SlotSet("product_sku", product.sku)]
-        show(reply, (f"Similar to {product.name_en}:", f"和{product.name_zh}相似的商品:"), items)
+        await show(reply, tracker, (f"Similar to {product.name_en}:", f"和{product.name_zh}相似的商品:"), items)
         await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
         return [SlotSet("product_sku", product.sku)]
 

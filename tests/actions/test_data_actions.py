@@ -314,3 +314,12 @@ async def test_recommended_products_exist_in_the_catalogue(dispatcher, services)
     with services.crm() as session:
         from crm.repository import get_product
         assert all(get_product(session, sku) for sku in shown(dispatcher))
+
+
+async def test_the_web_page_gets_product_cards(dispatcher):
+    await ActionRecommendProducts().run(dispatcher, make_tracker("recommend", intent="recommend_products",
+                                                                 sender="web-visitor", channel="web"), {})
+    cards = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert len(cards) == 4
+    assert all(c["type"] == "product" and c["name"] and c["price"].startswith("¥") and c["description"] for c in cards)
+    assert [b["payload"].split("{")[0] for b in cards[0]["buttons"]] == ["/similar_products", "/product_info"]
