@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
 from rasa_sdk.types import DomainDict
 
-from crm.repository import verify_order_contact
+from crm.repository import find_customer, find_link_code, redeem_link_code, refunds_of, verify_order_contact
 from actions.base import human_button
 from actions.i18n import detect_language, language_of
-from actions.identity import VERIFIED_SLOT, identified_customer
+from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer
+from actions.linking import LINKED, LOCKED
 from actions.questions import tell
 from actions.runtime import in_crm
 
@@ -141,8 +142,68 @@ class ValidateRefundForm(OrderNumberFormValidation):
 
 
 class ValidateRefundStatusForm(OrderNumberFormValidation):
+    """"What about my refund?" without a number continues the customer's latest refund — also one they
+    started on another channel, once the two are linked."""
+
     def name(self) -> str:
         return "validate_refund_status_form"
+
+    async def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        found = super().extract_order_id(dispatcher, tracker, domain)
+        if found or tracker.get_slot("order_id") or ORDER_ID_ATTEMPT.search(tracker.latest_message.get("text") or ""):
+            return found
+        try:
+            latest = await in_crm(lambda s: latest_refund_order(s, tracker))
+        except Exception:
+            log.exception("no latest refund for conversation %s", tracker.sender_id)
+            return {}
+        return {"order_id": latest} if latest else {}
+
+
+def latest_refund_order(session, tracker: Tracker) -> str | None:  # noqa: ANN001 - a CRM session
+    customer = identified_customer(session, tracker)
+    if customer is None:
+        return None
+    refunds = refunds_of(session, customer.id)
+    candidates = [r for r in refunds if r.status.value in ("requested", "approved")] or refunds
+    return candidates[0].order_number if candidates else None
+
+
+class ValidateLinkAccountForm(FormValidationAction):
+    """Where the customer is known there is nothing to ask (they get a code); elsewhere the code."""
+
+    def name(self) -> str:
+        return "validate_link_account_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.slots.get("link_code") in (LINKED, LOCKED):
+            return []
+        try:
+            known = await in_crm(lambda s: find_customer(s, crm_channel(tracker), tracker.sender_id) is not None)
+        except Exception:
+            log.exception("identity lookup failed in conversation %s", tracker.sender_id)
+            known = True  # the action then apologises instead of asking for a code it cannot check
+        return [] if known else list(domain_slots)
+
+    def extract_link_code(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "link_code":
+            return {}
+        return {"link_code": (tracker.latest_message.get("text") or "").strip() or None}
+
+    async def validate_link_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        code = find_link_code(str(value or ""))
+        if code is None:
+            tell(dispatcher, tracker, "invalid_link_code")
+            return {"link_code": None}
+        result = await in_crm(lambda s: redeem_link_code(s, code, channel=crm_channel(tracker), sender_id=tracker.sender_id))
+        if result.customer is not None:
+            return {"link_code": LINKED}
+        if result.attempts_left == 0:
+            return {"link_code": LOCKED}
+        tell(dispatcher, tracker, "wrong_link_code", attempts=result.attempts_left)
+        return {"link_code": None}
 
 
 def looks_like_address(text: str) -> bool:

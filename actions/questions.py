@@ -29,6 +29,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_rating": ("How would you rate us, from 1 (poor) to 5 (excellent)?", "请为我们打个分吧:1 分(很差)到 5 分(很好)。"),
     "offer_human": ("Sorry, I still can't work out what you need. Would you like me to connect you to a person?",
                     "抱歉,我还是没能理解您的问题。需要为您转接人工客服吗?"),
+    "ask_link_code": ("Please send the 6-digit code you got where you're signed in (say \"link my account\" there "
+                      "to get one).", "请发送您在已登录渠道获取的 6 位绑定验证码(在那里回复“绑定账号”即可获取)。"),
+    "invalid_link_code": ("The code has 6 digits, e.g. 042913.", "验证码是 6 位数字,例如 042913。"),
+    "wrong_link_code": ("That code doesn't work (wrong or expired). {attempts} tries left.",
+                        "验证码不正确或已过期,还可以再试 {attempts} 次。"),
     "out_of_scope": ("Sorry, that's outside what I can help with. I can help with orders, delivery, payments, refunds, "
                      "your account and product recommendations.",
                      "抱歉,这个问题超出了我的服务范围。我可以帮您处理订单、物流、支付、退款、账户和商品推荐相关的问题。"),
@@ -44,9 +49,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def tell(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **kwargs: Any) -> None:
+def tell(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, buttons: list[dict[str, str]] | None = None,
+         **values: Any) -> None:
+    """Say message `key` in the customer's language, its `{placeholders}` filled from `values`."""
     en, zh = MESSAGES[key]
-    dispatcher.utter_message(text=say(tracker, en, zh), **kwargs)
+    dispatcher.utter_message(text=say(tracker, en, zh).format(**values), buttons=buttons or [])
 
 
 class Question(Action, ABC):
@@ -103,6 +110,13 @@ class ActionAskEmail(Question):
 
     def name(self) -> str:
         return "action_ask_email"
+
+
+class ActionAskLinkCode(Question):
+    key = "ask_link_code"
+
+    def name(self) -> str:
+        return "action_ask_link_code"
 
 
 class ActionAskRating(Question):

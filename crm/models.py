@@ -744,6 +744,36 @@ class HandoffRequest(Base):
                       Index(None, "assigned_at"))
 
 
+class LinkCode(Base):
+    """A one-time code a customer asks for on a channel where they are known, to link an identity on
+    another channel (WeChat ↔ the shop's website). Only its keyed hash is stored."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "code_hash"), Index(None, "customer_id"))
+
+
+class LinkAttempt(Base):
+    """Every code a chat sender typed, so guessing is limited per sender (`sender_key` as in conversations)."""
+
+    __tablename__ = "link_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_key: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "sender_key", "attempted_at"),)
+
+
 # --- privacy ---------------------------------------------------------------------------------
 
 

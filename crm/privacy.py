@@ -29,6 +29,7 @@ from crm.models import (
     Interaction,
     Invoice,
     LifecycleStage,
+    LinkCode,
     Message,
     NewsletterSubscription,
     Order,
@@ -178,6 +179,7 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
         session.execute(update(Order).where(Order.customer_id == customer_id).values(shipping_address_id=None))
         addresses = session.execute(delete(Address).where(Address.customer_id == customer_id)).rowcount
         identities = session.execute(delete(Identity).where(Identity.customer_id == customer_id)).rowcount
+        session.execute(delete(LinkCode).where(LinkCode.customer_id == customer_id))
         messages = session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids))).rowcount
         interactions = session.execute(delete(Interaction).where(Interaction.customer_id == customer_id)).rowcount
         subscriptions = session.execute(

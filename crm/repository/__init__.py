@@ -102,6 +102,15 @@ from crm.repository.conversations import (
     open_handoff_of,
     transcript,
 )
+from crm.repository.linking import (
+    CODE_LIFETIME,
+    LinkCodeIssued,
+    LinkResult,
+    find_link_code,
+    issue_link_code,
+    link_attempts_left,
+    redeem_link_code,
+)
 from crm.repository.staff import (
     customer_360,
     customers_in_segment,
@@ -184,6 +193,13 @@ __all__ = [
     "handoff_wait",
     "open_handoff_of",
     "transcript",
+    "CODE_LIFETIME",
+    "LinkCodeIssued",
+    "LinkResult",
+    "find_link_code",
+    "issue_link_code",
+    "link_attempts_left",
+    "redeem_link_code",
     "customer_360",
     "customers_in_segment",
 ]

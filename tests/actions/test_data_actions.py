@@ -323,3 +323,43 @@ async def test_the_web_page_gets_product_cards(dispatcher):
     assert len(cards) == 4
     assert all(c["type"] == "product" and c["name"] and c["price"].startswith("¥") and c["description"] for c in cards)
     assert [b["payload"].split("{")[0] for b in cards[0]["buttons"]] == ["/similar_products", "/product_info"]
+
+
+# --- one customer across channels ---------------------------------------------------------------
+
+
+async def test_linking_issues_a_code_where_known_and_takes_it_where_not(dispatcher, crm):
+    from actions.forms import ValidateLinkAccountForm
+    from actions.linking import ActionLinkAccount
+
+    await ActionLinkAccount().run(dispatcher, make_tracker("绑定账号", intent="link_account", sender=LI,
+                                                           slots={"language": "zh"}), {})
+    code = next(word for word in texts(dispatcher).replace("(", " ").split() if word.isdigit() and len(word) == 6)
+    form = ValidateLinkAccountForm()
+    domain = {"forms": {"link_account_form": {"required_slots": ["link_code"]}}}
+    new_channel = make_tracker("绑定账号", sender="wx-fresh-openid", channel="wechat", active_loop="link_account_form")
+    assert await form.required_slots(["link_code"], dispatcher, new_channel, domain) == ["link_code"]
+    known = make_tracker("绑定账号", sender=LI, active_loop="link_account_form")
+    assert await form.required_slots(["link_code"], dispatcher, known, domain) == []
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    events = await form.run(dispatcher, make_tracker(wrong, sender="wx-fresh-openid", channel="wechat",
+                                                     active_loop="link_account_form",
+                                                     slots={"requested_slot": "link_code"}), domain)
+    assert "4" in texts(dispatcher).splitlines()[-1]
+    events = await form.run(dispatcher, make_tracker(f"验证码 {code}", sender="wx-fresh-openid", channel="wechat",
+                                                     active_loop="link_account_form",
+                                                     slots={"requested_slot": "link_code"}), domain)
+    assert {"event": "slot", "timestamp": None, "name": "link_code", "value": "linked"} in events
+    with crm() as session:
+        assert find_customer(session, "wechat", "wx-fresh-openid").id == customer_id(crm, LI)
+
+
+async def test_refund_status_continues_the_latest_refund(dispatcher, crm):
+    from actions.forms import ValidateRefundStatusForm
+
+    domain = {"forms": {"refund_status_form": {"required_slots": ["order_id"]}}}
+    events = await ValidateRefundStatusForm().run(dispatcher, make_tracker("what about my refund?", intent="track_refund",
+                                                                           sender=ALICE, active_loop="refund_status_form"),
+                                                  domain)
+    filled = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert filled["order_id"] == "KL20250103"  # Alice's refund in progress
