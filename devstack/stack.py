@@ -7,13 +7,14 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
 
 import requests
 
-from devstack.config import ROOT, StackConfig, api_token
+from devstack.config import ROOT, StackConfig, api_token, port_in_use
 
 VENV_BOT = ROOT / ".venv-bot" / "bin"
 VENV = ROOT / ".venv" / "bin"
@@ -54,6 +55,10 @@ class Stack(AbstractContextManager["Stack"]):
             start_new_session=True)
 
     def start(self, timeout: float = 300.0) -> None:
+        for name, port in (("action server", self.config.action_port), ("Rasa server", self.config.rasa_port)):
+            if port_in_use(self.config.host, port):
+                raise StackError(f"port {port} for the {name} is already in use (another `make run`?); "
+                                 "stop it or choose other ports with KELIAN_RASA_PORT / KELIAN_ACTION_PORT")
         self._spawn("actions", self.action_server_command())
         self._spawn("rasa", self.rasa_server_command())
         deadline = time.monotonic() + timeout
@@ -87,6 +92,17 @@ class Stack(AbstractContextManager["Stack"]):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self._processes.clear()
+
+    @contextmanager
+    def frozen(self, name: str) -> Iterator[None]:
+        """One server stopped (SIGSTOP) until the block ends: a dependency that hangs, for tests of
+        what the others do meanwhile. It resumes (SIGCONT) whatever happens in the block."""
+        process = self._processes[name]
+        os.killpg(process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(process.pid, signal.SIGCONT)
 
     def __enter__(self) -> "Stack":
         self.start()

@@ -3,7 +3,7 @@ at 1, 10 and 50 concurrent conversations, side by side with a turn that runs no 
 
     python -m devstack bench-turns [--levels 1 10 50] [--turns 20] [--markdown docs/benchmarks.md]
 
-Runs its own stack on ports 5205/5255 against a fresh demo CRM, so it measures the same thing on
+Runs its own stack on free ports against a fresh demo CRM, so it measures the same thing on
 every machine and never touches var/crm.db. Every turn — even a greeting — calls the action server
 once, for `action_validate_slot_mappings` (the language slot); "no data action" means no CRM or
 recommender work.
@@ -24,7 +24,7 @@ from pathlib import Path
 import aiohttp
 from tqdm import tqdm
 
-from devstack.config import ROOT, StackConfig
+from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack
 
 # name -> (sender prefix, message); demo-alice's identities make the data turns answer from her orders.
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                         "    for sender in sys.argv[2:]:\n"
                         "        add_identity(s, alice, 'rest', sender)",
                         crm_url, *alices], cwd=ROOT, check=True)
-        config = StackConfig(rasa_port=5205, action_port=5255, var_dir=Path(tmp) / "var",
+        config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=Path(tmp) / "var",
                              extra_env={"CRM_DATABASE_URL": crm_url})
         with Stack(config) as stack:
             stack.say(alices[0], "hi")  # the first turn of a process pays for lazy imports in Rasa
