@@ -133,8 +133,8 @@ def load_entries(path: str | Path = DEFAULT_FAQ_PATH) -> list[FaqEntry]:
 
 class EmbeddingCache:
     """Question vectors kept on disk by text, so restarting the action server or editing one FAQ
-    entry embeds only the new wording (e5 costs about 15 ms per question on two cores; a cold
-    build of the whole file takes seconds). A damaged or unwritable cache is ignored."""
+    entry embeds only the new wording: e5 costs 15–25 ms per question, 10–20 s for the whole shop
+    FAQ on two busy cores. A damaged or unwritable cache is ignored."""
 
     def __init__(self, directory: Path, encoder_name: str) -> None:
         self.path = Path(directory) / f"faq-{encoder_name}.npz"
