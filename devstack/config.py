@@ -43,6 +43,9 @@ class StackConfig:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
         })
+        # One thread per embedding call: the servers answer many conversations at once, and threads
+        # that wait on each other for a busy core made FAQ lookups 2-20x slower (docs/faq-evaluation.md).
+        env.setdefault("OMP_NUM_THREADS", "1")
         env.update(self.extra_env)
         return env
 
