@@ -7,6 +7,11 @@ VENV_BOT := .venv-bot
 PY       := $(VENV)/bin/python
 RASA     := $(VENV_BOT)/bin/rasa
 RASA_ARGS_DATA := --config config.yml --domain bot/domain --data data/rasa
+# The web chat page's socket.io client: npm package (package.json / package-lock.json), copied next
+# to the page; neither node_modules/ nor the copy is committed.
+WEB_VENDOR := bot/channels/static/socket.io.min.js
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
 
 # Nothing phones home: no telemetry, no model hub, no version checks.
 export RASA_TELEMETRY_ENABLED := false
@@ -23,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
+.PHONY: help setup venvs webchat web-token run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,7 +48,20 @@ $(VENV_BOT)/.installed: pyproject.toml requirements/bot.lock devstack/find-pytho
 
 venvs: $(VENV)/.installed $(VENV_BOT)/.installed
 
-setup: venvs ## create both virtual environments and the local data (idempotent)
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_VENDOR): node_modules/.installed
+	cp node_modules/socket.io-client/dist/socket.io.min.js $@
+
+webchat: $(WEB_VENDOR)
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
+
+setup: venvs webchat ## create both virtual environments, the web page's script and the local data (idempotent)
 	@mkdir -p var/log results
 	$(PY) -m devstack setup
 
@@ -56,6 +74,10 @@ run: train ## set everything up and start the stack (Ctrl-C stops it)
 
 shell: train ## talk to the assistant in the terminal (rasa shell + action server)
 	$(PY) -m devstack shell
+
+WEB_USER ?= demo-alice
+web-token: $(VENV)/.installed ## the web chat's URL signed in as a shop user: make web-token [WEB_USER=demo-li]
+	@$(PY) -m devstack web-token $(WEB_USER) --url
 
 # --- tests -----------------------------------------------------------------------------------
 validate: setup ## check training data and domain; any warning fails
@@ -71,7 +93,7 @@ test-rasa: train
 	$(RASA) test core --model models --stories tests/stories --out results/core --fail-on-prediction-errors
 	$(PY) -m devstack nlu-report results/nlu-en results/nlu-zh
 
-test-e2e: train
+test-e2e: train $(CHROMIUM)
 	$(PY) -m pytest -q -m e2e --ignore=tests/bot
 
 test: validate train test-unit test-rasa test-e2e ## everything: validation, unit suites, rasa test, end-to-end

@@ -15,8 +15,8 @@ _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
 def detect_language(text: str | None) -> Language | None:
     """Chinese when Chinese characters outnumber English words, so that "帮我cancel订单" is Chinese
     and "do you sell 旗袍 dresses" is English. Text with neither (an order number, "1", an emoji)
-    says nothing about the language: None keeps the one already in use."""
-    if not text:
+    says nothing about the language, nor does a button payload (`/deny`): None keeps the one in use."""
+    if not text or text.lstrip().startswith("/"):  # a button's intent payload says nothing about the language
         return None
     cjk = len(_CJK.findall(text))
     words = len(_LATIN_WORD.findall(text))

@@ -1,4 +1,4 @@
-"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|nlu-report|cross-validate|bench-turns`."""
+"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|web-token|nlu-report|cross-validate|bench-turns`."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from bot.channels.web_auth import web_secret
 from devstack.config import ROOT, StackConfig, api_token
 from devstack.stack import Stack, StackError, VENV_BOT, latest_model
 
@@ -16,6 +17,7 @@ def setup(args: argparse.Namespace) -> int:
     config = StackConfig()
     config.log_dir.mkdir(parents=True, exist_ok=True)
     api_token(config.var_dir)
+    web_secret(var_dir=config.var_dir)
     python = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([python, "-m", "crm", "ensure-demo"], cwd=ROOT, env=config.env(), check=True)
     if not (config.var_dir / "recommender" / "current").exists():
@@ -38,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"""
 Kelian is up.
+  Web chat       {config.rasa_url}/webhooks/web/   (signed in: python -m devstack web-token demo-alice --url)
+  WeChat         {config.rasa_url}/webhooks/wechat/webhook   (official-account webhook; README: WeChat official account)
   REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}
   Rasa HTTP API  {config.rasa_url}  (token in {'$KELIAN_RASA_TOKEN' if os.environ.get('KELIAN_RASA_TOKEN') else config.var_dir / 'rasa-token'})
   Action server  {config.action_url}/health
@@ -65,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("setup", help="create local data (var/) and secrets; idempotent").set_defaults(func=setup)
     commands.add_parser("run", help="start the Rasa server and the action server until Ctrl-C").set_defaults(func=run)
     commands.add_parser("shell", help="rasa shell with the action server").set_defaults(func=shell)
-    from devstack import nlu_eval, turn_bench
+    from devstack import nlu_eval, turn_bench, web_token
     nlu_eval.add_commands(commands)
+    web_token.add_commands(commands)
     bench = commands.add_parser("bench-turns", help="latency of conversation turns over REST (see devstack/turn_bench.py)")
     bench.add_argument("options", nargs=argparse.REMAINDER, help="--levels 1 10 50 --turns N --markdown FILE")
     bench.set_defaults(func=lambda a: turn_bench.main(a.options))

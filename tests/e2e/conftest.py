@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import session_factory, transaction
 from crm.repository import add_identity, find_customer
-from devstack.config import ROOT, StackConfig
+from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack
+from tests.e2e.wechat_fake import FakeWeChatApi, stack_env as wechat_stack_env
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +34,18 @@ def crm(crm_url: str) -> sessionmaker[Session]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, crm_url: str) -> Iterator[Stack]:
-    config = StackConfig(rasa_port=5105, action_port=5155, var_dir=tmp_path_factory.mktemp("var"),
-                         extra_env={"CRM_DATABASE_URL": crm_url})
+def wechat_api() -> Iterator[FakeWeChatApi]:
+    """WeChat's API servers, played locally; the stack's WeChat channel sends to it."""
+    fake = FakeWeChatApi()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, crm_url: str, wechat_api: FakeWeChatApi) -> Iterator[Stack]:
+    config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=tmp_path_factory.mktemp("var"),
+                         extra_env={"CRM_DATABASE_URL": crm_url, **wechat_stack_env(wechat_api.url)})
     with Stack(config) as running:
         yield running
 

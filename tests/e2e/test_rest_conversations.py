@@ -186,10 +186,16 @@ def test_refund_policy_question_inside_the_refund_form(stack, alice):
     assert "30 days" in reply
 
 
-def test_refund_status(stack, alice, in_crm):
-    stack.say(alice, "any news on my refund?")
-    reply = texts(stack.say(alice, "KL20250103"))
+def test_refund_status_of_a_named_order(stack, alice, in_crm):
+    reply = texts(stack.say(alice, "what's the status of the refund for KL20250103?"))
     assert in_crm(lambda s: get_order(s, "KL20250103")).refunds[0].number in reply
+
+
+def test_refund_status_continues_the_latest_refund(stack, li, in_crm):
+    reply = texts(stack.say(li, "我的退款怎么样了"))
+    li_id = in_crm(lambda s: find_customer(s, "rest", "demo-li").id)
+    latest = [r for r in in_crm(lambda s: refunds_of(s, li_id)) if r.status.value in ("requested", "approved")][0]
+    assert latest.number in reply
 
 
 # --- account ------------------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""The WeChat official-account channel (微信公众号), a Rasa custom connector.
+
+Enabled in bot/credentials.yml as `bot.channels.wechat.WeChatInput:`; Rasa mounts it at
+/webhooks/wechat/, and the URL to give WeChat is `https://<host>/webhooks/wechat/webhook`
+(`/webhooks/wechat` answers the same). GET is WeChat's URL verification, POST its messages.
+The protocol is in wechat_webhook.py; settings and their environment variables in wechat_config.py.
+
+The sender id of every Rasa turn is the follower's openid and the input channel is "wechat": the
+action server knows the customer by that CRM identity.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.wechat_api import CustomerServiceApi
+from bot.channels.wechat_config import WeChatConfigError, WeChatSettings
+from bot.channels.wechat_replies import render
+from bot.channels.wechat_webhook import CHANNEL, HttpReply, WeChatWebhook
+
+logger = logging.getLogger(__name__)
+
+ROUTES = ("/", "/webhook")
+SHUTDOWN_GRACE = 10.0  # seconds to finish delivering answers when the server stops
+
+
+async def read_body(request: Request, limit: int) -> Optional[bytes]:
+    """The request body, or None once it is longer than `limit` (never read further than that)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def to_sanic(reply: HttpReply) -> HTTPResponse:
+    return response.text(reply.body, status=reply.status, content_type=reply.content_type)
+
+
+class WeChatOutput(OutputChannel):
+    """Messages Rasa sends outside an answer (reminders, `trigger_intent` with output_channel=wechat):
+    through the customer-service API, buttons numbered like in answers."""
+
+    def __init__(self, api: CustomerServiceApi, webhook: Optional[WeChatWebhook]) -> None:
+        self.api = api
+        self.webhook = webhook
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.api.deliver(recipient_id, [text])
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        texts, payloads = render([{"text": text, "buttons": buttons}])
+        if self.webhook is not None:
+            self.webhook.buttons.remember(recipient_id, payloads)
+        await self.api.deliver(recipient_id, texts)
+
+
+class WeChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "WeChatInput":
+        try:
+            return cls(WeChatSettings.from_credentials(credentials))
+        except WeChatConfigError as error:
+            raise RasaException(str(error)) from None
+
+    def __init__(self, settings: WeChatSettings) -> None:
+        self.settings = settings
+        self.api = CustomerServiceApi(settings.app_id, settings.app_secret, settings.api_base)
+        self.webhook: Optional[WeChatWebhook] = None
+        if not self.api.configured:
+            logger.warning("wechat: no app id / app secret: answers that are slow or have several messages "
+                           "cannot be delivered")
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WeChatOutput(self.api, self.webhook)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = self.webhook = WeChatWebhook(self.settings, on_new_message, self.api)
+        blueprint = Blueprint("wechat_webhook", __name__)
+
+        async def verify(request: Request) -> HTTPResponse:
+            if not request.args:
+                return response.json({"status": "ok"})
+            args = {name: request.args.get(name) for name in request.args}
+            return to_sanic(webhook.verify_url(args, request.remote_addr or request.ip))
+
+        async def receive(request: Request) -> HTTPResponse:
+            remote = request.remote_addr or request.ip
+            try:
+                body = await read_body(request, self.settings.max_body_bytes)
+                if body is None:
+                    logger.warning("wechat: refused a request from %s (413): body over %d bytes",
+                                   remote, self.settings.max_body_bytes)
+                    return response.text("too large", status=413)
+                args = {name: request.args.get(name) for name in request.args}
+                return to_sanic(await webhook.receive(args, body, remote))
+            except Exception:
+                logger.exception("wechat: failed to handle a request")
+                return response.text("error", status=500)
+
+        for route in ROUTES:
+            blueprint.add_route(verify, route, methods=["GET"], name=f"verify{route.replace('/', '_')}")
+            blueprint.add_route(receive, route, methods=["POST"], name=f"receive{route.replace('/', '_')}",
+                                stream=True)
+
+        @blueprint.listener("before_server_stop")
+        async def finish_deliveries(app: Any, loop: Any) -> None:
+            try:
+                await asyncio.wait_for(webhook.drain(), timeout=SHUTDOWN_GRACE)
+            except asyncio.TimeoutError:
+                logger.warning("wechat: stopped with answers still being delivered")
+            await self.api.close()
+
+        return blueprint

@@ -1,0 +1,260 @@
+"""The official-account protocol, independent of the web framework: a verified request in, the HTTP
+answer out. wechat.py mounts it on Rasa's Sanic server.
+
+A message goes: signature and timestamp checks → XML (decrypted in safe/compatible mode) → once per
+MsgId → what Rasa should hear (text, a numbered option's payload, a menu's intent, /greet on
+subscribe) → the answer: the passive XML reply if it is one text ready within the deadline,
+otherwise "success" at once and every message through the customer-service API.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from rasa.core.channels.channel import UserMessage
+
+from bot.channels.wechat_api import CustomerServiceApi
+from bot.channels.wechat_config import WeChatSettings
+from bot.channels.wechat_crypto import AppIdMismatch, MessageCrypto, WeChatCryptoError, signature, signature_matches
+from bot.channels.wechat_replies import APOLOGY, UNKNOWN_MENU, UNSUPPORTED, WELCOME, WeChatCollector, render
+from bot.channels.wechat_state import ButtonMemory, Deduplicator, Outcome, message_key
+from bot.channels.wechat_xml import InvalidXml, encrypted_envelope, parse_message, text_reply
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link", "file"})
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+SUCCESS = HttpReply(200, "success")
+
+
+class Rejected(Exception):
+    """A request answered with an error status; `reason` goes to the log, never to the caller."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with one message: what Rasa should hear (None: no turn) and what the channel says
+    itself, before Rasa's answer and in the same WeChat message."""
+    rasa_text: Optional[str] = None
+    preface: Optional[str] = None
+
+
+class WeChatWebhook:
+    def __init__(self, settings: WeChatSettings, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                 api: CustomerServiceApi, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.on_new_message = on_new_message
+        self.api = api
+        self.crypto = MessageCrypto(settings.encoding_aes_key, settings.app_id) if settings.encrypted else None
+        self.seen = Deduplicator(settings.dedup_size, settings.dedup_ttl)
+        self.buttons = ButtonMemory(settings.buttons_size, settings.buttons_ttl)
+        self._clock = clock
+        self._background: set[asyncio.Task] = set()
+
+    # ---- URL verification ---------------------------------------------------------------------
+    def verify_url(self, args: Mapping[str, str], remote: str = "?") -> HttpReply:
+        """WeChat's GET when the URL is saved in its console: echo `echostr` if the signature is ours."""
+        try:
+            self._check_fresh(args)
+            if not signature_matches(args.get("signature"), self.settings.token, args.get("timestamp", ""),
+                                     args.get("nonce", "")):
+                raise Rejected(403, "bad signature on URL verification")
+            if "echostr" not in args:
+                raise Rejected(400, "URL verification without echostr")
+        except Rejected as rejected:
+            return self._refuse(rejected, remote)
+        return HttpReply(200, args["echostr"])
+
+    # ---- messages -----------------------------------------------------------------------------
+    async def receive(self, args: Mapping[str, str], body: bytes, remote: str = "?") -> HttpReply:
+        try:
+            fields, encrypted = self._open(args, body)
+        except Rejected as rejected:
+            return self._refuse(rejected, remote)
+        key = message_key(fields)
+        first = self.seen.claim(key)
+        if first is not None:
+            return await self._repeat(first, fields, encrypted)
+        try:
+            outcome = await self._answer(fields, self._plan(fields))
+        except asyncio.CancelledError:  # WeChat hung up; the answer still goes out through the API
+            self.seen.settle(key, None)
+            raise
+        except Exception:
+            self.seen.release(key)
+            raise
+        self.seen.settle(key, outcome)
+        return self._reply(outcome, encrypted)
+
+    def _refuse(self, rejected: Rejected, remote: str) -> HttpReply:
+        logger.warning("wechat: refused a request from %s (%d): %s", remote, rejected.status, rejected.reason)
+        return HttpReply(rejected.status, {400: "bad request", 403: "forbidden", 413: "too large"}.get(rejected.status, "error"))
+
+    def _check_fresh(self, args: Mapping[str, str]) -> None:
+        try:
+            timestamp = int(args.get("timestamp") or "")
+        except (TypeError, ValueError):
+            raise Rejected(403, "missing or malformed timestamp") from None
+        if abs(self._clock() - timestamp) > self.settings.max_clock_skew:
+            raise Rejected(403, "stale timestamp (a replay, or a clock far off)")
+
+    def _open(self, args: Mapping[str, str], body: bytes) -> tuple[dict[str, str], bool]:
+        """The message's fields once the request is proven to come from WeChat, and whether it was
+        encrypted (then so is the reply)."""
+        self._check_fresh(args)
+        token, timestamp, nonce = self.settings.token, args.get("timestamp", ""), args.get("nonce", "")
+        encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        if encrypted and not self.settings.encrypted:
+            raise Rejected(400, "an encrypted message, but mode is plain")
+        if not encrypted and self.settings.mode == "safe":
+            raise Rejected(403, "a plain message, but mode is safe")
+        if not encrypted or "signature" in args:
+            if not signature_matches(args.get("signature"), token, timestamp, nonce):
+                raise Rejected(403, "bad signature")
+        try:
+            fields = parse_message(body)
+        except InvalidXml as error:
+            raise Rejected(400, f"malformed XML ({error})") from None
+        if encrypted:
+            assert self.crypto is not None
+            encrypt = fields.get("Encrypt")
+            if not encrypt:
+                raise Rejected(400, "encrypted message without Encrypt")
+            if not signature_matches(args.get("msg_signature"), token, timestamp, nonce, encrypt):
+                raise Rejected(403, "bad msg_signature")
+            try:
+                fields = parse_message(self.crypto.decrypt(encrypt))
+            except AppIdMismatch:
+                raise Rejected(403, "message for another app id") from None
+            except WeChatCryptoError as error:
+                raise Rejected(400, f"undecryptable message ({error})") from None
+            except InvalidXml as error:
+                raise Rejected(400, f"malformed XML inside Encrypt ({error})") from None
+        if not fields.get("FromUserName") or not fields.get("MsgType"):
+            raise Rejected(400, "message without FromUserName or MsgType")
+        return fields, encrypted
+
+    def _plan(self, fields: Mapping[str, str]) -> Plan:
+        kind = fields["MsgType"].lower()
+        user = fields["FromUserName"]
+        if kind == "text":
+            text = fields.get("Content", "").strip()
+            if not text:
+                return Plan()
+            return Plan(rasa_text=self.buttons.resolve(user, text) or text)
+        if kind == "event":
+            event = fields.get("Event", "").lower()
+            if event == "subscribe":
+                return Plan(rasa_text="/greet", preface=WELCOME)
+            if event == "click":
+                intent = self.settings.menu.get(fields.get("EventKey", ""))
+                return Plan(rasa_text=intent) if intent else Plan(preface=UNKNOWN_MENU)
+            return Plan()  # unsubscribe, menu links, location reports, …: nothing to say
+        if kind in UNSUPPORTED_TYPES:
+            return Plan(preface=UNSUPPORTED)
+        return Plan()
+
+    async def _answer(self, fields: Mapping[str, str], plan: Plan) -> Outcome:
+        user = fields["FromUserName"]
+        if plan.rasa_text is None:
+            texts = [plan.preface] if plan.preface else []
+            return self._passive_or_deliver(fields, texts)
+        turn = asyncio.create_task(self._rasa_turn(fields, plan.rasa_text))
+        try:
+            done, _ = await asyncio.wait({turn}, timeout=self.settings.reply_deadline)
+        except asyncio.CancelledError:
+            self._in_background(self._deliver_later(user, turn, plan.preface))
+            raise
+        if not done:
+            logger.info("wechat: the answer to %s takes longer than %.1f s; it will go through the API",
+                        fields.get("MsgId") or fields.get("Event"), self.settings.reply_deadline)
+            self._in_background(self._deliver_later(user, turn, plan.preface))
+            return None
+        return self._passive_or_deliver(fields, with_preface(plan.preface, turn.result()))
+
+    def _passive_or_deliver(self, fields: Mapping[str, str], texts: list[str]) -> Outcome:
+        if len(texts) == 1:
+            return text_reply(fields["FromUserName"], fields.get("ToUserName", ""), texts[0], int(self._clock()))
+        if texts:
+            self._in_background(self.api.deliver(fields["FromUserName"], texts))
+        return None
+
+    async def _rasa_turn(self, fields: Mapping[str, str], text: str) -> list[str]:
+        user = fields["FromUserName"]
+        collector = WeChatCollector()
+        metadata = {"wechat": {"msg_type": fields["MsgType"], "msg_id": fields.get("MsgId"),
+                               "event": fields.get("Event") or None}}
+        try:
+            await self.on_new_message(UserMessage(text, collector, user, input_channel=CHANNEL,
+                                                  message_id=fields.get("MsgId") or None, metadata=metadata))
+        except Exception:
+            logger.exception("wechat: the bot failed to answer a message")
+            return [APOLOGY]
+        texts, payloads = render(collector.messages)
+        self.buttons.remember(user, payloads)
+        return texts
+
+    async def _deliver_later(self, user: str, turn: "asyncio.Task[list[str]]", preface: Optional[str]) -> None:
+        texts = with_preface(preface, await turn)
+        if texts:
+            await self.api.deliver(user, texts)
+
+    def _in_background(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Waits for the answers still being delivered (tests; server shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    # ---- retries ------------------------------------------------------------------------------
+    async def _repeat(self, first: "asyncio.Future[Outcome]", fields: Mapping[str, str], encrypted: bool) -> HttpReply:
+        """A message seen before: the first delivery's answer again, never a second Rasa turn."""
+        logger.info("wechat: a repeated message (%s); no second turn", fields.get("MsgId") or fields.get("Event"))
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(first), timeout=self.settings.reply_deadline)
+        except asyncio.TimeoutError:
+            return SUCCESS
+        return self._reply(outcome, encrypted)
+
+    # ---- the HTTP answer ----------------------------------------------------------------------
+    def _reply(self, outcome: Outcome, encrypted: bool) -> HttpReply:
+        if outcome is None:
+            return SUCCESS
+        if not encrypted:
+            return HttpReply(200, outcome, "application/xml; charset=utf-8")
+        assert self.crypto is not None
+        encrypt = self.crypto.encrypt(outcome)
+        timestamp, nonce = str(int(self._clock())), str(secrets.randbelow(10**10))
+        envelope = encrypted_envelope(encrypt, signature(self.settings.token, timestamp, nonce, encrypt), timestamp, nonce)
+        return HttpReply(200, envelope, "application/xml; charset=utf-8")
+
+
+def with_preface(preface: Optional[str], texts: list[str]) -> list[str]:
+    """The channel's own words joined to the first message of the bot's answer (one WeChat message)."""
+    if not preface:
+        return texts
+    if not texts:
+        return [preface]
+    return [preface + "\n\n" + texts[0], *texts[1:]]

@@ -1,0 +1,119 @@
+"""A fake of WeChat's API servers for the end-to-end tests: /cgi-bin/token and the customer-service
+message API, on a free local port, in a thread of its own (the stack's Rasa server calls it)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+# The e2e stack's WeChat account (compatible mode: plain and encrypted messages both accepted).
+MODE = "compatible"
+TOKEN = "e2e-wechat-token"
+ENCODING_AES_KEY = "HNiZW7KCDVVvAHudlbBk4CX7I4h0zn02FAYQDKrJpEf"
+APP_ID = "wxkelian00000e2e01"
+APP_SECRET = "e2e-fake-app-secret"
+
+
+def stack_env(api_url: str) -> dict[str, str]:
+    """The environment that points the stack's WeChat connector at this account and at the fake."""
+    return {"KELIAN_WECHAT_MODE": MODE, "KELIAN_WECHAT_TOKEN": TOKEN, "KELIAN_WECHAT_ENCODING_AES_KEY": ENCODING_AES_KEY,
+            "KELIAN_WECHAT_APP_ID": APP_ID, "KELIAN_WECHAT_APP_SECRET": APP_SECRET, "KELIAN_WECHAT_API_BASE": api_url}
+
+
+@dataclass(frozen=True)
+class Sent:
+    touser: str
+    content: str
+    token: str
+
+
+class FakeWeChatApi:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: list[str] = []
+        self._sent: list[Sent] = []
+        self._token_requests = 0
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # ---- what the tests read and do -----------------------------------------------------------
+    @property
+    def token_requests(self) -> int:
+        with self._lock:
+            return self._token_requests
+
+    def messages_to(self, openid: str) -> list[str]:
+        with self._lock:
+            return [m.content for m in self._sent if m.touser == openid]
+
+    def wait_for(self, openid: str, count: int, timeout: float = 180.0) -> list[str]:
+        """The messages sent to `openid` once there are at least `count` (the stack may be slow)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.messages_to(openid)
+            if len(messages) >= count:
+                return messages
+            time.sleep(0.2)
+        raise AssertionError(f"{count} messages to {openid} expected, got {self.messages_to(openid)}")
+
+    def revoke_token(self) -> None:
+        """The current access token becomes invalid (WeChat then answers errcode 40001)."""
+        with self._lock:
+            self._tokens.append("revoked")
+
+    # ---- WeChat's side --------------------------------------------------------------------------
+    async def _token(self, request: web.Request) -> web.Response:
+        query = request.query
+        with self._lock:
+            self._token_requests += 1
+            if (query.get("grant_type"), query.get("appid"), query.get("secret")) != ("client_credential", APP_ID, APP_SECRET):
+                return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
+            self._tokens.append(f"e2e-token-{len(self._tokens) + 1}")
+            return web.json_response({"access_token": self._tokens[-1], "expires_in": 7200})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        body: dict[str, Any] = json.loads(await request.read())
+        with self._lock:
+            if not self._tokens or token != self._tokens[-1]:
+                return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+            if body.get("msgtype") != "text" or not isinstance(body.get("text", {}).get("content"), str):
+                return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
+            self._sent.append(Sent(body["touser"], body["text"]["content"], token))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    # ---- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        self._runner = web.AppRunner(app)
+        started = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._runner.setup())
+            self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", port).start())
+            started.set()
+            self._loop.run_forever()
+
+        threading.Thread(target=serve, name="fake-wechat-api", daemon=True).start()
+        if not started.wait(30):
+            raise RuntimeError("the fake WeChat API did not start")
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
