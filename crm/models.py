@@ -316,6 +316,10 @@ class Customer(Base):
     clv: Mapped[Decimal | None] = mapped_column(Money)
     scored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What conversations teach (the feedback consumer keeps them current).
+    preferred_channel: Mapped[Channel | None] = mapped_column(_enum(Channel, "channel"))
+    last_contact_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    satisfaction: Mapped[float | None] = mapped_column(Float)  # 1-5, from ratings and complaints
 
     identities: Mapped[list[Identity]] = relationship(back_populates="customer", cascade="all, delete-orphan")
     addresses: Mapped[list[Address]] = relationship(back_populates="customer", cascade="all, delete-orphan")
@@ -672,11 +676,13 @@ class Interaction(Base):
     weight: Mapped[float] = mapped_column(Float)
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    event_key: Mapped[str | None] = mapped_column(String(40))  # the Rasa event it came from, if any
 
     __table_args__ = (
         Index(None, "customer_id", "occurred_at"),
         Index(None, "occurred_at"),
         Index(None, "product_id"),
+        Index(None, "event_key", unique=True),
     )
 
 
@@ -717,9 +723,11 @@ class Message(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     entities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    action: Mapped[str | None] = mapped_column(String(64))  # the bot action that said it
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    event_key: Mapped[str | None] = mapped_column(String(40))  # the Rasa event it came from, if any
 
-    __table_args__ = (Index(None, "conversation_id", "created_at"),)
+    __table_args__ = (Index(None, "conversation_id", "created_at"), Index(None, "event_key", unique=True))
 
 
 class HandoffRequest(Base):
@@ -772,6 +780,28 @@ class LinkAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index(None, "sender_key", "attempted_at"),)
+
+
+class CustomerInterest(Base):
+    """A profile tag learnt from conversations (an intent's topic, a product category or product the
+    customer talked about), with a weight that grows each time."""
+
+    __tablename__ = "customer_interests"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConsumerOffset(Base):
+    """How far a feedback consumer has read its event stream (the SQL broker's event id)."""
+
+    __tablename__ = "consumer_offsets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # --- privacy ---------------------------------------------------------------------------------
