@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from crm.repository import HandoffWait, handoff_wait, open_conversation, request_handoff
@@ -20,6 +21,7 @@ from actions.runtime import in_crm
 
 log = logging.getLogger(__name__)
 
+AGENT_MESSAGE = "agent_message"
 SUMMARY_TURNS = 8
 HIGH_VALUE_PRIORITY = 10  # a high-value customer goes ahead of everyone else in the queue
 URGENT_PRIORITY = 5
@@ -87,3 +89,17 @@ class ActionHandoff(DataAction):
                   + (f"前面还有 {ahead} 位客户," if ahead else "下一位就是您,")
                   + f"预计等待约 {wait.estimated_minutes} 分钟。等待期间您发送的消息客服都能看到。")
         return [ConversationPaused()]
+
+
+class ActionAgentMessage(Action):
+    """Says what an agent typed in the staff console (slot `agent_message`), through the customer's own
+    channel: the console sets the slot and runs this action with Rasa's `execute` API."""
+
+    def name(self) -> str:
+        return "action_agent_message"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        text = (tracker.get_slot(AGENT_MESSAGE) or "").strip()
+        if text:
+            dispatcher.utter_message(text=text)
+        return [SlotSet(AGENT_MESSAGE, None)]

@@ -17,7 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
 from crm.errors import ProductNotFound
-from crm.export import purchased_product_ids
+from crm.export import interactions_of, purchased_product_ids
 from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
 from recommender.records import InteractionRecord
 from recommender.service import Recommendation
@@ -77,7 +77,7 @@ def clicked_sku(tracker: Tracker) -> str | None:
 
 
 async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind: str) -> None:
-    """Writes the interactions to the CRM (known customers) and folds them into the vector in use.
+    """Writes the interactions to the CRM (known customers) or folds them into the conversation's vector.
     Losing one is better than failing the answer the customer is waiting for, so failures are logged."""
     if not product_ids:
         return
@@ -91,8 +91,9 @@ async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind:
                     record_interaction(session, customer_id, product_id, kind, channel=channel)
 
             await in_crm(write)
-        events = [InteractionRecord(who.key, product_id, kind, 1.0, None, channel) for product_id in product_ids]
-        await with_recommender(lambda r: r.update(who.key, events))
+        if not who.personal:  # a known customer's are folded in from the CRM before their next list
+            events = [InteractionRecord(who.key, product_id, kind, 1.0, None, channel) for product_id in product_ids]
+            await with_recommender(lambda r: r.update(who.key, events))
     except Exception:
         log.exception("could not record %s of %s in conversation %s", kind, product_ids, tracker.sender_id)
 
@@ -187,12 +188,26 @@ class ActionRecommendProducts(DataAction):
     def name(self) -> str:
         return "action_recommend_products"
 
+    @staticmethod
+    async def catch_up(customer_id: int) -> set[int]:
+        """Folds in what the CRM learnt about the customer since the recommender was trained — clicks
+        and impressions from any channel or worker, products named in chats (the feedback consumer) —
+        and returns what they bought."""
+        trained_at = await with_recommender(lambda r: r.trained_at())
+
+        def read(session):  # noqa: ANN001, ANN202 - a CRM session
+            recent = [] if trained_at is None else interactions_of(session, customer_id, trained_at)
+            return recent, purchased_product_ids(session, customer_id)
+
+        recent, owned = await in_crm(read)
+        await with_recommender(lambda r: r.fold_in(customer_id, recent))
+        return owned
+
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         who = await shopper(tracker)
         owned: set[int] = set()
         if who.personal:
-            customer_id = who.customer.id
-            owned = await in_crm(lambda s: purchased_product_ids(s, customer_id))
+            owned = await self.catch_up(who.customer.id)
         text = tracker.latest_message.get("text") or ""
         request = text if wants_something(tracker) else None
         skus = engaged_skus(tracker)

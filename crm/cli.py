@@ -7,6 +7,7 @@ them, so `ensure-demo` on a ready database returns in a fraction of a second.
 from __future__ import annotations
 
 import argparse
+import os
 import getpass
 import sys
 import time
@@ -205,6 +206,42 @@ def cmd_ensure_demo(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+def cmd_consume(args: argparse.Namespace, engine: Engine) -> int:
+    from sqlalchemy.orm import sessionmaker
+
+    from crm.consumer import (
+        DEFAULT_EVENTS_URL,
+        DEFAULT_QUEUE,
+        FeedbackWriter,
+        RabbitEventSource,
+        SqlEventSource,
+        consume_once,
+        run_forever,
+    )
+    from crm.migrate import is_up_to_date, upgrade
+
+    if not is_up_to_date(engine):
+        upgrade(engine)
+    crm = sessionmaker(bind=engine, expire_on_commit=False)
+    if args.broker == "rabbitmq":
+        source = RabbitEventSource(args.amqp_url or os.environ.get("KELIAN_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+                                   args.queue or DEFAULT_QUEUE)
+    else:
+        source = SqlEventSource(args.events_url or os.environ.get("KELIAN_EVENTS_URL", DEFAULT_EVENTS_URL))
+    if args.status:
+        print(f"{source.name}: lag {source.lag(crm)} events")
+        return 0
+    if args.once:
+        stats = consume_once(crm, source, FeedbackWriter(), args.batch)
+        print(f"consumed {stats.events} events: {stats.messages} messages, {stats.mentions} product mentions, "
+              f"{stats.conversations_closed} conversations closed, {stats.duplicates} duplicates skipped; "
+              f"lag {source.lag(crm)}")
+        return 0
+    print(f"consuming {source.name} (Ctrl-C stops)", flush=True)
+    run_forever(crm, source, poll=args.poll, batch=args.batch)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m crm",
@@ -251,6 +288,20 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--window-days", type=_positive, default=None, help="only the last N days")
     stats.add_argument("--as-of", type=_as_of, default=None, help="end of the period (default now)")
 
+    consume = commands.add_parser(
+        "consume", help="turn Rasa's events into transcripts, outcomes and profile updates (the feedback loop)",
+        description="Read Rasa's event broker — the SQL broker's table (KELIAN_EVENTS_URL, default var/rasa-events.db) "
+                    "or a RabbitMQ queue (KELIAN_AMQP_URL) — and write what conversations teach into the CRM, "
+                    "exactly once.")
+    consume.add_argument("--broker", choices=("sql", "rabbitmq"), default=os.environ.get("KELIAN_EVENT_BROKER", "sql"))
+    consume.add_argument("--events-url", help="the SQL broker's database (default KELIAN_EVENTS_URL or var/rasa-events.db)")
+    consume.add_argument("--amqp-url", help="RabbitMQ (default KELIAN_AMQP_URL or amqp://guest:guest@127.0.0.1:5672/%%2F)")
+    consume.add_argument("--queue", help="RabbitMQ queue (default rasa_events)")
+    consume.add_argument("--batch", type=_positive, default=200, help="events per transaction")
+    consume.add_argument("--poll", type=float, default=1.0, help="seconds between polls when idle")
+    consume.add_argument("--once", action="store_true", help="consume what is there, then exit")
+    consume.add_argument("--status", action="store_true", help="print the lag and exit")
+
     ensure = commands.add_parser(
         "ensure-demo", help="migrate, and build and score the demo shop only if the database is empty",
         description="What `make run` and `make test` call: cheap when the database is ready.")
@@ -260,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "migrate": cmd_migrate, "demo": cmd_demo, "segment": cmd_segment, "erase": cmd_erase, "stats": cmd_stats,
-    "ensure-demo": cmd_ensure_demo,
+    "ensure-demo": cmd_ensure_demo, "consume": cmd_consume,
 }
 
 

@@ -63,6 +63,20 @@ def iter_interactions(session: Session, since: datetime | None = None) -> Iterat
         yield InteractionRecord(customer_id, product_id, kind.value, weight, occurred_at, channel.value)
 
 
+def interactions_of(session: Session, customer_id: int, since: datetime) -> list[InteractionRecord]:
+    """One consenting customer's interactions since `since` (inclusive), oldest first: what happened
+    after the recommender was trained, for folding in at once."""
+    query = (
+        select(Interaction.customer_id, Interaction.product_id, Interaction.kind, Interaction.weight,
+               Interaction.occurred_at, Interaction.channel)
+        .join(Customer, Customer.id == Interaction.customer_id)
+        .where(Interaction.customer_id == customer_id, Interaction.occurred_at >= since,
+               Customer.personalization_consent.is_(True), Customer.erased_at.is_(None))
+        .order_by(Interaction.occurred_at, Interaction.id)
+    )
+    return [InteractionRecord(c, p, k.value, w, at, ch.value) for c, p, k, w, at, ch in session.execute(query)]
+
+
 def list_products(session: Session) -> list[ProductRecord]:
     """The whole catalogue, inactive products included (flagged), ordered by id."""
     categories = {c.id: c for c in session.scalars(select(Category))}

@@ -46,6 +46,11 @@ class Stack(AbstractContextManager["Stack"]):
                 "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
                 "--log-file", str(self.config.log_dir / "rasa.log")]
 
+    def consumer_command(self) -> list[str]:
+        """The feedback consumer reading the SQL event broker of this stack's var directory."""
+        return [str(VENV / "python"), "-m", "crm", "consume",
+                "--events-url", f"sqlite:///{self.config.var_dir / 'rasa-events.db'}"]
+
     # ---- lifecycle ----------------------------------------------------------------------------
     def _spawn(self, name: str, command: list[str]) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -64,6 +69,7 @@ class Stack(AbstractContextManager["Stack"]):
         deadline = time.monotonic() + timeout
         self._wait_until("actions", f"{self.config.action_url}/health", deadline)
         self._wait_until("rasa", f"{self.config.rasa_url}/status?token={self.token}", deadline)
+        self._spawn("consumer", self.consumer_command())
 
     def _wait_until(self, name: str, url: str, deadline: float) -> None:
         process = self._processes[name]

@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -368,6 +369,20 @@ class Recommender:
             kinds = self._merge_kinds(kinds, added_rows, kind_codes)
             self._histories[key], self._kinds[key] = raw, kinds
             self._vectors[key] = self.trained.als.fold_in(raw)[0]
+
+    def fold_in(self, customer_id: object, interactions: Iterable[InteractionLike]) -> None:
+        """Like `update`, but `interactions` are everything since training (the store's view): they
+        replace what was folded in before instead of adding to it, so repeating the call is harmless."""
+        with self._lock:
+            key = str(customer_id)
+            for online in (self._histories, self._kinds, self._vectors):
+                online.pop(key, None)
+            self.update(customer_id, interactions)
+
+    def trained_at(self) -> datetime | None:
+        """When the served version was trained (interactions after this are not in it)."""
+        created = self.trained.meta.get("created_at")
+        return datetime.fromisoformat(created) if created else None
 
     def _merge_kinds(self, kinds: sparse.csr_matrix, rows: list[int], codes: list[int]) -> sparse.csr_matrix:
         strength = {code: self._weights.kind_weights.get(kind, 0.0) for kind, code in ((k, c + 2) for k, c in KIND_CODES.items())}

@@ -2,6 +2,7 @@
 are the database's, writes land in the database, and one customer never sees another's order."""
 from __future__ import annotations
 
+from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from crm.models import HandoffRequest, Interaction, Review, Ticket
@@ -365,3 +366,10 @@ async def test_refund_status_continues_the_latest_refund(dispatcher, crm):
     with crm() as session:
         in_progress = [r for r in refunds_of(session, customer_id(crm, ALICE)) if r.status.value in ("requested", "approved")]
     assert in_progress and filled["order_id"] == in_progress[0].order_number
+
+
+async def test_an_agents_message_is_said_once(dispatcher):
+    from actions.handoff import ActionAgentMessage
+
+    events = await ActionAgentMessage().run(dispatcher, make_tracker("", slots={"agent_message": "Hi, this is Mei."}), {})
+    assert dispatcher.messages[0]["text"] == "Hi, this is Mei." and events == [SlotSet("agent_message", None)]

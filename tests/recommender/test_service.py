@@ -140,6 +140,19 @@ def test_update_folds_new_interests_in_without_retraining(service: Recommender, 
         service.update("fresh", [InteractionRecord("someone-else", by_sku["RUN-01"].product_id, "view", 1.0, None)])
 
 
+def test_fold_in_replaces_instead_of_adding(service: Recommender, by_sku) -> None:
+    events = [InteractionRecord("regular", by_sku[s].product_id, "click", 1.0, None) for s in ("RUN-01", "RACC-03")]
+    service.fold_in("regular", events)
+    once = [r.sku for r in service.recommend("regular", k=5)]
+    service.fold_in("regular", events)
+    service.fold_in("regular", events)
+    assert [r.sku for r in service.recommend("regular", k=5)] == once
+    folded = service._histories["regular"].sum()
+    service.update("regular", events)  # update adds to what is there
+    assert service._histories["regular"].sum() == pytest.approx(2 * folded)
+    assert service.trained_at() is not None
+
+
 def test_new_products_are_searchable_and_recommendable_before_retraining(service: Recommender, by_sku) -> None:
     new = ProductRecord(
         product_id=5000, sku="RUN-NEW", name_en="Stride Cloud 2 Cushioned Running Shoes", name_zh="Stride 云感2代缓震跑鞋",

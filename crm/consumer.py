@@ -1,0 +1,458 @@
+"""The feedback consumer: Rasa's events become CRM records.
+
+    python -m crm consume                       # SQL event broker (var/rasa-events.db), until Ctrl-C
+    python -m crm consume --broker rabbitmq     # RabbitMQ (Pika) queue of the scaled deployment
+    python -m crm consume --once                # what is there now, then exit; --status: the lag only
+
+Every user and bot message lands in the transcript (channel, intent, confidence, entities, the bot's
+action); conversations get their outcome (resolved by the bot, handed off, abandoned); customers get
+interests from intents and product/category entities, `chat_mention` interactions for the products
+they named, their language, channel and last contact, and a satisfaction score from ratings and
+complaints. The recommender reads those interactions (`crm.export`); the action server folds a
+customer's new ones in before it recommends.
+
+Exactly-once effect: with the SQL broker the position (the last event id) is committed in the same
+CRM transaction as the records it produced, so a crash replays at most an uncommitted batch; with
+RabbitMQ a message is acknowledged only after its records are committed. In both cases every record
+carries the key of the event it came from (`event_key`, unique), so an event delivered twice is
+written once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.db import REPO_ROOT
+from crm.models import (
+    Channel,
+    ConsumerOffset,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    CustomerInterest,
+    Interaction,
+    InteractionKind,
+    Language,
+    Message,
+    MessageSender,
+    INTERACTION_WEIGHTS,
+)
+from crm.repository import find_customer, search_products, sender_key
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EVENTS_URL = f"sqlite:///{REPO_ROOT / 'var' / 'rasa-events.db'}"
+DEFAULT_QUEUE = "rasa_events"
+INPUT_CHANNELS = {"rest": Channel.REST, "cmdline": Channel.REST, "socketio": Channel.WEB, "web": Channel.WEB,
+                  "wechat": Channel.WECHAT}
+TOPICS = {  # intent -> the interest it shows
+    **dict.fromkeys(("place_order", "track_order", "cancel_order", "change_order", "check_cancellation_fee"), "orders"),
+    **dict.fromkeys(("delivery_options", "delivery_period", "change_shipping_address", "set_up_shipping_address"),
+                    "shipping"),
+    **dict.fromkeys(("check_payment_methods", "payment_issue", "check_invoice", "get_invoice"), "payments"),
+    **dict.fromkeys(("check_refund_policy", "get_refund", "track_refund"), "refunds"),
+    **dict.fromkeys(("recommend_products", "search_products", "similar_products", "product_info"), "shopping"),
+    "complaint": "complaints", "newsletter_subscription": "newsletter",
+}
+CLOSING_INTENTS = {"goodbye", "thank"}
+RESUMABLE = timedelta(minutes=30)  # a conversation resolved this recently still takes the next messages
+SATISFACTION_MEMORY = 0.7  # satisfaction = 0.7 x before + 0.3 x the new signal
+COMPLAINT_SCORE = 1.0
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+def event_key(event: dict[str, Any], part: str = "") -> str:
+    """The identity of one Rasa event (and of one record derived from it), stable across deliveries."""
+    raw = "|".join(str(event.get(k, "")) for k in ("sender_id", "timestamp", "event", "text", "name")) + "|" + part
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+
+def _moment(event: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event.get("timestamp") or time.time()), tz=timezone.utc)
+
+
+def _language(text: str) -> Language | None:
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    if not cjk and not latin:
+        return None
+    return Language.ZH if cjk >= latin else Language.EN
+
+
+@dataclass
+class Stats:
+    events: int = 0
+    messages: int = 0
+    mentions: int = 0
+    duplicates: int = 0
+    conversations_closed: int = 0
+
+    def add(self, other: Stats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class FeedbackWriter:
+    """Applies events to the CRM inside the caller's transaction. It remembers, per sender, the
+    conversation and the last bot action, which saves queries; all of it can be rebuilt from the CRM."""
+
+    conversations: dict[str, tuple[Channel, int]] = field(default_factory=dict)
+    last_action: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, session: Session, event: dict[str, Any], stats: Stats) -> None:
+        kind = event.get("event")
+        sender = str(event.get("sender_id") or "")
+        if not sender:
+            return
+        stats.events += 1
+        if kind == "user":
+            self._user(session, sender, event, stats)
+        elif kind == "bot":
+            self._bot(session, sender, event, stats)
+        elif kind == "action":
+            self.last_action[sender] = str(event.get("name") or "")
+            if event.get("name") == "action_handoff":
+                self._set_status(session, sender, ConversationStatus.HANDED_OFF)
+        elif kind == "slot" and event.get("name") == "rating" and event.get("value"):
+            self._satisfaction(session, sender, float(event["value"]))
+        elif kind == "session_started":
+            stats.conversations_closed += self._close(session, sender, event)
+
+    # --- conversations -----------------------------------------------------------------------
+
+    def _conversation(self, session: Session, sender: str, channel: Channel | None, event: dict[str, Any]) -> int | None:
+        """The sender's current conversation: open, handed off, or resolved by the bot moments ago (its
+        last reply, or the customer carrying on, still belong to it). A user message (channel given)
+        starts one when there is none."""
+        known = self.conversations.get(sender)
+        if known is not None and (channel is None or known[0] == channel):
+            return known[1]
+        channels = [channel] if channel is not None else list(dict.fromkeys(INPUT_CHANNELS.values()))
+        keys = [sender_key(c, sender) for c in channels]
+        moment = _moment(event)
+        row = session.execute(select(Conversation.id, Conversation.channel).where(
+            Conversation.sender_key.in_(keys),
+            Conversation.status.in_([ConversationStatus.OPEN, ConversationStatus.HANDED_OFF,
+                                     ConversationStatus.RESOLVED_BY_BOT]),
+            (Conversation.ended_at.is_(None)) | (Conversation.ended_at >= moment - RESUMABLE))
+            .order_by(Conversation.started_at.desc()).limit(1)).first()
+        if row is None:
+            if channel is None:
+                return None
+            customer = find_customer(session, channel, sender)
+            conversation = Conversation(customer_id=None if customer is None else customer.id, channel=channel,
+                                        sender_key=sender_key(channel, sender), status=ConversationStatus.OPEN,
+                                        started_at=moment)
+            session.add(conversation)
+            session.flush()
+            row = (conversation.id, channel)
+        self.conversations[sender] = (row[1], row[0])
+        return row[0]
+
+    def _set_status(self, session: Session, sender: str, status: ConversationStatus) -> None:
+        conversation_id = self._conversation(session, sender, None, {})
+        if conversation_id is not None:
+            session.get(Conversation, conversation_id).status = status
+
+    def _close(self, session: Session, sender: str, event: dict[str, Any]) -> int:
+        """A new Rasa session ends the previous conversation: resolved by the bot unless it ended on a
+        misunderstanding (abandoned); a handed-off one is closed by the agent, not here."""
+        conversation_id = self._conversation(session, sender, None, event)
+        self.conversations.pop(sender, None)
+        if conversation_id is None:
+            return 0
+        conversation = session.get(Conversation, conversation_id)
+        if conversation.status != ConversationStatus.OPEN:
+            return 0  # resolved already, or handed off (the agent closes it)
+        last_intent = session.scalar(select(Message.intent).where(
+            Message.conversation_id == conversation_id, Message.sender == MessageSender.CUSTOMER)
+            .order_by(Message.created_at.desc(), Message.id.desc()).limit(1))
+        if last_intent is None:
+            return 0
+        conversation.status = (ConversationStatus.ABANDONED if last_intent == "nlu_fallback"
+                               else ConversationStatus.RESOLVED_BY_BOT)
+        conversation.ended_at = _moment(event)
+        return 1
+
+    # --- messages ----------------------------------------------------------------------------
+
+    def _insert(self, session: Session, record: Message | Interaction, stats: Stats) -> bool:
+        try:
+            with session.begin_nested():
+                session.add(record)
+                session.flush()
+        except IntegrityError:  # this event was written before: at-least-once delivery, written once
+            stats.duplicates += 1
+            return False
+        return True
+
+    def _user(self, session: Session, sender: str, event: dict[str, Any], stats: Stats) -> None:
+        channel = INPUT_CHANNELS.get(str(event.get("input_channel") or "rest"), Channel.REST)
+        conversation_id = self._conversation(session, sender, channel, event)
+        parse = event.get("parse_data") or {}
+        intent = (parse.get("intent") or {}).get("name")
+        confidence = (parse.get("intent") or {}).get("confidence")
+        entities = [{k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
+                    for e in parse.get("entities") or []]
+        text_ = str(event.get("text") or "")
+        moment = _moment(event)
+        message = Message(conversation_id=conversation_id, sender=MessageSender.CUSTOMER, text=text_, intent=intent,
+                          confidence=None if confidence is None else max(0.0, min(1.0, float(confidence))),
+                          entities=entities or None, created_at=moment, event_key=event_key(event))
+        if not self._insert(session, message, stats):
+            return
+        stats.messages += 1
+        conversation = session.get(Conversation, conversation_id)
+        if conversation.status == ConversationStatus.RESOLVED_BY_BOT:  # the customer carries on after "thanks"
+            conversation.status, conversation.ended_at = ConversationStatus.OPEN, None
+        customer = find_customer(session, channel, sender)
+        if customer is None or customer.erased:
+            return
+        if conversation.customer_id is None:
+            conversation.customer_id = customer.id
+        language = _language(text_)
+        row = session.get(Customer, customer.id)
+        row.preferred_channel, row.last_contact_at = channel, moment
+        if language is not None:
+            row.preferred_language = language
+            conversation.language = conversation.language or language
+        tags = [f"topic:{TOPICS[intent]}"] if intent in TOPICS else []
+        for entity in entities:
+            if entity["entity"] in ("product", "category") and entity.get("value"):
+                tags.append(f"{entity['entity']}:{str(entity['value']).strip().lower()[:50]}")
+        self._interests(session, customer.id, tags, moment)
+        if intent == "complaint":
+            self._satisfaction(session, sender, COMPLAINT_SCORE, customer.id)
+        for position, entity in enumerate(entities):
+            if entity["entity"] == "product" and entity.get("value"):
+                stats.mentions += self._mention(session, customer.id, str(entity["value"]), channel, moment,
+                                                event_key(event, f"mention:{position}"), stats)
+        if intent in CLOSING_INTENTS and conversation.status == ConversationStatus.OPEN:
+            conversation.status, conversation.ended_at = ConversationStatus.RESOLVED_BY_BOT, moment
+            stats.conversations_closed += 1
+
+    def _bot(self, session: Session, sender: str, event: dict[str, Any], stats: Stats) -> None:
+        conversation_id = self._conversation(session, sender, None, event)
+        text_ = str(event.get("text") or "")
+        if conversation_id is None or not text_:
+            return
+        action = (event.get("metadata") or {}).get("utter_action") or self.last_action.get(sender)
+        message = Message(conversation_id=conversation_id, sender=MessageSender.BOT, text=text_,
+                          action=(action or None) and action[:64], created_at=_moment(event), event_key=event_key(event))
+        if self._insert(session, message, stats):
+            stats.messages += 1
+
+    # --- the profile -------------------------------------------------------------------------
+
+    def _interests(self, session: Session, customer_id: int, tags: Iterable[str], moment: datetime) -> None:
+        for tag in dict.fromkeys(tags):
+            interest = session.get(CustomerInterest, (customer_id, tag))
+            if interest is None:
+                session.add(CustomerInterest(customer_id=customer_id, tag=tag, weight=1.0, updated_at=moment))
+            else:
+                interest.weight, interest.updated_at = interest.weight + 1.0, moment
+
+    def _mention(self, session: Session, customer_id: int, name: str, channel: Channel, moment: datetime, key: str,
+                 stats: Stats) -> int:
+        found = search_products(session, name, limit=1)
+        if not found:
+            return 0
+        interaction = Interaction(customer_id=customer_id, product_id=found[0].id, kind=InteractionKind.CHAT_MENTION,
+                                  weight=INTERACTION_WEIGHTS[InteractionKind.CHAT_MENTION], channel=channel,
+                                  occurred_at=moment, event_key=key)
+        return int(self._insert(session, interaction, stats))
+
+    def _satisfaction(self, session: Session, sender: str, score: float, customer_id: int | None = None) -> None:
+        if customer_id is None:
+            known = self.conversations.get(sender)
+            channel = known[0] if known else Channel.REST
+            customer = find_customer(session, channel, sender)
+            if customer is None:
+                return
+            customer_id = customer.id
+        row = session.get(Customer, customer_id)
+        row.satisfaction = score if row.satisfaction is None else round(
+            SATISFACTION_MEMORY * row.satisfaction + (1 - SATISFACTION_MEMORY) * score, 3)
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+class EventSource(Protocol):
+    name: str
+
+    def batches(self, crm: sessionmaker[Session], size: int) -> Iterator[tuple[list[dict[str, Any]], Callable[[Session], None], Callable[[], None]]]:
+        """Batches of events, each with `record(session)` (store the position in the CRM transaction)
+        and `done()` (after the commit: acknowledge)."""
+        ...
+
+    def lag(self, crm: sessionmaker[Session]) -> int: ...
+
+
+class SqlEventSource:
+    """Rasa's SQL event broker: the `events` table (id, sender_id, data as JSON)."""
+
+    def __init__(self, url: str = DEFAULT_EVENTS_URL, name: str | None = None) -> None:
+        self.engine: Engine = create_engine(url)
+        # The position belongs to one event store: another database starts from its beginning.
+        self.name = name or f"sql:{hashlib.sha1(url.encode()).hexdigest()[:16]}"
+
+    def position(self, crm: sessionmaker[Session]) -> int:
+        with crm() as session:
+            return int(session.scalar(select(ConsumerOffset.position).where(ConsumerOffset.name == self.name)) or 0)
+
+    def _newest(self) -> int:
+        with self.engine.connect() as connection:
+            try:
+                return int(connection.scalar(text("SELECT MAX(id) FROM events")) or 0)
+            except Exception:  # the broker has not created its table yet: nothing published
+                return 0
+
+    def lag(self, crm: sessionmaker[Session]) -> int:
+        return max(0, self._newest() - self.position(crm))
+
+    def batches(self, crm: sessionmaker[Session], size: int):  # noqa: ANN201 - see EventSource
+        position = self.position(crm)
+        with self.engine.connect() as connection:
+            try:
+                rows = connection.execute(text("SELECT id, sender_id, data FROM events WHERE id > :position "
+                                               "ORDER BY id LIMIT :size"), {"position": position, "size": size}).all()
+            except Exception:
+                return
+        if not rows:
+            return
+        events = []
+        for row in rows:
+            event = json.loads(row.data)
+            event.setdefault("sender_id", row.sender_id)
+            events.append(event)
+        last = int(rows[-1].id)
+
+        def record(session: Session) -> None:
+            offset = session.get(ConsumerOffset, self.name)
+            now = datetime.now(timezone.utc)
+            if offset is None:
+                session.add(ConsumerOffset(name=self.name, position=last, updated_at=now))
+            else:
+                offset.position, offset.updated_at = last, now
+
+        yield events, record, lambda: None
+
+
+class RabbitEventSource:
+    """Rasa's Pika event broker: a durable queue on RabbitMQ; a message is acknowledged only after its
+    records are committed."""
+
+    def __init__(self, url: str, queue: str = DEFAULT_QUEUE, name: str = "rabbitmq") -> None:
+        import pika
+
+        self.parameters = pika.URLParameters(url)
+        self.queue = queue
+        self.name = name
+        self._connection: Any = None
+
+    def _channel(self) -> Any:
+        import pika
+
+        if self._connection is None or self._connection.is_closed:
+            self._connection = pika.BlockingConnection(self.parameters)
+        channel = self._connection.channel()
+        channel.queue_declare(self.queue, durable=True)
+        return channel
+
+    def lag(self, crm: sessionmaker[Session]) -> int:
+        return int(self._channel().queue_declare(self.queue, durable=True, passive=True).method.message_count)
+
+    def batches(self, crm: sessionmaker[Session], size: int):  # noqa: ANN201 - see EventSource
+        channel = self._channel()
+        events, tags = [], []
+        for _ in range(size):
+            method, _properties, body = channel.basic_get(self.queue, auto_ack=False)
+            if method is None:
+                break
+            events.append(json.loads(body))
+            tags.append(method.delivery_tag)
+        if not events:
+            channel.close()
+            return
+
+        def done() -> None:
+            channel.basic_ack(tags[-1], multiple=True)
+            channel.close()
+
+        yield events, lambda session: None, done
+
+
+# --- the loop --------------------------------------------------------------------------------
+
+
+def consume_once(crm: sessionmaker[Session], source: EventSource, writer: FeedbackWriter, batch: int = 200) -> Stats:
+    """Everything the source has now; each batch in one CRM transaction with its position."""
+    total = Stats()
+    while True:
+        progressed = False
+        for events, record, done in source.batches(crm, batch):
+            stats = Stats()
+            with crm() as session, session.begin():
+                for event in events:
+                    writer.apply(session, event, stats)
+                record(session)
+            done()
+            total.add(stats)
+            progressed = True
+        if not progressed:
+            return total
+
+
+def run_forever(crm: sessionmaker[Session], source: EventSource, poll: float = 1.0, batch: int = 200,
+                report_every: float = 30.0) -> None:
+    """Until SIGINT/SIGTERM; an unreachable broker or database is retried (with a growing pause), never fatal."""
+    writer = FeedbackWriter()
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    total, last_report, backoff = Stats(), time.monotonic(), poll
+    while not stopping:
+        try:
+            stats = consume_once(crm, source, writer, batch)
+            total.add(stats)
+            backoff = poll
+        except Exception:
+            log.exception("consumer: %s unavailable, retrying in %.0f s", source.name, backoff)
+            writer = FeedbackWriter()  # its memory may describe work that was rolled back
+            backoff = min(backoff * 2, 30.0)
+        if time.monotonic() - last_report >= report_every:
+            try:
+                lag = source.lag(crm)
+            except Exception:
+                lag = -1
+            print(f"consumer {source.name}: {total.events} events, {total.messages} messages, "
+                  f"{total.mentions} mentions, {total.duplicates} duplicates skipped, lag {lag}", flush=True)
+            last_report = time.monotonic()
+        time.sleep(backoff)
+
+
+def default_events_url(var_dir: Path | None = None) -> str:
+    if var_dir is None:
+        return DEFAULT_EVENTS_URL
+    return f"sqlite:///{var_dir / 'rasa-events.db'}"
