@@ -89,13 +89,19 @@ def write_markdown(path: Path, text: str) -> None:
     path.write_text(current, encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack bench-turns", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50], help="concurrent conversations")
     parser.add_argument("--turns", type=int, default=10, help="turns per conversation")
     parser.add_argument("--markdown", type=Path, help="write the table into this file (between markers)")
-    args = parser.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack bench-turns", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kelian-bench-") as tmp:
         crm_url = f"sqlite:///{tmp}/crm.db"
         subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"],
