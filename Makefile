@@ -28,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
+.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -78,6 +78,14 @@ shell: train ## talk to the assistant in the terminal (rasa shell + action serve
 WEB_USER ?= demo-alice
 web-token: $(VENV)/.installed ## the web chat's URL signed in as a shop user: make web-token [WEB_USER=demo-li]
 	@$(PY) -m devstack web-token $(WEB_USER) --url
+
+ROLE ?= admin
+console-user: setup ## a staff console account (asks for the password): make console-user NAME=mei [ROLE=agent|supervisor|admin]
+	@test -n "$(NAME)" || { echo "usage: make console-user NAME=<username> [ROLE=agent|supervisor|admin]"; exit 2; }
+	$(PY) -m console create-user $(NAME) --role $(ROLE)
+
+export-corrections: setup ## write the console's NLU corrections to data/rasa/nlu/<lang>/corrections.yml (then make train)
+	$(PY) -m console export-corrections
 
 # --- tests -----------------------------------------------------------------------------------
 validate: setup ## check training data and domain; any warning fails

@@ -69,7 +69,8 @@ class ActionHandoff(DataAction):
             conversation = open_conversation(session, crm_channel(tracker), tracker.sender_id,
                                              customer_id=None if customer is None else customer.id,
                                              language=reply.language)
-            handoff = request_handoff(session, conversation, reason=reason, summary=summary, priority=priority)
+            handoff = request_handoff(session, conversation, reason=reason, summary=summary, priority=priority,
+                                      sender_id=tracker.sender_id)
             return handoff_wait(session, handoff)
 
         try:

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import session_factory, transaction
+from crm.db import run_transaction, session_factory
 from recommender.faq import FaqIndex, load_entries
 from recommender.service import DEFAULT_PATH as RECOMMENDER_PATH
 from recommender.service import Recommender
@@ -115,11 +115,7 @@ async def in_crm(work: Callable[[Session], T], timeout: float = CALL_TIMEOUT) ->
     """`work(session)` in one CRM transaction: committed when it returns, rolled back when it raises."""
     factory = services().crm
 
-    def run() -> T:
-        with transaction(factory) as session:
-            return work(session)
-
-    return await off_loop(run, timeout)
+    return await off_loop(lambda: run_transaction(factory, work), timeout)
 
 
 async def with_recommender(work: Callable[[Recommender], T], timeout: float = CALL_TIMEOUT) -> T:

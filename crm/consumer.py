@@ -69,6 +69,7 @@ TOPICS = {  # intent -> the interest it shows
     "complaint": "complaints", "newsletter_subscription": "newsletter",
 }
 CLOSING_INTENTS = {"goodbye", "thank"}
+AGENT_ACTION = "action_agent_message"  # what a staff member typed in the console, said through the bot
 RESUMABLE = timedelta(minutes=30)  # a conversation resolved this recently still takes the next messages
 SATISFACTION_MEMORY = 0.7  # satisfaction = 0.7 x before + 0.3 x the new signal
 COMPLAINT_SCORE = 1.0
@@ -252,7 +253,8 @@ class FeedbackWriter:
         if conversation_id is None or not text_:
             return
         action = (event.get("metadata") or {}).get("utter_action") or self.last_action.get(sender)
-        message = Message(conversation_id=conversation_id, sender=MessageSender.BOT, text=text_,
+        sender_role = MessageSender.AGENT if action == AGENT_ACTION else MessageSender.BOT
+        message = Message(conversation_id=conversation_id, sender=sender_role, text=text_,
                           action=(action or None) and action[:64], created_at=_moment(event), event_key=event_key(event))
         if self._insert(session, message, stats):
             stats.messages += 1

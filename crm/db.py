@@ -8,15 +8,22 @@ SQLAlchemy emits BEGIN itself). PostgreSQL URLs are pointed at psycopg 3.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 URL_ENV = "CRM_DATABASE_URL"
@@ -68,3 +75,26 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed when the block ends normally and rolled back otherwise."""
     with factory() as session, session.begin():
         yield session
+
+
+BUSY_ATTEMPTS = 5
+
+
+def run_transaction(factory: sessionmaker[Session], work: Callable[[Session], T], attempts: int = BUSY_ATTEMPTS) -> T:
+    """`work(session)` in one transaction, run again when SQLite reports "database is locked".
+
+    With several processes writing (action server, feedback consumer, console), SQLite refuses a
+    transaction that read and then wants to write after another process committed in between —
+    at once, whatever the busy timeout, since waiting could deadlock. Running it again from the
+    start is the remedy; PostgreSQL never raises this.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(factory) as session:
+                return work(session)
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == attempts:
+                raise
+            log.info("CRM busy (attempt %d of %d); running the transaction again", attempt, attempts)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")

@@ -284,6 +284,12 @@ class HandoffStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class StaffRole(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
 class ConsentPurpose(enum.StrEnum):
     MARKETING = "marketing"
     PERSONALIZATION = "personalization"
@@ -742,6 +748,8 @@ class HandoffRequest(Base):
     reason: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     summary: Mapped[str | None] = mapped_column(Encrypted("handoff_requests.summary"))
+    # The Rasa sender id, so the staff console can answer through Rasa (conversations keep only its hash).
+    sender_id: Mapped[str | None] = mapped_column(Encrypted("handoff_requests.sender_id"))
     status: Mapped[HandoffStatus] = mapped_column(_enum(HandoffStatus, "handoff_status"))
     agent: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -833,3 +841,65 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index(None, "customer_id", "occurred_at"), Index(None, "action", "occurred_at"))
+
+
+# --- staff console ---------------------------------------------------------------------------
+
+
+class StaffUser(Base):
+    """A console account. `password_hash` is argon2id; `totp_secret` (optional second factor) is encrypted;
+    `totp_last_step` refuses a code that was already used; `locked_until` is set after repeated failures."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted("staff_users.totp_secret"))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in browser. `id` is the SHA-256 of the cookie's random value, so the table alone cannot be
+    used to sign in; `mfa_pending` sessions have passed the password only and may do nothing but the TOTP step."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "user_id"), Index(None, "expires_at"))
+
+
+class NluCorrection(Base):
+    """What a reviewer says a customer message meant (the right intent and entities), exported as Rasa NLU
+    training data. `text` is the example as it will be trained on (the reviewer may replace personal
+    details); it goes when the message goes (erasure deletes messages)."""
+
+    __tablename__ = "nlu_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Encrypted("nlu_corrections.text"))
+    language: Mapped[Language] = mapped_column(_enum(Language, "language"))
+    predicted_intent: Mapped[str | None] = mapped_column(String(64))
+    intent: Mapped[str] = mapped_column(String(64))
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    exported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "message_id", unique=True), Index(None, "language", "updated_at"))

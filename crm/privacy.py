@@ -185,7 +185,7 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
         subscriptions = session.execute(
             delete(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id)).rowcount
         session.execute(update(HandoffRequest).where(HandoffRequest.customer_id == customer_id)
-                        .values(customer_id=None, summary=None))
+                        .values(customer_id=None, summary=None, sender_id=None))
         conversations = session.execute(update(Conversation).where(Conversation.customer_id == customer_id)
                                         .values(customer_id=None, sender_key=None)).rowcount
         tickets = session.execute(update(Ticket).where(Ticket.customer_id == customer_id)

@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     if latest_model(config.models_dir) is None:
         print("No trained model in models/: run `make train` first.", file=sys.stderr)
         return 1
-    stack = Stack(config)
-    print("Starting the action server and the Rasa server (loading the model takes a minute)…")
+    stack = Stack(config, console=True)
+    print("Starting the action server, the Rasa server and the staff console (loading the model takes a minute)…")
     try:
         stack.start()
     except StackError as error:
@@ -45,6 +45,7 @@ Kelian is up.
   REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}
   Rasa HTTP API  {config.rasa_url}  (token in {'$KELIAN_RASA_TOKEN' if os.environ.get('KELIAN_RASA_TOKEN') else config.var_dir / 'rasa-token'})
   Action server  {config.action_url}/health
+  Staff console  {config.console_url}/   (first account: .venv/bin/python -m console create-user NAME --role admin)
   Logs           {config.log_dir}
 Press Ctrl-C to stop.""", flush=True)
     stack.wait_forever()
@@ -73,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     nlu_eval.add_commands(commands)
     web_token.add_commands(commands)
     bench = commands.add_parser("bench-turns", help="latency of conversation turns over REST (see devstack/turn_bench.py)")
-    bench.add_argument("options", nargs=argparse.REMAINDER, help="--levels 1 10 50 --turns N --markdown FILE")
-    bench.set_defaults(func=lambda a: turn_bench.main(a.options))
+    turn_bench.add_arguments(bench)
+    bench.set_defaults(func=turn_bench.run)
     args = parser.parse_args(argv)
     return args.func(args)
 

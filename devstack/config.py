@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class StackConfig:
     rasa_port: int = int(os.environ.get("KELIAN_RASA_PORT", "5005"))
     action_port: int = int(os.environ.get("KELIAN_ACTION_PORT", "5055"))
+    console_port: int = int(os.environ.get("KELIAN_CONSOLE_PORT", "8085"))
     var_dir: Path = Path(os.environ.get("KELIAN_VAR", ROOT / "var")).resolve()
     models_dir: Path = ROOT / "models"
     host: str = "127.0.0.1"
@@ -26,6 +27,10 @@ class StackConfig:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
 
     @property
     def log_dir(self) -> Path:

@@ -28,9 +28,11 @@ class StackError(RuntimeError):
 
 
 class Stack(AbstractContextManager["Stack"]):
-    def __init__(self, config: StackConfig | None = None) -> None:
+    def __init__(self, config: StackConfig | None = None, *, console: bool = False) -> None:
+        """`console`: also run the staff console (`make run` does; tests that need it ask for it)."""
         self.config = config or StackConfig()
         self.token = api_token(self.config.var_dir)
+        self.console = console
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
     # ---- commands ---------------------------------------------------------------------------
@@ -51,6 +53,10 @@ class Stack(AbstractContextManager["Stack"]):
         return [str(VENV / "python"), "-m", "crm", "consume",
                 "--events-url", f"sqlite:///{self.config.var_dir / 'rasa-events.db'}"]
 
+    def console_command(self) -> list[str]:
+        return [str(VENV / "python"), "-m", "console", "serve", "--host", self.config.host,
+                "--port", str(self.config.console_port), "--rasa-url", self.config.rasa_url]
+
     # ---- lifecycle ----------------------------------------------------------------------------
     def _spawn(self, name: str, command: list[str]) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -60,16 +66,22 @@ class Stack(AbstractContextManager["Stack"]):
             start_new_session=True)
 
     def start(self, timeout: float = 300.0) -> None:
-        for name, port in (("action server", self.config.action_port), ("Rasa server", self.config.rasa_port)):
+        ports = [("action server", self.config.action_port), ("Rasa server", self.config.rasa_port)]
+        if self.console:
+            ports.append(("staff console", self.config.console_port))
+        for name, port in ports:
             if port_in_use(self.config.host, port):
-                raise StackError(f"port {port} for the {name} is already in use (another `make run`?); "
-                                 "stop it or choose other ports with KELIAN_RASA_PORT / KELIAN_ACTION_PORT")
+                raise StackError(f"port {port} for the {name} is already in use (another `make run`?); stop it or "
+                                 "choose other ports with KELIAN_RASA_PORT / KELIAN_ACTION_PORT / KELIAN_CONSOLE_PORT")
         self._spawn("actions", self.action_server_command())
         self._spawn("rasa", self.rasa_server_command())
         deadline = time.monotonic() + timeout
         self._wait_until("actions", f"{self.config.action_url}/health", deadline)
         self._wait_until("rasa", f"{self.config.rasa_url}/status?token={self.token}", deadline)
         self._spawn("consumer", self.consumer_command())
+        if self.console:
+            self._spawn("console", self.console_command())
+            self._wait_until("console", f"{self.config.console_url}/health", deadline)
 
     def _wait_until(self, name: str, url: str, deadline: float) -> None:
         process = self._processes[name]

@@ -99,9 +99,10 @@ def close_conversation(session: Session, conversation_id: int, status: Conversat
 
 
 def request_handoff(session: Session, conversation_id: int, *, reason: str, summary: str | None = None,
-                    priority: int = 0, now: datetime | None = None) -> int:
+                    priority: int = 0, sender_id: str | None = None, now: datetime | None = None) -> int:
     """Queue the conversation for a human agent. Idempotent: while the conversation already has a waiting or
-    assigned request, that request's id is returned and nothing changes."""
+    assigned request, that request's id is returned and nothing changes. `sender_id` is the Rasa sender id
+    (stored encrypted): the staff console answers and hands the conversation back through it."""
     now = now or utcnow()
     if isinstance(priority, bool) or not isinstance(priority, int) or priority not in HANDOFF_PRIORITIES:
         raise InvalidInput(f"a hand-off priority is a whole number from {HANDOFF_PRIORITIES.start} (normal) "
@@ -118,6 +119,7 @@ def request_handoff(session: Session, conversation_id: int, *, reason: str, summ
         conversation.status = ConversationStatus.HANDED_OFF
         handoff = HandoffRequest(conversation_id=conversation_id, customer_id=conversation.customer_id,
                                  reason=reason[:64], priority=priority, summary=summary,
+                                 sender_id=(sender_id or "").strip() or None,
                                  status=HandoffStatus.WAITING, requested_at=now)
         session.add(handoff)
         session.flush()

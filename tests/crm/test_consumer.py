@@ -138,6 +138,25 @@ def test_a_conversation_becomes_transcript_outcome_and_profile(crm: sessionmaker
         assert customer.satisfaction is not None and customer.satisfaction != before
 
 
+def test_an_agents_reply_is_the_agents_in_the_transcript(crm: sessionmaker[Session], tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "events.db")
+    sender, now = f"handed-{uuid.uuid4().hex[:6]}", time.time()
+    log.publish([
+        {"event": "user", "sender_id": sender, "timestamp": now, "text": "a person please", "input_channel": "web",
+         "parse_data": {"intent": {"name": "contact_human_agent", "confidence": 0.97}, "entities": []}},
+        {"event": "action", "sender_id": sender, "timestamp": now + 1, "name": "action_agent_message"},
+        {"event": "bot", "sender_id": sender, "timestamp": now + 2, "text": "Hi, Mei here.", "metadata": {}},
+    ])
+    consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
+    from crm.repository import sender_key
+
+    with crm() as session:
+        conversation = session.scalar(select(Conversation).where(Conversation.sender_key == sender_key("web", sender)))
+        senders = [m.sender.value for m in session.scalars(select(Message).where(Message.conversation_id == conversation.id)
+                                                            .order_by(Message.id))]
+    assert senders == ["customer", "agent"]
+
+
 def test_replaying_the_stream_writes_nothing_twice(crm: sessionmaker[Session], tmp_path: Path) -> None:
     log = EventLog(tmp_path / "events.db")
     log.publish(conversation_events("demo-li", "wechat", "stroller", time.time()))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import session_factory, transaction
+from crm.db import run_transaction, session_factory, transaction
 from crm.repository import add_identity, find_customer
 from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack
@@ -44,9 +44,10 @@ def wechat_api() -> Iterator[FakeWeChatApi]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, crm_url: str, wechat_api: FakeWeChatApi) -> Iterator[Stack]:
-    config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=tmp_path_factory.mktemp("var"),
+    config = StackConfig(rasa_port=free_port(), action_port=free_port(), console_port=free_port(),
+                         var_dir=tmp_path_factory.mktemp("var"),
                          extra_env={"CRM_DATABASE_URL": crm_url, **wechat_stack_env(wechat_api.url)})
-    with Stack(config) as running:
+    with Stack(config, console=True) as running:
         yield running
 
 
@@ -60,8 +61,7 @@ def _signed_in(crm: sessionmaker[Session], who: str) -> str:
     """A fresh REST sender id linked to a demo customer, so each test starts its own conversation
     as that customer (conversation state never leaks from one test into another)."""
     sender = f"{who}-{uuid.uuid4().hex[:8]}"
-    with transaction(crm) as session:
-        add_identity(session, find_customer(session, "rest", who).id, "rest", sender)
+    run_transaction(crm, lambda session: add_identity(session, find_customer(session, "rest", who).id, "rest", sender))
     return sender
 
 

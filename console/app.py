@@ -1,0 +1,87 @@
+"""The console's aiohttp application: pages, templates, static files, and what it opens and closes."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlalchemy.orm import sessionmaker
+
+from crm.db import make_engine
+from crm.migrate import is_up_to_date
+
+from console.config import ConsoleConfig
+from console.customers import Recommendations
+from console.rasa import RasaClient
+from console.views import admin, auth, customers, dashboard, handoffs, transcripts
+from console.web import CONFIG, DB, SECRET, Database, base_context, access, csrf, errors, security_headers, sessions
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+
+class ConsoleError(RuntimeError):
+    """The console cannot start (the CRM is not migrated…); the message says what to do."""
+
+
+def _helpers(config: ConsoleConfig) -> dict[str, object]:
+    tz = config.tz
+
+    def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return "" if moment is None else moment.astimezone(tz).strftime(fmt)
+
+    def pct(value: float | None, digits: int = 1) -> str:
+        return "n/a" if value is None else f"{value * 100:.{digits}f} %"
+
+    def number(value: float | int | None, digits: int = 0) -> str:
+        return "n/a" if value is None else f"{value:,.{digits}f}"
+
+    return {"when": when, "pct": pct, "number": number}
+
+
+async def _context(request: web.Request) -> dict[str, object]:
+    return base_context(request)
+
+
+def make_app(config: ConsoleConfig) -> web.Application:
+    engine = make_engine(config.database_url)
+    if not is_up_to_date(engine):
+        engine.dispose()
+        raise ConsoleError("the CRM database is not migrated to the current schema: run `python -m crm migrate`")
+    app = web.Application(middlewares=[security_headers, errors, sessions, csrf, access],
+                          client_max_size=256 * 1024)
+    app[CONFIG] = config
+    app[DB] = Database(sessionmaker(bind=engine, expire_on_commit=False))
+    app[SECRET] = config.secret()
+    app[handoffs.RASA] = RasaClient(config.rasa_url, config.api_token())
+    app[customers.RECOMMENDATIONS] = Recommendations(config.recommender_path)
+    app[dashboard.CACHE] = {}
+    helpers = _helpers(config)
+    environment = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                                       context_processors=[_context], filters=helpers,
+                                       undefined=jinja2.StrictUndefined)
+    environment.globals.update(helpers)
+    for module in (auth, handoffs, transcripts, customers, dashboard, admin):
+        app.router.add_routes(module.routes)
+    app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
+
+    async def start(app: web.Application) -> None:
+        asyncio.get_running_loop().run_in_executor(None, app[customers.RECOMMENDATIONS].load)
+
+    async def stop(app: web.Application) -> None:
+        await app[handoffs.RASA].close()
+        engine.dispose()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app
+
+
+def serve(config: ConsoleConfig) -> None:
+    app = make_app(config)
+    print(f"Kelian staff console on http://{config.host}:{config.port}/ (Rasa at {config.rasa_url})", flush=True)
+    web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)

@@ -1,0 +1,286 @@
+"""Review and correction of what the NLU understood, and their export as Rasa NLU training data.
+
+A reviewer marks a customer message's intent or entities as wrong and gives the right ones (an intent of the
+domain, entities as value + type of the domain); the correction is stored in the CRM (`nlu_corrections`). The
+export writes every correction of a language as one Rasa 3.x NLU file (`version: "3.1"`, `nlu:` with
+`- intent:` / `examples: |`, entities annotated `[value](type)`), e.g. `data/rasa/nlu/en/corrections.yml` —
+the loop Rasa X offered. The file is regenerated whole from the CRM each time, so it never drifts.
+
+An example already in the training data under the same intent is left out (it teaches nothing new); one
+that the training data labels with another intent is left out and reported, because `rasa data validate`
+would refuse two labels for one text: the reviewer or a developer settles which is right.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.errors import InvalidInput, NotAllowed, NotFound
+from crm.models import Conversation, Language, Message, MessageSender, NluCorrection
+from crm.privacy import utcnow
+
+EXPORT_NAME = "corrections.yml"
+GENERATED_MARK = "# Written by the Kelian staff console"
+RASA_FALLBACK_INTENT = "nlu_fallback"
+_ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    intents: tuple[str, ...]
+    entities: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(domain_dir: str, stamp: tuple[float, ...]) -> Vocabulary:
+    intents: set[str] = set()
+    entities: set[str] = set()
+    for path in sorted(Path(domain_dir).glob("*.yml")):
+        domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in domain.get("intents") or []:
+            intents.add(next(iter(item)) if isinstance(item, dict) else str(item))
+        for item in domain.get("entities") or []:
+            entities.add(next(iter(item)) if isinstance(item, dict) else str(item))
+    return Vocabulary(tuple(sorted(intents)), tuple(sorted(entities)))
+
+
+def domain_vocabulary(domain_dir: Path) -> Vocabulary:
+    """The intents and entity types of the bot's domain (bot/domain/*.yml), re-read when a file changes."""
+    stamp = tuple(p.stat().st_mtime for p in sorted(domain_dir.glob("*.yml")))
+    return _vocabulary(str(domain_dir), stamp)
+
+
+def detect_language(text: str) -> Language:
+    return Language.ZH if _CJK.search(text) else Language.EN
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    id: int
+    message_id: int
+    conversation_id: int
+    text: str
+    language: Language
+    predicted_intent: str | None
+    intent: str
+    entities: list[dict[str, Any]]
+    author: str
+    updated_at: datetime
+    exported_at: datetime | None
+
+
+def _clean(text: str) -> str:
+    """One line of printable text: a training example is a single line of the YAML block."""
+    text = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def locate_entities(text: str, entities: Iterable[tuple[str, str]], known: Iterable[str]) -> list[dict[str, Any]]:
+    """Entities given as (value, type), placed in the text: each value must appear in it, and no two overlap."""
+    known = set(known)
+    placed: list[dict[str, Any]] = []
+    for value, entity in entities:
+        value, entity = _clean(value), entity.strip()
+        if not value and not entity:
+            continue
+        if entity not in known:
+            raise InvalidInput(f"{entity!r} is not an entity of the domain ({', '.join(sorted(known))})")
+        if not value:
+            raise InvalidInput(f"the {entity} entity needs a value")
+        if re.search(r"[\[\](){}]", value):
+            raise InvalidInput("an entity value cannot contain brackets")
+        # The first occurrence (in any case) that no entity placed before covers.
+        start = text.lower().find(value.lower())
+        while start >= 0 and any(start < e["end"] and start + len(value) > e["start"] for e in placed):
+            start = text.lower().find(value.lower(), start + 1)
+        if start < 0:
+            raise InvalidInput(f"{value!r} does not appear in the example (or overlaps another entity)")
+        placed.append({"entity": entity, "value": text[start:start + len(value)], "start": start,
+                       "end": start + len(value)})
+    return sorted(placed, key=lambda e: e["start"])
+
+
+def save_correction(session: Session, message_id: int, *, intent: str, entities: Iterable[tuple[str, str]],
+                    text: str | None, author: str, vocabulary: Vocabulary, now: datetime | None = None) -> int:
+    """Store (or replace) the correction of one customer message. `text` is the example as it will be trained
+    on; None keeps the message's own text."""
+    now = now or utcnow()
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFound(f"no message {message_id}")
+    if message.sender != MessageSender.CUSTOMER:
+        raise NotAllowed("only a customer's message has an intent to correct")
+    if intent not in vocabulary.intents:
+        raise InvalidInput(f"{intent!r} is not an intent of the domain")
+    example = _clean(text if text is not None else message.text)
+    if not example:
+        raise InvalidInput("the example text is empty")
+    placed = locate_entities(example, entities, vocabulary.entities)
+    conversation = session.get(Conversation, message.conversation_id)
+    language = (conversation.language if conversation is not None and conversation.language is not None
+                else detect_language(example))
+    correction = session.scalar(select(NluCorrection).where(NluCorrection.message_id == message_id))
+    if correction is None:
+        correction = NluCorrection(message_id=message_id, created_at=now, author=author[:64])
+        session.add(correction)
+    correction.text, correction.language, correction.intent, correction.entities = example, language, intent, placed
+    correction.predicted_intent, correction.author, correction.updated_at = message.intent, author[:64], now
+    correction.exported_at = None
+    session.flush()
+    return correction.id
+
+
+def delete_correction(session: Session, correction_id: int) -> None:
+    correction = session.get(NluCorrection, correction_id)
+    if correction is None:
+        raise NotFound(f"no correction {correction_id}")
+    session.delete(correction)
+
+
+def _view(c: NluCorrection, conversation_id: int) -> CorrectionView:
+    return CorrectionView(c.id, c.message_id, conversation_id, c.text, c.language, c.predicted_intent, c.intent,
+                          list(c.entities or []), c.author, c.updated_at, c.exported_at)
+
+
+def corrections(session: Session, *, language: Language | str | None = None,
+                message_ids: Iterable[int] | None = None, limit: int | None = None) -> list[CorrectionView]:
+    query = (select(NluCorrection, Message.conversation_id).join(Message, Message.id == NluCorrection.message_id)
+             .order_by(NluCorrection.updated_at.desc(), NluCorrection.id.desc()))
+    if language is not None:
+        query = query.where(NluCorrection.language == Language(language))
+    if message_ids is not None:
+        query = query.where(NluCorrection.message_id.in_(list(message_ids)))
+    if limit is not None:
+        query = query.limit(limit)
+    return [_view(c, conversation_id) for c, conversation_id in session.execute(query)]
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def plain_example(line: str) -> str:
+    """A training example without its entity annotations, compared case-insensitively."""
+    return _clean(_ANNOTATION.sub(lambda m: m.group("text"), line)).casefold()
+
+
+def training_examples(nlu_dir: Path, language: Language | str) -> dict[str, str]:
+    """Plain example text -> intent, for one language's training data (the exported file itself excluded)."""
+    found: dict[str, str] = {}
+    folder = nlu_dir / Language(language).value
+    for path in sorted(folder.glob("*.yml")):
+        if path.name == EXPORT_NAME:
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            if "intent" not in block:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    found.setdefault(plain_example(line[2:]), str(block["intent"]))
+    return found
+
+
+def annotate(text: str, entities: list[dict[str, Any]]) -> str:
+    """The example with its entities as `[value](type)`; brackets elsewhere in the text become parentheses so
+    Rasa does not take them for annotations."""
+    def plain(part: str) -> str:
+        return part.replace("[", "(").replace("]", ")")
+
+    out, position = [], 0
+    for entity in sorted(entities, key=lambda e: e["start"]):
+        out.append(plain(text[position:entity["start"]]))
+        out.append(f"[{text[entity['start']:entity['end']]}]({entity['entity']})")
+        position = entity["end"]
+    out.append(plain(text[position:]))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    correction_id: int
+    text: str
+    intent: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Export:
+    language: Language
+    yaml: str
+    examples: int
+    skipped: tuple[Skipped, ...]
+
+
+def render_export(items: Iterable[CorrectionView], language: Language | str,
+                  existing: dict[str, str] | None = None, *, now: datetime | None = None) -> Export:
+    language = Language(language)
+    existing = existing or {}
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    seen: set[str] = set()
+    skipped: list[Skipped] = []
+    for item in sorted(items, key=lambda c: c.id):
+        if item.language != language:
+            continue
+        line = annotate(item.text, item.entities)
+        plain = plain_example(line)
+        trained = existing.get(plain)
+        if trained == item.intent:
+            skipped.append(Skipped(item.id, item.text, item.intent, "already in the training data"))
+            continue
+        if trained is not None:
+            skipped.append(Skipped(item.id, item.text, item.intent, f"the training data labels it {trained}"))
+            continue
+        if plain in seen:
+            continue
+        seen.add(plain)
+        by_intent[item.intent].append(line)
+    stamp = (now or utcnow()).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"{GENERATED_MARK} from reviewed conversations ({stamp}); regenerated whole by each export.",
+             'version: "3.1"', "", "nlu:"]
+    for intent in sorted(by_intent):
+        lines.append(f"- intent: {intent}")
+        lines.append("  examples: |")
+        lines.extend(f"    - {example}" for example in by_intent[intent])
+    if not by_intent:
+        lines[-1] = "nlu: []"
+    return Export(language, "\n".join(lines) + "\n", sum(map(len, by_intent.values())), tuple(skipped))
+
+
+def export(session: Session, language: Language | str, nlu_dir: Path, *, now: datetime | None = None) -> Export:
+    """One language's corrections as a Rasa NLU file; they are marked exported."""
+    now = now or utcnow()
+    items = corrections(session, language=language)
+    result = render_export(items, language, training_examples(nlu_dir, language), now=now)
+    exported = {i.id for i in items} - {s.correction_id for s in result.skipped}
+    for correction in session.scalars(select(NluCorrection).where(NluCorrection.id.in_(exported))):
+        correction.exported_at = now
+    return result
+
+
+def write_exports(session: Session, out_dir: Path, nlu_dir: Path, *, now: datetime | None = None) -> list[tuple[Path, Export]]:
+    """`<out_dir>/<lang>/corrections.yml` for each language that has corrections; a file this function wrote
+    before for a language that has none now is removed."""
+    written = []
+    for language in Language:
+        path = out_dir / language.value / EXPORT_NAME
+        result = export(session, language, nlu_dir, now=now)
+        if result.examples:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(result.yaml, encoding="utf-8")
+            written.append((path, result))
+        elif path.exists() and path.read_text(encoding="utf-8").startswith(GENERATED_MARK):
+            path.unlink()
+    return written

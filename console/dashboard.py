@@ -1,0 +1,249 @@
+"""The figures of the metrics dashboard, over a trailing window of days, each with its definition (shown on
+hover in the console). Days are calendar days in the console's time zone.
+
+The shop-level figures are `crm.metrics.compute` over the same window; the rest is about the assistant:
+how many conversations it had where, how many it settled alone, how often it did not understand, how long
+customers waited for a person, how satisfied they were, and what its recommendations led to.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.metrics import ShopMetrics, compute
+from crm.models import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    HandoffRequest,
+    HandoffStatus,
+    Interaction,
+    InteractionKind,
+    Message,
+    MessageSender,
+    Review,
+)
+from crm.privacy import utcnow
+
+FALLBACK_INTENT = "nlu_fallback"
+LOW_CONFIDENCE = 0.5
+ATTRIBUTION = timedelta(days=7)
+SATISFIED = 4.0
+
+DEFINITIONS = {
+    "conversations": "Conversations started in the period, on every channel.",
+    "containment": "Self-service (containment) rate: conversations the assistant resolved without a person "
+                   "(outcome resolved_by_bot), divided by all conversations started in the period.",
+    "fallback": "Fallback rate: customer messages the NLU could not place (intent nlu_fallback), divided by "
+                "all customer messages in the period.",
+    "low_confidence": "Low-confidence rate: customer messages whose predicted intent had a confidence below "
+                      "0.5, divided by customer messages with a prediction.",
+    "handoff": "Hand-off rate: conversations started in the period that were put in the queue for a person, "
+               "divided by all conversations started in the period.",
+    "wait": "Hand-off wait: minutes from the customer's request for a person until an agent took it, for "
+            "requests made in the period (median and 90th percentile).",
+    "waiting_now": "Conversations waiting for an agent right now, and the longest current wait.",
+    "csat": "CSAT: customers in contact during the period whose satisfaction score (1-5, kept by the feedback "
+            "consumer from conversation ratings and complaints) is 4 or more, divided by those with a score.",
+    "rating": "Product rating: average stars of the reviews customers wrote in the period.",
+    "impressions": "Recommendation impressions: products the assistant recommended in the period.",
+    "ctr": "Click-through rate: clicks on recommended products (More like this / Details) divided by "
+           "impressions, in the period.",
+    "rec_conversion": "Recommendation conversion: clicks followed by a purchase of the same product by the same "
+                      "customer within 7 days, divided by clicks.",
+    "conversion_rate": "Conversion rate: customers who interacted and bought in the period, divided by customers "
+                       "who interacted (crm.metrics).",
+    "engagement_rate": "Engagement rate: interactions per active customer in the period (crm.metrics).",
+    "service_efficiency": "Service efficiency: tickets resolved or closed, divided by tickets received in the "
+                          "period (crm.metrics).",
+    "repeat_purchase_rate": "Repeat-purchase rate: customers with two or more purchases, divided by customers "
+                            "with at least one, in the period (crm.metrics).",
+    "revenue": "Revenue: totals of paid, shipped and delivered orders placed in the period; average order "
+               "value = revenue / those orders (crm.metrics).",
+    "intents": "The intents the NLU predicted most often for customer messages in the period.",
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    days: int
+    start: datetime
+    end: datetime
+    day_list: list[date]
+    per_day_channel: dict[date, Counter[str]]
+    conversations: int
+    resolved_by_bot: int
+    with_handoff: int
+    customer_messages: int
+    fallback_messages: int
+    predicted_messages: int
+    low_confidence_messages: int
+    waits_minutes: list[float]
+    waiting_now: int
+    longest_wait_minutes: float | None
+    satisfied: int
+    with_satisfaction: int
+    average_satisfaction: float | None
+    reviews: int
+    average_rating: float | None
+    impressions: int
+    clicks: int
+    purchases_after_click: int
+    top_intents: list[tuple[str, int]]
+    rates_by_bucket: list[tuple[date, float | None, float | None, float | None]]  # containment, fallback, handoff
+    shop: ShopMetrics
+
+    @staticmethod
+    def _ratio(a: int, b: int) -> float | None:
+        return None if b == 0 else a / b
+
+    @property
+    def containment(self) -> float | None:
+        return self._ratio(self.resolved_by_bot, self.conversations)
+
+    @property
+    def fallback_rate(self) -> float | None:
+        return self._ratio(self.fallback_messages, self.customer_messages)
+
+    @property
+    def low_confidence_rate(self) -> float | None:
+        return self._ratio(self.low_confidence_messages, self.predicted_messages)
+
+    @property
+    def handoff_rate(self) -> float | None:
+        return self._ratio(self.with_handoff, self.conversations)
+
+    @property
+    def median_wait(self) -> float | None:
+        return statistics.median(self.waits_minutes) if self.waits_minutes else None
+
+    @property
+    def p90_wait(self) -> float | None:
+        if len(self.waits_minutes) < 2:
+            return self.median_wait
+        return statistics.quantiles(self.waits_minutes, n=10, method="inclusive")[-1]
+
+    @property
+    def csat(self) -> float | None:
+        return self._ratio(self.satisfied, self.with_satisfaction)
+
+    @property
+    def ctr(self) -> float | None:
+        return self._ratio(self.clicks, self.impressions)
+
+    @property
+    def rec_conversion(self) -> float | None:
+        return self._ratio(self.purchases_after_click, self.clicks)
+
+
+def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetime | None = None) -> Dashboard:
+    now = now or utcnow()
+    local_today = now.astimezone(tz).date()
+    first_day = local_today - timedelta(days=days - 1)
+    start = datetime.combine(first_day, datetime.min.time(), tz)
+    end = now
+    day_list = [first_day + timedelta(days=i) for i in range(days)]
+    bucket_days = 1 if days <= 31 else 7
+
+    def bucket(moment: datetime) -> date:
+        offset = (moment.astimezone(tz).date() - first_day).days
+        return first_day + timedelta(days=offset - offset % bucket_days)
+
+    per_day: dict[date, Counter[str]] = defaultdict(Counter)
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # conv, bot, handoff, msgs, fallback
+    conversations = resolved = handed = 0
+    handed_ids = set(session.scalars(select(HandoffRequest.conversation_id).join(
+        Conversation, Conversation.id == HandoffRequest.conversation_id).where(
+        Conversation.started_at >= start, Conversation.started_at < end)))
+    for cid, started, channel, status in session.execute(
+            select(Conversation.id, Conversation.started_at, Conversation.channel, Conversation.status)
+            .where(Conversation.started_at >= start, Conversation.started_at < end)):
+        per_day[started.astimezone(tz).date()][channel.value] += 1
+        row = totals[bucket(started)]
+        conversations += 1
+        row[0] += 1
+        if status == ConversationStatus.RESOLVED_BY_BOT:
+            resolved += 1
+            row[1] += 1
+        if cid in handed_ids:
+            handed += 1
+            row[2] += 1
+
+    customer_messages = fallback = predicted = low = 0
+    intents: Counter[str] = Counter()
+    for created, intent, confidence in session.execute(
+            select(Message.created_at, Message.intent, Message.confidence)
+            .where(Message.sender == MessageSender.CUSTOMER, Message.created_at >= start, Message.created_at < end)):
+        customer_messages += 1
+        row = totals[bucket(created)]
+        row[3] += 1
+        if intent:
+            intents[intent] += 1
+        if intent == FALLBACK_INTENT:
+            fallback += 1
+            row[4] += 1
+        if confidence is not None:
+            predicted += 1
+            low += confidence < LOW_CONFIDENCE
+
+    waits = [max(0.0, (assigned - requested).total_seconds() / 60) for requested, assigned in session.execute(
+        select(HandoffRequest.requested_at, HandoffRequest.assigned_at)
+        .where(HandoffRequest.requested_at >= start, HandoffRequest.requested_at < end,
+               HandoffRequest.assigned_at.is_not(None)))]
+    waiting = list(session.scalars(select(HandoffRequest.requested_at)
+                                   .where(HandoffRequest.status == HandoffStatus.WAITING)))
+    longest = max(((now - at).total_seconds() / 60 for at in waiting), default=None)
+
+    scores = list(session.scalars(select(Customer.satisfaction).where(
+        Customer.satisfaction.is_not(None), Customer.last_contact_at >= start, Customer.last_contact_at < end)))
+    reviews, rating = session.execute(select(func.count(), func.avg(Review.rating)).where(
+        Review.created_at >= start, Review.created_at < end)).one()
+
+    def count(kind: InteractionKind) -> int:
+        return int(session.scalar(select(func.count()).select_from(Interaction).where(
+            Interaction.kind == kind, Interaction.occurred_at >= start, Interaction.occurred_at < end)) or 0)
+
+    click = Interaction.__table__.alias("click")
+    buy = Interaction.__table__.alias("buy")
+    first_purchase = (select(click.c.id, click.c.occurred_at, func.min(buy.c.occurred_at))
+                      .join(buy, (buy.c.customer_id == click.c.customer_id) & (buy.c.product_id == click.c.product_id)
+                            & (buy.c.kind == InteractionKind.PURCHASE.value) & (buy.c.occurred_at >= click.c.occurred_at))
+                      .where(click.c.kind == InteractionKind.REC_CLICK.value, click.c.occurred_at >= start,
+                             click.c.occurred_at < end)
+                      .group_by(click.c.id, click.c.occurred_at))
+    converted = 0
+    for _, clicked, bought in session.execute(first_purchase):
+        clicked, bought = _aware(clicked), _aware(bought)
+        converted += bought - clicked <= ATTRIBUTION
+
+    buckets = sorted({first_day + timedelta(days=i) for i in range(0, days, bucket_days)})
+    rates = []
+    for b in buckets:
+        conv, bot, hand, msgs, fb = totals.get(b, [0, 0, 0, 0, 0])
+        rates.append((b, Dashboard._ratio(bot, conv), Dashboard._ratio(fb, msgs), Dashboard._ratio(hand, conv)))
+
+    return Dashboard(
+        days=days, start=start, end=end, day_list=day_list, per_day_channel=dict(per_day),
+        conversations=conversations, resolved_by_bot=resolved, with_handoff=handed,
+        customer_messages=customer_messages, fallback_messages=fallback, predicted_messages=predicted,
+        low_confidence_messages=low, waits_minutes=waits, waiting_now=len(waiting), longest_wait_minutes=longest,
+        satisfied=sum(s >= SATISFIED for s in scores), with_satisfaction=len(scores),
+        average_satisfaction=statistics.fmean(scores) if scores else None,
+        reviews=int(reviews or 0), average_rating=None if rating is None else float(rating),
+        impressions=count(InteractionKind.REC_IMPRESSION), clicks=count(InteractionKind.REC_CLICK),
+        purchases_after_click=converted, top_intents=intents.most_common(10), rates_by_bucket=rates,
+        shop=compute(session, window_days=days, as_of=now),
+    )
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """Timestamps read through a table alias may come back as the database stores them (naive UTC)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

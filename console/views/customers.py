@@ -1,0 +1,81 @@
+"""Customer 360: finding a customer, and everything the shop knows about them on one page."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from crm.errors import InvalidInput, NotFound
+from crm.models import Segment
+from crm.privacy import mask_name
+from crm.repository import customers_in_segment, get_customer, resolve_customer
+
+from console.customers import Recommendations, customer_page
+from console.web import db, staff
+
+routes = web.RouteTableDef()
+RECOMMENDATIONS = web.AppKey("recommendations", Recommendations)
+
+
+@routes.get("/customers")
+async def find(request: web.Request) -> web.StreamResponse:
+    query = (request.query.get("q") or "").strip()
+    segment = (request.query.get("segment") or "").strip()
+    error = None
+    if query:
+        try:
+            found = await db(request).run(lambda s: resolve_customer(s, query))
+        except (InvalidInput, NotFound) as problem:
+            error = str(problem)
+        else:
+            raise web.HTTPSeeOther(f"/customers/{found.id}")
+    listed: list[Any] = []
+    if segment:
+        try:
+            chosen = Segment(segment)
+        except ValueError:
+            error = f"{segment!r} is not a segment"
+        else:
+            def load(session: Session) -> list[Any]:
+                return [get_customer(session, cid) for cid in customers_in_segment(session, chosen, limit=50)]
+
+            listed = [{"c": c, "name": mask_name(c.name) if c.name else None} for c in await db(request).run(load)]
+    return aiohttp_jinja2.render_template("customers.html", request, {
+        "q": query, "segment": segment, "segments": [s.value for s in Segment], "listed": listed, "error": error})
+
+
+async def _page(request: web.Request, *, reveal: bool) -> web.Response:
+    info = staff(request)
+    try:
+        customer_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    page = await db(request).run(lambda s: customer_page(s, customer_id, actor=info.user.username, reveal=reveal))
+    profile = page.profile.customer
+    recommendations, notice = [], None
+    if profile.erased:
+        notice = "This customer's personal data was erased."
+    elif not profile.personalization_consent:
+        notice = "The customer has not consented to personalisation: the assistant shows them popular products only."
+    else:
+        recommendations, notice = await _recommend(request, customer_id, profile.preferred_language.value)
+    return aiohttp_jinja2.render_template("customer.html", request, {
+        "p": page, "c": profile, "revealed": reveal, "recommendations": recommendations, "rec_notice": notice})
+
+
+async def _recommend(request: web.Request, customer_id: int, language: str) -> tuple[list[Any], str | None]:
+    return await asyncio.to_thread(request.app[RECOMMENDATIONS].for_customer, customer_id, language=language)
+
+
+@routes.get("/customers/{id}")
+async def customer(request: web.Request) -> web.StreamResponse:
+    return await _page(request, reveal=False)
+
+
+@routes.post("/customers/{id}")
+async def customer_revealed(request: web.Request) -> web.StreamResponse:
+    """"Show personal data" for this one response; `customer_360` audits the reveal."""
+    return await _page(request, reveal=True)

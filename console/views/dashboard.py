@@ -1,0 +1,59 @@
+"""The metrics dashboard: figures with their definitions, and charts drawn on the server as SVG."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from crm.models import StaffRole
+
+from console.charts import CHARTS
+from console.dashboard import DEFINITIONS, Dashboard, compute_dashboard
+from console.web import config, db, requires
+
+routes = web.RouteTableDef()
+PERIODS = (7, 30, 90, 365)
+CACHE_SECONDS = 60.0
+CACHE = web.AppKey("dashboard_cache", dict)
+
+
+def _days(request: web.Request) -> int:
+    try:
+        days = int(request.query.get("days", "30"))
+    except ValueError:
+        days = 30
+    return days if days in PERIODS else 30
+
+
+async def _board(request: web.Request, days: int) -> Dashboard:
+    """The page and its five charts read the same figures: computed once a minute per period."""
+    cache = request.app[CACHE]
+    hit = cache.get(days)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    tz = config(request).tz
+    board = await db(request).run(lambda s: compute_dashboard(s, days, tz))
+    cache[days] = (time.monotonic(), board)
+    return board
+
+
+@routes.get("/dashboard")
+@requires(StaffRole.SUPERVISOR)
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    days = _days(request)
+    board = await _board(request, days)
+    return aiohttp_jinja2.render_template("dashboard.html", request, {
+        "b": board, "days": days, "periods": PERIODS, "d": DEFINITIONS, "charts": list(CHARTS)})
+
+
+@routes.get("/dashboard/charts/{name}.svg")
+@requires(StaffRole.SUPERVISOR)
+async def chart(request: web.Request) -> web.StreamResponse:
+    draw = CHARTS.get(request.match_info["name"])
+    if draw is None:
+        raise web.HTTPNotFound()
+    board = await _board(request, _days(request))
+    svg = await asyncio.to_thread(draw, board)
+    return web.Response(body=svg, content_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
