@@ -52,6 +52,7 @@ from crm.models import (
     INTERACTION_WEIGHTS,
 )
 from crm.repository import find_customer, search_products, sender_key
+from crm.segments import rescore
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,13 @@ class FeedbackWriter:
 
     conversations: dict[str, tuple[Channel, int]] = field(default_factory=dict)
     last_action: dict[str, str] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)  # customers whose profile changed in this batch
+
+    def finish_batch(self, session: Session) -> None:
+        """Segments and lifecycle stages of the customers the batch touched (`python -m crm segment`
+        recomputes everyone, with the population-wide scores)."""
+        rescore(session, sorted(self.touched))
+        self.touched.clear()
 
     def apply(self, session: Session, event: dict[str, Any], stats: Stats) -> None:
         kind = event.get("event")
@@ -228,6 +236,7 @@ class FeedbackWriter:
             conversation.customer_id = customer.id
         language = _language(text_)
         row = session.get(Customer, customer.id)
+        self.touched.add(customer.id)
         row.preferred_channel, row.last_contact_at = channel, moment
         if language is not None:
             row.preferred_language = language
@@ -413,6 +422,7 @@ def consume_once(crm: sessionmaker[Session], source: EventSource, writer: Feedba
             with crm() as session, session.begin():
                 for event in events:
                     writer.apply(session, event, stats)
+                writer.finish_batch(session)
                 record(session)
             done()
             total.add(stats)

@@ -26,12 +26,12 @@ from decimal import Decimal
 
 import numpy as np
 from scipy.stats import rankdata
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm import churn, clv
-from crm.history import facts_at, load_history
-from crm.models import ChurnRisk, Customer, LifecycleStage, Segment
+from crm.history import PAID_STATUSES, facts_at, load_history
+from crm.models import ChurnRisk, Customer, LifecycleStage, Order, Segment
 
 NEW_DAYS = 30
 ACTIVE_DAYS = 90
@@ -142,3 +142,41 @@ def recompute(session: Session, as_of: datetime | None = None) -> SegmentationRe
         churn_risk=dict(risks), average_clv={k: round(sum(v) / len(v), 2) for k, v in clv_by_segment.items()},
         churn=churn_scores.report, clv=clv_scores.report, seconds=time.perf_counter() - started,
     )
+
+
+def rescore(session: Session, customer_ids: list[int], as_of: datetime | None = None) -> int:
+    """Segment and lifecycle stage of these customers from their orders as of now, keeping the scores
+    that only make sense against the whole population (RFM quintiles, churn risk, CLV) from the last
+    full `recompute`. The feedback consumer calls it for the customers each batch touched; a customer
+    who bought but was never fully scored keeps their segment until the next full run."""
+    if not customer_ids:
+        return 0
+    as_of = as_of or datetime.now(timezone.utc)
+    day = 86400.0
+    customers = session.execute(select(Customer.id, Customer.created_at, Customer.rfm, Customer.churn_risk, Customer.segment)
+                                .where(Customer.id.in_(customer_ids), Customer.erased_at.is_(None))).all()
+    purchases = {row.customer_id: (row.first, row.last) for row in session.execute(
+        select(Order.customer_id, func.min(Order.placed_at).label("first"), func.max(Order.placed_at).label("last"))
+        .where(Order.customer_id.in_(customer_ids), Order.status.in_(PAID_STATUSES)).group_by(Order.customer_id))}
+    updates = []
+    for customer in customers:
+        first, last = purchases.get(customer.id, (None, None))
+        bought = first is not None
+
+        def days(moment: datetime | None) -> float | None:
+            if moment is None:
+                return None
+            aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+            return (as_of - aware).total_seconds() / day
+
+        stage = lifecycle_for(bought=bought, first_purchase_days=days(first), last_purchase_days=days(last))
+        segment = customer.segment
+        if not bought or customer.rfm:
+            scores = tuple(int(c) for c in customer.rfm) if customer.rfm else None
+            segment = segment_for(bought=bought, signup_days=days(customer.created_at) or 0.0,
+                                  first_purchase_days=days(first), last_purchase_days=days(last), rfm=scores,
+                                  churn_risk=customer.churn_risk)
+        updates.append({"id": customer.id, "segment": segment, "lifecycle_stage": stage})
+    if updates:
+        session.execute(update(Customer), updates)
+    return len(updates)
