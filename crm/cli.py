@@ -225,7 +225,7 @@ def cmd_consume(args: argparse.Namespace, engine: Engine) -> int:
     crm = sessionmaker(bind=engine, expire_on_commit=False)
     if args.broker == "rabbitmq":
         source = RabbitEventSource(args.amqp_url or os.environ.get("KELIAN_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
-                                   args.queue or DEFAULT_QUEUE)
+                                   args.queue or os.environ.get("KELIAN_AMQP_QUEUE", DEFAULT_QUEUE))
     else:
         source = SqlEventSource(args.events_url or os.environ.get("KELIAN_EVENTS_URL", DEFAULT_EVENTS_URL))
     if args.status:
@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument("--broker", choices=("sql", "rabbitmq"), default=os.environ.get("KELIAN_EVENT_BROKER", "sql"))
     consume.add_argument("--events-url", help="the SQL broker's database (default KELIAN_EVENTS_URL or var/rasa-events.db)")
     consume.add_argument("--amqp-url", help="RabbitMQ (default KELIAN_AMQP_URL or amqp://guest:guest@127.0.0.1:5672/%%2F)")
-    consume.add_argument("--queue", help="RabbitMQ queue (default rasa_events)")
+    consume.add_argument("--queue", help="RabbitMQ queue (default KELIAN_AMQP_QUEUE or rasa_events)")
     consume.add_argument("--batch", type=_positive, default=200, help="events per transaction")
     consume.add_argument("--poll", type=float, default=1.0, help="seconds between polls when idle")
     consume.add_argument("--once", action="store_true", help="consume what is there, then exit")

@@ -19,6 +19,8 @@ class StackConfig:
     models_dir: Path = ROOT / "models"
     host: str = "127.0.0.1"
     extra_env: dict[str, str] = field(default_factory=dict)
+    endpoints: Path = ROOT / "bot" / "endpoints.yml"  # bot/endpoints-scaled.yml for the scaled deployment
+    event_broker: str = "sql"  # what the feedback consumer reads: sql (the default endpoints) or rabbitmq
 
     @property
     def rasa_url(self) -> str:

@@ -45,11 +45,14 @@ class Stack(AbstractContextManager["Stack"]):
                 "--port", str(self.config.rasa_port), "--interface", self.config.host,
                 "--model", str(self.config.models_dir),
                 "--credentials", str(ROOT / "bot" / "credentials.yml"),
-                "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
+                "--endpoints", str(self.config.endpoints),
                 "--log-file", str(self.config.log_dir / "rasa.log")]
 
     def consumer_command(self) -> list[str]:
-        """The feedback consumer reading the SQL event broker of this stack's var directory."""
+        """The feedback consumer reading this stack's event broker: the SQL broker's database in the var
+        directory, or RabbitMQ (KELIAN_AMQP_URL / KELIAN_AMQP_QUEUE of the environment)."""
+        if self.config.event_broker == "rabbitmq":
+            return [str(VENV / "python"), "-m", "crm", "consume", "--broker", "rabbitmq"]
         return [str(VENV / "python"), "-m", "crm", "consume",
                 "--events-url", f"sqlite:///{self.config.var_dir / 'rasa-events.db'}"]
 
