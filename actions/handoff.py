@@ -82,7 +82,7 @@ class ActionHandoff(DataAction):
             reply.dispatcher.utter_message(text=policy("contact_info", reply.language))
             return []
         ahead = wait.position - 1
-        reply.say(f"I've passed our conversation to a colleague, who will reply right here. "
+        reply.say("I've passed our conversation to a colleague, who will reply right here. "
                   + (f"{ahead} customer{'s' if ahead != 1 else ''} ahead of you; " if ahead else "You're next; ")
                   + f"expected wait about {wait.estimated_minutes} minute{'s' if wait.estimated_minutes != 1 else ''}. "
                   "Anything you write in the meantime will be in front of them.",

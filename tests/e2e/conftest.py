@@ -9,8 +9,10 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import run_transaction, session_factory, transaction
@@ -81,3 +83,17 @@ def in_crm(crm: sessionmaker[Session]) -> Callable:
         with transaction(crm) as session:
             return work(session)
     return read
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (make installs it); Playwright's own download is not used
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for every browser test of the session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test-e2e` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +34,6 @@ from tests.e2e.test_webchat import Chat
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "e2e console password"
 RASA_PYTHON = ROOT / ".venv-bot" / "bin" / "python"
 SCREENSHOT = ROOT / "results" / "console-dashboard.png"  # copied to docs/console-dashboard.png for the README
@@ -54,16 +53,6 @@ def eventually(check: Callable[[], T], what: str, limit: float = 120.0) -> T:
         if time.monotonic() > deadline:
             pytest.fail(f"still no {what} after {limit:.0f} s")
         time.sleep(0.5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test-e2e` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import jwt
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from bot.channels.web_auth import issue_user_token, web_secret
 from devstack.config import ROOT
@@ -24,22 +23,11 @@ from devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (make installs it); Playwright's own download is not used
 SCREENSHOT = ROOT / "results" / "webchat.png"  # copied to docs/webchat.png for the README
 MOBILE = {"width": 375, "height": 667}
 
 # A reply can take a while on a busy 2-core machine: a generous limit for every wait, never a measure.
 expect.set_options(timeout=120_000)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test-e2e` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
