@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import run_transaction, session_factory, transaction
+from crm.db import run_transaction, session_factory
 from crm.repository import add_identity, find_customer
 from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack
@@ -79,9 +79,9 @@ def li(crm: sessionmaker[Session]) -> str:
 
 @pytest.fixture
 def in_crm(crm: sessionmaker[Session]) -> Callable:
+    """Runs `work(session)` in one CRM transaction (again if SQLite is busy with the stack's writers)."""
     def read(work: Callable[[Session], object]) -> object:
-        with transaction(crm) as session:
-            return work(session)
+        return run_transaction(crm, work)
     return read
 
 

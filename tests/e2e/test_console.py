@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.web_auth import issue_user_token, web_secret
+from crm.db import run_transaction
 from crm.models import HandoffRequest, HandoffStatus, Message, MessageSender
 from crm.repository import add_identity, find_customer, open_handoff_of
 from console.accounts import create_user
 from console.corrections import domain_vocabulary
-from console.web import Database
 from devstack.config import ROOT
 from devstack.stack import Stack
 from tests.e2e.test_webchat import Chat
@@ -64,7 +64,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 def write(crm: sessionmaker[Session], work: Callable[[Session], object]) -> None:
     """A CRM write from the test, next to the stack's own writers (the same retry as the console's)."""
-    Database(crm)._run(work)
+    run_transaction(crm, work)
 
 
 def account(crm: sessionmaker[Session], role: str) -> str:

@@ -20,7 +20,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import WeChatSigner, check_signature
 
-from crm.db import transaction
+from crm.db import run_transaction
 from crm.repository import add_identity, find_customer, get_order
 from devstack.stack import Stack
 from tests.e2e.wechat_fake import APP_ID, ENCODING_AES_KEY, TOKEN, FakeWeChatApi
@@ -147,8 +147,8 @@ def follower() -> str:
 def li_follower(crm) -> str:
     """A fresh openid of the demo customer 李伟 (so each test starts its own conversation as her)."""
     openid = f"wx-li-{uuid.uuid4().hex[:10]}"
-    with transaction(crm) as session:
-        add_identity(session, find_customer(session, "wechat", "wx-demo-li").id, "wechat", openid)
+    run_transaction(crm, lambda session: add_identity(
+        session, find_customer(session, "wechat", "wx-demo-li").id, "wechat", openid))
     return openid
 
 
