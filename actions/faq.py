@@ -61,8 +61,9 @@ class ActionAnswerFaq(DataAction):
             tell(reply.dispatcher, tracker, "offer_human",
                  buttons=[reply.human(), reply.button("No thanks", "不用了", "/deny")])
             return [SlotSet(MISUNDERSTANDINGS, 0.0)]
+        suggestions = likely_intents(tracker, reply)
         reply.say("Sorry, I didn't quite get that. Could you say it another way?"
-                  + (" Or did you mean one of these?" if likely_intents(tracker, reply) else ""),
-                  "抱歉,我没太理解您的意思,可以换个说法再说一次吗?" + ("或者您是想问:" if likely_intents(tracker, reply) else ""),
-                  buttons=likely_intents(tracker, reply))
+                  + (" Or did you mean one of these?" if suggestions else ""),
+                  "抱歉,我没太理解您的意思,可以换个说法再说一次吗?" + ("或者您是想问:" if suggestions else ""),
+                  buttons=suggestions)
         return [SlotSet(MISUNDERSTANDINGS, float(missed))]
