@@ -242,8 +242,9 @@ def _fail(session: Session, user: StaffUser, now: datetime, what: str) -> LoginR
 
 
 def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check a username and password. A wrong password counts towards the lock-out; an unknown username
-    costs the same time and says the same thing as a wrong password."""
+    """Check a username and password. A wrong password counts towards the lock-out. An unknown, malformed
+    or disabled username and a locked account cost one argon2 verification like a wrong password, so the
+    time taken does not tell them apart (the sign-in page gives them the same answer too)."""
     now = now or utcnow()
     try:
         name = normalize_username(username)
@@ -255,6 +256,7 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
         verify_password(_DUMMY_HASH, password)
         return LoginResult(LoginOutcome.INVALID)
     if _locked(user, now):
+        verify_password(_DUMMY_HASH, password)  # refused unchecked, but as slowly as a checked one
         audit(session, actor=user.username, action="staff_login_refused", customer_id=None, now=now, reason="locked")
         return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
     if not verify_password(user.password_hash, password):

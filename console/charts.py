@@ -15,8 +15,9 @@ from matplotlib.figure import Figure
 
 from console.dashboard import Dashboard
 
+# text.parse_math off: labels (intent names) are data, and "$…$" in one would be parsed as mathtext (and fail).
 matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-                            "axes.spines.right": False})
+                            "axes.spines.right": False, "text.parse_math": False})
 CHANNEL_COLOURS = {"web": "#2b6cb0", "wechat": "#2f855a", "rest": "#b7791f", "phone": "#805ad5", "email": "#c53030"}
 SIZE = (7.2, 2.6)
 

@@ -1,5 +1,10 @@
 """Personal data in free text, masked for display: email addresses, phone numbers, the customer's own names and
-channel identifiers, and names the customer gives ("my name is …", "我叫…").
+channel identifiers, names the customer gives ("my name is …", "我叫…"), and six-digit numbers (link codes a
+customer types, postcodes).
+
+Secrets are masked for everybody, even when personal data is revealed: the link code the bot gives a customer
+("Your linking code is 563102", "您的绑定验证码是 563102", actions/linking.py) lets whoever reads it within its
+ten minutes link their own chat to the customer's account, and no staff task needs it.
 
 What it cannot know it does not catch (a stranger's name in passing, an address written out in words): the
 console shows transcripts masked by default and says so; "show personal data" is audited either way.
@@ -23,10 +28,22 @@ PHONE = re.compile(
     r"|\+\d{1,3}[ -]?\d[\d -]{5,14}\d"
     r"|0\d{2,3}-\d{7,8}"
     r")(?![A-Za-z0-9_])")
+# A code word ("code", or 码 as in 验证码, 绑定码, 密码), at most 20 other characters, then six digits (a space
+# or dash may split them: "042 913"). Bounded repetitions only: linear time on any text.
+SECRET_CODE = re.compile(r"(?i)(code|码)(\D{0,20}?)(\d{3}[ -]?\d{3})(?!\d)")
+SIX_DIGITS = re.compile(r"(?<![A-Za-z0-9_])\d{3}[ -]?\d{3}(?![A-Za-z0-9_])")
+CODE_MASK = "******"
 SELF_NAMED = (
     re.compile(r"(?i)\b(?:my name is|my name's|i am called|call me)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
     re.compile(r"(?:我叫|我的名字是|我的名字叫|本人|我姓)([\u4e00-\u9fff]{1,3})"),
 )
+
+
+def mask_secrets(text: str | None) -> str:
+    """Link codes (and other codes the bot or the customer name as one) hidden; applied to revealed text too."""
+    if not text:
+        return text or ""
+    return SECRET_CODE.sub(lambda m: m.group(1) + m.group(2) + CODE_MASK, text)
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -84,8 +101,8 @@ class Masker:
     def text(self, text: str | None) -> str:
         if not text:
             return text or ""
-        text = EMAIL.sub(_email, text)
-        text = PHONE.sub(_phone, text)
+        text = mask_secrets(EMAIL.sub(_email, text))
+        text = SIX_DIGITS.sub(CODE_MASK, PHONE.sub(_phone, text))
         if self._literal is not None:
             text = self._literal.sub(lambda m: self._replacements[m.group(0)], text)
         for pattern in SELF_NAMED:

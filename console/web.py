@@ -17,11 +17,12 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -241,7 +242,8 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
     info: SessionInfo | None = request[SESSION]  # type: ignore[assignment]
     if info is None:
         if request.method == "GET" and "application/json" not in request.headers.get("Accept", ""):
-            raise web.HTTPSeeOther(f"/login?next={request.rel_url.path_qs}" if request.path != "/" else "/login")
+            target = request.rel_url.raw_path_qs
+            raise web.HTTPSeeOther(f"/login?next={quote(target, safe='/?=')}" if request.path != "/" else "/login")
         raise web.HTTPUnauthorized(text="sign in first")
     if info.mfa_pending:
         if _rule(request, "mfa_step"):
@@ -253,9 +255,20 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+# A path of the console: "/" then no second "/" or "\\", and only visible ASCII (a percent-encoded query is
+# fine). Browsers drop tabs and newlines from URLs and read "\\" as "/", so "/\t/evil.example" and
+# "/\\evil.example" would leave the site; any whitespace or control character is refused outright.
+LOCAL_PATH = re.compile(r"/(?![/\\])[!-~]*")
+# What a browser or a proxy may decode before using the path: encoded slashes, backslashes, controls, spaces.
+ENCODED_ESCAPES = re.compile(r"%(?:2f|5c|[01][0-9a-f]|7f|20)", re.IGNORECASE)
+NEXT_MAX_CHARS = 2000
+
+
 def safe_next(target: str | None) -> str:
-    """A redirect target inside the console only (no scheme, no host, no protocol-relative //)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A redirect target inside the console only; anything else (absolute or protocol-relative URLs,
+    backslashes, whitespace or control characters, encoded ones too) becomes "/"."""
+    if (not target or len(target) > NEXT_MAX_CHARS or not LOCAL_PATH.fullmatch(target) or "\\" in target
+            or ENCODED_ESCAPES.search(urlsplit(target).path)):
         return "/"
     return target
 

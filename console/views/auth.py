@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import aiohttp_jinja2
 import segno
@@ -30,6 +31,8 @@ from console.web import (
 )
 
 routes = web.RouteTableDef()
+# The page's hint says that five failures lock an account for 15 minutes.
+SIGN_IN_REFUSED = "Wrong username or password."
 
 
 def _lifetimes(request: web.Request) -> dict[str, timedelta]:
@@ -73,18 +76,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     data = await form(request)
     username, password, next_page = data.get("username", ""), data.get("password", ""), data.get("next")
     result = await db(request).run(lambda s: accounts.authenticate(s, username, password))
-    if result.outcome == LoginOutcome.LOCKED:
-        return _login_page(request, status=429, username=username, next_page=next_page, error=(
-            f"Too many failed attempts: this account is locked for {accounts.LOCKOUT.seconds // 60} minutes "
-            "from the last one. An admin can unlock it sooner."))
-    if result.outcome == LoginOutcome.INVALID or result.user is None:
-        return _login_page(request, status=401, username=username, next_page=next_page,
-                           error="Wrong username or password.")
+    if result.outcome in (LoginOutcome.INVALID, LoginOutcome.LOCKED) or result.user is None:
+        # One answer for an unknown name, a wrong password and a locked account: telling them apart would
+        # tell a stranger which usernames exist.
+        return _login_page(request, status=401, username=username, next_page=next_page, error=SIGN_IN_REFUSED)
     pending = result.outcome == LoginOutcome.NEEDS_CODE
     user_id = result.user.id
     new = await db(request).run(lambda s: accounts.start_session(s, user_id, mfa_pending=pending, **_lifetimes(request)))
     target = safe_next(data.get("next"))
-    response = web.HTTPSeeOther(f"/login/totp?next={target}" if pending else target)
+    response = web.HTTPSeeOther(f"/login/totp?next={quote(target, safe='/?=')}" if pending else target)
     _set_session(request, response, new.cookie_value)
     response.del_cookie(LOGIN_COOKIE, path="/login")
     raise response

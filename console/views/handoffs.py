@@ -16,7 +16,7 @@ from crm.privacy import audit
 
 from console import handoffs
 from console.customers import personal_data_of
-from console.masking import Masker
+from console.masking import Masker, mask_secrets
 from console.rasa import RasaClient, RasaUnavailable, live_messages
 from console.transcripts import conversation_detail
 from console.web import db, form, staff
@@ -73,7 +73,7 @@ async def _live(request: web.Request, case: handoffs.HandoffCase, masker: Masker
         tracker = await request.app[RASA].tracker(case.sender_id)
     except RasaUnavailable as problem:
         return [], f"Live exchange unavailable: {problem}."
-    show = (lambda text: text) if masker is None else masker.text
+    show = mask_secrets if masker is None else masker.text
     return [{**m, "text": show(m["text"]),
              "at": None if m.get("at") is None else datetime.fromtimestamp(m["at"], timezone.utc)}
             for m in live_messages(tracker)], None
@@ -93,7 +93,7 @@ async def _workspace(request: web.Request, *, reveal: bool, error: str | None = 
 
     case, detail, names, identifiers = await db(request).run(load)
     masker = None if reveal else Masker(names, identifiers)
-    show = (lambda text: text) if masker is None else masker.text
+    show = mask_secrets if masker is None else masker.text
     live, live_problem = await _live(request, case, masker)
     history = [{"m": m, "text": show(m.text)} for m in detail.messages]
     return aiohttp_jinja2.render_template("handoff.html", request, {

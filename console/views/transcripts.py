@@ -14,9 +14,9 @@ from crm.privacy import audit
 
 from console import corrections as fixes
 from console.customers import personal_data_of
-from console.masking import Masker
+from console.masking import Masker, mask_secrets
 from console.transcripts import Filters, conversation_detail, find_conversations
-from console.web import config, db, form, requires, staff
+from console.web import config, db, form, requires, safe_next, staff
 
 routes = web.RouteTableDef()
 ENTITY_ROWS = 5
@@ -75,7 +75,7 @@ async def _conversation_page(request: web.Request, conversation_id: int, *, reve
 
     detail, names, identifiers, known = await db(request).run(load)
     masker = None if reveal else Masker(names, identifiers)
-    show = (lambda text: text) if masker is None else masker.text
+    show = mask_secrets if masker is None else masker.text
     messages = []
     for m in detail.messages:
         correction = known.get(m.id)
@@ -139,8 +139,8 @@ async def correct(request: web.Request) -> web.StreamResponse:
 async def delete_correction(request: web.Request) -> web.StreamResponse:
     correction_id = _int(request.match_info["id"])
     await db(request).run(lambda s: fixes.delete_correction(s, correction_id))
-    target = (await form(request)).get("back", "/corrections")
-    raise web.HTTPSeeOther(target if target.startswith("/conversations/") or target == "/corrections" else "/corrections")
+    target = safe_next((await form(request)).get("back"))
+    raise web.HTTPSeeOther(target if target.startswith("/conversations/") else "/corrections")
 
 
 @routes.get("/corrections")

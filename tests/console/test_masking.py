@@ -1,7 +1,7 @@
 """Personal data in transcripts is masked for display."""
 from __future__ import annotations
 
-from console.masking import Masker, mask_identifier
+from console.masking import Masker, mask_identifier, mask_secrets
 
 
 def test_emails_and_phone_numbers_in_text() -> None:
@@ -31,3 +31,20 @@ def test_names_customers_give() -> None:
 def test_identifiers_keep_a_recognisable_start() -> None:
     assert mask_identifier("oAbC1234567890") == "oAbC…" and mask_identifier("abc") == "a…"
     assert Masker().text("") == "" and Masker().text(None) == ""
+
+
+def test_link_codes_are_masked_even_when_revealed() -> None:
+    """The bot's words (actions/linking.py) and a customer's; `mask_secrets` is what revealed text still gets."""
+    english = "Your linking code is 563102 (valid for 10 minutes; don't share it)."
+    chinese = "您的绑定验证码是 563102(10 分钟内有效,请勿告诉他人)。"
+    assert mask_secrets(english) == "Your linking code is ****** (valid for 10 minutes; don't share it)."
+    assert mask_secrets(chinese) == "您的绑定验证码是 ******(10 分钟内有效,请勿告诉他人)。"
+    assert mask_secrets("my code is 042 913") == "my code is ******"
+    assert Masker().text(english) == mask_secrets(english)
+    assert mask_secrets("order code KL20250104, 1234567 units") == "order code KL20250104, 1234567 units"
+
+
+def test_a_bare_six_digit_number_is_masked() -> None:
+    """What a customer types when the form asks for the code; postcodes go with it."""
+    assert Masker().text("563102") == "******"
+    assert Masker().text("邮编 200001, order KL20250104") == "邮编 ******, order KL20250104"
