@@ -163,8 +163,11 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
     from crm.models import Base
 
     _require_schema(engine)
+    from crm.repository.dead_letters import count_dead_letters
+
     with Session(engine) as session:
         m = compute(session, window_days=args.window_days, as_of=args.as_of)
+        dead_letters = count_dead_letters(session)
         sizes = [(table.name, f"{session.scalar(select(func.count()).select_from(table)):,}")
                  for table in Base.metadata.sorted_tables]
 
@@ -185,6 +188,8 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
         ("revenue", f"¥{m.revenue:,.2f}",
          f"{m.revenue_orders:,} paid orders, average ¥{m.average_order_value or 0:,.2f}"),
         ("handoffs waiting", f"{m.handoffs_waiting:,}", "now"),
+        ("dead letters waiting", f"{dead_letters:,}",
+         "events the feedback consumer set aside (python -m crm dead-letters)"),
     ]))
     print()
     print(_table(("table", "rows"), sizes))
@@ -234,11 +239,49 @@ def cmd_consume(args: argparse.Namespace, engine: Engine) -> int:
     if args.once:
         stats = consume_once(crm, source, FeedbackWriter(), args.batch)
         print(f"consumed {stats.events} events: {stats.messages} messages, {stats.mentions} product mentions, "
-              f"{stats.conversations_closed} conversations closed, {stats.duplicates} duplicates skipped; "
+              f"{stats.conversations_closed} conversations closed, {stats.duplicates} duplicates skipped, "
+              f"{stats.dead_letters} set aside as dead letters; "
               f"lag {source.lag(crm)}")
         return 0
     print(f"consuming {source.name} (Ctrl-C stops)", flush=True)
     run_forever(crm, source, poll=args.poll, batch=args.batch)
+    return 0
+
+
+def cmd_dead_letters(args: argparse.Namespace, engine: Engine) -> int:
+    from sqlalchemy.orm import sessionmaker
+
+    from crm.consumer import retry_dead_letter
+    from crm.db import transaction
+    from crm.repository.dead_letters import drop_dead_letter, list_dead_letters, read_dead_letter
+
+    _require_schema(engine)
+    crm = sessionmaker(bind=engine, expire_on_commit=False)
+    if args.retry is not None:
+        outcome = retry_dead_letter(crm, args.retry, actor=args.actor)
+        if not outcome.applied:
+            print(f"dead letter {args.retry} refused again, still waiting: {outcome.reason}", file=sys.stderr)
+            return 1
+        print(f"dead letter {args.retry} applied and marked retried")
+        return 0
+    if args.drop is not None:
+        with transaction(crm) as session:
+            drop_dead_letter(session, args.drop, actor=args.actor)
+        print(f"dead letter {args.drop} dropped (its payload is deleted; the row stays as the trace)")
+        return 0
+    if args.show is not None:
+        with transaction(crm) as session:
+            letter, payload = read_dead_letter(session, args.show, actor=args.actor)
+        print(f"dead letter {letter.id} ({letter.status.value}, {letter.source} {letter.reference or ''}): "
+              f"{letter.reason}")
+        print(payload if payload is not None else "(payload deleted)")
+        return 0
+    with transaction(crm) as session:
+        letters = list_dead_letters(session, args.limit, status=None if args.status == "all" else args.status)
+    print(_table(("id", "status", "source", "reference", "event", "chars", "tries", "set aside (UTC)", "reason"),
+                 [(d.id, d.status.value, d.source, d.reference or "", d.event_name or "?", d.payload_chars,
+                   d.attempts, f"{d.created_at:%Y-%m-%d %H:%M}", d.reason[:80]) for d in letters]))
+    print(f"{len(letters)} dead letter(s) {'' if args.status == 'all' else args.status}".rstrip())
     return 0
 
 
@@ -302,6 +345,19 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument("--once", action="store_true", help="consume what is there, then exit")
     consume.add_argument("--status", action="store_true", help="print the lag and exit")
 
+    letters = commands.add_parser(
+        "dead-letters", help="events the feedback consumer set aside: list, show, replay or drop them",
+        description="The consumer sets aside every event it cannot apply (malformed, oversized, refused by the "
+                    "CRM) so the stream moves on. List them (newest first), show one (audited), replay one after "
+                    "a fix (--retry) or give up on it (--drop: the payload is deleted).")
+    action = letters.add_mutually_exclusive_group()
+    action.add_argument("--retry", type=_positive, metavar="ID", help="apply this letter again")
+    action.add_argument("--drop", type=_positive, metavar="ID", help="give up on this letter")
+    action.add_argument("--show", type=_positive, metavar="ID", help="print this letter's payload")
+    letters.add_argument("--status", choices=("pending", "retried", "dropped", "all"), default="pending")
+    letters.add_argument("--limit", type=_positive, default=100)
+    letters.add_argument("--actor", default=f"cli:{getpass.getuser()}", help="who acts, for the audit log")
+
     ensure = commands.add_parser(
         "ensure-demo", help="migrate, and build and score the demo shop only if the database is empty",
         description="What `make run` and `make test` call: cheap when the database is ready.")
@@ -311,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "migrate": cmd_migrate, "demo": cmd_demo, "segment": cmd_segment, "erase": cmd_erase, "stats": cmd_stats,
-    "ensure-demo": cmd_ensure_demo, "consume": cmd_consume,
+    "ensure-demo": cmd_ensure_demo, "consume": cmd_consume, "dead-letters": cmd_dead_letters,
 }
 
 

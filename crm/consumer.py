@@ -16,12 +16,17 @@ CRM transaction as the records it produced, so a crash replays at most an uncomm
 RabbitMQ a message is acknowledged only after its records are committed. In both cases every record
 carries the key of the event it came from (`event_key`, unique), so an event delivered twice is
 written once.
+
+One bad event never stops the stream: every event is checked and bounded first (`crm.rasa_events`) and
+applied in a savepoint of its own. An event that is malformed, or that the CRM refuses, is rolled back
+alone and set aside in `dead_letters` (an error is logged with the count waiting; `python -m crm stats`
+shows it; `python -m crm dead-letters` lists, replays or drops them), and the position moves on. Only
+an unreachable broker or database stops a batch — it is retried, with a growing pause.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import signal
@@ -33,7 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import REPO_ROOT
@@ -51,7 +56,10 @@ from crm.models import (
     MessageSender,
     INTERACTION_WEIGHTS,
 )
+from crm.rasa_events import MAX_IDENTITY_CHARS, PoisonEvent, RasaEvent, decode, event_name, parse_event
+from crm.redaction import SECRET_PROMPTS, mask_codes, mask_secrets
 from crm.repository import find_customer, search_products, sender_key
+from crm.repository.dead_letters import count_dead_letters, record_dead_letter
 from crm.segments import rescore
 
 log = logging.getLogger(__name__)
@@ -78,16 +86,6 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 
 
-def event_key(event: dict[str, Any], part: str = "") -> str:
-    """The identity of one Rasa event (and of one record derived from it), stable across deliveries."""
-    raw = "|".join(str(event.get(k, "")) for k in ("sender_id", "timestamp", "event", "text", "name")) + "|" + part
-    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
-
-
-def _moment(event: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(float(event.get("timestamp") or time.time()), tz=timezone.utc)
-
-
 def _language(text: str) -> Language | None:
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     if not cjk and not latin:
@@ -102,6 +100,7 @@ class Stats:
     mentions: int = 0
     duplicates: int = 0
     conversations_closed: int = 0
+    dead_letters: int = 0
 
     def add(self, other: Stats) -> None:
         for name in self.__dataclass_fields__:
@@ -123,28 +122,33 @@ class FeedbackWriter:
         rescore(session, sorted(self.touched))
         self.touched.clear()
 
-    def apply(self, session: Session, event: dict[str, Any], stats: Stats) -> None:
-        kind = event.get("event")
-        sender = str(event.get("sender_id") or "")
-        if not sender:
-            return
+    def remember(self) -> tuple[dict[str, tuple[Channel, int]], dict[str, str], set[int]]:
+        """A copy of the memory, to put back when an event's work is rolled back (`forget_since`)."""
+        return dict(self.conversations), dict(self.last_action), set(self.touched)
+
+    def forget_since(self, memory: tuple[dict[str, tuple[Channel, int]], dict[str, str], set[int]]) -> None:
+        self.conversations, self.last_action, self.touched = dict(memory[0]), dict(memory[1]), set(memory[2])
+
+    def apply(self, session: Session, event: RasaEvent, stats: Stats) -> None:
+        sender = event.sender_id
         stats.events += 1
-        if kind == "user":
+        if event.kind == "user":
             self._user(session, sender, event, stats)
-        elif kind == "bot":
+        elif event.kind == "bot":
             self._bot(session, sender, event, stats)
-        elif kind == "action":
-            self.last_action[sender] = str(event.get("name") or "")
-            if event.get("name") == "action_handoff":
+        elif event.kind == "action":
+            self.last_action[sender] = event.name or ""
+            if event.name == "action_handoff":
                 self._set_status(session, sender, ConversationStatus.HANDED_OFF)
-        elif kind == "slot" and event.get("name") == "rating" and event.get("value"):
-            self._satisfaction(session, sender, float(event["value"]))
-        elif kind == "session_started":
+        elif event.kind == "slot" and event.name == "rating" and event.value:
+            self._satisfaction(session, sender, float(event.value))
+        elif event.kind == "session_started":
             stats.conversations_closed += self._close(session, sender, event)
 
     # --- conversations -----------------------------------------------------------------------
 
-    def _conversation(self, session: Session, sender: str, channel: Channel | None, event: dict[str, Any]) -> int | None:
+    def _conversation(self, session: Session, sender: str, channel: Channel | None,
+                      moment: datetime | None) -> int | None:
         """The sender's current conversation: open, handed off, or resolved by the bot moments ago (its
         last reply, or the customer carrying on, still belong to it). A user message (channel given)
         starts one when there is none."""
@@ -153,7 +157,7 @@ class FeedbackWriter:
             return known[1]
         channels = [channel] if channel is not None else list(dict.fromkeys(INPUT_CHANNELS.values()))
         keys = [sender_key(c, sender) for c in channels]
-        moment = _moment(event)
+        moment = moment or datetime.now(timezone.utc)
         row = session.execute(select(Conversation.id, Conversation.channel).where(
             Conversation.sender_key.in_(keys),
             Conversation.status.in_([ConversationStatus.OPEN, ConversationStatus.HANDED_OFF,
@@ -163,7 +167,7 @@ class FeedbackWriter:
         if row is None:
             if channel is None:
                 return None
-            customer = find_customer(session, channel, sender)
+            customer = None if len(sender) > MAX_IDENTITY_CHARS else find_customer(session, channel, sender)
             conversation = Conversation(customer_id=None if customer is None else customer.id, channel=channel,
                                         sender_key=sender_key(channel, sender), status=ConversationStatus.OPEN,
                                         started_at=moment)
@@ -174,14 +178,14 @@ class FeedbackWriter:
         return row[0]
 
     def _set_status(self, session: Session, sender: str, status: ConversationStatus) -> None:
-        conversation_id = self._conversation(session, sender, None, {})
+        conversation_id = self._conversation(session, sender, None, None)
         if conversation_id is not None:
             session.get(Conversation, conversation_id).status = status
 
-    def _close(self, session: Session, sender: str, event: dict[str, Any]) -> int:
+    def _close(self, session: Session, sender: str, event: RasaEvent) -> int:
         """A new Rasa session ends the previous conversation: resolved by the bot unless it ended on a
         misunderstanding (abandoned); a handed-off one is closed by the agent, not here."""
-        conversation_id = self._conversation(session, sender, None, event)
+        conversation_id = self._conversation(session, sender, None, event.moment)
         self.conversations.pop(sender, None)
         if conversation_id is None:
             return 0
@@ -195,7 +199,7 @@ class FeedbackWriter:
             return 0
         conversation.status = (ConversationStatus.ABANDONED if last_intent == "nlu_fallback"
                                else ConversationStatus.RESOLVED_BY_BOT)
-        conversation.ended_at = _moment(event)
+        conversation.ended_at = event.moment
         return 1
 
     # --- messages ----------------------------------------------------------------------------
@@ -210,26 +214,23 @@ class FeedbackWriter:
             return False
         return True
 
-    def _user(self, session: Session, sender: str, event: dict[str, Any], stats: Stats) -> None:
-        channel = INPUT_CHANNELS.get(str(event.get("input_channel") or "rest"), Channel.REST)
-        conversation_id = self._conversation(session, sender, channel, event)
-        parse = event.get("parse_data") or {}
-        intent = (parse.get("intent") or {}).get("name")
-        confidence = (parse.get("intent") or {}).get("confidence")
-        entities = [{k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
-                    for e in parse.get("entities") or []]
-        text_ = str(event.get("text") or "")
-        moment = _moment(event)
+    def _user(self, session: Session, sender: str, event: RasaEvent, stats: Stats) -> None:
+        channel = INPUT_CHANNELS.get(event.input_channel or "rest", Channel.REST)
+        conversation_id = self._conversation(session, sender, channel, event.moment)
+        intent, entities, moment = event.intent, [dict(e) for e in event.entities], event.moment
+        text_ = event.text or ""
+        if self.last_action.get(sender) in SECRET_PROMPTS:
+            text_ = mask_codes(text_)
         message = Message(conversation_id=conversation_id, sender=MessageSender.CUSTOMER, text=text_, intent=intent,
-                          confidence=None if confidence is None else max(0.0, min(1.0, float(confidence))),
-                          entities=entities or None, created_at=moment, event_key=event_key(event))
+                          confidence=event.confidence, entities=entities or None, created_at=moment,
+                          event_key=event.key())
         if not self._insert(session, message, stats):
             return
         stats.messages += 1
         conversation = session.get(Conversation, conversation_id)
         if conversation.status == ConversationStatus.RESOLVED_BY_BOT:  # the customer carries on after "thanks"
             conversation.status, conversation.ended_at = ConversationStatus.OPEN, None
-        customer = find_customer(session, channel, sender)
+        customer = None if event.anonymous else find_customer(session, channel, sender)
         if customer is None or customer.erased:
             return
         if conversation.customer_id is None:
@@ -251,20 +252,20 @@ class FeedbackWriter:
         for position, entity in enumerate(entities):
             if entity["entity"] == "product" and entity.get("value"):
                 stats.mentions += self._mention(session, customer.id, str(entity["value"]), channel, moment,
-                                                event_key(event, f"mention:{position}"), stats)
+                                                event.key(f"mention:{position}"), stats)
         if intent in CLOSING_INTENTS and conversation.status == ConversationStatus.OPEN:
             conversation.status, conversation.ended_at = ConversationStatus.RESOLVED_BY_BOT, moment
             stats.conversations_closed += 1
 
-    def _bot(self, session: Session, sender: str, event: dict[str, Any], stats: Stats) -> None:
-        conversation_id = self._conversation(session, sender, None, event)
-        text_ = str(event.get("text") or "")
+    def _bot(self, session: Session, sender: str, event: RasaEvent, stats: Stats) -> None:
+        conversation_id = self._conversation(session, sender, None, event.moment)
+        text_ = event.text or ""
         if conversation_id is None or not text_:
             return
-        action = (event.get("metadata") or {}).get("utter_action") or self.last_action.get(sender)
+        action = event.utter_action or self.last_action.get(sender)
         sender_role = MessageSender.AGENT if action == AGENT_ACTION else MessageSender.BOT
-        message = Message(conversation_id=conversation_id, sender=sender_role, text=text_,
-                          action=(action or None) and action[:64], created_at=_moment(event), event_key=event_key(event))
+        message = Message(conversation_id=conversation_id, sender=sender_role, text=mask_secrets(text_, action),
+                          action=action or None, created_at=event.moment, event_key=event.key())
         if self._insert(session, message, stats):
             stats.messages += 1
 
@@ -292,7 +293,7 @@ class FeedbackWriter:
         if customer_id is None:
             known = self.conversations.get(sender)
             channel = known[0] if known else Channel.REST
-            customer = find_customer(session, channel, sender)
+            customer = None if len(sender) > MAX_IDENTITY_CHARS else find_customer(session, channel, sender)
             if customer is None:
                 return
             customer_id = customer.id
@@ -304,12 +305,28 @@ class FeedbackWriter:
 # --- sources ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One event as the broker holds it, not yet parsed: parsing is per event, so a broken one is set
+    aside without taking its batch down. `sender_id` is the broker's own column, if it has one."""
+
+    reference: str | None
+    payload: str | bytes
+    sender_id: str | None = None
+
+    def text(self) -> str:
+        return self.payload.decode("utf-8", "replace") if isinstance(self.payload, bytes) else self.payload
+
+
+Batch = tuple[list[Delivery], Callable[[Session], None], Callable[[], None]]
+
+
 class EventSource(Protocol):
     name: str
 
-    def batches(self, crm: sessionmaker[Session], size: int) -> Iterator[tuple[list[dict[str, Any]], Callable[[Session], None], Callable[[], None]]]:
-        """Batches of events, each with `record(session)` (store the position in the CRM transaction)
-        and `done()` (after the commit: acknowledge)."""
+    def batches(self, crm: sessionmaker[Session], size: int) -> Iterator[Batch]:
+        """Batches of deliveries, each with `record(session)` (store the position in the CRM transaction)
+        and `done()` (after the commit: acknowledge). Failing here means the source is unavailable."""
         ...
 
     def lag(self, crm: sessionmaker[Session]) -> int: ...
@@ -337,7 +354,7 @@ class SqlEventSource:
     def lag(self, crm: sessionmaker[Session]) -> int:
         return max(0, self._newest() - self.position(crm))
 
-    def batches(self, crm: sessionmaker[Session], size: int):  # noqa: ANN201 - see EventSource
+    def batches(self, crm: sessionmaker[Session], size: int) -> Iterator[Batch]:
         position = self.position(crm)
         with self.engine.connect() as connection:
             try:
@@ -347,11 +364,8 @@ class SqlEventSource:
                 return
         if not rows:
             return
-        events = []
-        for row in rows:
-            event = json.loads(row.data)
-            event.setdefault("sender_id", row.sender_id)
-            events.append(event)
+        deliveries = [Delivery(str(row.id), row.data if isinstance(row.data, (str, bytes)) else "",
+                               row.sender_id if isinstance(row.sender_id, str) else None) for row in rows]
         last = int(rows[-1].id)
 
         def record(session: Session) -> None:
@@ -362,12 +376,12 @@ class SqlEventSource:
             else:
                 offset.position, offset.updated_at = last, now
 
-        yield events, record, lambda: None
+        yield deliveries, record, lambda: None
 
 
 class RabbitEventSource:
     """Rasa's Pika event broker: a durable queue on RabbitMQ; a message is acknowledged only after its
-    records are committed."""
+    records (or its dead letter) are committed."""
 
     def __init__(self, url: str, queue: str = DEFAULT_QUEUE, name: str = "rabbitmq") -> None:
         import pika
@@ -389,16 +403,16 @@ class RabbitEventSource:
     def lag(self, crm: sessionmaker[Session]) -> int:
         return int(self._channel().queue_declare(self.queue, durable=True, passive=True).method.message_count)
 
-    def batches(self, crm: sessionmaker[Session], size: int):  # noqa: ANN201 - see EventSource
+    def batches(self, crm: sessionmaker[Session], size: int) -> Iterator[Batch]:
         channel = self._channel()
-        events, tags = [], []
+        deliveries, tags = [], []
         for _ in range(size):
             method, _properties, body = channel.basic_get(self.queue, auto_ack=False)
             if method is None:
                 break
-            events.append(json.loads(body))
+            deliveries.append(Delivery(f"{self.queue}#{method.delivery_tag}", body))
             tags.append(method.delivery_tag)
-        if not events:
+        if not deliveries:
             channel.close()
             return
 
@@ -406,34 +420,103 @@ class RabbitEventSource:
             channel.basic_ack(tags[-1], multiple=True)
             channel.close()
 
-        yield events, lambda session: None, done
+        yield deliveries, lambda session: None, done
 
 
 # --- the loop --------------------------------------------------------------------------------
 
 
+def unavailable(error: BaseException) -> bool:
+    """Whether an error says the CRM database is out of reach or busy (try the batch again later),
+    rather than that this event is bad (set it aside)."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _refusal(error: Exception) -> str:
+    return str(error) if isinstance(error, PoisonEvent) else f"{type(error).__name__}: {error}"
+
+
+def apply_delivery(session: Session, source: str, delivery: Delivery, writer: FeedbackWriter, stats: Stats) -> None:
+    """One event in its own savepoint: applied whole, or rolled back alone and set aside as a dead letter.
+    An unreachable database is not the event's fault: that error goes up and the batch is retried."""
+    memory, own = writer.remember(), Stats()
+    raw: Any = None
+    try:
+        raw = decode(delivery.payload)
+        event = parse_event(raw, delivery.sender_id)
+        with session.begin_nested():
+            writer.apply(session, event, own)
+    except Exception as error:
+        if unavailable(error):
+            raise
+        writer.forget_since(memory)
+        record_dead_letter(session, source=source, payload=delivery.text(), reason=_refusal(error),
+                           reference=delivery.reference, event_name=event_name(raw))
+        log.warning("consumer %s: event %s set aside: %s", source, delivery.reference, _refusal(error)[:200])
+        stats.dead_letters += 1
+        return
+    stats.add(own)
+
+
 def consume_once(crm: sessionmaker[Session], source: EventSource, writer: FeedbackWriter, batch: int = 200) -> Stats:
-    """Everything the source has now; each batch in one CRM transaction with its position."""
+    """Everything the source has now; each batch in one CRM transaction with its position, each event in a
+    savepoint of its own. A bad event never stops the stream: it becomes a dead letter, and an error is
+    logged with the count of letters waiting."""
     total = Stats()
     while True:
         progressed = False
-        for events, record, done in source.batches(crm, batch):
+        for deliveries, record, done in source.batches(crm, batch):
             stats = Stats()
             with crm() as session, session.begin():
-                for event in events:
-                    writer.apply(session, event, stats)
+                for delivery in deliveries:
+                    apply_delivery(session, source.name, delivery, writer, stats)
                 writer.finish_batch(session)
                 record(session)
+                waiting = count_dead_letters(session) if stats.dead_letters else 0
             done()
+            if stats.dead_letters:
+                log.error("consumer %s: %d event(s) set aside as dead letters in this batch, %d waiting; "
+                          "see `python -m crm dead-letters`", source.name, stats.dead_letters, waiting)
             total.add(stats)
             progressed = True
         if not progressed:
             return total
 
 
+@dataclass(frozen=True)
+class RetryOutcome:
+    applied: bool
+    reason: str | None = None
+
+
+def retry_dead_letter(crm: sessionmaker[Session], letter_id: int, *, actor: str) -> RetryOutcome:
+    """Apply a pending dead letter now (after a fix, say). Success marks it retried; a refusal keeps it
+    pending with the new reason. Both are audited."""
+    from crm.repository.dead_letters import mark_retried, pending_payload, retry_failed
+
+    writer = FeedbackWriter()
+    with crm() as session, session.begin():
+        _source, payload = pending_payload(session, letter_id)
+        try:
+            event = parse_event(decode(payload))
+            with session.begin_nested():
+                writer.apply(session, event, Stats())
+        except Exception as error:
+            if unavailable(error):
+                raise
+            retry_failed(session, letter_id, _refusal(error), actor=actor)
+            return RetryOutcome(False, _refusal(error))
+        writer.finish_batch(session)
+        mark_retried(session, letter_id, actor=actor)
+    return RetryOutcome(True)
+
+
 def run_forever(crm: sessionmaker[Session], source: EventSource, poll: float = 1.0, batch: int = 200,
                 report_every: float = 30.0) -> None:
-    """Until SIGINT/SIGTERM; an unreachable broker or database is retried (with a growing pause), never fatal."""
+    """Until SIGINT/SIGTERM; an unreachable broker or database is retried (with a growing pause), never fatal.
+    Bad events do not get here: `consume_once` sets them aside."""
     writer = FeedbackWriter()
     stopping = False
 
@@ -459,7 +542,8 @@ def run_forever(crm: sessionmaker[Session], source: EventSource, poll: float = 1
             except Exception:
                 lag = -1
             print(f"consumer {source.name}: {total.events} events, {total.messages} messages, "
-                  f"{total.mentions} mentions, {total.duplicates} duplicates skipped, lag {lag}", flush=True)
+                  f"{total.mentions} mentions, {total.duplicates} duplicates skipped, "
+                  f"{total.dead_letters} dead letters, lag {lag}", flush=True)
             last_report = time.monotonic()
         time.sleep(backoff)
 

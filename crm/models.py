@@ -295,6 +295,12 @@ class ConsentPurpose(enum.StrEnum):
     PERSONALIZATION = "personalization"
 
 
+class DeadLetterStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for someone to look at it
+    RETRIED = "retried"  # replayed successfully
+    DROPPED = "dropped"  # given up on; the payload is deleted
+
+
 Money = Numeric(12, 2)
 
 
@@ -810,6 +816,32 @@ class ConsumerOffset(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeadLetter(Base):
+    """An event the feedback consumer could not apply (malformed, oversized, or one that made the CRM
+    refuse it). It is set aside here so the stream moves on; `python -m crm dead-letters` shows, replays
+    or drops it. The payload is the event as it came (customer text, so encrypted), cut at
+    `crm.consumer.MAX_STORED_PAYLOAD` characters (`truncated`); `digest` (SHA-1 of the whole payload)
+    makes a redelivered event one letter, not two."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(64))  # the broker's id of the event, if it has one
+    digest: Mapped[str] = mapped_column(String(40))
+    event_name: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[str | None] = mapped_column(Encrypted("dead_letters.payload"))
+    payload_chars: Mapped[int] = mapped_column(Integer)
+    truncated: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[DeadLetterStatus] = mapped_column(_enum(DeadLetterStatus, "dead_letter_status"))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "status", "created_at"), Index(None, "source", "digest", unique=True))
 
 
 # --- privacy ---------------------------------------------------------------------------------

@@ -111,6 +111,11 @@ from crm.repository.linking import (
     link_attempts_left,
     redeem_link_code,
 )
+from crm.repository.dead_letters import (
+    DeadLetterView,
+    count_dead_letters,
+    list_dead_letters,
+)
 from crm.repository.staff import (
     customer_360,
     customers_in_segment,
@@ -202,4 +207,7 @@ __all__ = [
     "redeem_link_code",
     "customer_360",
     "customers_in_segment",
+    "DeadLetterView",
+    "count_dead_letters",
+    "list_dead_letters",
 ]
