@@ -18,7 +18,19 @@ from console.config import ConsoleConfig
 from console.customers import Recommendations
 from console.rasa import RasaClient
 from console.views import admin, auth, customers, dashboard, handoffs, transcripts
-from console.web import CONFIG, DB, SECRET, Database, base_context, access, csrf, errors, security_headers, sessions
+from console.web import (
+    CONFIG,
+    DB,
+    SECRET,
+    Database,
+    access,
+    base_context,
+    csrf,
+    errors,
+    security_headers,
+    sessions,
+    unruled_routes,
+)
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -68,6 +80,10 @@ def make_app(config: ConsoleConfig) -> web.Application:
     for module in (auth, handoffs, transcripts, customers, dashboard, admin):
         app.router.add_routes(module.routes)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
+    missing = unruled_routes(app)
+    if missing:
+        engine.dispose()
+        raise ConsoleError(f"routes without an access rule (requires(role), public or mfa_step): {', '.join(missing)}")
 
     async def start(app: web.Application) -> None:
         asyncio.get_running_loop().run_in_executor(None, app[customers.RECOMMENDATIONS].load)

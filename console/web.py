@@ -109,6 +109,18 @@ def requires(role: StaffRole | str) -> Callable[[Handler], Handler]:
     return mark
 
 
+def unruled_routes(app: web.Application) -> list[str]:
+    """Routes whose handler says neither who may use it (`requires`) nor that it is `public` or the `mfa_step`:
+    deny by default, so a page added without a rule is a mistake found at start-up, not a page open to all."""
+    missing = []
+    for route in app.router.routes():
+        if "directory" in route.resource.get_info():  # type: ignore[union-attr] - static files
+            continue
+        if not any(getattr(route.handler, rule, None) for rule in ("public", "mfa_step", "min_role")):
+            missing.append(f"{route.method} {route.resource.canonical}")  # type: ignore[union-attr]
+    return missing
+
+
 # --- the login form's CSRF token -----------------------------------------------------------------
 
 
@@ -245,11 +257,15 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
             target = request.rel_url.raw_path_qs
             raise web.HTTPSeeOther(f"/login?next={quote(target, safe='/?=')}" if request.path != "/" else "/login")
         raise web.HTTPUnauthorized(text="sign in first")
+    if _rule(request, "mfa_step"):  # any session, half (password only) or full
+        return await handler(request)
     if info.mfa_pending:
-        if _rule(request, "mfa_step"):
-            return await handler(request)
         raise web.HTTPSeeOther("/login/totp")
-    role = _rule(request, "min_role") or StaffRole.AGENT
+    if request.match_info.http_exception is not None:
+        return await handler(request)  # no such page (404) or method (405): the handler says so
+    role = _rule(request, "min_role")
+    if role is None:  # `check_rules` keeps the console from starting with such a route
+        return _error_page(request, 403, "This page has no access rule.")
     if not info.user.has_role(role):
         return _error_page(request, 403, f"This page is for {role.value}s and above.")
     return await handler(request)

@@ -10,7 +10,7 @@ import segno
 from aiohttp import web
 
 from crm.errors import InvalidInput, NotAllowed
-from crm.models import StaffUser
+from crm.models import StaffRole, StaffUser
 
 from console import accounts
 from console.accounts import LoginOutcome
@@ -24,6 +24,7 @@ from console.web import (
     form,
     mfa_step,
     public,
+    requires,
     safe_next,
     session_cookie_name,
     set_login_cookie,
@@ -157,6 +158,7 @@ async def _account_page(request: web.Request, *, error: str | None = None, done:
 
 
 @routes.get("/account")
+@requires(StaffRole.AGENT)
 async def account(request: web.Request) -> web.StreamResponse:
     done = {"password": "Your password is changed.", "totp_on": "Two-step sign-in is on.",
             "totp_off": "Two-step sign-in is off."}.get(request.query.get("done", ""))
@@ -164,6 +166,7 @@ async def account(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/account/password")
+@requires(StaffRole.AGENT)
 async def change_password(request: web.Request) -> web.StreamResponse:
     info, data = staff(request), await form(request)
     if data.get("new_password") != data.get("repeat_password"):
@@ -177,11 +180,13 @@ async def change_password(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/account/totp/start")
+@requires(StaffRole.AGENT)
 async def totp_start(request: web.Request) -> web.StreamResponse:
     return await _account_page(request, enrol=accounts.new_totp_secret())
 
 
 @routes.post("/account/totp/confirm")
+@requires(StaffRole.AGENT)
 async def totp_confirm(request: web.Request) -> web.StreamResponse:
     info, data = staff(request), await form(request)
     secret = data.get("secret", "")
@@ -193,6 +198,7 @@ async def totp_confirm(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/account/totp/disable")
+@requires(StaffRole.AGENT)
 async def totp_disable(request: web.Request) -> web.StreamResponse:
     info, data = staff(request), await form(request)
     password = data.get("password", "")

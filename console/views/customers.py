@@ -9,18 +9,19 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput, NotFound
-from crm.models import Segment
+from crm.models import Segment, StaffRole
 from crm.privacy import mask_name
 from crm.repository import customers_in_segment, get_customer, resolve_customer
 
 from console.customers import Recommendations, customer_page
-from console.web import db, staff
+from console.web import db, requires, staff
 
 routes = web.RouteTableDef()
 RECOMMENDATIONS = web.AppKey("recommendations", Recommendations)
 
 
 @routes.get("/customers")
+@requires(StaffRole.AGENT)
 async def find(request: web.Request) -> web.StreamResponse:
     query = (request.query.get("q") or "").strip()
     segment = (request.query.get("segment") or "").strip()
@@ -71,11 +72,13 @@ async def _recommend(request: web.Request, customer_id: int, language: str) -> t
 
 
 @routes.get("/customers/{id}")
+@requires(StaffRole.AGENT)
 async def customer(request: web.Request) -> web.StreamResponse:
     return await _page(request, reveal=False)
 
 
 @routes.post("/customers/{id}")
+@requires(StaffRole.AGENT)
 async def customer_revealed(request: web.Request) -> web.StreamResponse:
     """"Show personal data" for this one response; `customer_360` audits the reveal."""
     return await _page(request, reveal=True)

@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from crm.errors import NotAllowed
-from crm.models import HandoffStatus
+from crm.models import HandoffStatus, StaffRole
 from crm.privacy import audit
 
 from console import handoffs
@@ -19,7 +19,7 @@ from console.customers import personal_data_of
 from console.masking import Masker, mask_secrets
 from console.rasa import RasaClient, RasaUnavailable, live_messages
 from console.transcripts import conversation_detail
-from console.web import db, form, staff
+from console.web import db, form, requires, staff
 
 routes = web.RouteTableDef()
 RASA = web.AppKey("rasa", RasaClient)
@@ -38,11 +38,13 @@ def _wants_json(request: web.Request) -> bool:
 
 
 @routes.get("/")
+@requires(StaffRole.AGENT)
 async def home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/inbox")
 
 
 @routes.get("/inbox")
+@requires(StaffRole.AGENT)
 async def inbox(request: web.Request) -> web.StreamResponse:
     waiting, serving = await db(request).run(handoffs.inbox)
 
@@ -59,6 +61,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/handoffs/{id}/take")
+@requires(StaffRole.AGENT)
 async def take(request: web.Request) -> web.StreamResponse:
     handoff_id, user = _id(request), staff(request).user
     await db(request).run(lambda s: handoffs.take(s, handoff_id, user))
@@ -104,16 +107,19 @@ async def _workspace(request: web.Request, *, reveal: bool, error: str | None = 
 
 
 @routes.get("/handoffs/{id}")
+@requires(StaffRole.AGENT)
 async def workspace(request: web.Request) -> web.StreamResponse:
     return await _workspace(request, reveal=False)
 
 
 @routes.post("/handoffs/{id}")
+@requires(StaffRole.AGENT)
 async def workspace_revealed(request: web.Request) -> web.StreamResponse:
     return await _workspace(request, reveal=True)
 
 
 @routes.get("/handoffs/{id}/live")
+@requires(StaffRole.AGENT)
 async def live(request: web.Request) -> web.StreamResponse:
     """The live exchange as JSON (masked), for the workspace page to poll."""
     handoff_id = _id(request)
@@ -129,6 +135,7 @@ async def live(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/handoffs/{id}/reply")
+@requires(StaffRole.AGENT)
 async def reply(request: web.Request) -> web.StreamResponse:
     handoff_id, user = _id(request), staff(request).user
     text = (await form(request)).get("text", "").strip()
@@ -164,6 +171,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/handoffs/{id}/close")
+@requires(StaffRole.AGENT)
 async def hand_back(request: web.Request) -> web.StreamResponse:
     """Rasa first (`resume` + `action_listen`), then the CRM: if Rasa cannot be told, the conversation stays
     with the agent rather than being closed while the bot is still paused."""

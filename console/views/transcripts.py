@@ -30,6 +30,7 @@ def _int(value: str) -> int:
 
 
 @routes.get("/conversations")
+@requires(StaffRole.AGENT)
 async def conversation_list(request: web.Request) -> web.StreamResponse:
     cfg, info = config(request), staff(request)
     try:
@@ -101,17 +102,20 @@ def _prefill(entities: list[dict[str, Any]], show: Any) -> list[dict[str, str]]:
 
 
 @routes.get("/conversations/{id}")
+@requires(StaffRole.AGENT)
 async def conversation(request: web.Request) -> web.StreamResponse:
     return await _conversation_page(request, _int(request.match_info["id"]), reveal=False)
 
 
 @routes.post("/conversations/{id}")
+@requires(StaffRole.AGENT)
 async def conversation_revealed(request: web.Request) -> web.StreamResponse:
     """"Show personal data": the same page unmasked, for this one response; the reveal is audited."""
     return await _conversation_page(request, _int(request.match_info["id"]), reveal=True)
 
 
 @routes.post("/messages/{id}/correction")
+@requires(StaffRole.AGENT)
 async def correct(request: web.Request) -> web.StreamResponse:
     cfg, info, data = config(request), staff(request), await form(request)
     message_id = _int(request.match_info["id"])
@@ -136,6 +140,7 @@ async def correct(request: web.Request) -> web.StreamResponse:
 
 
 @routes.post("/corrections/{id}/delete")
+@requires(StaffRole.AGENT)
 async def delete_correction(request: web.Request) -> web.StreamResponse:
     correction_id = _int(request.match_info["id"])
     await db(request).run(lambda s: fixes.delete_correction(s, correction_id))
@@ -144,6 +149,7 @@ async def delete_correction(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/corrections")
+@requires(StaffRole.AGENT)
 async def correction_list(request: web.Request) -> web.StreamResponse:
     cfg = config(request)
 
