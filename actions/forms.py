@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from abc import abstractmethod
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
 from rasa_sdk.types import DomainDict
 
-from crm.repository import find_customer, find_link_code, redeem_link_code, refunds_of, verify_order_contact
+from crm.repository import ProofResult, check_order_proof, find_customer, find_link_code, redeem_link_code, refunds_of
 from actions.base import human_button
 from actions.i18n import detect_language, language_of
 from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer
@@ -85,12 +87,22 @@ class OrderNumberFormValidation(FormValidationAction):
 
     async def validate_order_proof(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
+        """The CRM counts the attempts per order and per sender (`check_order_proof`), so starting the form
+        again does not give a guesser three more tries; the slot's count only decides when to stop asking."""
         order_id = tracker.slots.get("order_id")
         try:
-            owner = await in_crm(lambda s: verify_order_contact(s, order_id, str(value or "")))
+            result = await in_crm(lambda s: check_order_proof(s, order_id, str(value or ""),
+                                                              channel=crm_channel(tracker),
+                                                              sender_id=tracker.sender_id))
         except Exception:
             log.exception("order verification failed in conversation %s", tracker.sender_id)
-            owner = None
+            result = ProofResult(None)
+        if result.locked_until is not None:
+            minutes = max(1, math.ceil((result.locked_until - datetime.now(timezone.utc)).total_seconds() / 60))
+            tell(dispatcher, tracker, "order_proof_locked", buttons=[human_button(language_of(tracker))],
+                 minutes=minutes)
+            return {"order_proof": None, "order_id": None, "proof_attempts": 0.0}
+        owner = result.customer_id
         if owner is not None:
             return {"order_proof": "verified", VERIFIED_SLOT: str(owner), "proof_attempts": 0.0}
         attempts = int(tracker.get_slot("proof_attempts") or 0) + 1

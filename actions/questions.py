@@ -46,6 +46,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "order_proof_failed": ("I couldn't verify that order, so I can't show it here. A colleague can help you after "
                            "checking your identity; or give me another order number.",
                            "无法验证该订单,因此不能在这里显示。人工客服核实身份后可以为您处理;您也可以换一个订单号。"),
+    "order_proof_locked": ("For your security, this order can't be verified here for now: there were too many wrong "
+                           "answers. Please try again in {minutes} minutes, or a colleague can help you now.",
+                           "为保障您的账户安全,该订单验证错误次数过多,暂时无法在这里验证。请 {minutes} 分钟后再试,"
+                           "或由人工客服为您处理。"),
 }
 
 

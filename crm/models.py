@@ -796,6 +796,34 @@ class LinkAttempt(Base):
     __table_args__ = (Index(None, "sender_key", "attempted_at"),)
 
 
+class ProofAttempt(Base):
+    """Every answer a chat sender gave to "the last four digits of the phone or the email on this order",
+    so guessing is limited per order and per sender across conversations (`sender_key` as in
+    conversations), not per run of a form."""
+
+    __tablename__ = "proof_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(16))
+    sender_key: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "order_number", "attempted_at"), Index(None, "sender_key", "attempted_at"))
+
+
+class ProofLock(Base):
+    """An order (`order:KL…`) or a sender (`sender:<key>`) that failed too many proofs: no proof is checked
+    for it until `locked_until`. `strikes` counts the locks in a row; each lasts twice the one before."""
+
+    __tablename__ = "proof_locks"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    strikes: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class CustomerInterest(Base):
     """A profile tag learnt from conversations (an intent's topic, a product category or product the
     customer talked about), with a weight that grows each time."""

@@ -116,6 +116,11 @@ from crm.repository.dead_letters import (
     count_dead_letters,
     list_dead_letters,
 )
+from crm.repository.proofs import (
+    ProofResult,
+    check_order_proof,
+    proof_lock,
+)
 from crm.repository.staff import (
     customer_360,
     customers_in_segment,
@@ -210,4 +215,7 @@ __all__ = [
     "DeadLetterView",
     "count_dead_letters",
     "list_dead_letters",
+    "ProofResult",
+    "check_order_proof",
+    "proof_lock",
 ]

@@ -92,3 +92,28 @@ async def test_review_rating_slot(dispatcher):
     tracker = make_tracker("5", slots={"requested_slot": "rating"}, new_slots={"rating": "5"}, active_loop="review_form")
     events = await run_form(ValidateReviewForm(), dispatcher, tracker)
     assert SlotSet("rating", 5.0) in events
+
+
+async def test_a_restarted_form_gives_a_guesser_no_fresh_tries(dispatcher):
+    """Five wrong proofs for one order, each from a form that started afresh (`proof_attempts` empty) in a
+    new conversation, lock the order in the CRM: the sixth answer, even the right one, is refused and the
+    customer is told politely, in their language, that the order is locked for now. Before: every new
+    form allowed three more guesses, and the right answer after any number of wrong ones verified."""
+    order = "KL20251105"
+
+    def answer(proof: str, sender: str, language: str = "en"):
+        return make_tracker(proof, sender=sender, active_loop="track_order_form", new_slots={"order_proof": proof},
+                            slots={"requested_slot": "order_proof", "order_id": order, "language": language})
+
+    for i in range(5):
+        events = await run_form(ValidateTrackOrderForm(), dispatcher, answer(f"{1000 + i}", f"guess-{i}"))
+        assert SlotSet("order_proof", None) in events
+    dispatcher.messages.clear()
+    events = await run_form(ValidateTrackOrderForm(), dispatcher, answer("5678", "guess-5"))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["order_id"] is None and not slots.get("customer_id")
+    assert "too many wrong answers" in dispatcher.messages[0]["text"] and "minutes" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["buttons"]  # a person can help now
+    dispatcher.messages.clear()
+    await run_form(ValidateTrackOrderForm(), dispatcher, answer("5678", "guess-6", language="zh"))
+    assert "错误次数过多" in dispatcher.messages[0]["text"]
