@@ -303,3 +303,33 @@ def test_rabbitmq_events_survive_a_broker_outage_and_are_written_once(rabbitmq: 
     written = [counts(crm, s) for s in senders]
     assert sum(m for m, _ in written) == 7 * len(senders) + 7 and all(d == 0 for _, d in written)
     assert RabbitEventSource(rabbitmq, queue).lag(crm) == 0
+
+
+def test_one_time_codes_are_masked_in_transcripts(crm: sessionmaker[Session], tmp_path: Path) -> None:
+    """"Your linking code is 563102" and the customer typing "042 913" back are stored with the code
+    masked, so no reader of a transcript (the console, exports) sees a live code; an order number in the
+    same text stays. Before: the consumer stored the texts as they came."""
+    log = EventLog(tmp_path / "events.db")
+    sender, start = f"codes-{uuid.uuid4().hex[:6]}", time.time()
+    log.publish([
+        {"event": "user", "sender_id": sender, "timestamp": start, "text": "link my account", "input_channel": "web",
+         "parse_data": {"intent": {"name": "link_account", "confidence": 0.9}, "entities": []}},
+        {"event": "action", "sender_id": sender, "timestamp": start + 0.1, "name": "action_link_account"},
+        {"event": "bot", "sender_id": sender, "timestamp": start + 0.2, "metadata": {},
+         "text": "Your linking code is 563102 (valid for 10 minutes; don't share it)."},
+        {"event": "bot", "sender_id": sender, "timestamp": start + 0.3, "metadata": {},
+         "text": "您的绑定验证码是 ６４０２１７,订单 KL20250104 不受影响。"},
+        {"event": "action", "sender_id": sender, "timestamp": start + 0.4, "name": "action_ask_link_code"},
+        {"event": "bot", "sender_id": sender, "timestamp": start + 0.5, "metadata": {}, "text": "Please send the code."},
+        {"event": "user", "sender_id": sender, "timestamp": start + 0.6, "text": "it's 042 913", "input_channel": "web",
+         "parse_data": {"intent": {"name": "inform", "confidence": 0.9}, "entities": []}},
+    ])
+    consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
+    from crm.repository import sender_key
+
+    with crm() as session:
+        conversation = session.scalar(select(Conversation.id).where(Conversation.sender_key == sender_key("web", sender)))
+        stored = list(session.scalars(select(Message.text).where(Message.conversation_id == conversation)
+                                      .order_by(Message.created_at)))
+    assert stored == ["link my account", "Your linking code is •••••• (valid for 10 minutes; don't share it).",
+                      "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。", "Please send the code.", "it's ••••••"]
