@@ -302,6 +302,11 @@ def verify_second_factor(session: Session, user_id: int, code: str, *, now: date
     return _signed_in(session, user, now)
 
 
+def is_totp_secret(secret: str) -> bool:
+    """Base32, as `new_totp_secret` makes them (the enrolment form sends it back, so it is client input)."""
+    return re.fullmatch(r"[A-Z2-7]{16,64}", secret) is not None
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -313,7 +318,7 @@ def totp_uri(secret: str, username: str) -> str:
 def enable_totp(session: Session, user_id: int, secret: str, code: str, *, now: datetime | None = None) -> None:
     """Turn the second factor on, once the user shows a code from the authenticator they just set up."""
     now = now or utcnow()
-    if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):
+    if not is_totp_secret(secret):
         raise InvalidInput("the enrolment secret is malformed; start again")
     step = _totp_step(secret, code, now)
     if step is None:

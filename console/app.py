@@ -21,6 +21,7 @@ from console.views import admin, auth, customers, dashboard, handoffs, transcrip
 from console.web import (
     CONFIG,
     DB,
+    FORM_MAX_BYTES,
     SECRET,
     Database,
     access,
@@ -65,7 +66,7 @@ def make_app(config: ConsoleConfig) -> web.Application:
         engine.dispose()
         raise ConsoleError("the CRM database is not migrated to the current schema: run `python -m crm migrate`")
     app = web.Application(middlewares=[security_headers, errors, sessions, csrf, access],
-                          client_max_size=256 * 1024)
+                          client_max_size=FORM_MAX_BYTES)
     app[CONFIG] = config
     app[DB] = Database(sessionmaker(bind=engine, expire_on_commit=False))
     app[SECRET] = config.secret()

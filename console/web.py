@@ -43,6 +43,9 @@ LOGIN_COOKIE = "kelian_console_login"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The largest request body the console reads (its forms; a reply is at most 2,000 characters): aiohttp answers
+# 413 to more before a handler parses it.
+FORM_MAX_BYTES = 64 * 1024
 
 
 class Database:
@@ -119,6 +122,21 @@ def unruled_routes(app: web.Application) -> list[str]:
         if not any(getattr(route.handler, rule, None) for rule in ("public", "mfa_step", "min_role")):
             missing.append(f"{route.method} {route.resource.canonical}")  # type: ignore[union-attr]
     return missing
+
+
+# --- path parameters ------------------------------------------------------------------------------
+
+# A row id as the console writes it: ASCII digits, small enough for SQLite's (and PostgreSQL's) 64-bit integers.
+# int() alone would take "１２", "1_0" and " 1", and a bigger number would overflow in the database driver (500).
+ROW_ID = re.compile(r"[0-9]{1,18}")
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """The row id in the URL; anything else is a page that does not exist (404)."""
+    value = request.match_info[name]
+    if not ROW_ID.fullmatch(value):
+        raise web.HTTPNotFound()
+    return int(value)
 
 
 # --- the login form's CSRF token -----------------------------------------------------------------

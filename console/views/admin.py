@@ -11,7 +11,7 @@ from crm.models import StaffRole
 from crm.privacy import utcnow
 
 from console import accounts
-from console.web import db, form, requires, staff
+from console.web import db, form, path_id, requires, staff
 
 routes = web.RouteTableDef()
 DONE = {"created": "The account is created.", "role": "The role is changed.", "disabled": "The account is disabled.",
@@ -24,7 +24,7 @@ async def _page(request: web.Request, *, error: str | None = None, status: int =
     return aiohttp_jinja2.render_template("users.html", request, {
         "users": users, "roles": [r.value for r in StaffRole], "error": error,
         "done": DONE.get(request.query.get("done", "")), "min_length": accounts.PASSWORD_MIN_LENGTH,
-        "now_utc": utcnow()})
+        "now_utc": utcnow()}, status=status)
 
 
 @routes.get("/admin/users")
@@ -49,10 +49,7 @@ async def create(request: web.Request) -> web.StreamResponse:
 @requires(StaffRole.ADMIN)
 async def change(request: web.Request) -> web.StreamResponse:
     actor, data = staff(request).user, await form(request)
-    try:
-        user_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    user_id = path_id(request)
     action = data.get("action", "")
 
     def apply(session: Session) -> str:

@@ -193,7 +193,7 @@ async def totp_confirm(request: web.Request) -> web.StreamResponse:
     try:
         await db(request).run(lambda s: accounts.enable_totp(s, info.user.id, secret, data.get("code", "")))
     except InvalidInput as error:
-        return await _account_page(request, error=str(error), enrol=secret if secret.isalnum() else None, status=400)
+        return await _account_page(request, error=str(error), enrol=secret if accounts.is_totp_secret(secret) else None, status=400)
     raise web.HTTPSeeOther("/account?done=totp_on")
 
 

@@ -14,7 +14,7 @@ from crm.privacy import mask_name
 from crm.repository import customers_in_segment, get_customer, resolve_customer
 
 from console.customers import Recommendations, customer_page
-from console.web import db, requires, staff
+from console.web import db, path_id, requires, staff
 
 routes = web.RouteTableDef()
 RECOMMENDATIONS = web.AppKey("recommendations", Recommendations)
@@ -50,10 +50,7 @@ async def find(request: web.Request) -> web.StreamResponse:
 
 async def _page(request: web.Request, *, reveal: bool) -> web.Response:
     info = staff(request)
-    try:
-        customer_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    customer_id = path_id(request)
     page = await db(request).run(lambda s: customer_page(s, customer_id, actor=info.user.username, reveal=reveal))
     profile = page.profile.customer
     recommendations, notice = [], None

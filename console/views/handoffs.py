@@ -19,18 +19,11 @@ from console.customers import personal_data_of
 from console.masking import Masker, mask_secrets
 from console.rasa import RasaClient, RasaUnavailable, live_messages
 from console.transcripts import conversation_detail
-from console.web import db, form, requires, staff
+from console.web import db, form, path_id, requires, staff
 
 routes = web.RouteTableDef()
 RASA = web.AppKey("rasa", RasaClient)
 REPLY_MAX_CHARS = 2000
-
-
-def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -63,7 +56,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
 @routes.post("/handoffs/{id}/take")
 @requires(StaffRole.AGENT)
 async def take(request: web.Request) -> web.StreamResponse:
-    handoff_id, user = _id(request), staff(request).user
+    handoff_id, user = path_id(request), staff(request).user
     await db(request).run(lambda s: handoffs.take(s, handoff_id, user))
     raise web.HTTPSeeOther(f"/handoffs/{handoff_id}")
 
@@ -83,7 +76,7 @@ async def _live(request: web.Request, case: handoffs.HandoffCase, masker: Masker
 
 
 async def _workspace(request: web.Request, *, reveal: bool, error: str | None = None, status: int = 200) -> web.Response:
-    handoff_id, info = _id(request), staff(request)
+    handoff_id, info = path_id(request), staff(request)
 
     def load(session: Session) -> Any:
         case = handoffs.case(session, handoff_id)
@@ -122,7 +115,7 @@ async def workspace_revealed(request: web.Request) -> web.StreamResponse:
 @requires(StaffRole.AGENT)
 async def live(request: web.Request) -> web.StreamResponse:
     """The live exchange as JSON (masked), for the workspace page to poll."""
-    handoff_id = _id(request)
+    handoff_id = path_id(request)
 
     def load(session: Session) -> Any:
         case = handoffs.case(session, handoff_id)
@@ -137,7 +130,7 @@ async def live(request: web.Request) -> web.StreamResponse:
 @routes.post("/handoffs/{id}/reply")
 @requires(StaffRole.AGENT)
 async def reply(request: web.Request) -> web.StreamResponse:
-    handoff_id, user = _id(request), staff(request).user
+    handoff_id, user = path_id(request), staff(request).user
     text = (await form(request)).get("text", "").strip()
 
     def check(session: Session) -> handoffs.HandoffCase:
@@ -175,7 +168,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 async def hand_back(request: web.Request) -> web.StreamResponse:
     """Rasa first (`resume` + `action_listen`), then the CRM: if Rasa cannot be told, the conversation stays
     with the agent rather than being closed while the bot is still paused."""
-    handoff_id, user = _id(request), staff(request).user
+    handoff_id, user = path_id(request), staff(request).user
 
     def check(session: Session) -> handoffs.HandoffCase:
         case = handoffs.case(session, handoff_id)

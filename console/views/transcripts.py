@@ -16,17 +16,10 @@ from console import corrections as fixes
 from console.customers import personal_data_of
 from console.masking import Masker, mask_secrets
 from console.transcripts import Filters, conversation_detail, find_conversations
-from console.web import config, db, form, requires, safe_next, staff
+from console.web import config, db, form, path_id, requires, safe_next, staff
 
 routes = web.RouteTableDef()
 ENTITY_ROWS = 5
-
-
-def _int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise web.HTTPNotFound() from None
 
 
 @routes.get("/conversations")
@@ -104,21 +97,21 @@ def _prefill(entities: list[dict[str, Any]], show: Any) -> list[dict[str, str]]:
 @routes.get("/conversations/{id}")
 @requires(StaffRole.AGENT)
 async def conversation(request: web.Request) -> web.StreamResponse:
-    return await _conversation_page(request, _int(request.match_info["id"]), reveal=False)
+    return await _conversation_page(request, path_id(request), reveal=False)
 
 
 @routes.post("/conversations/{id}")
 @requires(StaffRole.AGENT)
 async def conversation_revealed(request: web.Request) -> web.StreamResponse:
     """"Show personal data": the same page unmasked, for this one response; the reveal is audited."""
-    return await _conversation_page(request, _int(request.match_info["id"]), reveal=True)
+    return await _conversation_page(request, path_id(request), reveal=True)
 
 
 @routes.post("/messages/{id}/correction")
 @requires(StaffRole.AGENT)
 async def correct(request: web.Request) -> web.StreamResponse:
     cfg, info, data = config(request), staff(request), await form(request)
-    message_id = _int(request.match_info["id"])
+    message_id = path_id(request)
     vocabulary = fixes.domain_vocabulary(cfg.domain_dir)
     entities = [(data.get(f"entity_value_{i}", ""), data.get(f"entity_type_{i}", "")) for i in range(ENTITY_ROWS)]
     text = data.get("text") or None
@@ -142,7 +135,7 @@ async def correct(request: web.Request) -> web.StreamResponse:
 @routes.post("/corrections/{id}/delete")
 @requires(StaffRole.AGENT)
 async def delete_correction(request: web.Request) -> web.StreamResponse:
-    correction_id = _int(request.match_info["id"])
+    correction_id = path_id(request)
     await db(request).run(lambda s: fixes.delete_correction(s, correction_id))
     target = safe_next((await form(request)).get("back"))
     raise web.HTTPSeeOther(target if target.startswith("/conversations/") else "/corrections")
