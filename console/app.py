@@ -17,7 +17,7 @@ from crm.migrate import is_up_to_date
 from console.config import ConsoleConfig
 from console.customers import Recommendations
 from console.rasa import RasaClient
-from console.views import admin, auth, customers, dashboard, handoffs, transcripts
+from console.views import admin, auth, customers, dashboard, dead_letters, handoffs, transcripts
 from console.web import (
     CONFIG,
     DB,
@@ -78,7 +78,7 @@ def make_app(config: ConsoleConfig) -> web.Application:
                                        context_processors=[_context], filters=helpers,
                                        undefined=jinja2.StrictUndefined)
     environment.globals.update(helpers)
-    for module in (auth, handoffs, transcripts, customers, dashboard, admin):
+    for module in (auth, handoffs, transcripts, customers, dashboard, dead_letters, admin):
         app.router.add_routes(module.routes)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     missing = unruled_routes(app)

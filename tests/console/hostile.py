@@ -21,6 +21,7 @@ from crm.db import transaction
 from crm.models import Address, CustomerInterest, Language, NluCorrection, StaffRole
 from crm.privacy import utcnow
 from crm.repository import create_customer, open_conversation, record_message, request_handoff
+from crm.repository.dead_letters import record_dead_letter
 from console.app import make_app
 from tests.console.conftest import PASSWORD, new_user
 from tests.console.fake_rasa import FakeRasa
@@ -34,6 +35,7 @@ MATH = "$\\undefinedcommand{x}$"  # matplotlib parses $…$ as mathtext unless t
 HOSTILE = f"{SCRIPT} {ATTRIBUTE} {SINGLE} {JS_URL} {MATH}"
 # What must never reach a page unescaped: an element or an attribute the browser would run.
 UNESCAPED = re.compile(r"<script>alert|<img src=x|<svg onload|(?:href|src|action)\s*=\s*[\"']?\s*javascript:", re.I)
+PAYLOAD_MARK = "payload-only-words"  # in a dead letter's payload, which no page shows
 LINK_CODE = "563102"
 BOT_CODE_EN = (f"Your linking code is {LINK_CODE} (valid for 10 minutes; don't share it). On our WeChat official "
                "account, say \"link my account\" and send this code.")
@@ -47,6 +49,7 @@ class HostileCase:
     message_id: int
     handoff_id: int
     sender: str
+    dead_letter_id: int
 
 
 def add_hostile_case(factory: sessionmaker[Session]) -> HostileCase:
@@ -75,7 +78,11 @@ def add_hostile_case(factory: sessionmaker[Session]) -> HostileCase:
                                   intent=ATTRIBUTE[:64], entities=[{"entity": SINGLE, "value": SCRIPT,
                                                                     "start": 0, "end": 1}],
                                   author="someone", created_at=now, updated_at=now - timedelta(seconds=1)))
-    return HostileCase(customer.id, conversation, message, handoff, sender)
+        letter = record_dead_letter(session, source=f"rasa-{word}", payload=f'{{"text": "{HOSTILE} {PAYLOAD_MARK}"}}',
+                                    reason=f"unexpected text {HOSTILE} from 13800138000", reference=ATTRIBUTE,
+                                    event_name=SCRIPT)
+    assert letter is not None
+    return HostileCase(customer.id, conversation, message, handoff, sender, letter)
 
 
 def hostile_tracker(rasa: FakeRasa, sender: str) -> None:
@@ -113,6 +120,6 @@ async def sign_in(client: TestClient, demo: sessionmaker[Session], role: StaffRo
     return staff
 
 
-__all__ = ["ATTRIBUTE", "BOT_CODE_EN", "BOT_CODE_ZH", "CSRF", "HOSTILE", "JS_URL", "LINK_CODE", "MATH", "PASSWORD",
+__all__ = ["ATTRIBUTE", "BOT_CODE_EN", "BOT_CODE_ZH", "CSRF", "HOSTILE", "JS_URL", "LINK_CODE", "MATH", "PASSWORD", "PAYLOAD_MARK",
            "SCRIPT", "SINGLE", "UNESCAPED", "HostileCase", "Staff", "add_hostile_case", "client", "hostile_tracker",
            "rasa", "sign_in"]

@@ -66,7 +66,7 @@ async def test_customer_text_is_escaped_on_every_page(client: TestClient, demo: 
         ("GET", f"/handoffs/{case.handoff_id}"), ("POST", f"/handoffs/{case.handoff_id}"),
         ("GET", f"/customers/{case.customer_id}"), ("POST", f"/customers/{case.customer_id}"),
         ("GET", f"/customers?q={quote(SCRIPT)}"), ("GET", f"/customers?segment={quote(SCRIPT)}"),
-        ("GET", "/corrections"), ("GET", "/dashboard?days=7"), ("GET", "/admin/users"), ("GET", "/account"),
+        ("GET", "/corrections"), ("GET", "/dashboard?days=7"), ("GET", "/dead-letters?status=all"), ("GET", "/admin/users"), ("GET", "/account"),
         ("GET", f"/admin/users?done={quote(SCRIPT)}"), ("GET", f"/inbox?done={quote(SCRIPT)}"),
         ("GET", f"/conversations/{case.conversation_id}?fixed={quote(SCRIPT)}"),
     ]

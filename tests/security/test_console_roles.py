@@ -52,6 +52,7 @@ RULES: dict[tuple[str, str], str | StaffRole] = {
     ("POST", "/customers/{id}"): AGENT,
     ("GET", "/dashboard"): SUPERVISOR,
     ("GET", "/dashboard/charts/{name}.svg"): SUPERVISOR,
+    ("GET", "/dead-letters"): SUPERVISOR,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
     ("POST", "/admin/users/{id}"): ADMIN,
