@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Engine, func, select, text
 
-from crm.db import make_engine
+from crm.db import REPO_ROOT, make_engine
 from crm.errors import CRMError
 
+DEFAULT_TRACKER_URL = f"sqlite:///{REPO_ROOT / 'var' / 'rasa-tracker.db'}"
 DEMO_DEFAULTS = {"customers": 5000, "products": 1000, "interactions": 200_000, "seed": 7}
 
 
@@ -248,6 +249,24 @@ def cmd_consume(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+def cmd_purge_events(args: argparse.Namespace, engine: Engine) -> int:
+    from sqlalchemy.orm import sessionmaker
+
+    from crm.consumer import DEFAULT_EVENTS_URL
+    from crm.retention import purge_broker_events, purge_trackers
+
+    _require_schema(engine)
+    crm = sessionmaker(bind=engine, expire_on_commit=False)
+    events_url = args.events_url or os.environ.get("KELIAN_EVENTS_URL", DEFAULT_EVENTS_URL)
+    tracker_url = args.tracker_url or os.environ.get("KELIAN_TRACKER_URL", DEFAULT_TRACKER_URL)
+    events = purge_broker_events(crm, events_url, days=args.days)
+    conversations, tracker_events = purge_trackers(tracker_url, days=args.tracker_days)
+    print(f"purged {events:,} broker events older than {args.days} days that the consumer had committed, and "
+          f"{conversations:,} Rasa conversations ({tracker_events:,} tracker events) idle for more than "
+          f"{args.tracker_days} days")
+    return 0
+
+
 def cmd_dead_letters(args: argparse.Namespace, engine: Engine) -> int:
     from sqlalchemy.orm import sessionmaker
 
@@ -345,6 +364,17 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument("--once", action="store_true", help="consume what is there, then exit")
     consume.add_argument("--status", action="store_true", help="print the lag and exit")
 
+    purge = commands.add_parser(
+        "purge-events", help="delete Rasa's plain-text copies of old conversations (broker events, trackers)",
+        description="Retention of Rasa's own stores (the CRM keeps the encrypted transcripts): delete the SQL event "
+                    "broker's events older than --days that the feedback consumer has already committed, and the "
+                    "tracker store's conversations idle for more than --tracker-days. Run it daily (cron).")
+    purge.add_argument("--days", type=_positive, default=30, help="broker events kept (default 30)")
+    purge.add_argument("--tracker-days", type=_positive, default=90, help="idle conversations kept (default 90)")
+    purge.add_argument("--events-url", help="the SQL broker's database (default KELIAN_EVENTS_URL or var/rasa-events.db)")
+    purge.add_argument("--tracker-url",
+                       help="Rasa's SQL tracker store (default KELIAN_TRACKER_URL or var/rasa-tracker.db)")
+
     letters = commands.add_parser(
         "dead-letters", help="events the feedback consumer set aside: list, show, replay or drop them",
         description="The consumer sets aside every event it cannot apply (malformed, oversized, refused by the "
@@ -368,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "migrate": cmd_migrate, "demo": cmd_demo, "segment": cmd_segment, "erase": cmd_erase, "stats": cmd_stats,
     "ensure-demo": cmd_ensure_demo, "consume": cmd_consume, "dead-letters": cmd_dead_letters,
+    "purge-events": cmd_purge_events,
 }
 
 
