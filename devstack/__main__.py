@@ -7,14 +7,15 @@ import subprocess
 import sys
 
 from bot.channels.web_auth import web_secret
-from devstack.config import ROOT, StackConfig, api_token
+from devstack.config import ROOT, StackConfig, api_token, private_var_dir
 from devstack.stack import Stack, StackError, VENV_BOT, latest_model
 
 
 def setup(args: argparse.Namespace) -> int:
-    """Secrets, the CRM (migrated, with the demo shop when empty) and a recommender trained from it
-    when none exists yet."""
+    """var/ private (devstack.config.private_var_dir), secrets, the CRM (migrated, with the demo shop when
+    empty) and a recommender trained from it when none exists yet."""
     config = StackConfig()
+    private_var_dir(config.var_dir)
     config.log_dir.mkdir(parents=True, exist_ok=True)
     api_token(config.var_dir)
     web_secret(var_dir=config.var_dir)

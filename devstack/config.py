@@ -40,6 +40,7 @@ class StackConfig:
 
     def env(self) -> dict[str, str]:
         """The environment both servers run with: offline, and with the paths the endpoints file reads."""
+        private_var_dir(self.var_dir)
         env = dict(os.environ)
         env.update({
             "KELIAN_VAR": str(self.var_dir),
@@ -84,3 +85,24 @@ def port_in_use(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
+
+
+# Rasa's own SQLite stores: every message in plain text (the CRM keeps its copy encrypted).
+PRIVATE_FILES = ("rasa-tracker.db", "rasa-events.db")
+
+
+def private_var_dir(var_dir: Path) -> None:
+    """var/ readable by its owner only (700), and Rasa's stores created owner-only (600) before Rasa opens
+    them: SQLite keeps the mode of a file that exists (and gives its journal and WAL files the same), but
+    creates a missing one with the umask's 644. Existing files are tightened; idempotent."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(var_dir, 0o700)
+    for name in PRIVATE_FILES:
+        path = var_dir / name
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            os.chmod(path, 0o600)
+        for companion in (path.with_name(name + "-wal"), path.with_name(name + "-shm"), path.with_name(name + "-journal")):
+            if companion.exists():
+                os.chmod(companion, 0o600)
