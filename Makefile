@@ -91,18 +91,19 @@ export-corrections: setup ## write the console's NLU corrections to data/rasa/nl
 validate: setup ## check training data and domain; any warning fails
 	$(RASA) data validate $(RASA_ARGS_DATA) --fail-on-warnings
 
-test-unit: setup
-	$(VENV_BOT)/bin/python -m pytest -q tests/bot
-	$(PY) -m pytest -q -m "not e2e" --ignore=tests/bot
+# tests/security/bot runs in the Rasa environment (channels, entity patterns, a fuzz of the trained NLU).
+test-unit: train ## unit suites of both environments (and the NLU fuzz, which needs the model)
+	$(VENV_BOT)/bin/python -m pytest -q tests/bot tests/security/bot
+	$(PY) -m pytest -q -m "not e2e" --ignore=tests/bot --ignore=tests/security/bot
 
-test-rasa: train
+test-rasa: train ## rasa test: held-out NLU sets and test stories
 	$(RASA) test nlu --model models --nlu tests/nlu/en.yml --out results/nlu-en
 	$(RASA) test nlu --model models --nlu tests/nlu/zh.yml --out results/nlu-zh
 	$(RASA) test core --model models --stories tests/stories --out results/core --fail-on-prediction-errors
 	$(PY) -m devstack nlu-report results/nlu-en results/nlu-zh
 
-test-e2e: train $(CHROMIUM)
-	$(PY) -m pytest -q -m e2e --ignore=tests/bot
+test-e2e: train $(CHROMIUM) ## end-to-end: the whole stack over REST, WeChat, the web page and the console
+	$(PY) -m pytest -q -m e2e --ignore=tests/bot --ignore=tests/security/bot
 
 test: validate train test-unit test-rasa test-e2e ## everything: validation, unit suites, rasa test, end-to-end
 

@@ -1,6 +1,8 @@
 """`python -m actions`: rasa-sdk's action server, with the CRM, the recommender and the FAQ index
 loaded in each worker before it accepts its first request (so `/health` answers only when the
-server can really answer). Takes rasa-sdk's own command-line options (`--port`, `--actions`...)."""
+server can really answer). Takes rasa-sdk's own command-line options (`--port`, `--actions`...).
+Listens on 127.0.0.1 unless KELIAN_ACTION_HOST says otherwise (the scaled deployment, where the Rasa
+servers are on other hosts: the shared token still guards every call)."""
 from __future__ import annotations
 
 import logging
@@ -14,11 +16,15 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
-from actions.server import create_app
+from actions.server import MissingToken, create_app, shared_token
 
 
 def main() -> None:
     args = create_argument_parser().parse_args()
+    try:
+        shared_token()
+    except MissingToken as error:
+        raise SystemExit(f"actions: {error}") from None
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
@@ -28,7 +34,7 @@ def main() -> None:
     executor.register_package(args.actions_module or args.actions)
     loader = AppLoader(factory=partial(create_app, executor, args.endpoints))
     app = loader.load()
-    app.prepare(host=os.environ.get("SANIC_HOST", "0.0.0.0"), port=args.port, workers=utils.number_of_sanic_workers())
+    app.prepare(host=os.environ.get("KELIAN_ACTION_HOST", "127.0.0.1"), port=args.port, workers=utils.number_of_sanic_workers())
     Sanic.serve(primary=app, app_loader=loader)
 
 

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from crm.repository import ProofResult, check_order_proof, find_customer, find_link_code, redeem_link_code, refunds_of
 from actions.base import human_button
 from actions.i18n import detect_language, language_of
-from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer
+from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof
 from actions.linking import LINKED, LOCKED
 from actions.questions import tell
 from actions.runtime import in_crm
@@ -104,7 +104,7 @@ class OrderNumberFormValidation(FormValidationAction):
             return {"order_proof": None, "order_id": None, "proof_attempts": 0.0}
         owner = result.customer_id
         if owner is not None:
-            return {"order_proof": "verified", VERIFIED_SLOT: str(owner), "proof_attempts": 0.0}
+            return {"order_proof": "verified", VERIFIED_SLOT: sealed_proof(owner, tracker.sender_id), "proof_attempts": 0.0}
         attempts = int(tracker.get_slot("proof_attempts") or 0) + 1
         if attempts >= MAX_PROOF_ATTEMPTS:
             tell(dispatcher, tracker, "order_proof_failed", buttons=[human_button(language_of(tracker))])

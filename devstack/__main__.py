@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 Kelian is up.
   Web chat       {config.rasa_url}/webhooks/web/   (signed in: python -m devstack web-token demo-alice --url)
   WeChat         {config.rasa_url}/webhooks/wechat/webhook   (official-account webhook; README: WeChat official account)
-  REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}
+  REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}  (anonymous; signed: README)
   Rasa HTTP API  {config.rasa_url}  (token in {'$KELIAN_RASA_TOKEN' if os.environ.get('KELIAN_RASA_TOKEN') else config.var_dir / 'rasa-token'})
   Action server  {config.action_url}/health
   Staff console  {config.console_url}/   (first account: .venv/bin/python -m console create-user NAME --role admin)

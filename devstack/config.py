@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.channels.web_auth import stored_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,22 +56,26 @@ class StackConfig:
         # that wait on each other for a busy core made FAQ lookups 2-20x slower (docs/faq-evaluation.md).
         env.setdefault("OMP_NUM_THREADS", "1")
         env.update(self.extra_env)
+        # Secrets travel in the environment (readable by the owner only), never on a command line.
+        env.setdefault("KELIAN_RASA_TOKEN", api_token(self.var_dir))
+        env.setdefault("KELIAN_ACTION_TOKEN", action_token(self.var_dir))
         return env
 
 
+def _secret(var_dir: Path, variable: str, filename: str) -> str:
+    """A secret from the environment, or one generated once into the var directory (mode 600)."""
+    return os.environ.get(variable) or stored_secret(filename, var_dir)
+
+
 def api_token(var_dir: Path) -> str:
-    """The token protecting Rasa's HTTP API: KELIAN_RASA_TOKEN, or one generated once into
-    var/rasa-token, readable only by its owner."""
-    token = os.environ.get("KELIAN_RASA_TOKEN")
-    if token:
-        return token
-    path = var_dir / "rasa-token"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    """The token protecting Rasa's HTTP API: KELIAN_RASA_TOKEN, or var/rasa-token."""
+    return _secret(var_dir, "KELIAN_RASA_TOKEN", "rasa-token")
+
+
+def action_token(var_dir: Path) -> str:
+    """The secret the Rasa server presents to the action server on every call (header
+    X-Kelian-Action-Token, bot/endpoints.yml): KELIAN_ACTION_TOKEN, or var/action-token."""
+    return _secret(var_dir, "KELIAN_ACTION_TOKEN", "action-token")
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ from types import TracebackType
 
 import requests
 
+from bot.channels import web_auth
 from devstack.config import ROOT, StackConfig, api_token, port_in_use
 
 VENV_BOT = ROOT / ".venv-bot" / "bin"
@@ -34,6 +35,8 @@ class Stack(AbstractContextManager["Stack"]):
         self.token = api_token(self.config.var_dir)
         self.console = console
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._signed: set[str] = set()
+        self._anonymous: set[str] = set()  # REST senders that wrote without a token
 
     # ---- commands ---------------------------------------------------------------------------
     def action_server_command(self) -> list[str]:
@@ -41,7 +44,7 @@ class Stack(AbstractContextManager["Stack"]):
                 "--port", str(self.config.action_port)]
 
     def rasa_server_command(self) -> list[str]:
-        return [str(VENV_BOT / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+        return [str(VENV_BOT / "python"), "-m", "bot.serve", "--enable-api",
                 "--port", str(self.config.rasa_port), "--interface", self.config.host,
                 "--model", str(self.config.models_dir),
                 "--credentials", str(ROOT / "bot" / "credentials.yml"),
@@ -133,17 +136,35 @@ class Stack(AbstractContextManager["Stack"]):
         self.stop()
 
     # ---- talking to it ------------------------------------------------------------------------
-    def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+    def sign_in(self, user_id: str) -> str:
+        """From now on `say(user_id, …)` carries a token the shop signed for that user (what a shop's app
+        does for a signed-in customer), so the conversation is that user's."""
+        self._signed.add(user_id)
+        return user_id
+
+    def rest_headers(self, sender: str) -> dict[str, str]:
+        """The headers of a REST call as `sender`: a signed token for users signed in with `sign_in`."""
+        if sender not in self._signed:
+            return {}
+        secret = web_auth.web_secret(var_dir=self.config.var_dir)
+        return {"Authorization": f"Bearer {web_auth.issue_user_token(sender, secret)}"}
+
+    def conversation_id(self, sender: str) -> str:
+        """The Rasa conversation of a REST sender: the user id when signed in, else the anonymous id
+        the channel makes of it. Other channels' ids (WeChat openids, web ids) are their own."""
+        return web_auth.anonymous_rest_sender(sender) if sender in self._anonymous else sender
+
+    def say(self, sender: str, message: str) -> list[dict]:
         """One customer message over the REST channel; the bot's replies."""
-        body: dict = {"sender": sender, "message": message}
-        if metadata:
-            body["metadata"] = metadata
-        response = requests.post(f"{self.config.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        if sender not in self._signed:
+            self._anonymous.add(sender)
+        response = requests.post(f"{self.config.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                                 headers=self.rest_headers(sender), timeout=60)
         response.raise_for_status()
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.config.rasa_url}/conversations/{sender}/tracker",
+        response = requests.get(f"{self.config.rasa_url}/conversations/{self.conversation_id(sender)}/tracker",
                                 params={"token": self.token}, timeout=30)
         response.raise_for_status()
         return response.json()
@@ -151,7 +172,7 @@ class Stack(AbstractContextManager["Stack"]):
     def hand_back(self, sender: str) -> None:
         """What an agent does when they are done: the bot answers this conversation again, listening for
         the customer's next message (the messages written while paused got no bot turn of their own)."""
-        response = requests.post(f"{self.config.rasa_url}/conversations/{sender}/tracker/events",
+        response = requests.post(f"{self.config.rasa_url}/conversations/{self.conversation_id(sender)}/tracker/events",
                                  params={"token": self.token}, json=HAND_BACK_EVENTS, timeout=30)
         response.raise_for_status()
 

@@ -17,6 +17,7 @@ Events (socket.io, path /socket.io):
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
@@ -27,12 +28,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels import web_auth
+from bot.channels import limits, web_auth
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MAX_MESSAGE_CHARS = 2000
+ORIGINS_ENV = "KELIAN_WEB_ORIGINS"
 # The page and its scripts come from this server only; the socket connects back to it.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,7 +65,9 @@ class WebOutput(SocketIOOutput):
 
 class WebInput(SocketIOInput):
     """Registered in credentials.yml as `bot.channels.web.WebInput`; optional keys: `secret` (else
-    $KELIAN_WEB_SECRET or var/web-secret), `user_message_evt`, `bot_message_evt`, `socketio_path`."""
+    $KELIAN_WEB_SECRET or var/web-secret), `allowed_origins` (else $KELIAN_WEB_ORIGINS, comma
+    separated; else only the page's own origin may open a socket), `user_message_evt`,
+    `bot_message_evt`, `socketio_path`."""
 
     @classmethod
     def name(cls) -> str:
@@ -78,13 +81,20 @@ class WebInput(SocketIOInput):
             bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
             socketio_path=credentials.get("socketio_path", "/socket.io"),
             secret=credentials.get("secret"),
+            allowed_origins=credentials.get("allowed_origins"),
         )
 
     def __init__(self, user_message_evt: str = "user_uttered", bot_message_evt: str = "bot_uttered",
-                 socketio_path: str = "/socket.io", secret: Optional[str] = None) -> None:
+                 socketio_path: str = "/socket.io", secret: Optional[str] = None,
+                 allowed_origins: Optional[list[str]] = None) -> None:
         super().__init__(user_message_evt=user_message_evt, bot_message_evt=bot_message_evt,
                          socketio_path=socketio_path)
         self.secret = web_auth.web_secret(secret)
+        configured = os.environ.get(ORIGINS_ENV)
+        origins = [o.strip() for o in configured.split(",")] if configured else list(allowed_origins or [])
+        # None: python-socketio accepts the page's own origin only (Origin must match Host). An empty
+        # list would switch the check off, so it is never passed.
+        self.allowed_origins: Optional[list[str]] = [o for o in origins if o] or None
         self.senders: dict[str, str] = {}  # socket id -> conversation (Rasa sender id)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -102,7 +112,8 @@ class WebInput(SocketIOInput):
         return guest_id, False, web_auth.sign_guest(guest_id, self.secret)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins,
+                          max_http_buffer_size=limits.MAX_BODY_BYTES)
         web = SocketBlueprint(sio, self.socketio_path, "web_webhook", __name__)
         self.sio = sio
 
@@ -142,10 +153,16 @@ class WebInput(SocketIOInput):
             if sender_id is None or not isinstance(text, str) or not text.strip():
                 logger.warning(f"web socket {sid}: message without a session or text ignored")
                 return
-            message = UserMessage(text[:MAX_MESSAGE_CHARS], WebOutput(sio, self.bot_message_evt), sender_id,
-                                  input_channel=self.name())
+            text, note = limits.bound_message(text)
+            if not text:
+                logger.warning(f"web socket {sid}: a message without readable text ignored")
+                return
+            output = WebOutput(sio, self.bot_message_evt)
+            if note:
+                await output.send_text_message(sender_id, note)
+            message = UserMessage(text, output, sender_id, input_channel=self.name())
             try:
-                await on_new_message(message)
+                await limits.timed(on_new_message, message, channel=self.name(), length=len(text))
             finally:
                 await sio.emit("bot_done", {}, room=conversation_room(sender_id))
 

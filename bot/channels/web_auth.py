@@ -6,8 +6,14 @@ the shop's user id, `exp`): their conversation is their user id, the id the CRM 
 to the page signed, so the page can present it again after a reload or a dropped connection without
 being able to choose or guess somebody else's.
 
-Only the standard library and PyJWT: the Rasa server (connector) and the developer tools
-(`python -m devstack web-token`, the tests) share this module across the two environments.
+The REST channel takes the same tokens: a request with one is that user's conversation; a request
+without one is anonymous, its client-chosen id prefixed with `rest-`, so it can never be the id of a
+signed-in user. Ids with a reserved prefix (`guest-`, `rest-`) are never identities: the action server
+asks `is_anonymous` before it looks a conversation up in the CRM.
+
+Only the standard library and PyJWT: the Rasa server (connectors), the action server and the
+developer tools (`python -m devstack web-token`, the tests) share this module across the two
+environments.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,6 +33,8 @@ SECRET_ENV = "KELIAN_WEB_SECRET"
 SECRET_FILE = "web-secret"
 ALGORITHM = "HS256"
 GUEST_PREFIX = "guest-"
+REST_PREFIX = "rest-"
+RESERVED_PREFIXES = (GUEST_PREFIX, REST_PREFIX)
 _GUEST_ID = re.compile(r"guest-[0-9a-f]{16}")
 _USER_ID = re.compile(r"[^\x00-\x1f\x7f/?#]{1,128}")  # ends up in Rasa's tracker URLs and the CRM
 
@@ -34,13 +43,10 @@ def default_var_dir() -> Path:
     return Path(os.environ.get("KELIAN_VAR", Path(__file__).resolve().parents[2] / "var"))
 
 
-def web_secret(configured: str | None = None, var_dir: Path | None = None) -> str:
-    """The key shared with the shop's site: `$KELIAN_WEB_SECRET`, else the `secret` of the channel in
-    credentials.yml, else one generated once into `<var>/web-secret` (mode 600) for development."""
-    secret = os.environ.get(SECRET_ENV) or configured
-    if secret:
-        return secret
-    path = (var_dir or default_var_dir()) / SECRET_FILE
+def stored_secret(filename: str, var_dir: Path | None = None, make: Callable[[], str] | None = None) -> str:
+    """A secret generated once per install into `<var>/<filename>` (mode 600) and read from there
+    afterwards: development keys that no two installs share and no repository holds."""
+    path = (var_dir or default_var_dir()) / filename
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -49,13 +55,33 @@ def web_secret(configured: str | None = None, var_dir: Path | None = None) -> st
             pass
         else:
             with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(32))
+                f.write(make() if make else secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+def web_secret(configured: str | None = None, var_dir: Path | None = None) -> str:
+    """The key shared with the shop's site: `$KELIAN_WEB_SECRET`, else the `secret` of the channel in
+    credentials.yml, else one generated once into `<var>/web-secret` (mode 600) for development."""
+    return os.environ.get(SECRET_ENV) or configured or stored_secret(SECRET_FILE, var_dir)
+
+
+def is_anonymous(sender_id: str) -> bool:
+    """Whether a conversation id was made up by a channel for someone who proved nothing."""
+    return sender_id.startswith(RESERVED_PREFIXES)
+
+
+def anonymous_rest_sender(client_id: str) -> str:
+    """The conversation of an unsigned REST client: its own id, in a namespace no user id can enter."""
+    return REST_PREFIX + client_id
+
+
+def _usable_user_id(user_id: object) -> bool:
+    return isinstance(user_id, str) and _USER_ID.fullmatch(user_id) is not None and not is_anonymous(user_id)
 
 
 def issue_user_token(user_id: str, secret: str, minutes: float = 60) -> str:
     """What the shop's site does for a signed-in user (and what the tests and the README use)."""
-    if not _USER_ID.fullmatch(user_id):
+    if not _usable_user_id(user_id):
         raise ValueError(f"not a usable user id: {user_id!r}")
     expires = datetime.now(timezone.utc) + timedelta(minutes=minutes)
     return jwt.encode({"sub": user_id, "exp": expires}, secret, algorithm=ALGORITHM)
@@ -71,7 +97,7 @@ def user_from_token(token: object, secret: str) -> str | None:
     except jwt.PyJWTError:
         return None
     user_id = claims.get("sub")
-    return user_id if isinstance(user_id, str) and _USER_ID.fullmatch(user_id) else None
+    return user_id if _usable_user_id(user_id) else None
 
 
 def new_guest() -> str:

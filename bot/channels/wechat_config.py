@@ -3,11 +3,13 @@ each value overridable by an environment variable (so real secrets need not be w
 Rasa's own ${VAR} expansion in credentials.yml fails when the variable is unset)."""
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from bot.channels.web_auth import stored_secret
 from bot.channels.wechat_api import DEFAULT_API_BASE
 from bot.channels.wechat_crypto import WeChatCryptoError, aes_key
 
@@ -23,6 +25,11 @@ ENVIRONMENT = {
     "api_base": "KELIAN_WECHAT_API_BASE",
     "reply_deadline": "KELIAN_WECHAT_REPLY_DEADLINE",
 }
+
+
+def new_aes_key() -> str:
+    """An EncodingAESKey as WeChat's console makes one: 43 characters of base64 for 32 random bytes."""
+    return base64.b64encode(os.urandom(32)).decode().rstrip("=")
 
 
 class WeChatConfigError(ValueError):
@@ -87,7 +94,12 @@ class WeChatSettings:
         if not isinstance(menu, Mapping):
             raise WeChatConfigError("wechat: menu must map event keys to intents, e.g. {ORDER_STATUS: /track_order}")
         values["menu"] = {str(key): str(value) for key, value in menu.items()}
-        values.setdefault("token", "")
+        # No development secret is committed: an install without real ones gets its own, made once
+        # under var/ (the official account's console takes whatever token and key you give it).
+        if not values.get("token"):
+            values["token"] = stored_secret("wechat-token")
+        if not values.get("encoding_aes_key") and values.get("mode", "safe") != "plain":
+            values["encoding_aes_key"] = stored_secret("wechat-aes-key", make=new_aes_key)
         for name in ("token", "mode", "encoding_aes_key", "app_id", "app_secret", "api_base"):
             if name in values:
                 values[name] = "" if values[name] is None else str(values[name]).strip()

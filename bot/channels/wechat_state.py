@@ -1,12 +1,14 @@
 """What the WeChat connector remembers between requests, in this process's memory, bounded in size
 and time: the messages already received (WeChat retries a message it got no answer to within 5 s,
-up to three times) and each user's last numbered options.
+up to three times), the signatures already used (a replayed signature with another body is refused)
+and each user's last numbered options.
 
 Several Rasa servers behind one webhook URL would each see only some of the retries: they would
 need a shared store (Redis, with SET NX EX for the claim) instead of these dictionaries."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 import unicodedata
@@ -60,6 +62,26 @@ class ExpiringCache(Generic[K, V]):
     def __len__(self) -> int:
         self._purge()
         return len(self._entries)
+
+
+class ReplayGuard:
+    """A plain message's signature covers the token, timestamp and nonce but not the body (an encrypted
+    one's `msg_signature` covers it), so a signed request seen on the wire could be sent again with
+    another message inside. Each
+    (timestamp, nonce) is bound to the digest of the first body it came with, for as long as its
+    timestamp is accepted: the same body again is a retry (the deduplicator answers it), another body
+    is a forgery."""
+
+    def __init__(self, maxsize: int = 50_000, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._bodies: ExpiringCache[tuple[str, str], str] = ExpiringCache(maxsize, ttl, clock)
+
+    def admits(self, timestamp: str, nonce: str, body: bytes) -> bool:
+        digest = hashlib.sha256(body).hexdigest()
+        first = self._bodies.get((timestamp, nonce))
+        if first is None:
+            self._bodies.set((timestamp, nonce), digest)
+            return True
+        return first == digest
 
 
 # What the first delivery of a message was answered with: the passive reply's XML (before any

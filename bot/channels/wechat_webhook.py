@@ -22,7 +22,8 @@ from bot.channels.wechat_api import CustomerServiceApi
 from bot.channels.wechat_config import WeChatSettings
 from bot.channels.wechat_crypto import AppIdMismatch, MessageCrypto, WeChatCryptoError, signature, signature_matches
 from bot.channels.wechat_replies import APOLOGY, UNKNOWN_MENU, UNSUPPORTED, WELCOME, WeChatCollector, render
-from bot.channels.wechat_state import ButtonMemory, Deduplicator, Outcome, message_key
+from bot.channels import limits
+from bot.channels.wechat_state import ButtonMemory, Deduplicator, Outcome, ReplayGuard, message_key
 from bot.channels.wechat_xml import InvalidXml, encrypted_envelope, parse_message, text_reply
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class WeChatWebhook:
         self.api = api
         self.crypto = MessageCrypto(settings.encoding_aes_key, settings.app_id) if settings.encrypted else None
         self.seen = Deduplicator(settings.dedup_size, settings.dedup_ttl)
+        # Twice the skew: a timestamp is accepted from `max_clock_skew` before to as long after.
+        self.signatures = ReplayGuard(ttl=2 * settings.max_clock_skew)
         self.buttons = ButtonMemory(settings.buttons_size, settings.buttons_ttl)
         self._clock = clock
         self._background: set[asyncio.Task] = set()
@@ -151,16 +154,20 @@ class WeChatWebhook:
                 raise Rejected(400, f"malformed XML inside Encrypt ({error})") from None
         if not fields.get("FromUserName") or not fields.get("MsgType"):
             raise Rejected(400, "message without FromUserName or MsgType")
+        if not limits.valid_sender(fields["FromUserName"]):
+            raise Rejected(400, "FromUserName is not an openid")
+        if not encrypted and not self.signatures.admits(timestamp, nonce, body):
+            raise Rejected(403, "a used signature with another message (a replay)")
         return fields, encrypted
 
     def _plan(self, fields: Mapping[str, str]) -> Plan:
         kind = fields["MsgType"].lower()
         user = fields["FromUserName"]
         if kind == "text":
-            text = fields.get("Content", "").strip()
+            text, note = limits.bound_message(fields.get("Content", "").strip())
             if not text:
                 return Plan()
-            return Plan(rasa_text=self.buttons.resolve(user, text) or text)
+            return Plan(rasa_text=self.buttons.resolve(user, text) or text, preface=note)
         if kind == "event":
             event = fields.get("Event", "").lower()
             if event == "subscribe":
@@ -204,8 +211,10 @@ class WeChatWebhook:
         metadata = {"wechat": {"msg_type": fields["MsgType"], "msg_id": fields.get("MsgId"),
                                "event": fields.get("Event") or None}}
         try:
-            await self.on_new_message(UserMessage(text, collector, user, input_channel=CHANNEL,
-                                                  message_id=fields.get("MsgId") or None, metadata=metadata))
+            await limits.timed(self.on_new_message, UserMessage(text, collector, user, input_channel=CHANNEL,
+                                                                message_id=fields.get("MsgId") or None,
+                                                                metadata=metadata),
+                               channel=CHANNEL, length=len(text))
         except Exception:
             logger.exception("wechat: the bot failed to answer a message")
             return [APOLOGY]

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from crm.crypto import generate_key
 
 os.environ.setdefault("KELIAN_CRM_KEY", generate_key())
+os.environ.setdefault("KELIAN_ACTION_TOKEN", "action-token-of-the-unit-tests")
 
 from crm.db import make_engine, transaction  # noqa: E402
 from crm.demo import DemoConfig, generate  # noqa: E402

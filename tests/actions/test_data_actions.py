@@ -6,11 +6,12 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from crm.models import HandoffRequest, Interaction, Review, Ticket
-from crm.repository import find_customer, get_order, products_by_ids, refunds_of
+from crm.repository import add_identity, find_customer, get_order, products_by_ids, refunds_of
 from actions.account import ActionDeleteAccount, ActionPasswordReset, ActionStopPersonalization
 from actions.feedback import ActionNewsletter, ActionOpenComplaint, ActionRecordReview, complaint_priority
 from actions.forms import ValidateTrackOrderForm
 from actions.handoff import ActionHandoff
+from actions.identity import sealed_proof
 from actions.orders import ActionCancelOrder, ActionChangeOrder, ActionConfirmCancel, ActionTrackOrder
 from actions.payments import ActionInvoice, ActionOpenRefund, ActionPaymentIssue, ActionTrackRefund
 from actions.runtime import Services, use_services
@@ -67,7 +68,8 @@ async def test_an_unknown_sender_must_prove_the_order_is_theirs(dispatcher, crm)
                          active_loop="track_order_form", new_slots={"order_proof": "尾号8000"})
     events = await form.run(dispatcher, right, DOMAIN)
     verified = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-    assert verified["customer_id"] == str(customer_id(crm, ALICE)) and verified.get("requested_slot") is None
+    assert verified["customer_id"] == sealed_proof(customer_id(crm, ALICE), "stranger")
+    assert verified.get("requested_slot") is None
 
 
 async def test_three_wrong_proofs_end_the_attempt(dispatcher):
@@ -80,9 +82,32 @@ async def test_three_wrong_proofs_end_the_attempt(dispatcher):
 
 async def test_verified_visitor_then_sees_the_order(dispatcher, crm):
     tracker = make_tracker("where", sender="stranger", slots={"order_id": "KL20250104",
-                                                             "customer_id": str(customer_id(crm, ALICE))})
+                                                             "customer_id": sealed_proof(customer_id(crm, ALICE), "stranger")})
     await ActionTrackOrder().run(dispatcher, tracker, {})
     assert "is shipped" in texts(dispatcher)
+
+
+async def test_a_proof_slot_this_server_did_not_seal_proves_nothing(dispatcher, crm):
+    """A hand-made tracker (or a payload) with a bare customer id, or with another conversation's seal,
+    shows no order (before: the bare id was trusted)."""
+    for value in (str(customer_id(crm, ALICE)), sealed_proof(customer_id(crm, ALICE), "someone-else")):
+        dispatcher.messages.clear()
+        tracker = make_tracker("where", sender="stranger", slots={"order_id": "KL20250104", "customer_id": value})
+        await ActionTrackOrder().run(dispatcher, tracker, {})
+        assert "is shipped" not in texts(dispatcher)
+
+
+async def test_anonymous_channel_ids_are_nobody(dispatcher, crm):
+    """Ids the channels make up for unsigned visitors, and Rasa's own connectors that take the id from
+    the client, never identify a customer, even when a CRM identity of that name exists."""
+    with crm() as session:
+        add_identity(session, customer_id(crm, ALICE), "rest", "rest-alice-phone")
+        session.commit()
+    for sender, channel in (("rest-alice-phone", "rest"), (ALICE, "cmdline"), (ALICE, "socketio")):
+        dispatcher.messages.clear()
+        await ActionTrackOrder().run(dispatcher, make_tracker("where", sender=sender, channel=channel,
+                                                              slots={"order_id": "KL20250104"}), {})
+        assert "is shipped" not in texts(dispatcher)
 
 
 async def test_cancelling_quotes_the_fee_then_writes_after_yes(dispatcher, crm):
@@ -333,14 +358,14 @@ async def test_linking_issues_a_code_where_known_and_takes_it_where_not(dispatch
     from actions.forms import ValidateLinkAccountForm
     from actions.linking import ActionLinkAccount
 
-    await ActionLinkAccount().run(dispatcher, make_tracker("绑定账号", intent="link_account", sender=LI,
+    await ActionLinkAccount().run(dispatcher, make_tracker("绑定账号", intent="link_account", sender=LI, channel="web",
                                                            slots={"language": "zh"}), {})
     code = next(word for word in texts(dispatcher).replace("(", " ").split() if word.isdigit() and len(word) == 6)
     form = ValidateLinkAccountForm()
     domain = {"forms": {"link_account_form": {"required_slots": ["link_code"]}}}
     new_channel = make_tracker("绑定账号", sender="wx-fresh-openid", channel="wechat", active_loop="link_account_form")
     assert await form.required_slots(["link_code"], dispatcher, new_channel, domain) == ["link_code"]
-    known = make_tracker("绑定账号", sender=LI, active_loop="link_account_form")
+    known = make_tracker("绑定账号", sender=LI, channel="web", active_loop="link_account_form")
     assert await form.required_slots(["link_code"], dispatcher, known, domain) == []
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     events = await form.run(dispatcher, make_tracker(wrong, sender="wx-fresh-openid", channel="wechat",

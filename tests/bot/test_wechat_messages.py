@@ -212,7 +212,6 @@ def test_plain_mode_needs_only_a_token():
 @pytest.mark.parametrize("credentials, complaint", [
     ({"mode": "safe", "token": "t", "app_id": "wx1", "encoding_aes_key": "short"}, "EncodingAESKey"),
     ({"mode": "safe", "token": "t", "encoding_aes_key": KEY}, "app id"),
-    ({"mode": "plain"}, "token"),
     ({"mode": "secret", "token": "t"}, "mode"),
     ({"mode": "plain", "token": "t", "reply_deadline": 6}, "reply_deadline"),
     ({"mode": "plain", "token": "t", "reply_deadline": "soon"}, "reply_deadline"),
@@ -224,7 +223,22 @@ def test_settings_that_cannot_work_are_refused_by_name(credentials, complaint):
         WeChatSettings.from_credentials(credentials, {})
 
 
-def test_the_development_credentials_load(monkeypatch):
+def test_without_secrets_each_install_generates_its_own(monkeypatch, tmp_path):
+    """Before: a development token and EncodingAESKey were committed in credentials.yml and worked as
+    real ones on every install."""
+    import os
+    keys = []
+    for install in ("one", "two"):
+        monkeypatch.setenv("KELIAN_VAR", str(tmp_path / install))
+        settings = WeChatSettings.from_credentials({"mode": "compatible", "app_id": "wx1"}, {})
+        assert settings.token and len(settings.encoding_aes_key) == 43
+        assert oct(os.stat(tmp_path / install / "wechat-token").st_mode & 0o777) == "0o600"
+        assert WeChatSettings.from_credentials({"mode": "compatible", "app_id": "wx1"}, {}).token == settings.token
+        keys.append((settings.token, settings.encoding_aes_key))
+    assert keys[0][0] != keys[1][0] and keys[0][1] != keys[1][1]
+
+
+def test_the_development_credentials_load(monkeypatch, tmp_path):
     from pathlib import Path
 
     import yaml
@@ -234,6 +248,7 @@ def test_the_development_credentials_load(monkeypatch):
 
     for variable in ENVIRONMENT.values():
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("KELIAN_VAR", str(tmp_path))  # where the install's own token and key are made
     credentials = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot" / "credentials.yml").read_text())
     channel = WeChatInput.from_credentials(credentials["bot.channels.wechat.WeChatInput"])
     assert channel.name() == "wechat" and channel.settings.encrypted

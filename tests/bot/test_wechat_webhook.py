@@ -3,6 +3,7 @@ recorder in place of the customer-service API: signatures, modes, replies, retri
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, Optional
@@ -71,7 +72,7 @@ def message_xml(msg_type: str = "text", openid: str = OPENID, msg_id: Optional[s
 
 
 def plain_request(xml: str, timestamp: Optional[int] = None, token: str = TOKEN) -> tuple[dict[str, str], bytes]:
-    ts, nonce = str(timestamp or int(time.time())), "271828"
+    ts, nonce = str(timestamp or int(time.time())), str(secrets.randbelow(10**10))  # WeChat's nonce is random
     return {"signature": signature(token, ts, nonce), "timestamp": ts, "nonce": nonce, "openid": OPENID}, xml.encode()
 
 

@@ -59,22 +59,25 @@ def customer() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
 
 
-def _signed_in(crm: sessionmaker[Session], who: str) -> str:
-    """A fresh REST sender id linked to a demo customer, so each test starts its own conversation
-    as that customer (conversation state never leaks from one test into another)."""
+def new_identity(crm: sessionmaker[Session], who: str) -> str:
+    """A fresh user id linked to a demo customer (a REST identity of the CRM), so each test starts its
+    own conversation as that customer (conversation state never leaks from one test into another).
+    Only a token signed for it makes a conversation that customer's: see `Stack.sign_in`."""
     sender = f"{who}-{uuid.uuid4().hex[:8]}"
     run_transaction(crm, lambda session: add_identity(session, find_customer(session, "rest", who).id, "rest", sender))
     return sender
 
 
 @pytest.fixture
-def alice(crm: sessionmaker[Session]) -> str:
-    return _signed_in(crm, "demo-alice")
+def alice(crm: sessionmaker[Session], stack: Stack) -> str:
+    """Alice, signed in: her REST messages carry a token the shop signed."""
+    return stack.sign_in(new_identity(crm, "demo-alice"))
 
 
 @pytest.fixture
-def li(crm: sessionmaker[Session]) -> str:
-    return _signed_in(crm, "demo-li")
+def li(crm: sessionmaker[Session], stack: Stack) -> str:
+    """Li, signed in: his REST messages carry a token the shop signed."""
+    return stack.sign_in(new_identity(crm, "demo-li"))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from crm.models import Conversation, Message
 from crm.repository import sender_key
 from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack
+from tests.e2e.conftest import new_identity
 from tests.e2e.test_rest_conversations import texts
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,7 @@ def tracker_database() -> str:
     admin.dispose()
 
 
-def test_two_rasa_servers_share_a_conversation_and_publish_to_rabbitmq(tmp_path: Path, crm_url: str, alice: str,
+def test_two_rasa_servers_share_a_conversation_and_publish_to_rabbitmq(tmp_path: Path, crm_url: str, crm,
                                                                        in_crm, tracker_database: str) -> None:
     action_port = free_port()
     queue = f"kelian-e2e-{uuid.uuid4().hex[:8]}"
@@ -46,6 +47,7 @@ def test_two_rasa_servers_share_a_conversation_and_publish_to_rabbitmq(tmp_path:
     config = StackConfig(rasa_port=free_port(), action_port=action_port, var_dir=tmp_path / "var",
                          extra_env=environment, endpoints=ROOT / "bot" / "endpoints-scaled.yml", event_broker="rabbitmq")
     with Stack(config) as first:
+        alice = first.sign_in(new_identity(crm, "demo-alice"))
         second_port = free_port()
         command = first.rasa_server_command()
         command[command.index("--port") + 1] = str(second_port)
@@ -63,8 +65,8 @@ def test_two_rasa_servers_share_a_conversation_and_publish_to_rabbitmq(tmp_path:
                     time.sleep(1)
             asked = texts(first.say(alice, "can you check where my parcel is"))
             assert "KL" in asked  # the first server asks for the order number...
-            answer = requests.post(f"{second_url}/webhooks/rest/webhook", json={"sender": alice, "message": "KL20250104"},
-                                   timeout=60).json()
+            answer = requests.post(f"{second_url}/webhooks/rest/webhook", json={"message": "KL20250104"},
+                                   headers=first.rest_headers(alice), timeout=60).json()
             assert "shipped" in texts(answer)  # ...the second one continues the same conversation
 
             def transcript(session):  # noqa: ANN001, ANN202 - a CRM session
