@@ -3,13 +3,16 @@ security middlewares (headers, sessions, CSRF, sign-in and roles) and the decora
 
 Security measures, in the order a request meets them:
 - every response: a strict Content-Security-Policy (own origin only, no inline script), no framing,
-  no MIME sniffing, no referrer leaving the site, and `Cache-Control: no-store` (pages hold personal data);
+  no MIME sniffing, no referrer leaving the site, no loading by other sites, and `Cache-Control: no-store`
+  (pages hold personal data);
+- a request body over FORM_MAX_BYTES is refused (413) before anything reads it;
 - the session cookie (`__Host-` prefixed, Secure, HttpOnly, SameSite=Strict; plain-http development can
   turn Secure off) names a server-side session row by a random 256-bit value;
 - every state-changing request (POST) must come from the console's own origin (Origin header) and carry the
   session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`); the sign-in form, which has no
   session yet, carries an HMAC of a random pre-login cookie instead;
-- then the page's rule: public, the TOTP step of signing in, or signed in with at least a given role.
+- then the page's rule: public, the TOTP step of signing in, or signed in with at least a given role; a
+  route with no rule is refused (and `unruled_routes` keeps the console from starting with one).
 """
 from __future__ import annotations
 
@@ -180,6 +183,9 @@ def _headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
+    # No other site may load a console response (a chart, the live JSON) or keep a handle on its window.
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     # Static files carry a version in their URL; everything else may hold personal data.
     static = request.path.startswith("/static/") and response.status == 200
     response.headers.setdefault("Cache-Control", "public, max-age=604800" if static else "no-store")

@@ -123,7 +123,8 @@ async def test_every_response_carries_the_security_headers(client: TestClient, d
     'unsafe-inline' scripts, nosniff, no framing and a same-origin referrer policy; and the pages work under
     that CSP (no inline script, handler or style attribute).
 
-    Passed before this change too: `console.web.security_headers` already set them; this guards them."""
+    Failed before the fix only for Cross-Origin-Resource-Policy (added: no other site may load a chart or
+    the live JSON); `console.web.security_headers` already set the others, and this guards them."""
     agent = await sign_in(client, demo)
     responses = [await client.get(path, allow_redirects=False) for path in (
         "/health", "/login", "/nowhere", "/static/console.css", "/static/console.js", "/inbox", "/inbox?fragment=1",
@@ -146,6 +147,7 @@ async def test_every_response_carries_the_security_headers(client: TestClient, d
         assert response.headers.get("X-Content-Type-Options") == "nosniff", where
         assert response.headers.get("X-Frame-Options") == "DENY", where
         assert response.headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), where
+        assert response.headers.get("Cross-Origin-Resource-Policy") == "same-origin", where
         if response.content_type == "text/html":
             assert _inline_code(await response.text()) == [], where
     assert {200, 303, 403, 404, 405, 413} <= statuses
