@@ -32,7 +32,7 @@ PHONE = re.compile(
 # or dash may split them: "042 913"). Bounded repetitions only: linear time on any text.
 SECRET_CODE = re.compile(r"(?i)(code|码)(\D{0,20}?)(\d{3}[ -]?\d{3})(?!\d)")
 SIX_DIGITS = re.compile(r"(?<![A-Za-z0-9_])\d{3}[ -]?\d{3}(?![A-Za-z0-9_])")
-CODE_MASK = "******"
+CODE_MASK = "••••••"  # as the feedback consumer stores codes it masks
 SELF_NAMED = (
     re.compile(r"(?i)\b(?:my name is|my name's|i am called|call me)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
     re.compile(r"(?:我叫|我的名字是|我的名字叫|本人|我姓)([\u4e00-\u9fff]{1,3})"),

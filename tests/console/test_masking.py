@@ -37,14 +37,20 @@ def test_link_codes_are_masked_even_when_revealed() -> None:
     """The bot's words (actions/linking.py) and a customer's; `mask_secrets` is what revealed text still gets."""
     english = "Your linking code is 563102 (valid for 10 minutes; don't share it)."
     chinese = "您的绑定验证码是 563102(10 分钟内有效,请勿告诉他人)。"
-    assert mask_secrets(english) == "Your linking code is ****** (valid for 10 minutes; don't share it)."
-    assert mask_secrets(chinese) == "您的绑定验证码是 ******(10 分钟内有效,请勿告诉他人)。"
-    assert mask_secrets("my code is 042 913") == "my code is ******"
+    assert mask_secrets(english) == "Your linking code is •••••• (valid for 10 minutes; don't share it)."
+    assert mask_secrets(chinese) == "您的绑定验证码是 ••••••(10 分钟内有效,请勿告诉他人)。"
+    assert mask_secrets("my code is 042 913") == "my code is ••••••"
     assert Masker().text(english) == mask_secrets(english)
     assert mask_secrets("order code KL20250104, 1234567 units") == "order code KL20250104, 1234567 units"
 
 
 def test_a_bare_six_digit_number_is_masked() -> None:
     """What a customer types when the form asks for the code; postcodes go with it."""
-    assert Masker().text("563102") == "******"
-    assert Masker().text("邮编 200001, order KL20250104") == "邮编 ******, order KL20250104"
+    assert Masker().text("563102") == "••••••"
+    assert Masker().text("邮编 200001, order KL20250104") == "邮编 ••••••, order KL20250104"
+
+
+def test_full_width_digits_and_codes_the_consumer_masked_already() -> None:
+    assert mask_secrets("您的绑定验证码是 ６４０２１７,订单 KL20250104 不受影响。") == "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。"
+    stored = "Your linking code is •••••• (valid for 10 minutes; don't share it)."
+    assert mask_secrets(stored) == stored and Masker().text(stored) == stored
