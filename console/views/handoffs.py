@@ -140,26 +140,27 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return case
 
     case = await db(request).run(check)
-    problem = None
+    # 400: the message itself; 409: this conversation cannot be answered from here; 502: Rasa did not take it.
+    problem, status = None, 200
     if not text:
-        problem = "Write a message first."
+        problem, status = "Write a message first.", 400
     elif len(text) > REPLY_MAX_CHARS:
-        problem = f"A message has at most {REPLY_MAX_CHARS} characters."
+        problem, status = f"A message has at most {REPLY_MAX_CHARS} characters.", 400
     elif case.sender_id is None:
-        problem = "This conversation's Rasa sender is not known: the console cannot answer it."
+        problem, status = "This conversation's Rasa sender is not known: the console cannot answer it.", 409
     else:
         try:
             await request.app[RASA].say_as_agent(case.sender_id, text)
         except RasaUnavailable as error:
-            problem = f"Not delivered: {error}."
+            problem, status = f"Not delivered: {error}.", 502
     if problem is None:
         await db(request).run(lambda s: audit(s, actor=user.username, action="handoff_reply",
                                               customer_id=case.handoff.customer_id, handoff_id=handoff_id,
                                               characters=len(text)))
     if _wants_json(request):
-        return web.json_response({"ok": problem is None, "error": problem}, status=200 if problem is None else 502)
+        return web.json_response({"ok": problem is None, "error": problem}, status=status)
     if problem is not None:
-        return await _workspace(request, reveal=False, error=problem, status=502 if case.sender_id else 409)
+        return await _workspace(request, reveal=False, error=problem, status=status)
     raise web.HTTPSeeOther(f"/handoffs/{handoff_id}#reply")
 
 
