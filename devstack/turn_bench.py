@@ -42,10 +42,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def conversation(session: aiohttp.ClientSession, url: str, sender: str, message: str, turns: int,
-                       latencies: list[float], progress: tqdm) -> None:
+                       latencies: list[float], progress: tqdm, headers: dict[str, str]) -> None:
     for _ in range(turns):
         started = time.perf_counter()
-        async with session.post(url, json={"sender": sender, "message": message}) as response:
+        async with session.post(url, json={"sender": sender, "message": message}, headers=headers) as response:
             response.raise_for_status()
             await response.json()
         latencies.append((time.perf_counter() - started) * 1000)
@@ -62,9 +62,9 @@ async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int
                 latencies: list[float] = []
                 with tqdm(total=level * turns, desc=f"{name} ×{level}", leave=False) as progress:
                     started = time.perf_counter()
-                    await asyncio.gather(*(conversation(session, url, alices[i] if who == "alice" else
-                                                        f"bench-{uuid.uuid4().hex[:10]}", message, turns,
-                                                        latencies, progress) for i in range(level)))
+                    senders = [alices[i] if who == "alice" else f"bench-{uuid.uuid4().hex[:10]}" for i in range(level)]
+                    await asyncio.gather(*(conversation(session, url, sender, message, turns, latencies, progress,
+                                                        stack.rest_headers(sender)) for sender in senders))
                     elapsed = time.perf_counter() - started
                 rows.append((name, level, percentile(latencies, 0.5), percentile(latencies, 0.95),
                              len(latencies) / elapsed))
@@ -118,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=Path(tmp) / "var",
                              extra_env={"CRM_DATABASE_URL": crm_url})
         with Stack(config) as stack:
+            for alice in alices:
+                stack.sign_in(alice)  # a signed-in customer, as the shop's app would send her
             stack.say(alices[0], "hi")  # the first turn of a process pays for lazy imports in Rasa
             rows = asyncio.run(measure(stack, alices, args.levels, args.turns))
     text = table(rows)
