@@ -31,7 +31,7 @@ export KELIAN_ACTION_PORT ?= 5055
 .PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # --- environments ----------------------------------------------------------------------------
 $(VENV)/.installed: pyproject.toml requirements/services.lock
@@ -46,7 +46,7 @@ $(VENV_BOT)/.installed: pyproject.toml requirements/bot.lock devstack/find-pytho
 	$(VENV_BOT)/bin/python -m pip install -q -c requirements/bot.lock -e '.[bot]'
 	@touch $@
 
-venvs: $(VENV)/.installed $(VENV_BOT)/.installed
+venvs: $(VENV)/.installed $(VENV_BOT)/.installed ## just the two virtual environments (.venv, .venv-bot)
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
@@ -56,7 +56,7 @@ node_modules/.installed: package.json package-lock.json
 $(WEB_VENDOR): node_modules/.installed
 	cp node_modules/socket.io-client/dist/socket.io.min.js $@
 
-webchat: $(WEB_VENDOR)
+webchat: $(WEB_VENDOR) ## just the web chat page's socket.io client (npm ci)
 
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
