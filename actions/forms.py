@@ -13,11 +13,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
 from rasa_sdk.types import DomainDict
 
-from crm.repository import ProofResult, check_order_proof, find_customer, find_link_code, redeem_link_code, refunds_of
-from actions.base import human_button
+from crm.repository import ProofResult, check_order_proof, find_link_code, redeem_link_code, refunds_of
+from actions.base import Reply, human_button
 from actions.i18n import detect_language, language_of
-from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof
-from actions.linking import LINKED, LOCKED
+from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof, signed_customer
+from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_channel, tell_links
 from actions.questions import tell
 from actions.runtime import in_crm
 
@@ -42,6 +42,22 @@ class ValidateSlotMappings(ValidationAction):
         """Any message the NLU understood ends a run of misunderstandings (actions.faq counts them)."""
         understood = tracker.get_intent_of_latest_message() not in (None, "nlu_fallback")
         return {"misunderstandings": 0.0} if understood and tracker.get_slot("misunderstandings") else {}
+
+    async def extract_link_notice(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        """A link made to the customer's account (here or on another channel) is told on the next turn of
+        each of their conversations, so an unwanted one is noticed (actions.linking)."""
+        if not signed_channel(tracker):
+            return {}
+        try:
+            links = await in_crm(lambda s: link_notices(s, tracker))
+        except Exception:
+            log.exception("link notices unavailable for conversation %s", tracker.sender_id)
+            return {}
+        if not links:
+            return {}
+        tell_links(Reply(dispatcher, tracker), links)
+        return {NOTICE_SLOT: links[0].linked_at.isoformat()}
 
 
 def normalise_order_id(text: str) -> str | None:
@@ -189,10 +205,11 @@ class ValidateLinkAccountForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
-        if tracker.slots.get("link_code") in (LINKED, LOCKED):
+        """A code is taken only on a signed channel (an anonymous one hears how to sign in, from the action)."""
+        if tracker.slots.get("link_code") in (LINKED, LOCKED) or not signed_channel(tracker):
             return []
         try:
-            known = await in_crm(lambda s: find_customer(s, crm_channel(tracker), tracker.sender_id) is not None)
+            known = await in_crm(lambda s: signed_customer(s, tracker) is not None)
         except Exception:
             log.exception("identity lookup failed in conversation %s", tracker.sender_id)
             known = True  # the action then apologises instead of asking for a code it cannot check
@@ -205,6 +222,8 @@ class ValidateLinkAccountForm(FormValidationAction):
 
     async def validate_link_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
+        if not signed_channel(tracker):  # a code is never asked for here; one slipped in links nothing
+            return {"link_code": None}
         code = find_link_code(str(value or ""))
         if code is None:
             tell(dispatcher, tracker, "invalid_link_code")

@@ -104,12 +104,17 @@ from crm.repository.conversations import (
 )
 from crm.repository.linking import (
     CODE_LIFETIME,
+    LINKABLE_CHANNELS,
     LinkCodeIssued,
     LinkResult,
+    LinkView,
     find_link_code,
     issue_link_code,
     link_attempts_left,
+    links_since,
+    list_links,
     redeem_link_code,
+    remove_link,
 )
 from crm.repository.dead_letters import (
     DeadLetterView,
@@ -210,6 +215,11 @@ __all__ = [
     "issue_link_code",
     "link_attempts_left",
     "redeem_link_code",
+    "LINKABLE_CHANNELS",
+    "LinkView",
+    "links_since",
+    "list_links",
+    "remove_link",
     "customer_360",
     "customers_in_segment",
     "DeadLetterView",
