@@ -150,7 +150,8 @@ def cmd_erase(args: argparse.Namespace, engine: Engine) -> int:
         return 0
     print(f"customer {report.customer_id} erased: {report.identities_deleted} identities, "
           f"{report.addresses_deleted} addresses, {report.messages_deleted} messages, "
-          f"{report.interactions_deleted} interactions, {report.subscriptions_deleted} subscriptions deleted; "
+          f"{report.interactions_deleted} interactions, {report.subscriptions_deleted} subscriptions, "
+          f"{report.dead_letters_blanked} dead-letter payloads deleted; "
           f"{report.conversations_anonymised} conversations, {report.tickets_anonymised} tickets, "
           f"{report.reviews_anonymised} reviews, {report.invoices_anonymised} invoices anonymised; "
           f"{report.orders_kept} orders kept as anonymous aggregates; recorded in the audit log")

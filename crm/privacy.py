@@ -8,6 +8,7 @@ them and leaves a trace when someone does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -19,6 +20,9 @@ from crm.crypto import normalize_email, normalize_phone
 from crm.errors import CustomerNotFound, InvalidInput
 from crm.models import (
     Address,
+    Channel,
+    DeadLetter,
+    DeadLetterStatus,
     AuditEntry,
     ConsentEvent,
     ConsentPurpose,
@@ -159,6 +163,28 @@ class ErasureReport:
     reviews_anonymised: int = 0
     invoices_anonymised: int = 0
     orders_kept: int = 0
+    dead_letters_blanked: int = 0
+
+
+def _blank_dead_letters(session: Session, customer_id: int, now: datetime) -> int:
+    """Events of the customer's chat identities that the feedback consumer set aside (`dead_letters`) hold
+    their words: those payloads are deleted (the letter becomes dropped). Letters are few and are matched
+    by the sender id inside them, which only decryption shows."""
+    senders = {external_id for channel, external_id in session.execute(
+        select(Identity.channel, Identity.external_id).where(Identity.customer_id == customer_id))
+        if channel not in (Channel.PHONE, Channel.EMAIL)}
+    if not senders:
+        return 0
+    blanked = 0
+    for letter in session.scalars(select(DeadLetter).where(DeadLetter.payload.is_not(None))):
+        try:
+            sender = json.loads(letter.payload).get("sender_id")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(sender, str) and sender.strip() in senders:
+            letter.payload, letter.status, letter.updated_at = None, DeadLetterStatus.DROPPED, now
+            blanked += 1
+    return blanked
 
 
 def erase_customer(session: Session, customer_id: int, *, actor: str, now: datetime | None = None) -> ErasureReport:
@@ -177,6 +203,7 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
         conversation_ids = select(Conversation.id).where(Conversation.customer_id == customer_id).scalar_subquery()
 
         session.execute(update(Order).where(Order.customer_id == customer_id).values(shipping_address_id=None))
+        dead_letters = _blank_dead_letters(session, customer_id, now)
         addresses = session.execute(delete(Address).where(Address.customer_id == customer_id)).rowcount
         identities = session.execute(delete(Identity).where(Identity.customer_id == customer_id)).rowcount
         session.execute(delete(LinkCode).where(LinkCode.customer_id == customer_id))
@@ -214,7 +241,7 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
             customer_id, already_erased=False, identities_deleted=identities, addresses_deleted=addresses,
             messages_deleted=messages, interactions_deleted=interactions, subscriptions_deleted=subscriptions,
             conversations_anonymised=conversations, tickets_anonymised=tickets, reviews_anonymised=reviews,
-            invoices_anonymised=invoices, orders_kept=orders,
+            invoices_anonymised=invoices, orders_kept=orders, dead_letters_blanked=dead_letters,
         )
         audit(session, actor=actor, action="erase", customer_id=customer_id, now=now,
               **{k: v for k, v in report.__dict__.items() if k not in ("customer_id", "already_erased")})

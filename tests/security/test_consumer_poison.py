@@ -265,3 +265,23 @@ def test_poison_on_rabbitmq_is_set_aside_acknowledged_and_good_events_arrive_onc
     finally:
         channel.queue_delete(queue)
         connection.close()
+
+
+def test_erasure_deletes_the_customers_words_from_dead_letters(crm: sessionmaker[Session], tmp_path: Path) -> None:
+    """A customer's event that was set aside keeps their words in `dead_letters`; erasing the customer
+    deletes that payload too (the letter becomes dropped), and leaves other people's letters alone.
+    Before: there were no dead letters; an erasure cannot have reached them."""
+    from crm.privacy import erase_customer
+    from crm.repository import find_customer
+
+    log = EventLog(tmp_path / "events.db")
+    theirs = user("wx-demo-li", {"my address is": "..."}, input_channel="wechat")
+    others = user("someone-else", {"not": "li"})
+    publish_rows(log, [("wx-demo-li", json.dumps(theirs)), ("someone-else", json.dumps(others))])
+    source = SqlEventSource(log.url)
+    assert consume_once(crm, source, FeedbackWriter()).dead_letters == 2
+    with crm() as session, session.begin():
+        report = erase_customer(session, find_customer(session, "wechat", "wx-demo-li").id, actor="test:dpo")
+    assert report.dead_letters_blanked == 1
+    letters = {letter.payload is None: letter for letter in dead_letters(crm, source.name)}
+    assert letters[True].status is DeadLetterStatus.DROPPED and "someone-else" in letters[False].payload
