@@ -12,7 +12,6 @@ All of these fail on the code before the change (there was no such check).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -107,7 +106,7 @@ def test_old_failures_fall_out_of_the_window(crm: sessionmaker[Session]) -> None
     assert late.customer_id is None and not late.locked
 
 
-def test_a_malformed_order_number_counts_nothing(crm: sessionmaker[Session], tmp_path: Path) -> None:
+def test_a_malformed_order_number_counts_nothing(crm: sessionmaker[Session]) -> None:
     from crm.errors import InvalidOrderNumber
 
     with crm() as session:
