@@ -66,7 +66,8 @@ def add_hostile_case(factory: sessionmaker[Session]) -> HostileCase:
         session.add(CustomerInterest(customer_id=customer.id, tag=SCRIPT, weight=2.0, updated_at=utcnow()))
         conversation = open_conversation(session, "rest", sender, customer_id=customer.id, language="en")
         message = record_message(session, conversation, "customer", f"hostile {word} {HOSTILE}", intent=SCRIPT,
-                                 confidence=0.3, entities=[{"entity": ATTRIBUTE, "value": SCRIPT}])
+                                 confidence=0.3, entities=[{"entity": ATTRIBUTE, "value": SCRIPT},
+                                                           {"entity": "product", "value": f"x{ATTRIBUTE}"}])
         record_message(session, conversation, "customer", MATH, intent=MATH, confidence=0.2)
         record_message(session, conversation, "bot", BOT_CODE_EN)
         record_message(session, conversation, "bot", BOT_CODE_ZH)

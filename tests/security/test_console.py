@@ -19,6 +19,7 @@ from crm.models import StaffRole
 from console import accounts
 from tests.console.conftest import demo, demo_engine, new_user  # noqa: F401 - fixtures
 from tests.console.hostile import (  # noqa: F401 - fixtures
+    ATTRIBUTE,
     LINK_CODE,
     PASSWORD,
     SCRIPT,
@@ -62,6 +63,8 @@ async def test_customer_text_is_escaped_on_every_page(client: TestClient, demo: 
         ("GET", "/inbox"), ("GET", "/inbox?fragment=1"), ("GET", "/conversations"),
         ("GET", f"/conversations?q=hostile+{word}"), ("GET", f"/conversations?q={quote(SCRIPT)}"),
         ("GET", f"/conversations?customer={quote(SCRIPT)}&intent={quote(SCRIPT)}"),
+        ("GET", f"/conversations?q={quote(ATTRIBUTE)}&customer={quote(SINGLE)}&from={quote(ATTRIBUTE)}"),
+        ("GET", f"/customers?q={quote(ATTRIBUTE)}"), ("GET", f"/customers?q={quote(SINGLE)}"),
         ("GET", f"/conversations/{case.conversation_id}"), ("POST", f"/conversations/{case.conversation_id}"),
         ("GET", f"/handoffs/{case.handoff_id}"), ("POST", f"/handoffs/{case.handoff_id}"),
         ("GET", f"/customers/{case.customer_id}"), ("POST", f"/customers/{case.customer_id}"),
@@ -81,6 +84,9 @@ async def test_customer_text_is_escaped_on_every_page(client: TestClient, demo: 
         assert _inline_code(body) == [], f"{method} {path}"
     transcript = await admin.page(f"/conversations/{case.conversation_id}")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in transcript  # shown, as text
+    revealed = await (await admin.post(f"/conversations/{case.conversation_id}")).text()
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in revealed  # an entity in the correction form
+    assert "<code>x&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</code>" in revealed  # an entity the NLU found
     live = await client.get(f"/handoffs/{case.handoff_id}/live", headers={"Accept": "application/json"})
     assert live.content_type == "application/json"
     assert SINGLE in (await live.json())["messages"][0]["text"]  # JSON is data; console.js sets textContent
