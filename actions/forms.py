@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecutionRejected
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
 from rasa_sdk.types import DomainDict
@@ -29,6 +30,12 @@ ORDER_ID = re.compile(r"(?<![A-Za-z0-9])[Kk][Ll]\d{8}(?!\d)")
 ORDER_ID_ATTEMPT = re.compile(r"(?<![A-Za-z])[Kk][Ll][\s-]?\d+|(?<!\d)\d{6,}(?!\d)")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+# Requests that take the customer elsewhere: in the middle of a form they end it (rules in
+# data/rasa/rules/interruptions.yml), even when they carry an order number the form could use.
+OTHER_TASKS = frozenset({
+    "track_order", "cancel_order", "change_order", "payment_issue", "check_invoice", "get_invoice", "get_refund",
+    "track_refund", "change_shipping_address", "set_up_shipping_address", "recover_password", "review",
+    "link_account", "delete_account", "complaint", "contact_human_agent"})
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -71,8 +78,26 @@ class OrderNumberFormValidation(FormValidationAction):
     is wrong instead of the question again, while a message with no attempt at all (a question in
     the middle of the form) is left to the dialogue policies."""
 
+    own_intents: frozenset[str] = frozenset()
+
     @abstractmethod
     def name(self) -> str: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """A message that is no answer is given back to the dialogue rules (the form is rejected):
+        a request for another task, and at the proof step anything without digits or an e-mail."""
+        if self.is_no_answer(tracker):
+            return [ActionExecutionRejected(self.form_name())]
+        return await super().run(dispatcher, tracker, domain)
+
+    def is_no_answer(self, tracker: Tracker) -> bool:
+        if (tracker.active_loop or {}).get("name") != self.form_name():
+            return False  # activation: the request that started the form
+        intent = (tracker.latest_message.get("intent") or {}).get("name")  # nlu_fallback stays itself
+        if intent in OTHER_TASKS and intent not in self.own_intents:
+            return True
+        text = tracker.latest_message.get("text") or ""
+        return tracker.get_slot("requested_slot") == "order_proof" and not re.search(r"[0-9０-９@＠]", text)
 
     def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
@@ -140,31 +165,43 @@ async def is_anonymous(tracker: Tracker) -> bool:
 
 
 class ValidateTrackOrderForm(OrderNumberFormValidation):
+    own_intents = frozenset({"track_order"})
+
     def name(self) -> str:
         return "validate_track_order_form"
 
 
 class ValidateCancelOrderForm(OrderNumberFormValidation):
+    own_intents = frozenset({"cancel_order"})
+
     def name(self) -> str:
         return "validate_cancel_order_form"
 
 
 class ValidateChangeOrderForm(OrderNumberFormValidation):
+    own_intents = frozenset({"change_order"})
+
     def name(self) -> str:
         return "validate_change_order_form"
 
 
 class ValidatePaymentIssueForm(OrderNumberFormValidation):
+    own_intents = frozenset({"payment_issue"})
+
     def name(self) -> str:
         return "validate_payment_issue_form"
 
 
 class ValidateInvoiceForm(OrderNumberFormValidation):
+    own_intents = frozenset({"check_invoice", "get_invoice"})
+
     def name(self) -> str:
         return "validate_invoice_form"
 
 
 class ValidateRefundForm(OrderNumberFormValidation):
+    own_intents = frozenset({"get_refund"})
+
     def name(self) -> str:
         return "validate_refund_form"
 
@@ -172,6 +209,8 @@ class ValidateRefundForm(OrderNumberFormValidation):
 class ValidateRefundStatusForm(OrderNumberFormValidation):
     """"What about my refund?" without a number continues the customer's latest refund — also one they
     started on another channel, once the two are linked."""
+
+    own_intents = frozenset({"track_refund"})
 
     def name(self) -> str:
         return "validate_refund_status_form"
