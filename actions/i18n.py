@@ -1,34 +1,17 @@
-"""The customer's language, detected per message, and bilingual replies."""
+"""The conversation's language (the rule itself is kelian.language's), and bilingual replies."""
 from __future__ import annotations
-
-import re
-from typing import Literal
 
 from rasa_sdk import Tracker
 
-Language = Literal["en", "zh"]
+from kelian.language import Language, as_language, detect_language
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
-
-
-def detect_language(text: str | None) -> Language | None:
-    """Chinese when Chinese characters outnumber English words, so that "帮我cancel订单" is Chinese
-    and "do you sell 旗袍 dresses" is English. Text with neither (an order number, "1", an emoji)
-    says nothing about the language, nor does a button payload (`/deny`): None keeps the one in use."""
-    if not text or text.lstrip().startswith("/"):  # a button's intent payload says nothing about the language
-        return None
-    cjk = len(_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(text))
-    if cjk == 0 and words == 0:
-        return None
-    return "zh" if cjk >= words else "en"
+__all__ = ["Language", "detect_language", "language_of", "say"]
 
 
 def language_of(tracker: Tracker) -> Language:
     """The language of the conversation: the slot, or the latest message when the slot is unset."""
-    slot = tracker.get_slot("language")
-    if slot in ("en", "zh"):
+    slot = as_language(tracker.get_slot("language"))
+    if slot is not None:
         return slot
     return detect_language(tracker.latest_message.get("text")) or "en"
 

@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from kelian.language import Language, detect_language as detect
+
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
@@ -28,8 +29,10 @@ class ParsedQuery:
     max_price: float | None = None
 
 
-def detect_language(text: str) -> str:
-    return "zh" if CJK.search(text) else "en"
+def detect_language(text: str) -> Language:
+    """The language of a query by the project's one rule (kelian.language); English when the text
+    says nothing (a number, a SKU)."""
+    return detect(text) or "en"
 
 
 def normalise(text: str) -> str:

@@ -19,6 +19,8 @@ from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
+
+from kelian.language import CHINESE_CHARACTER
 from scipy import sparse
 
 from recommender.index import VectorIndex
@@ -38,7 +40,7 @@ ZH_STOPWORDS = frozenset(
     "推荐 请问 帮 找 能 可以 什么 哪个 哪些 好 好用 不错 适合 用 的话 需要 合适 点 些 个 款".split()
 )
 WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+CJK_RUN = re.compile(CHINESE_CHARACTER.pattern + "+")
 
 
 @lru_cache(maxsize=1)

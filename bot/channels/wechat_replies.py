@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
+from kelian.language import detect_language
+
 logger = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # What the channel itself says, Chinese first (most official-account followers read Chinese).
 WELCOME = ("感谢关注客连！我可以帮你查订单、办理退款退货、解答账户问题，也可以为你推荐商品。\n"
@@ -56,7 +56,9 @@ def split_long(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
-    return bool(_CJK.search(text))
+    """Whether the bot's words are Chinese (the project's one rule): the numbered options are then
+    written 回复 1 …, in the language the conversation is in, not in the language of a product name."""
+    return detect_language(text) == "zh"
 
 
 def option_line(number: int, title: str, chinese: bool) -> str:
