@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session
 from crm.errors import InvalidInput, NotAllowed, NotFound
 from crm.models import Conversation, Language, Message, MessageSender, NluCorrection
 from crm.privacy import utcnow
+from kelian.language import detect_language as detect
 
 EXPORT_NAME = "corrections.yml"
 GENERATED_MARK = "# Written by the Kelian staff console"
 RASA_FALLBACK_INTENT = "nlu_fallback"
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ def domain_vocabulary(domain_dir: Path) -> Vocabulary:
 
 
 def detect_language(text: str) -> Language:
-    return Language.ZH if _CJK.search(text) else Language.EN
+    """The language an example is filed under (data/rasa/nlu/<lang>/) when its conversation has none:
+    the project's one rule, English when the text says nothing (an order number, "1")."""
+    return Language(detect(text) or "en")
 
 
 @dataclass(frozen=True)

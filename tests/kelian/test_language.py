@@ -32,7 +32,12 @@ def test_has_chinese_and_values_read_from_elsewhere() -> None:
 
 def test_every_part_uses_the_one_rule() -> None:
     from actions.i18n import detect_language as actions_rule
+    from console.corrections import detect_language as corrections_rule
     from recommender.query import detect_language as query_rule
 
     assert actions_rule is detect_language
     assert query_rule("do you sell 旗袍 dresses") == "en" and query_rule("1234") == "en"
+    # A correction whose conversation has no language: filed by the same rule (it went to nlu/zh before
+    # for any Chinese character, and an order number alone to nlu/en only by luck).
+    assert corrections_rule("do you sell 旗袍 dresses").value == "en"
+    assert corrections_rule("帮我cancel订单").value == "zh" and corrections_rule("KL20251107").value == "en"
