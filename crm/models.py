@@ -963,3 +963,108 @@ class NluCorrection(Base):
     exported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index(None, "message_id", unique=True), Index(None, "language", "updated_at"))
+
+
+# --- experiments -----------------------------------------------------------------------------
+
+
+class ExperimentSurface(enum.StrEnum):
+    """Where in the assistant an experiment's arms change something; at most one runs per surface."""
+
+    RECOMMENDATIONS = "recommendations"
+
+
+class ExperimentMetric(enum.StrEnum):
+    REC_CLICK = "rec_click"  # pressed a button on a recommended product
+    ADD_TO_CART = "add_to_cart"
+    PURCHASE = "purchase"  # a paid order
+    RESOLVED = "resolved"  # a conversation the bot resolved without a human
+
+
+class ExperimentTarget(enum.StrEnum):
+    ALL = "all"
+    SEGMENT = "segment"  # target_value is a Segment
+    CHANNEL = "channel"  # target_value is a Channel
+
+
+class ExperimentStatus(enum.StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+class Experiment(Base):
+    """An A/B test: who is in it (`target_*`), what it measures (`metric` within `window_days` of the
+    exposure) and how many exposed units per arm it needs before anyone may call a winner
+    (`planned_per_arm`, fixed when it is created: the guard against peeking). `salt` makes its
+    assignment independent of every other experiment's."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    surface: Mapped[ExperimentSurface] = mapped_column(_enum(ExperimentSurface, "experiment_surface"))
+    salt: Mapped[str] = mapped_column(String(32))
+    target_kind: Mapped[ExperimentTarget] = mapped_column(_enum(ExperimentTarget, "experiment_target"))
+    target_value: Mapped[str | None] = mapped_column(String(32))
+    metric: Mapped[ExperimentMetric] = mapped_column(_enum(ExperimentMetric, "experiment_metric"))
+    window_days: Mapped[int] = mapped_column(Integer)
+    planned_per_arm: Mapped[int] = mapped_column(Integer)
+    alpha: Mapped[float] = mapped_column(Float)
+    status: Mapped[ExperimentStatus] = mapped_column(_enum(ExperimentStatus, "experiment_status"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    stops_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    arms: Mapped[list[ExperimentArm]] = relationship(order_by="ExperimentArm.position", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index(None, "surface", "status"),
+        CheckConstraint("window_days > 0", name="window_positive"),
+        CheckConstraint("planned_per_arm > 0", name="planned_positive"),
+        CheckConstraint("alpha > 0 AND alpha < 1", name="alpha_range"),
+    )
+
+
+class ExperimentArm(Base):
+    """One variant; the first (`position` 0) is the control the others are compared with. `parameters`
+    are what the variant changes (for recommendations: the blend of signals and the variety)."""
+
+    __tablename__ = "experiment_arms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    weight: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "name"),
+        UniqueConstraint("experiment_id", "position"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+
+class ExperimentExposure(Base):
+    """The first time a unit (a customer, or a guest's conversation) saw its arm; one row per unit and
+    experiment, so the analysis counts people, not page views. `unit` is `customer:<id>` or
+    `conversation:<sender_key>` (the keyed hash, never the sender id)."""
+
+    __tablename__ = "experiment_exposures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    arm_id: Mapped[int] = mapped_column(ForeignKey("experiment_arms.id", ondelete="CASCADE"))
+    unit: Mapped[str] = mapped_column(String(80))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    conversation_key: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    exposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "unit"),
+        Index(None, "arm_id", "exposed_at"),
+        Index(None, "customer_id"),
+    )
