@@ -305,6 +305,12 @@ def cmd_dead_letters(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+def cmd_experiments(args: argparse.Namespace, engine: Engine) -> int:
+    from crm.experiments.cli import run
+
+    return run(args, engine)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m crm",
@@ -393,13 +399,17 @@ def build_parser() -> argparse.ArgumentParser:
         "ensure-demo", help="migrate, and build and score the demo shop only if the database is empty",
         description="What `make run` and `make test` call: cheap when the database is ready.")
     demo_options(ensure)
+
+    from crm.experiments.cli import add_parser as add_experiments
+
+    add_experiments(commands, _as_of, _positive)
     return parser
 
 
 COMMANDS = {
     "migrate": cmd_migrate, "demo": cmd_demo, "segment": cmd_segment, "erase": cmd_erase, "stats": cmd_stats,
     "ensure-demo": cmd_ensure_demo, "consume": cmd_consume, "dead-letters": cmd_dead_letters,
-    "purge-events": cmd_purge_events,
+    "purge-events": cmd_purge_events, "experiments": cmd_experiments,
 }
 
 
