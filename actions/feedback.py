@@ -77,7 +77,7 @@ class ActionOpenComplaint(DataAction):
                   ("非常抱歉给您带来这么不好的体验。" if urgent else "很抱歉给您带来不便。")
                   + f"已为您登记投诉 {found.number}" + (",已标记为优先处理" if urgent else "")
                   + ",我们会在" + ("4 小时" if urgent else "1 个工作日") + "内回复。需要现在为您转接人工客服吗?",
-                  buttons=[reply.button("Yes, a person please", "好的,转人工", "/affirm"),
+                  buttons=[reply.button("Yes, a person please", "好的,转人工", "/contact_human_agent"),
                            reply.button("No, that's fine", "不用了", "/deny")])
         return []
 

@@ -233,7 +233,7 @@ async def test_complaint_opens_a_ticket_and_offers_a_person(dispatcher, crm):
     with crm() as session:
         ticket = session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
     assert ticket.category.value == "complaint" and ticket.priority.value == "high"
-    assert ticket.number in texts(dispatcher) and dispatcher.messages[-1]["buttons"][0]["payload"] == "/affirm"
+    assert ticket.number in texts(dispatcher) and dispatcher.messages[-1]["buttons"][0]["payload"] == "/contact_human_agent"
 
 
 async def test_review_records_the_rating(dispatcher, crm):
