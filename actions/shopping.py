@@ -5,6 +5,8 @@ history; everyone else gets recommendations from this conversation (the products
 folded into a session vector) and popular products. Every product shown is an impression and every
 button pressed on one a click: both are written to the CRM and folded into the customer's (or the
 session's) vector at once, so the next list already reflects them.
+An experiment running on recommendations may change how the list is ranked (the customer's arm, from
+`crm.experiments.serving.arm_for`); the exposure to it is recorded with the impressions.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
 from crm.errors import ProductNotFound
+from crm.experiments.serving import Assignment, arm_for, record_exposure
 from crm.export import interactions_of, purchased_product_ids
 from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
 from recommender.records import InteractionRecord
@@ -96,6 +99,28 @@ async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind:
             await with_recommender(lambda r: r.update(who.key, events))
     except Exception:
         log.exception("could not record %s of %s in conversation %s", kind, product_ids, tracker.sender_id)
+
+
+async def experiment_arm(tracker: Tracker, who: Shopper) -> Assignment | None:
+    """The variant of the recommendations experiment this customer (or guest conversation) is in, if one
+    runs. An experiment must never cost the customer their answer: failures mean the default list."""
+    customer_id = who.customer.id if who.customer is not None else None
+    try:
+        return await in_crm(lambda s: arm_for(s, "recommendations", customer_id=customer_id,
+                                              conversation_id=tracker.sender_id, channel=crm_channel(tracker)))
+    except Exception:
+        log.exception("no experiment arm for conversation %s; the default recommendations are shown", tracker.sender_id)
+        return None
+
+
+async def note_exposure(tracker: Tracker, arm: Assignment | None) -> None:
+    """Records that the variant was seen (with the impressions: only a list actually shown counts)."""
+    if arm is None:
+        return
+    try:
+        await in_crm(lambda s: record_exposure(s, arm, crm_channel(tracker)))
+    except Exception:
+        log.exception("could not record the exposure to %s in conversation %s", arm.experiment_key, tracker.sender_id)
 
 
 def products_by_skus(session, skus: list[str]) -> list[ProductView]:  # noqa: ANN001 - a CRM session
@@ -212,11 +237,13 @@ class ActionRecommendProducts(DataAction):
         request = text if wants_something(tracker) else None
         skus = engaged_skus(tracker)
         engaged = await in_crm(lambda s: [p.id for p in products_by_skus(s, skus)]) if skus else []
+        arm = await experiment_arm(tracker, who)
+        variant = arm.recommend_options if arm is not None else {}
 
         def rank(recommender):  # noqa: ANN001, ANN202 - the Recommender
             return recommender.recommend(who.key, SHOWN, exclude_products=owned, query_text=request,
                                          language=reply.language, session_items=engaged,
-                                         **filters(tracker, recommender.catalogue))
+                                         **filters(tracker, recommender.catalogue), **variant)
 
         items = await with_recommender(rank)
         if not items:
@@ -230,6 +257,7 @@ class ActionRecommendProducts(DataAction):
                 and customer.marketing_consent:
             reply.say(*RETENTION_OFFER)
         await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
+        await note_exposure(tracker, arm)
         return []
 
 

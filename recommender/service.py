@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,10 +26,12 @@ import numpy as np
 from scipy import sparse
 
 from recommender import artifacts, explain as reasons
+from recommender.config import HybridConfig
 from recommender.data import KIND_CODES, WeightConfig
 from recommender.explain import Contribution, Explanation
 from recommender.index import EXACT_MAX_ITEMS, VectorIndex
-from recommender.hybrid import Signals, blend, diversify, popularity_signal, scale
+from recommender.hybrid import Signals, diversify, popularity_signal, scale
+from recommender.hybrid import blend as blend_signals
 from recommender.query import detect_language, parse_query
 from recommender.records import InteractionLike, ProductLike, ProductRecord
 from recommender.text import TextSearchIndex, reciprocal_rank_fusion
@@ -150,6 +152,7 @@ class Recommender:
         language: str = "en",
         diversity: bool = True,
         session_items: Sequence[object] = (),
+        blend: Mapping[str, float] | None = None,
     ) -> list[Recommendation]:
         """Top-k products for a customer, optionally for a described need ("a jacket for
         rain under 500" also sets the budget). New customers get popular products.
@@ -160,9 +163,14 @@ class Recommender:
 
         `exclude_purchased` drops non-consumable products the customer bought (as far as the
         interactions say); the caller can add the CRM's own list in `exclude_products`
-        (e.g. `crm.export.purchased_product_ids`), applied with the same consumable rule."""
+        (e.g. `crm.export.purchased_product_ids`), applied with the same consumable rule.
+
+        `blend` overrides weights of the trained hybrid blend for this call (an experiment's arm:
+        `{"popularity_weight": 0.0}` ranks by taste alone); a zero `personal_weight` leaves the
+        customer's history out altogether, explanations included."""
         if k <= 0:
             raise RecommenderError("k must be positive")
+        hybrid = self._hybrid(blend)
         with self._lock:
             parsed = parse_query(query_text, language) if query_text and query_text.strip() else None
             if parsed is not None:
@@ -182,23 +190,23 @@ class Recommender:
 
             session_rows = [row for row in map(self.catalogue.row, session_items) if row is not None]
             allowed[session_rows] = False
-            vector = self._user_vector(customer_id)
+            vector = self._user_vector(customer_id) if hybrid.personal_weight > 0 else None
             personal = None if vector is None else self._personal_scores(vector, allowed, depth=max(20 * k, 500))
             text_scores = None
             text = self._text()
             if parsed is not None and text is not None:
                 text_scores = text.match_scores(parsed.text, parsed.language, allowed, depth=max(2 * k, REQUEST_DEPTH))
-            scores = blend(Signals(personal, text_scores, self._popularity), allowed, self.trained.config.hybrid)
+            scores = blend_signals(Signals(personal, text_scores, self._popularity), allowed, hybrid)
             taste = None if personal is None else scale(personal, allowed)
             if text_scores is not None and np.isfinite(scores).sum() < k:
-                fallback = blend(Signals(personal, None, self._popularity), allowed, self.trained.config.hybrid)
+                fallback = blend_signals(Signals(personal, None, self._popularity), allowed, hybrid)
                 scores = np.where(np.isfinite(scores), scores + 10.0, fallback)
             session = None
             if session_rows:
                 session = scale(self._likeness(session_rows), allowed)
                 scores = scores + SESSION_WEIGHT * session
             # A request names what the customer wants; variety across categories is for open browsing.
-            penalty = self.trained.config.hybrid.diversity_penalty if diversity and parsed is None else 0.0
+            penalty = hybrid.diversity_penalty if diversity and parsed is None else 0.0
             rows = diversify(scores, self.catalogue.group, k, penalty)
             results = self._with_reasons(customer_id, rows, scores, taste, text_scores, language)
             if session is None:
@@ -206,6 +214,18 @@ class Recommender:
             nearest = self.catalogue.products[session_rows[-1]].name(language)
             return [replace(r, source="session", reason=reasons.similar_to(nearest, language))
                     if session[row] >= SESSION_SHOWN and r.source != "search" else r for row, r in zip(rows, results)]
+
+    def _hybrid(self, overrides: Mapping[str, float] | None) -> HybridConfig:
+        """The trained blend with `overrides` applied; unknown names or negative weights are refused."""
+        if not overrides:
+            return self.trained.config.hybrid
+        known = {f.name for f in fields(HybridConfig)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise RecommenderError(f"unknown blend weight(s) {sorted(unknown)}; known: {sorted(known)}")
+        if any(float(v) < 0 for v in overrides.values()):
+            raise RecommenderError("blend weights must not be negative")
+        return replace(self.trained.config.hybrid, **{k: float(v) for k, v in overrides.items()})
 
     def _likeness(self, rows: list[int]) -> np.ndarray:
         """Cosine of every product's vector with the mean of `rows`' vectors."""
