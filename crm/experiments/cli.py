@@ -54,7 +54,8 @@ def add_parser(commands: Any, as_of: Any, positive: Any) -> None:
     create.add_argument("--mde", type=float, help="smallest relative lift worth detecting (e.g. 0.1 for +10 %%)")
     create.add_argument("--description", default="")
 
-    for name, what in (("start", "start assigning (draft to running)"), ("stop", "stop assigning (running to stopped)")):
+    for name, what in (("start", "start assigning (draft to running; --at later schedules it)"),
+                       ("stop", "stop assigning (running to stopped; --at later schedules it)")):
         command = sub.add_parser(name, help=what)
         command.add_argument("key")
         command.add_argument("--at", type=as_of, default=None, help="when (ISO; default now)")
@@ -134,6 +135,7 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
     _require_schema(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with transaction(factory) as session:
+        ex.settle(session)
         if command == "list":
             rows = [_summary(e) for e in ex.list_experiments(session)]
             if args.json:
@@ -162,7 +164,12 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
             change = ex.start_experiment if command == "start" else ex.stop_experiment
             experiment = change(session, args.key, at=args.at)
             moment = experiment.starts_at if command == "start" else experiment.stops_at
-            print(f"experiment {experiment.key} {experiment.status.value} since {moment:%Y-%m-%d %H:%M} UTC")
+            assert moment is not None
+            if command == "stop" and experiment.status.value == "running":
+                print(f"experiment {experiment.key} keeps running until {moment:%Y-%m-%d %H:%M} UTC (stop scheduled)")
+                return 0
+            when = "from" if moment > datetime.now(timezone.utc) else "since"
+            print(f"experiment {experiment.key} {experiment.status.value} {when} {moment:%Y-%m-%d %H:%M} UTC")
             return 0
         from crm.experiments.analysis import analyse
         from crm.experiments.outcomes import arm_counts

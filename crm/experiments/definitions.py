@@ -145,8 +145,21 @@ def list_experiments(session: Session) -> list[Experiment]:
                                 .order_by(Experiment.created_at.desc(), Experiment.id.desc())))
 
 
-def start_experiment(session: Session, key: str, *, at: datetime | None = None) -> Experiment:
-    """From draft to running (assignment starts at `at`, default now)."""
+def settle(session: Session, now: datetime | None = None) -> None:
+    """Marks stopped the running experiments whose scheduled stop time has passed (assignment already
+    ended then: `arm_for` reads the stop time itself)."""
+    now = now or datetime.now(timezone.utc)
+    for experiment in session.scalars(select(Experiment).where(Experiment.status == ExperimentStatus.RUNNING,
+                                                               Experiment.stops_at.is_not(None),
+                                                               Experiment.stops_at <= now)):
+        experiment.status = ExperimentStatus.STOPPED
+
+
+def start_experiment(session: Session, key: str, *, at: datetime | None = None,
+                     now: datetime | None = None) -> Experiment:
+    """From draft to running; assignment starts at `at` (default now; a later time schedules the start)."""
+    now = now or datetime.now(timezone.utc)
+    settle(session, now)
     experiment = get_experiment(session, key)
     if experiment.status != ExperimentStatus.DRAFT:
         raise InvalidInput(f"experiment {key!r} is {experiment.status.value}; only a draft can start "
@@ -156,15 +169,24 @@ def start_experiment(session: Session, key: str, *, at: datetime | None = None) 
     if running is not None:
         raise InvalidInput(f"experiment {running!r} already runs on {experiment.surface.value}; stop it first")
     experiment.status = ExperimentStatus.RUNNING
-    experiment.starts_at = at or datetime.now(timezone.utc)
+    experiment.starts_at = at or now
     return experiment
 
 
-def stop_experiment(session: Session, key: str, *, at: datetime | None = None) -> Experiment:
-    """From running to stopped: nobody new is assigned; the report goes on counting conversions."""
+def stop_experiment(session: Session, key: str, *, at: datetime | None = None,
+                    now: datetime | None = None) -> Experiment:
+    """Ends assignment at `at` (default now; a later time schedules the stop and the experiment runs until
+    then). The report goes on counting the conversions of those already exposed."""
+    now = now or datetime.now(timezone.utc)
+    settle(session, now)
     experiment = get_experiment(session, key)
     if experiment.status != ExperimentStatus.RUNNING:
         raise InvalidInput(f"experiment {key!r} is {experiment.status.value}, not running")
-    experiment.status = ExperimentStatus.STOPPED
-    experiment.stops_at = at or datetime.now(timezone.utc)
+    at = at or now
+    if experiment.starts_at is not None and at <= experiment.starts_at:
+        raise InvalidInput(f"experiment {key!r} starts at {experiment.starts_at:%Y-%m-%d %H:%M} UTC; "
+                           "it cannot stop before that")
+    experiment.stops_at = at
+    if at <= now:
+        experiment.status = ExperimentStatus.STOPPED
     return experiment

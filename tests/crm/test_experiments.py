@@ -274,3 +274,23 @@ def test_add_to_cart_and_resolved_conversations(session: Session) -> None:
     session.flush()
     counts = arm_counts(session, resolved, T0 + timedelta(days=30))
     assert [(x.analysed, x.conversions) for x in counts] == [(1, 0), (1, 1)]
+
+
+def test_start_and_stop_can_be_scheduled(session: Session) -> None:
+    someone = customers(session, 1)[0]
+    now = T0
+    experiment(session, "later", start=False)
+    start_experiment(session, "later", at=now + timedelta(days=1), now=now)
+    assert arm_for(session, "recommendations", customer_id=someone, now=now) is None
+    assert arm_for(session, "recommendations", customer_id=someone, now=now + timedelta(days=1)) is not None
+    with pytest.raises(InvalidInput, match="cannot stop before"):
+        stop_experiment(session, "later", at=now + timedelta(hours=1), now=now)
+    scheduled = stop_experiment(session, "later", at=now + timedelta(days=8), now=now)
+    assert scheduled.status.value == "running"  # until its stop time
+    assert arm_for(session, "recommendations", customer_id=someone, now=now + timedelta(days=7)) is not None
+    assert arm_for(session, "recommendations", customer_id=someone, now=now + timedelta(days=8)) is None
+    experiment(session, "next", start=False)
+    with pytest.raises(InvalidInput, match="already runs"):
+        start_experiment(session, "next", at=now + timedelta(days=2), now=now + timedelta(days=2))
+    started = start_experiment(session, "next", at=now + timedelta(days=9), now=now + timedelta(days=9))
+    assert started.status.value == "running" and scheduled.status.value == "stopped"  # settled on the way

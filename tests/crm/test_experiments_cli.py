@@ -157,3 +157,14 @@ def test_get_experiment_reads_what_the_cli_wrote(url: str) -> None:
         assert created.arms[1].parameters == {"strategy": "popularity",
                                               "blend": {"personal_weight": 0.0, "popularity_weight": 1.0}}
     engine.dispose()
+
+
+def test_a_stop_can_be_scheduled(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(url, "create", "later", "--arm", "control:1", "--arm", "b:1:diversity=off", "--metric", "resolved",
+               "--sample-size", "50") == 0
+    assert run(url, "start", "later") == 0
+    assert run(url, "stop", "later", "--at", "2999-01-01") == 0
+    assert "keeps running until 2999-01-01 00:00 UTC (stop scheduled)" in capsys.readouterr().out
+    assert run(url, "list", "--json") == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["status"], listed["stops_at"]) == ("running", "2999-01-01T00:00:00+00:00")
