@@ -294,3 +294,24 @@ def test_start_and_stop_can_be_scheduled(session: Session) -> None:
         start_experiment(session, "next", at=now + timedelta(days=2), now=now + timedelta(days=2))
     started = start_experiment(session, "next", at=now + timedelta(days=9), now=now + timedelta(days=9))
     assert started.status.value == "running" and scheduled.status.value == "stopped"  # settled on the way
+
+
+def test_purchases_are_paid_orders_after_the_exposure(session: Session) -> None:
+    from crm.models import PURCHASE_STATUSES, Order
+
+    created = experiment(session, "buy", metric="purchase")
+    order = session.scalars(select(Order).where(Order.status.in_(PURCHASE_STATUSES)).order_by(Order.id).limit(1)).one()
+    buyer = order.customer_id
+    no_orders = session.scalars(select(Customer.id).where(~Customer.orders.any()).order_by(Customer.id).limit(1)).one()
+    cancelled = next(o for o in session.scalars(select(Order).where(Order.status == "cancelled").order_by(Order.id))
+                     if o.customer_id != buyer and not session.scalar(
+                         select(func.count()).select_from(Order).where(
+                             Order.customer_id == o.customer_id, Order.status.in_(PURCHASE_STATUSES),
+                             Order.placed_at >= o.placed_at - timedelta(days=1))))
+    expose(session, created, 0, buyer, order.placed_at - timedelta(days=1))
+    expose(session, created, 1, no_orders, order.placed_at - timedelta(days=1))
+    expose(session, created, 1, cancelled.customer_id, cancelled.placed_at - timedelta(days=1))  # not a purchase
+    session.flush()
+    latest = max(order.placed_at, cancelled.placed_at)
+    counts = arm_counts(session, created, latest + timedelta(days=30))
+    assert [(x.analysed, x.conversions) for x in counts] == [(1, 1), (2, 0)]
