@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.crypto import normalize_email, normalize_phone
@@ -28,6 +28,7 @@ from crm.models import (
     ConsentPurpose,
     Conversation,
     Customer,
+    ExperimentExposure,
     HandoffRequest,
     Identity,
     Interaction,
@@ -211,6 +212,12 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
         interactions = session.execute(delete(Interaction).where(Interaction.customer_id == customer_id)).rowcount
         subscriptions = session.execute(
             delete(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id)).rowcount
+        # Which variant the customer saw, and when, is behaviour like an interaction: it goes too (also when
+        # it was recorded for one of their conversations before they were known).
+        sender_keys = select(Conversation.sender_key).where(Conversation.customer_id == customer_id,
+                                                            Conversation.sender_key.is_not(None))
+        session.execute(delete(ExperimentExposure).where(or_(ExperimentExposure.customer_id == customer_id,
+                                                             ExperimentExposure.conversation_key.in_(sender_keys))))
         session.execute(update(HandoffRequest).where(HandoffRequest.customer_id == customer_id)
                         .values(customer_id=None, summary=None, sender_id=None))
         conversations = session.execute(update(Conversation).where(Conversation.customer_id == customer_id)

@@ -315,3 +315,20 @@ def test_purchases_are_paid_orders_after_the_exposure(session: Session) -> None:
     latest = max(order.placed_at, cancelled.placed_at)
     counts = arm_counts(session, created, latest + timedelta(days=30))
     assert [(x.analysed, x.conversions) for x in counts] == [(1, 1), (2, 0)]
+
+
+def test_erasure_deletes_what_the_customer_was_shown(session: Session) -> None:
+    from crm.privacy import erase_customer
+
+    created = experiment(session, "erased", metric="resolved")
+    someone, other = customers(session, 2)
+    key = sender_key("web", "guest-before-login")
+    session.add(Conversation(channel=Channel.WEB, customer_id=someone, sender_key=key,
+                             status=ConversationStatus.RESOLVED_BY_BOT, started_at=T0, ended_at=T0))
+    expose(session, created, 0, someone, T0)
+    expose(session, created, 1, None, T0, conversation_key=key)  # exposed as a guest, then known
+    expose(session, created, 1, other, T0)
+    session.flush()
+    erase_customer(session, someone, actor="test")
+    left = session.scalars(select(ExperimentExposure.unit).where(ExperimentExposure.experiment_id == created.id))
+    assert list(left) == [f"customer:{other}"]
