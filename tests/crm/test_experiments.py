@@ -4,7 +4,9 @@ the window (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from scipy.stats import chisquare
@@ -23,6 +25,7 @@ from crm.experiments.definitions import (
 )
 from crm.experiments.outcomes import arm_counts
 from crm.experiments.serving import arm_for, record_exposure
+from crm.migrate import upgrade
 from crm.models import (
     Channel,
     Conversation,
@@ -36,6 +39,7 @@ from crm.models import (
 )
 from crm.repository import add_identity, find_customer
 from crm.repository.conversations import sender_key
+from tests.crm.conftest import empty_database
 
 T0 = datetime(2025, 11, 1, 9, tzinfo=timezone.utc)
 
@@ -332,3 +336,32 @@ def test_erasure_deletes_what_the_customer_was_shown(session: Session) -> None:
     erase_customer(session, someone, actor="test")
     left = session.scalars(select(ExperimentExposure.unit).where(ExperimentExposure.experiment_id == created.id))
     assert list(left) == [f"customer:{other}"]
+
+
+@pytest.mark.postgres
+def test_two_action_servers_recording_one_unit_write_one_row(tmp_path: Path) -> None:
+    """The second insert waits for the first transaction, meets the unique key and reports "not new"
+    (or sees the row at once, if the first committed before it looked): one exposure either way."""
+    with empty_database("postgres", tmp_path) as engine:
+        upgrade(engine)
+        with Session(engine) as setup, setup.begin():
+            experiment(setup, "race", metric="resolved")
+            assignment = arm_for(setup, "recommendations", conversation_id="guest-race", channel="web", now=T0)
+        assert assignment is not None
+        first, second = Session(engine), Session(engine)
+        outcome: dict[str, bool] = {}
+        try:
+            first.begin()
+            assert record_exposure(first, assignment, "web", now=T0)
+            with second.begin():
+                racing = threading.Thread(target=lambda: outcome.update(second=record_exposure(second, assignment, "web")))
+                racing.start()
+                racing.join(0.5)  # usually still waiting for the first transaction's row
+                first.commit()
+                racing.join(30)
+        finally:
+            first.close()
+            second.close()
+        assert outcome == {"second": False}
+        with Session(engine) as check:
+            assert check.scalar(select(func.count()).select_from(ExperimentExposure)) == 1
