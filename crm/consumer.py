@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +41,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import REPO_ROOT
+from kelian.language import as_language, detect_language
 from crm.models import (
     Channel,
     ConsumerOffset,
@@ -82,15 +82,13 @@ AGENT_ACTION = "action_agent_message"  # what a staff member typed in the consol
 RESUMABLE = timedelta(minutes=30)  # a conversation resolved this recently still takes the next messages
 SATISFACTION_MEMORY = 0.7  # satisfaction = 0.7 x before + 0.3 x the new signal
 COMPLAINT_SCORE = 1.0
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]{2,}")
 
 
 def _language(text: str) -> Language | None:
-    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
-    if not cjk and not latin:
-        return None
-    return Language.ZH if cjk >= latin else Language.EN
+    """A first guess from the message itself (kelian.language's rule); the bot's own `language` slot
+    event, which follows, has the last word."""
+    detected = detect_language(text)
+    return None if detected is None else Language(detected)
 
 
 @dataclass
@@ -142,6 +140,8 @@ class FeedbackWriter:
                 self._set_status(session, sender, ConversationStatus.HANDED_OFF)
         elif event.kind == "slot" and event.name == "rating" and event.value:
             self._satisfaction(session, sender, float(event.value))
+        elif event.kind == "slot" and event.name == "language" and as_language(event.value):
+            self._conversation_language(session, sender, Language(as_language(event.value)), event.moment)
         elif event.kind == "session_started":
             stats.conversations_closed += self._close(session, sender, event)
 
@@ -256,6 +256,21 @@ class FeedbackWriter:
         if intent in CLOSING_INTENTS and conversation.status == ConversationStatus.OPEN:
             conversation.status, conversation.ended_at = ConversationStatus.RESOLVED_BY_BOT, moment
             stats.conversations_closed += 1
+
+    def _conversation_language(self, session: Session, sender: str, language: Language,
+                               moment: datetime | None) -> None:
+        """The language the bot settled on for the conversation (it keeps the language in use for a
+        payload or an order number, which the text alone cannot tell) is the conversation's and the
+        customer's."""
+        conversation_id = self._conversation(session, sender, None, moment)
+        conversation = None if conversation_id is None else session.get(Conversation, conversation_id)
+        if conversation is None:
+            return
+        conversation.language = language
+        if conversation.customer_id is not None:
+            customer = session.get(Customer, conversation.customer_id)
+            if customer is not None and customer.erased_at is None:
+                customer.preferred_language = language
 
     def _bot(self, session: Session, sender: str, event: RasaEvent, stats: Stats) -> None:
         conversation_id = self._conversation(session, sender, None, event.moment)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from kelian.language import as_language
+
 # Every event name Rasa 3.6 publishes (rasa.shared.core.events); anything else is not from Rasa.
 KNOWN_EVENTS = frozenset({
     "action", "action_execution_rejected", "active_loop", "agent", "bot", "cancel_reminder", "entities", "export",
@@ -198,4 +200,6 @@ def parse_event(raw: Any, fallback_sender: str | None = None) -> RasaEvent:
             if not 0 <= rating <= 5:
                 raise PoisonEvent(f"rating {rating} is not from 0 to 5")
             fields["value"] = rating
+        if kind == "slot" and fields["name"] == "language":
+            fields["value"] = as_language(raw.get("value"))  # anything but en/zh is no language
     return RasaEvent(**fields)

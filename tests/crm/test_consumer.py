@@ -333,3 +333,32 @@ def test_one_time_codes_are_masked_in_transcripts(crm: sessionmaker[Session], tm
                                       .order_by(Message.created_at)))
     assert stored == ["link my account", "Your linking code is •••••• (valid for 10 minutes; don't share it).",
                       "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。", "Please send the code.", "it's ••••••"]
+
+
+def test_the_conversation_language_is_the_bots_language_slot(crm: sessionmaker[Session], tmp_path: Path) -> None:
+    """Before, the consumer re-detected the language from each message with a rule of its own (and a
+    narrower character range); now the bot's `language` slot event decides, and a message that says
+    nothing (an order number) changes nothing."""
+    log = EventLog(tmp_path / "events.db")
+    start = time.time()
+    sender = "demo-li"
+    with crm() as session:
+        li = find_customer(session, "rest", sender)
+
+    def user(text_: str, at: float) -> dict:
+        return {"event": "user", "sender_id": sender, "timestamp": at, "text": text_, "input_channel": "rest",
+                "parse_data": {"intent": {"name": "track_order", "confidence": 0.9}, "entities": []}}
+
+    log.publish([
+        {"event": "session_started", "sender_id": sender, "timestamp": start},
+        user("do you sell 旗袍 dresses", start + 0.01),
+        {"event": "slot", "sender_id": sender, "timestamp": start + 0.02, "name": "language", "value": "en"},
+        user("KL20251107", start + 0.03),
+        {"event": "slot", "sender_id": sender, "timestamp": start + 0.04, "name": "language", "value": "zh"},
+    ])
+    consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
+    with crm() as session:
+        conversation = session.scalars(select(Conversation).where(Conversation.customer_id == li.id)
+                                       .order_by(Conversation.id.desc())).first()
+        assert conversation.language.value == "zh"
+        assert session.get(Customer, li.id).preferred_language.value == "zh"
