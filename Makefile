@@ -28,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu bench clean
+.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu bench eval-experiments clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -114,6 +114,9 @@ bench: train ## benchmarks of the CRM, the recommender and whole conversation tu
 	$(PY) -m crm.bench --markdown docs/crm-bench.md --plot docs/crm-bench.png
 	$(PY) -m recommender bench
 	$(PY) -m devstack bench-turns --markdown docs/benchmarks.md
+
+eval-experiments: setup ## check the A/B test analysis on simulated customers; figures and plot into docs/experiments.md
+	$(PY) -m crm experiments simulate
 
 clean: ## remove trained models, results and local data (keeps the virtual environments)
 	rm -rf models results var
