@@ -3,10 +3,12 @@ Rasa runs `action_ask_<slot>` to ask for a slot."""
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -132,3 +134,29 @@ class ActionAskRating(Question):
     def buttons(self) -> list[dict[str, str]]:
         return [{"title": "⭐" * stars, "payload": str(stars)} for stars in range(1, 6)]
 
+
+
+# "还是不取消了", "no wait, don't cancel it", "keep it": the words of a customer who changes their mind at a
+# confirmation, which the NLU may still read as the request itself (it mentions cancelling).
+_CHANGE_OF_MIND = re.compile(
+    r"不(要|用|想|必|打算|需要)?(取消|删|退|改)|别(取消|删|退|改)|算了|还是不|先不|不了|保留|留着|"
+    r"\b(don'?t|do not|dont|no|not|never ?mind|keep|wait|stop)\b", re.IGNORECASE)
+CONFIRMATION_SLOT = "confirmation"
+
+
+def changed_mind(text: str) -> bool:
+    """True when the message takes the request back rather than repeating it."""
+    return bool(_CHANGE_OF_MIND.search(text or ""))
+
+
+class ActionReadConfirmation(Action):
+    """At a confirmation question, a message the NLU read as the request again ("cancel it" or "还是不取消了")
+    is a yes or a no depending on its words; the rules after it (data/rasa/rules/forms.yml) branch on the
+    `confirmation` slot."""
+
+    def name(self) -> str:
+        return "action_read_confirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        answer = "no" if changed_mind(tracker.latest_message.get("text") or "") else "yes"
+        return [SlotSet(CONFIRMATION_SLOT, answer)]
