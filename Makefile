@@ -28,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu bench eval-experiments clean
+.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ test: validate train test-unit test-rasa test-e2e ## everything: validation, uni
 
 eval-nlu: setup ## 5-fold cross-validation of the NLU per language (slow); figures into docs/nlu-evaluation.md
 	$(PY) -m devstack cross-validate
+
+eval-dialogue: setup ## multi-turn scripts of tests/dialogue against the running stack (make run), or START=1 for a stack of its own
+	$(PY) -m devstack.eval_dialogue $(if $(START),--start)
 
 bench: train ## benchmarks of the CRM, the recommender and whole conversation turns; figures into docs/
 	$(PY) -m crm.bench --markdown docs/crm-bench.md --plot docs/crm-bench.png
