@@ -16,7 +16,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
-from actions.server import MissingToken, create_app, shared_token
+from actions.server import MissingToken, allow_slow_start, create_app, shared_token
 
 
 def main() -> None:
@@ -32,6 +32,7 @@ def main() -> None:
     utils.update_sanic_log_level()
     executor = ActionExecutor()
     executor.register_package(args.actions_module or args.actions)
+    allow_slow_start()
     loader = AppLoader(factory=partial(create_app, executor, args.endpoints))
     app = loader.load()
     app.prepare(host=os.environ.get("KELIAN_ACTION_HOST", "127.0.0.1"), port=args.port, workers=utils.number_of_sanic_workers())

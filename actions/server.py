@@ -16,13 +16,15 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sanic.worker.manager import WorkerManager
+from sanic.worker.process import WorkerProcess
 
 from actions.runtime import services
 
 log = logging.getLogger(__name__)
 
 # Loading the recommender and embedding the FAQ can take a while on a cold, busy machine; Sanic's
-# default 30 s for a worker to report ready would kill the server instead.
+# default 30 s for a worker to report ready would kill the server instead (`allow_slow_start`).
 WORKER_READY_TIMEOUT = 300.0
 TOKEN_HEADER = "X-Kelian-Action-Token"
 TOKEN_ENV = "KELIAN_ACTION_TOKEN"
@@ -47,10 +49,17 @@ async def _warm_up(app: Sanic) -> None:
     await asyncio.to_thread(services().warm_up)
 
 
+def allow_slow_start() -> None:
+    """Sanic 25 counts a worker's start-up against class constants (tenths of a second) of the
+    process manager, not against a config value (the WORKER_ACK_TIMEOUT setting it once read is gone)."""
+    ticks = int(WORKER_READY_TIMEOUT * 10)
+    WorkerManager.THRESHOLD = ticks
+    WorkerProcess.THRESHOLD = ticks
+
+
 def create_app(executor: ActionExecutor, endpoints: str) -> Sanic:
     token = shared_token()
     app = create_app_for_serve(executor, cors_origins=None, endpoints=endpoints)
-    app.config.WORKER_ACK_TIMEOUT = WORKER_READY_TIMEOUT
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.register_listener(_warm_up, "before_server_start")
 
