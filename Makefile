@@ -28,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments clean
+.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments dead-letters purge-events clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -120,6 +120,13 @@ bench: train ## benchmarks of the CRM, the recommender and whole conversation tu
 
 eval-experiments: setup ## check the A/B test analysis on simulated customers; figures and plot into docs/experiments.md
 	$(PY) -m crm experiments simulate
+
+dead-letters: setup ## events the feedback consumer set aside: list them (then python -m crm dead-letters --show/--retry/--drop ID)
+	$(PY) -m crm dead-letters
+
+DAYS ?= 30
+purge-events: setup ## delete Rasa's plain-text copies the CRM already has: broker events older than DAYS (30), idle trackers older than 90 days
+	$(PY) -m crm purge-events --days $(DAYS)
 
 clean: ## remove trained models, results and local data (keeps the virtual environments)
 	rm -rf models results var
