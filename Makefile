@@ -107,8 +107,8 @@ test-e2e: train $(CHROMIUM) ## end-to-end: the whole stack over REST, WeChat, th
 
 test: validate train test-unit test-rasa test-e2e ## everything: validation, unit suites, rasa test, end-to-end
 
-eval-nlu: setup ## 5-fold cross-validation of the NLU per language (slow); figures into docs/nlu-evaluation.md
-	$(PY) -m devstack cross-validate
+eval-nlu: train ## NLU figures on the real-message dev sets (../shared/eval) and the team's sets into docs/nlu-evaluation.md; CV=1 adds 5-fold cross-validation (slow)
+	$(PY) -m devstack eval-nlu $(if $(CV),--cross-validation)
 
 eval-dialogue: setup ## multi-turn scripts of tests/dialogue against the running stack (make run), or START=1 for a stack of its own
 	$(PY) -m devstack.eval_dialogue $(if $(START),--start)

@@ -1,9 +1,11 @@
-"""NLU quality: the held-out test sets' report with its quality gate (make test), and per-language
-cross-validation written to docs/nlu-evaluation.md (make eval-nlu)."""
+"""NLU quality: the real-message dev sets' gate and the team's held-out sets' gate (make test), and
+the evaluation document docs/nlu-evaluation.md (make eval-nlu): dev sets first, then the team's own
+sets, then (optionally, slow) per-language cross-validation."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,9 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from devstack import nlu_dev
 from devstack.config import ROOT, StackConfig
-from devstack.stack import VENV_BOT
+from devstack.stack import VENV_BOT, latest_model
 
 LANGUAGES = ("en", "zh")
 # The held-out sets (tests/nlu/) must stay at or above these; raise them as the data improves.
@@ -63,17 +67,57 @@ def report(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def cross_validate(args: argparse.Namespace) -> int:
+def dev_gate(args: argparse.Namespace) -> int:
+    """Parse the dev sets with the latest model, print the figures and fail on a regression (or,
+    with --accept, record them as the new accepted figures)."""
+    model = latest_model(ROOT / "models")
+    if model is None:
+        print("No trained model in models/: run `make train` first.", file=sys.stderr)
+        return 1
+    try:
+        predictions = nlu_dev.run_predictions(model)
+    except nlu_dev.MissingEvalSets as error:
+        print(f"FAILED {error}", file=sys.stderr)
+        return 1
+    scores = nlu_dev.scores_by_set(predictions)
+    print("\n".join(nlu_dev.table(scores)))
+    latency = nlu_dev.latency_ms(predictions)
+    print(f"NLU parse time per message: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+          f"max {latency['max']:.1f} ms (load average {latency['load']:.1f} on {os.cpu_count()} cores)")
+    if args.accept:
+        nlu_dev.write_baseline(scores, model.name)
+        print(f"accepted: {nlu_dev.BASELINE}")
+        return 0
+    if not nlu_dev.BASELINE.is_file():
+        print(f"FAILED no accepted figures in {nlu_dev.BASELINE}: run `python -m devstack nlu-dev --accept`", file=sys.stderr)
+        return 1
+    failures = nlu_dev.regressions(scores, nlu_dev.read_baseline())
+    for failure in failures:
+        print(f"FAILED dev-set regression: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """The document: dev-set figures (re-measured unless --report-only), the team's held-out sets
+    (from the last `make test-rasa`), cross-validation when asked for or already on disk."""
     results = ROOT / "results"
+    if not args.report_only:
+        model = latest_model(ROOT / "models")
+        if model is None:
+            print("No trained model in models/: run `make train` first.", file=sys.stderr)
+            return 1
+        nlu_dev.run_predictions(model)
+    predictions = json.loads(nlu_dev.PREDICTIONS.read_text())
     rows = []
     for language in LANGUAGES:
         out = results / f"cv-{language}"
-        if not args.report_only:
+        if args.cross_validation and not args.report_only:
             run_cross_validation(language, args.folds, out)
-        rows.append((language, read_scores(out), entity_f1(out)))
+        if (out / "intent_report.json").exists():
+            rows.append((language, read_scores(out), entity_f1(out)))
     held_out = [(language, read_scores(results / f"nlu-{language}")) for language in LANGUAGES
                 if (results / f"nlu-{language}" / "intent_report.json").exists()]
-    write_markdown(rows, held_out, args.folds)
+    write_markdown(predictions, rows, held_out, args.folds)
     return 0
 
 
@@ -100,26 +144,37 @@ def entity_f1(result_dir: Path) -> dict[str, float]:
     return scores
 
 
-def write_markdown(rows: list[tuple[str, IntentScores, dict[str, float]]],
+def write_markdown(predictions: dict[str, Any], rows: list[tuple[str, IntentScores, dict[str, float]]],
                    held_out: list[tuple[str, IntentScores]], folds: int) -> None:
+    latency = nlu_dev.latency_ms(predictions)
     lines = [
         "# NLU evaluation", "",
-        f"Measured {date.today().isoformat()} with `make eval-nlu` (pipeline: `config.yml`).", "",
-        f"## {folds}-fold cross-validation on the training data, per language", "",
-        "| language | examples | intent accuracy | macro F1 | out-of-scope rejected | entity F1 (weighted) |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        f"Measured {date.today().isoformat()} with `make eval-nlu` (pipeline: `config.yml`, model `{predictions['model']}`).", "",
+        "## Real customer messages (`../shared/eval`, never trained on)", "",
+        "`out_of_scope` and `nlu_fallback` count as one \"rejected\" answer; macro F1 averages the intents",
+        "with at least 6 messages. `make test` fails when a figure drops more than "
+        f"{nlu_dev.TOLERANCE:g} points below `docs/nlu-dev-baseline.json`.", "",
+        *nlu_dev.table(nlu_dev.scores_by_set(predictions)), "",
+        f"NLU parse time per message (all dev messages, one warm process): p50 {latency['p50']:.1f} ms, "
+        f"p95 {latency['p95']:.1f} ms, max {latency['max']:.1f} ms, with a load average of {latency['load']:.1f} "
+        f"on {os.cpu_count()} cores (other work on the machine multiplies these times).",
     ]
-    for language, scores, entities in rows:
-        oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
-        ents = ", ".join(f"{name} {value:.3f}" for name, value in sorted(entities.items()))
-        lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} | {ents} |")
     if held_out:
-        lines += ["", "## Held-out test sets (`tests/nlu/`, written separately from the training data)", "",
+        lines += ["", "## The team's own sets (`tests/nlu/`, written by the team like the training data)", "",
                   "| language | examples | intent accuracy | macro F1 | out-of-scope rejected |",
                   "| --- | ---: | ---: | ---: | ---: |"]
         for language, scores in held_out:
             oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
             lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} |")
+    if rows:
+        lines += ["", f"## {folds}-fold cross-validation on the training data, per language "
+                  "(`make eval-nlu CV=1`; figures of the last run)", "",
+                  "| language | examples | intent accuracy | macro F1 | out-of-scope rejected | entity F1 (weighted) |",
+                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        for language, scores, entities in rows:
+            oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
+            ents = ", ".join(f"{name} {value:.3f}" for name, value in sorted(entities.items()))
+            lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} | {ents} |")
     path = ROOT / "docs" / "nlu-evaluation.md"
     existing = path.read_text() if path.exists() else ""
     notes = existing.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in existing else "\n"
@@ -131,8 +186,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("nlu-report", help="print held-out NLU scores and fail below the quality gate")
     p.add_argument("result_dirs", nargs="+")
     p.set_defaults(func=report)
-    p = commands.add_parser("cross-validate", help="k-fold cross-validation per language into docs/nlu-evaluation.md")
+    p = commands.add_parser("nlu-dev", help="score the latest model on the real-message dev sets; fail on a regression")
+    p.add_argument("--accept", action="store_true", help="record the figures as the accepted ones (docs/nlu-dev-baseline.json)")
+    p.set_defaults(func=dev_gate)
+    p = commands.add_parser("eval-nlu", help="dev sets, held-out sets and (optionally) cross-validation into docs/nlu-evaluation.md")
+    p.add_argument("--cross-validation", action="store_true", help="also run k-fold cross-validation per language (slow)")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--report-only", action="store_true",
-                   help="rewrite the document from the results/cv-* of the last run (and the latest held-out results)")
-    p.set_defaults(func=cross_validate)
+                   help="rewrite the document from the results of the last runs without parsing or training anything")
+    p.set_defaults(func=evaluate)

@@ -249,12 +249,12 @@ class FaqIndex:
         top = np.argsort(-best, kind="stable")[:k]
         return [FaqMatch(self.entries[i], float(best[i]), self.questions[best_row[i]]) for i in top if np.isfinite(best[i])]
 
-    def answer(self, text: str, language: str | None = None) -> FaqMatch | None:
+    def answer(self, text: str, language: str | None = None, margin: float = 0.0) -> FaqMatch | None:
         """The best match when its score reaches the threshold of the language `text` is written
-        in (detected when None); None means no FAQ answers it and the dialogue should do
-        something else (ask to rephrase, hand over)."""
+        in (detected when None) plus `margin`; None means no FAQ answers it and the dialogue
+        should do something else (ask to rephrase, hand over)."""
         matches = self.search(text, 1)
         if not matches:
             return None
         language = language or detect_language(normalise(text))
-        return matches[0] if matches[0].score >= self.threshold(language) else None
+        return matches[0] if matches[0].score >= self.threshold(language) + margin else None

@@ -178,3 +178,12 @@ def test_markdown_report_keeps_the_prose_around_it(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert "second table" in text and "first table" not in text and "How the threshold was chosen." in text
     assert Counter(text.split())["<!--"] == 2
+
+
+def test_a_margin_raises_the_bar_by_exactly_that_much(index: FaqIndex) -> None:
+    """actions/faq.py asks for a margin when the NLU found the message off-topic."""
+    question = "can I pay for my order in monthly instalments"
+    score = index.search(question, 1)[0].score
+    needed = score - index.threshold("en")
+    assert index.answer(question, margin=needed - 1e-4) is not None
+    assert index.answer(question, margin=needed + 1e-4) is None

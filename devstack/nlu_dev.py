@@ -1,0 +1,145 @@
+"""Scores on the development sets of real customer messages (../shared/eval), and their gate.
+
+The sets are measured, never trained on. Following their README, `out_of_scope` and `nlu_fallback`
+count as one "rejected" answer, macro F1 only averages intents with at least six messages, and
+every set reports how many in-scope messages were wrongly rejected. `make test` fails when a figure
+drops more than `TOLERANCE` below the accepted one in docs/nlu-dev-baseline.json.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from devstack.config import ROOT, StackConfig
+from devstack.stack import VENV_BOT
+
+EVAL_DIR = ROOT.parent / "shared" / "eval"
+DEV_SETS = ("en-support-dev", "en-real-dev", "zh-real-dev", "oos-dev")
+BASELINE = ROOT / "docs" / "nlu-dev-baseline.json"
+PREDICTIONS = ROOT / "results" / "dev" / "predictions.json"
+REJECTED = "rejected"
+REJECTIONS = frozenset({"out_of_scope", "nlu_fallback"})
+MIN_SUPPORT_FOR_F1 = 6
+# A figure may fall this far (in points) below the accepted one before the gate fails.
+TOLERANCE = 2.0
+
+
+class MissingEvalSets(RuntimeError):
+    """../shared/eval is not next to the repository."""
+
+
+@dataclass(frozen=True)
+class DevScores:
+    messages: int
+    accuracy: float
+    macro_f1: float | None
+    off_topic_rejected: float | None
+    in_scope_rejected: float | None
+
+    def figures(self) -> dict[str, float]:
+        """The gated figures in percent (None: the set has no such messages)."""
+        return {k: round(100 * v, 1) for k, v in asdict(self).items() if k != "messages" and v is not None}
+
+
+def label(intent: str | None) -> str:
+    return REJECTED if intent in REJECTIONS or intent is None else intent
+
+
+def score(rows: list[dict[str, Any]]) -> DevScores:
+    gold = [label(r["gold"]) for r in rows]
+    predicted = [label(r["predicted"]) for r in rows]
+    correct = sum(g == p for g, p in zip(gold, predicted))
+    support = Counter(gold)
+    f1s = []
+    for intent, count in support.items():
+        if intent == REJECTED or count < MIN_SUPPORT_FOR_F1:
+            continue
+        true_positive = sum(g == p == intent for g, p in zip(gold, predicted))
+        predicted_count = sum(p == intent for p in predicted)
+        precision = true_positive / predicted_count if predicted_count else 0.0
+        recall = true_positive / count
+        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    off_topic = [p for g, p in zip(gold, predicted) if g == REJECTED]
+    in_scope = [p for g, p in zip(gold, predicted) if g != REJECTED]
+    return DevScores(
+        messages=len(rows),
+        accuracy=correct / len(rows),
+        macro_f1=statistics.fmean(f1s) if f1s else None,
+        off_topic_rejected=sum(p == REJECTED for p in off_topic) / len(off_topic) if off_topic else None,
+        in_scope_rejected=sum(p == REJECTED for p in in_scope) / len(in_scope) if in_scope else None,
+    )
+
+
+def eval_files() -> list[Path]:
+    files = [EVAL_DIR / f"{name}.yml" for name in DEV_SETS]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise MissingEvalSets(
+            f"the development sets are missing ({', '.join(missing)}): they live in ../shared/eval "
+            "next to the repository; without them the real-message gate cannot run")
+    return files
+
+
+def run_predictions(model: Path, out: Path = PREDICTIONS) -> dict[str, Any]:
+    """Every dev message parsed by the model in .venv-bot (devstack/nlu_predict.py)."""
+    subprocess.run([str(VENV_BOT / "python"), str(ROOT / "devstack" / "nlu_predict.py"), "--model", str(model),
+                    "--out", str(out), *map(str, eval_files())], cwd=ROOT, env=StackConfig().env(), check=True)
+    return json.loads(out.read_text())
+
+
+def scores_by_set(predictions: dict[str, Any]) -> dict[str, DevScores]:
+    return {name: score(predictions["sets"][name]) for name in DEV_SETS if name in predictions["sets"]}
+
+
+def latency_ms(predictions: dict[str, Any]) -> dict[str, float]:
+    """Per-message parse time over all dev messages (one process, model loaded and warm), and the
+    1-minute load average when the parsing ended."""
+    seconds = sorted(r["seconds"] for rows in predictions["sets"].values() for r in rows)
+    return {"p50": 1000 * seconds[len(seconds) // 2], "p95": 1000 * seconds[int(len(seconds) * 0.95)],
+            "max": 1000 * seconds[-1], "load": float(predictions.get("load_average", float("nan")))}
+
+
+def regressions(scores: dict[str, DevScores], baseline: dict[str, dict[str, float]]) -> list[str]:
+    """Figures more than TOLERANCE points worse than accepted. Rejecting in-scope messages is the
+    one figure where lower is better."""
+    failures = []
+    for name, accepted in baseline.items():
+        if name not in scores:
+            failures.append(f"{name}: no predictions")
+            continue
+        now = scores[name].figures()
+        for figure, value in accepted.items():
+            current = now.get(figure)
+            if current is None:
+                failures.append(f"{name}: {figure} missing")
+            elif figure == "in_scope_rejected" and current > value + TOLERANCE:
+                failures.append(f"{name}: {figure} {current:.1f}% > accepted {value:.1f}% + {TOLERANCE:g}")
+            elif figure != "in_scope_rejected" and current < value - TOLERANCE:
+                failures.append(f"{name}: {figure} {current:.1f}% < accepted {value:.1f}% - {TOLERANCE:g}")
+    return failures
+
+
+def table(scores: dict[str, DevScores]) -> list[str]:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1%}"
+
+    lines = ["| dev set | messages | intent accuracy | macro F1 (≥ 6 msgs) | off-topic rejected | in-scope wrongly rejected |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, s in scores.items():
+        f1 = "—" if s.macro_f1 is None else f"{s.macro_f1:.3f}"
+        lines.append(f"| `{name}` | {s.messages} | {pct(s.accuracy)} | {f1} | {pct(s.off_topic_rejected)} | {pct(s.in_scope_rejected)} |")
+    return lines
+
+
+def read_baseline() -> dict[str, dict[str, float]]:
+    return json.loads(BASELINE.read_text())["sets"]
+
+
+def write_baseline(scores: dict[str, DevScores], model: str) -> None:
+    BASELINE.write_text(json.dumps({"model": model, "tolerance_points": TOLERANCE,
+                                    "sets": {name: s.figures() for name, s in scores.items()}}, indent=2) + "\n")

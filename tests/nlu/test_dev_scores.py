@@ -1,0 +1,56 @@
+"""How the real-message dev sets are scored and gated (devstack/nlu_dev.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devstack import nlu_dev
+from devstack.nlu_dev import DevScores, regressions, score
+
+
+def row(gold: str, predicted: str) -> dict[str, object]:
+    return {"text": "…", "gold": gold, "predicted": predicted, "confidence": 0.9, "top": predicted, "seconds": 0.01}
+
+
+def test_out_of_scope_and_fallback_count_as_one_rejected_answer():
+    scores = score([row("out_of_scope", "nlu_fallback"), row("out_of_scope", "out_of_scope"),
+                    row("out_of_scope", "greet"), row("greet", "greet")])
+    assert scores.accuracy == pytest.approx(3 / 4)
+    assert scores.off_topic_rejected == pytest.approx(2 / 3)
+    assert scores.in_scope_rejected == 0.0
+
+
+def test_in_scope_messages_rejected_are_counted_apart():
+    scores = score([row("track_order", "nlu_fallback"), row("track_order", "track_order"),
+                    row("greet", "out_of_scope"), row("greet", "greet")])
+    assert scores.in_scope_rejected == pytest.approx(2 / 4)
+    assert scores.off_topic_rejected is None
+
+
+def test_macro_f1_ignores_intents_with_fewer_than_six_messages():
+    rows = [row("track_order", "track_order")] * 6 + [row("greet", "thank")] * 5
+    scores = score(rows)
+    assert scores.macro_f1 == pytest.approx(1.0)
+    assert score([row("greet", "greet")] * 5).macro_f1 is None
+
+
+def test_a_drop_beyond_the_tolerance_fails_and_one_within_it_does_not():
+    now = {"en-real-dev": DevScores(messages=10, accuracy=0.80, macro_f1=0.80, off_topic_rejected=0.70,
+                                    in_scope_rejected=0.06)}
+    within = {"en-real-dev": {"accuracy": 81.5, "macro_f1": 80.0, "off_topic_rejected": 71.0, "in_scope_rejected": 5.0}}
+    assert regressions(now, within) == []
+    beyond = {"en-real-dev": {"accuracy": 82.5, "macro_f1": 80.0, "off_topic_rejected": 70.0, "in_scope_rejected": 3.0}}
+    failures = regressions(now, beyond)
+    assert len(failures) == 2
+    assert any("accuracy" in f for f in failures) and any("in_scope_rejected" in f for f in failures)
+
+
+def test_a_set_without_predictions_fails():
+    assert regressions({}, {"zh-real-dev": {"accuracy": 70.0}}) == ["zh-real-dev: no predictions"]
+
+
+def test_missing_eval_sets_say_where_they_should_be(monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(nlu_dev, "EVAL_DIR", tmp_path / "shared" / "eval")
+    with pytest.raises(nlu_dev.MissingEvalSets, match="shared/eval"):
+        nlu_dev.eval_files()
