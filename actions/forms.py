@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecutionRejected
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
 from rasa_sdk.types import DomainDict
@@ -19,7 +19,7 @@ from actions.base import Reply, human_button
 from actions.i18n import detect_language, language_of
 from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof, signed_customer
 from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_channel, tell_links
-from actions.questions import tell
+from actions.questions import CONFIRMATION_SLOT, changed_mind, tell
 from actions.runtime import in_crm
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 # Requests that take the customer elsewhere: in the middle of a form they end it (rules in
 # data/rasa/rules/interruptions.yml), even when they carry an order number the form could use.
+_BARE_CANCEL = re.compile(r"^\s*(cancel( (that|this|it))?( please)?|stop( (that|this|it))?|取消(吧|了|掉)?|不弄了)\s*[.!。!~]*\s*$",
+                          re.IGNORECASE)
 OTHER_TASKS = frozenset({
     "track_order", "cancel_order", "change_order", "payment_issue", "check_invoice", "get_invoice", "get_refund",
     "track_refund", "change_shipping_address", "set_up_shipping_address", "recover_password", "review",
@@ -84,20 +86,36 @@ class OrderNumberFormValidation(FormValidationAction):
     def name(self) -> str: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """A message that is no answer is given back to the dialogue rules (the form is rejected):
-        a request for another task, and at the proof step anything without digits or an e-mail."""
-        if self.is_no_answer(tracker):
-            return [ActionExecutionRejected(self.form_name())]
-        return await super().run(dispatcher, tracker, domain)
+        """A message that is no answer is given back to the dialogue rules (the form is rejected): a request
+        (this form's or another's) without an order number, a request for another task even with one, and at
+        the proof step anything without digits or an e-mail; so is a message not understood, so that `confirmation`
+        is always set for the rules. A request taken back ("不查了", "cancel that")
+        sets `confirmation` to "no", so the rules stop the form instead of starting that task."""
+        if not self.is_no_answer(tracker):
+            return await super().run(dispatcher, tracker, domain)
+        stopped = self.is_taken_back(tracker)
+        return [SlotSet(CONFIRMATION_SLOT, "no" if stopped else None), ActionExecutionRejected(self.form_name())]
 
     def is_no_answer(self, tracker: Tracker) -> bool:
-        if (tracker.active_loop or {}).get("name") != self.form_name():
-            return False  # activation: the request that started the form
-        intent = (tracker.latest_message.get("intent") or {}).get("name")  # nlu_fallback stays itself
+        if active_loop_at_message(tracker) != self.form_name():
+            return False  # activation (Rasa validates with the form already active): the request that started it
+        intent = latest_intent(tracker)
+        text = tracker.latest_message.get("text") or ""
         if intent in OTHER_TASKS and intent not in self.own_intents:
             return True
+        if tracker.get_slot("requested_slot") == "order_proof":
+            return not re.search(r"[0-9０-９@＠]", text)
+        return (intent in self.own_intents or intent == "nlu_fallback") and not ORDER_ID_ATTEMPT.search(text)
+
+    def is_taken_back(self, tracker: Tracker) -> bool:
+        """A request in words that end it rather than ask for it: "不查了", "no, don't cancel", and a bare
+        "cancel" / "取消" anywhere but in the cancellation form."""
+        if latest_intent(tracker) not in OTHER_TASKS | {"nlu_fallback"}:
+            return False
         text = tracker.latest_message.get("text") or ""
-        return tracker.get_slot("requested_slot") == "order_proof" and not re.search(r"[0-9０-９@＠]", text)
+        if ORDER_ID_ATTEMPT.search(text):
+            return False
+        return changed_mind(text) or (self.form_name() != "cancel_order_form" and bool(_BARE_CANCEL.match(text)))
 
     def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
@@ -152,6 +170,22 @@ class OrderNumberFormValidation(FormValidationAction):
             return {"order_proof": None, "order_id": None, "proof_attempts": 0.0}
         tell(dispatcher, tracker, "order_proof_wrong")
         return {"order_proof": None, "proof_attempts": float(attempts)}
+
+
+def active_loop_at_message(tracker: Tracker) -> str | None:
+    """The form that was active when the customer wrote the latest message."""
+    active, at_message = None, None
+    for event in tracker.events:
+        if event.get("event") == "active_loop":
+            active = event.get("name")
+        elif event.get("event") == "user":
+            at_message = active
+    return at_message
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The NLU's intent of the latest message (nlu_fallback stays itself, unlike Tracker.get_intent_of_latest_message)."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 async def is_anonymous(tracker: Tracker) -> bool:

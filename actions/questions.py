@@ -139,8 +139,9 @@ class ActionAskRating(Question):
 # "还是不取消了", "no wait, don't cancel it", "keep it": the words of a customer who changes their mind at a
 # confirmation, which the NLU may still read as the request itself (it mentions cancelling).
 _CHANGE_OF_MIND = re.compile(
-    r"不(要|用|想|必|打算|需要)?(取消|删|退|改)|别(取消|删|退|改)|算了|还是不|先不|不了|保留|留着|"
-    r"\b(don'?t|do not|dont|no|not|never ?mind|keep|wait|stop)\b", re.IGNORECASE)
+    r"不(要|用|想|必|打算|需要)?(取消|删|退|改|查|弄|买|换)|别(取消|删|退|改|查)|算了|还是不|先不|保留|留着|"
+    r"\b(don'?t|do not|never ?mind|no longer|no need|not any ?more|forget (it|that|about it)|keep (it|the order|my order))\b|"
+    r"^\s*(no|nope|wait)\b", re.IGNORECASE)
 CONFIRMATION_SLOT = "confirmation"
 
 
