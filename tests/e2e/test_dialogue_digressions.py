@@ -152,3 +152,20 @@ def test_a_bare_order_number_is_tracked(stack, alice, li):
 
 def test_a_visitors_bare_order_number_asks_for_the_proof(stack, customer):
     assert "last 4 digits" in texts(stack.say(customer, "KL20250104"))
+
+
+# --- a request taken back -----------------------------------------------------------------------
+
+
+def test_a_bare_cancel_in_the_tracking_form_stops_it(stack, li):
+    assert ASK_ORDER_ZH in texts(stack.say(li, "帮我查个订单"))
+    reply = texts(stack.say(li, "取消"))
+    assert "已为您取消当前操作" in reply and ASK_ORDER_ZH not in reply
+    assert active_form(stack, li) is None
+
+
+def test_a_refund_taken_back_stops_the_refund_form(stack, customer):
+    assert ASK_ORDER_EN in texts(stack.say(customer, "refund please"))
+    reply = texts(stack.say(customer, "actually i don't want a refund any more"))
+    assert "stopped" in reply and ASK_ORDER_EN not in reply
+    assert active_form(stack, customer) is None
