@@ -169,3 +169,10 @@ def test_a_refund_taken_back_stops_the_refund_form(stack, customer):
     reply = texts(stack.say(customer, "actually i don't want a refund any more"))
     assert "stopped" in reply and ASK_ORDER_EN not in reply
     assert active_form(stack, customer) is None
+
+
+def test_a_fee_question_at_the_cancellation_question_asks_it_again(stack, li, in_crm):
+    assert "确定要取消吗" in texts(stack.say(li, "订单KL20251105帮我取消掉"))
+    assert "确定要取消吗" in texts(stack.say(li, "取消的话要扣多少钱"))
+    assert "保持不变" in texts(stack.say(li, "那算了"))
+    assert in_crm(lambda s: get_order(s, "KL20251105")).status.value == "paid"
