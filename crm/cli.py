@@ -128,6 +128,29 @@ def _segment(engine: Engine, as_of: datetime | None, *, verbose: bool) -> None:
     print(f"scored {report.customers:,} customers in {report.seconds:.1f} s")
 
 
+def cmd_links(args: argparse.Namespace, engine: Engine) -> int:
+    """Staff's view of the channels a customer linked with a one-time code, and the undo."""
+    from sqlalchemy.orm import sessionmaker
+
+    from crm.db import transaction
+    from crm.repository import list_links, remove_link, resolve_customer
+
+    _require_schema(engine)
+    with transaction(sessionmaker(bind=engine)) as session:
+        customer = resolve_customer(session, args.customer)
+        if args.remove is not None:
+            remove_link(session, customer.id, args.remove, actor=args.actor)
+            print(f"link {args.remove} of customer {customer.id} removed (audited); that channel is anonymous again")
+            return 0
+        links = list_links(session, customer.id)
+    if not links:
+        print(f"customer {customer.id} has no linked channels")
+    for link in links:
+        print(f"{link.identity_id:>8}  {link.channel.value:<7} {link.masked_id:<24} linked {link.linked_at:%Y-%m-%d %H:%M} UTC "
+              f"with a code from {link.issued_on.value}")
+    return 0
+
+
 def cmd_segment(args: argparse.Namespace, engine: Engine) -> int:
     _require_schema(engine)
     _segment(engine, args.as_of, verbose=True)
@@ -351,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("customer", help="customer id, channel:id (web:demo-alice, phone:13800138000) or email")
     erase.add_argument("--actor", default=f"cli:{getpass.getuser()}", help="who asks, for the audit log")
 
+    links = commands.add_parser(
+        "links", help="the channels a customer linked with a one-time code; --remove ID undoes one (audited)",
+        description="A customer links another channel (WeChat, the shop's site) with a one-time code; they are "
+                    "told on every channel. When a link was not theirs, staff remove it here.")
+    links.add_argument("customer", help="customer id, channel:id (web:demo-alice, wechat:wx-demo-li) or email")
+    links.add_argument("--remove", type=_positive, metavar="ID", help="the linked identity to remove")
+    links.add_argument("--actor", default=f"cli:{getpass.getuser()}", help="who acts, for the audit log")
+
     stats = commands.add_parser("stats", help="shop metrics and table sizes",
                                 description="Conversion, engagement, service efficiency, self-service and "
                                             "repeat-purchase rates, revenue, and the row count of every table.")
@@ -409,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "migrate": cmd_migrate, "demo": cmd_demo, "segment": cmd_segment, "erase": cmd_erase, "stats": cmd_stats,
     "ensure-demo": cmd_ensure_demo, "consume": cmd_consume, "dead-letters": cmd_dead_letters,
-    "purge-events": cmd_purge_events, "experiments": cmd_experiments,
+    "purge-events": cmd_purge_events, "experiments": cmd_experiments, "links": cmd_links,
 }
 
 

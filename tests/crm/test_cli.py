@@ -66,7 +66,7 @@ def test_ensure_demo_builds_and_scores_an_empty_database(url: str, capsys: pytes
     assert "demo shop written" in out and "scored 60 customers" in out
 
 
-@pytest.mark.parametrize("command", ["migrate", "demo", "segment", "erase", "stats", "ensure-demo"])
+@pytest.mark.parametrize("command", ["migrate", "demo", "segment", "erase", "stats", "ensure-demo", "links"])
 def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit:
         main([command, "--help"])
@@ -89,3 +89,27 @@ def test_module_entry_point(tmp_path: Path) -> None:
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "m.db") in done.stdout
+
+
+def test_staff_list_and_undo_a_customers_links(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The customer is told of every link; when one was not theirs, staff see it and remove it here."""
+    from crm.db import session_factory, transaction
+    from crm.repository import find_customer, issue_link_code, redeem_link_code
+
+    assert run(url, "migrate") == 0
+    assert run(url, "demo", *SMALL) == 0
+    crm = session_factory(url)
+    with transaction(crm) as session:
+        alice = find_customer(session, "web", "demo-alice").id
+        code = issue_link_code(session, alice, channel="web").code
+        redeem_link_code(session, code, channel="wechat", sender_id="wx-somebody-else")
+    capsys.readouterr()
+    assert run(url, "links", "web:demo-alice") == 0
+    listed = capsys.readouterr().out
+    assert "wechat" in listed and "wx-somebody-else" not in listed  # the id is masked
+    identity_id = int(listed.split()[0])
+    assert run(url, "links", "web:demo-alice", "--remove", str(identity_id), "--actor", "test") == 0
+    with transaction(crm) as session:
+        assert find_customer(session, "wechat", "wx-somebody-else") is None
+    capsys.readouterr()
+    assert run(url, "links", "web:demo-alice") == 0 and "no linked channels" in capsys.readouterr().out
