@@ -101,6 +101,7 @@ test-rasa: train ## rasa test: held-out NLU sets and test stories
 	$(RASA) test nlu --model models --nlu tests/nlu/zh.yml --out results/nlu-zh
 	$(RASA) test core --model models --stories tests/stories --out results/core --fail-on-prediction-errors
 	$(PY) -m devstack nlu-report results/nlu-en results/nlu-zh
+	$(PY) -m devstack nlu-dev
 
 test-e2e: train $(CHROMIUM) ## end-to-end: the whole stack over REST, WeChat, the web page and the console
 	$(PY) -m pytest -q -m e2e --ignore=tests/bot --ignore=tests/security/bot
