@@ -30,7 +30,8 @@ def messages(count: int, max_chars: int = 2000, seed: int = SEED) -> Iterator[st
     kinds = ("repeat", "script", "mixed", "bytes", "real")
     for index in range(count):
         kind = kinds[index % len(kinds)]
-        length = rng.choice([1, 2, 5, 40, 300, max_chars])
+        # Mostly chat-sized; one in twenty at the channels' limit (the patterns' own test takes 1 MB).
+        length = rng.choices([1, 2, 5, 40, 300, max_chars], weights=[3, 3, 4, 4, 5, 1])[0]
         if kind == "repeat":
             piece = rng.choice(PIECES)
             text = piece * max(1, length // len(piece))
