@@ -1,4 +1,4 @@
-"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|web-token|nlu-report|cross-validate|bench-turns`."""
+"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|bench-turns`."""
 from __future__ import annotations
 
 import argparse
