@@ -17,12 +17,12 @@ from crm.crypto import generate_key
 os.environ.setdefault("KELIAN_CRM_KEY", generate_key())
 os.environ.setdefault("KELIAN_ACTION_TOKEN", "action-token-of-the-unit-tests")
 
-from crm.db import make_engine, transaction  # noqa: E402
-from crm.demo import DemoConfig, generate  # noqa: E402
-from crm.migrate import upgrade  # noqa: E402
+from crm.db import transaction  # noqa: E402
+from crm.demo import DemoConfig  # noqa: E402
 from recommender.__main__ import main as recommender_cli  # noqa: E402
 
 from actions.runtime import Services, use_services  # noqa: E402
+from tests.demo_crm import demo_crm_url  # noqa: E402
 
 ALICE, LI = "demo-alice", "demo-li"
 
@@ -50,12 +50,7 @@ def user_event(text: str, intent: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('crm') / 'crm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    generate(engine, DemoConfig(customers=80, products=120, interactions=4000, seed=5), show_progress=False)
-    engine.dispose()
-    return url
+    return demo_crm_url(tmp_path_factory.mktemp('crm'), DemoConfig(customers=80, products=120, interactions=4000, seed=5))
 
 
 @pytest.fixture(scope="session")

@@ -19,12 +19,12 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.consumer import FeedbackWriter, RabbitEventSource, SqlEventSource, consume_once
-from crm.db import make_engine, session_factory
-from crm.demo import DemoConfig, generate
-from crm.migrate import upgrade
+from crm.db import session_factory
+from crm.demo import DemoConfig
 from crm.models import Conversation, ConversationStatus, Customer, CustomerInterest, Interaction, Message
 from crm.repository import find_customer, get_product
 from tests.crm.conftest import IN_CI
+from tests.demo_crm import demo_crm_url
 
 ROOT = Path(__file__).resolve().parents[2]
 AMQP_URL = os.environ.get("KELIAN_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -32,12 +32,7 @@ AMQP_URL = os.environ.get("KELIAN_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:
 
 @pytest.fixture(scope="module")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('consumer') / 'crm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    generate(engine, DemoConfig(customers=60, products=80, interactions=1500, seed=3), show_progress=False)
-    engine.dispose()
-    return url
+    return demo_crm_url(tmp_path_factory.mktemp('consumer'), DemoConfig(customers=60, products=80, interactions=1500, seed=3))
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.consumer import FeedbackWriter, SqlEventSource, consume_once
-from crm.db import make_engine, session_factory
-from crm.demo import DemoConfig, generate
-from crm.migrate import upgrade
+from crm.db import session_factory
+from crm.demo import DemoConfig
 from crm.retention import purge_broker_events, purge_trackers
 from tests.crm.test_consumer import EventLog, conversation_events
+from tests.demo_crm import demo_crm_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
@@ -30,12 +30,7 @@ DAY = 86400.0
 
 @pytest.fixture(scope="module")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('retention') / 'crm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    generate(engine, DemoConfig(customers=20, products=60, interactions=200, seed=2), show_progress=False)
-    engine.dispose()
-    return url
+    return demo_crm_url(tmp_path_factory.mktemp('retention'), DemoConfig(customers=20, products=60, interactions=200, seed=2))
 
 
 @pytest.fixture(scope="module")

@@ -23,25 +23,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.consumer import FeedbackWriter, RabbitEventSource, SqlEventSource, consume_once
-from crm.db import make_engine, session_factory
-from crm.demo import DemoConfig, generate
-from crm.migrate import upgrade
+from crm.db import session_factory
+from crm.demo import DemoConfig
 from crm.models import AuditEntry, Conversation, DeadLetter, DeadLetterStatus, Message
 from crm.repository import list_dead_letters, sender_key
 from crm.repository.dead_letters import record_dead_letter
 from tests.crm.test_consumer import EventLog, conversation_events, counts, rabbitmq  # noqa: F401 - a fixture
+from tests.demo_crm import demo_crm_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('poison') / 'crm.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    generate(engine, DemoConfig(customers=40, products=60, interactions=800, seed=5), show_progress=False)
-    engine.dispose()
-    return url
+    return demo_crm_url(tmp_path_factory.mktemp('poison'), DemoConfig(customers=40, products=60, interactions=800, seed=5))
 
 
 @pytest.fixture(scope="module")
