@@ -28,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments dead-letters purge-events clean
+.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments dead-letters purge-events fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -92,7 +92,7 @@ validate: setup ## check training data and domain; any warning fails
 	$(RASA) data validate $(RASA_ARGS_DATA) --fail-on-warnings
 
 # tests/security/bot runs in the Rasa environment (channels, entity patterns, a fuzz of the trained NLU).
-test-unit: train ## unit suites of both environments (and the NLU fuzz, which needs the model)
+test-unit: train ## unit suites of both environments (and 3,000 messages of the NLU fuzz, which needs the model)
 	$(VENV_BOT)/bin/python -m pytest -q tests/bot tests/security/bot
 	$(PY) -m pytest -q -m "not e2e" --ignore=tests/bot --ignore=tests/security/bot
 
@@ -105,6 +105,9 @@ test-rasa: train ## rasa test: held-out NLU sets and test stories
 
 test-e2e: train $(CHROMIUM) ## end-to-end: the whole stack over REST, WeChat, the web page and the console
 	$(PY) -m pytest -q -m e2e --ignore=tests/bot --ignore=tests/security/bot
+
+fuzz: train ## the NLU fuzz with the whole 10,000-message corpus (make test runs 3,000 of them)
+	KELIAN_FUZZ_MESSAGES=10000 $(VENV_BOT)/bin/python -m pytest -q tests/security/bot/test_fuzz_nlu.py
 
 test: validate train test-unit test-rasa test-e2e ## everything: validation, unit suites, rasa test, end-to-end
 
