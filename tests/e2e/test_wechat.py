@@ -261,8 +261,9 @@ def test_a_retried_encrypted_message_gets_the_same_encrypted_answer(stack, wecha
 def test_numbered_options_map_back_to_the_buttons(stack, wechat, li_follower, in_crm):
     reply = wechat.say_text(li_follower, "取消订单KL20251105")
     assert re.search(r"回复 1 \S", reply) and re.search(r"回复 2 \S", reply)
-    buttons = [b["payload"] for e in stack.tracker(li_follower)["events"][-10:] if e["event"] == "bot"
-               for b in (e.get("data") or {}).get("buttons") or []]
+    events = stack.tracker(li_follower)["events"]
+    answer = events[max(i for i, e in enumerate(events) if e["event"] == "user"):]  # numbered per answer
+    buttons = [b["payload"] for e in answer if e["event"] == "bot" for b in (e.get("data") or {}).get("buttons") or []]
     number = buttons.index("/deny") + 1
     wechat.say_text(li_follower, chr(ord("０") + number))  # a full-width digit, as Chinese keyboards type it
     assert user_events(stack, li_follower)[-1]["text"] == "/deny"

@@ -22,7 +22,6 @@ from tests.console.conftest import PASSWORD, demo, demo_engine, new_user  # noqa
 from tests.console.fake_rasa import FakeRasa
 from tests.console.hostile import HostileCase, add_hostile_case, hostile_tracker
 from tests.console.test_web import console_config
-from tests.e2e.conftest import browser  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
