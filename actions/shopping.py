@@ -7,11 +7,15 @@ button pressed on one a click: both are written to the CRM and folded into the c
 session's) vector at once, so the next list already reflects them.
 An experiment running on recommendations may change how the list is ranked (the customer's arm, from
 `crm.experiments.serving.arm_for`); the exposure to it is recorded with the impressions.
+Recommendations and searches carry one request through the conversation in the rec_* slots: product type,
+budget, recipient and style persist, and a follow-up ("cheaper", "换一个", "under 200") changes only what it
+names. Only products of the asked type are shown as matches; when none fits, the reply says so and shows
+the nearest ones, each labelled as an alternative.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -22,6 +26,7 @@ from crm.errors import ProductNotFound
 from crm.experiments.serving import Assignment, arm_for, record_exposure
 from crm.export import interactions_of, purchased_product_ids
 from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
+from recommender.query import MAX_REQUEST_CHARS, MAX_SHOWN, VOCABULARY, Request, Said, product_type, read_message, refine
 from recommender.records import InteractionRecord
 from recommender.service import Recommendation
 from actions.base import DataAction, Reply
@@ -165,9 +170,14 @@ CARD_CHANNELS = {"web", "socketio"}  # channels whose page renders product cards
 
 
 async def show(reply: Reply, tracker: Tracker, heading: tuple[str, str], items: list[Recommendation]) -> None:
-    """A heading, then one message per product with its reason and its two buttons: a product card
-    (custom JSON) on the web page, text with buttons elsewhere."""
+    """A heading, then the products."""
     reply.say(*heading)
+    await show_items(reply, tracker, items)
+
+
+async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]) -> None:
+    """One message per product with its reason and its two buttons: a product card (custom JSON) on the
+    web page, text with buttons elsewhere."""
     lang = reply.language
     cards = tracker.get_latest_input_channel() in CARD_CHANNELS
     described = {}
@@ -188,25 +198,186 @@ async def show(reply: Reply, tracker: Tracker, heading: tuple[str, str], items: 
             "description": description[:140], "reason": item.reason, "buttons": buttons})
 
 
-def filters(tracker: Tracker, catalogue: Any) -> dict[str, Any]:
-    """Category and budget the NLU extracted; a category the catalogue does not know is left out
-    rather than filtering everything away."""
-    options: dict[str, Any] = {}
-    category = tracker.get_slot("category")
-    if category and catalogue.category_mask(str(category)).any():
-        options["category"] = str(category)
-    price = tracker.get_slot("price")
-    if price:
-        digits = "".join(ch for ch in str(price) if ch.isdigit() or ch == ".")
-        try:
-            options["max_price"] = float(digits)
-        except ValueError:
-            pass
-    return options
+REQUEST_SLOTS = ("rec_type", "rec_query", "rec_min_price", "rec_max_price", "rec_recipient", "rec_style", "rec_shown")
 
 
-def wants_something(tracker: Tracker) -> bool:
-    return any(e.get("entity") in ("product", "category", "price") for e in tracker.latest_message.get("entities") or [])
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 10**9 else None
+
+
+def request_of(tracker: Tracker) -> Request:
+    """The request carried in the slots (what earlier messages of this conversation asked for)."""
+    shown = tracker.get_slot("rec_shown") or []
+    kind = tracker.get_slot("rec_type")
+    return Request(
+        str(kind) if kind and str(kind) in VOCABULARY else None,
+        str(tracker.get_slot("rec_query") or "")[:MAX_REQUEST_CHARS],
+        _number(tracker.get_slot("rec_min_price")),
+        _number(tracker.get_slot("rec_max_price")),
+        str(tracker.get_slot("rec_recipient")) if tracker.get_slot("rec_recipient") in VOCABULARY else None,
+        str(tracker.get_slot("rec_style")) if tracker.get_slot("rec_style") in VOCABULARY else None,
+        tuple(str(sku)[:64] for sku in shown if sku)[-MAX_SHOWN:] if isinstance(shown, list) else ())
+
+
+def said_in(tracker: Tracker) -> Said:
+    """What the latest message says about the request: its words first, then the NLU's entities for what
+    the words did not give (a budget said as "I have 200", a product the vocabulary does not know)."""
+    text = str(tracker.latest_message.get("text") or "")[:MAX_REQUEST_CHARS]
+    said = read_message(text)
+    entities = tracker.latest_message.get("entities") or []
+    if said.min_price is None and said.max_price is None:
+        for entity in entities:
+            if entity.get("entity") == "price":
+                digits = "".join(ch for ch in str(entity.get("value"))[:32] if ch.isdigit() or ch == ".")
+                budget = _number(digits) if digits.count(".") <= 1 and digits.strip(".") else None
+                if budget:
+                    said = replace(said, max_price=budget)
+                    break
+    if said.product_type is None:
+        for entity in entities:
+            if entity.get("entity") in ("product", "category") and entity.get("value"):
+                kind = product_type(str(entity["value"]))
+                said = replace(said, product_type=kind.key) if kind else replace(said, new_topic=True, descriptive=True)
+                break
+    return said
+
+
+def set_request(request: Request) -> list[dict[str, Any]]:
+    return [SlotSet("rec_type", request.product_type), SlotSet("rec_query", request.query or None),
+            SlotSet("rec_min_price", request.min_price), SlotSet("rec_max_price", request.max_price),
+            SlotSet("rec_recipient", request.recipient), SlotSet("rec_style", request.style),
+            SlotSet("rec_shown", list(request.shown[-MAX_SHOWN:]))]
+
+
+def budget_words(request: Request, lang: str) -> tuple[str, str]:
+    low, high = request.min_price, request.max_price
+    if low is not None and high is not None:
+        return f"between {money(low, lang)} and {money(high, lang)}", f"{money(low, lang)}到{money(high, lang)}"
+    if high is not None:
+        return f"under {money(high, lang)}", f"{money(high, lang)}以内"
+    if low is not None:
+        return f"over {money(low, lang)}", f"{money(low, lang)}以上"
+    return "", ""
+
+
+def described(request: Request) -> tuple[str, str]:
+    """The request in a few words: "sportswear for your wife under ¥200" / "200 元以内的运动服(送老婆)"."""
+    kind = VOCABULARY.get(request.product_type or "")
+    style = VOCABULARY.get(request.style or "")
+    whom = VOCABULARY.get(request.recipient or "")
+    en_budget = budget_words(request, "en")[0]
+    zh_budget = budget_words(request, "zh")[1]
+    en_thing = " ".join(w for w in (style.en if style else "", kind.en if kind else "products") if w)
+    zh_thing = (style.zh if style else "") + (kind.zh if kind else "商品")
+    en = " ".join(w for w in (en_thing, f"for {whom.en}" if whom else "", en_budget) if w)
+    zh = (f"{zh_budget}的" if zh_budget else "") + zh_thing + (f"(送{whom.zh})" if whom else "")
+    return en, zh
+
+
+def alternative_reason(request: Request, lang: str) -> str:
+    if request.max_price is not None:
+        return (f"备选:超出预算({money(request.max_price, lang)})" if lang == "zh"
+                else f"Alternative: above your {money(request.max_price, lang)} budget")
+    if request.min_price is not None:
+        return (f"备选:低于 {money(request.min_price, lang)}" if lang == "zh"
+                else f"Alternative: below {money(request.min_price, lang)}")
+    kind = VOCABULARY.get(request.product_type or "")
+    return (f"备选:不是{kind.zh}" if lang == "zh" and kind else "备选" if lang == "zh"
+            else f"Alternative: not {kind.en}" if kind else "Alternative")
+
+
+@dataclass(frozen=True)
+class Found:
+    matches: list[Recommendation]
+    alternatives: list[Recommendation]
+    exhausted: bool = False  # "something else" after everything that fits was shown
+
+
+async def find(reply: Reply, who: Shopper, request: Request, hide: list[int], *, search: bool,
+               owned: set[int], engaged: list[int], variant: dict[str, Any]) -> Found:
+    """The products that fit the request; when none does, the nearest alternatives (never shown as matches)."""
+    text = request.ranking_text()
+    budget = {"min_price": request.min_price, "max_price": request.max_price}
+    limits = {"hide_products": hide, "for_children": request.child}
+
+    def rank(recommender):  # noqa: ANN001, ANN202 - the Recommender
+        categories = recommender.categories_for(request.product_type) or None
+        if search and text:
+            matches = recommender.search(text, SHOWN, category=categories, language=reply.language, **budget, **limits)
+        else:
+            matches = recommender.recommend(who.key, SHOWN, exclude_products=owned, query_text=text or None,
+                                            language=reply.language, session_items=engaged, category=categories,
+                                            **budget, **limits, **variant)
+        if matches:
+            return Found(matches, [])
+        if hide and recommender.recommend(who.key, 1, category=categories, language=reply.language,
+                                          exclude_products=owned, **budget, for_children=request.child):
+            return Found([], [], exhausted=True)
+        if categories and (request.min_price is not None or request.max_price is not None):
+            near = recommender.nearest_in_price(SHOWN, category=categories, language=reply.language, **budget, **limits)
+        elif text:
+            near = recommender.search(text, SHOWN, language=reply.language, **budget, **limits) or \
+                recommender.search(text, SHOWN, language=reply.language, **limits)
+        else:
+            near = recommender.nearest_in_price(SHOWN, language=reply.language, **budget, **limits)
+        return Found([], near)
+
+    return await with_recommender(rank)
+
+
+async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> list[dict[str, Any]]:
+    """Recommendations and searches share one request: the message refines what was asked before
+    (`recommender.query.refine`), the list fits the whole request, and the request is kept in slots."""
+    who = await shopper(tracker)
+    owned: set[int] = set()
+    if who.personal and not search:
+        owned = await ActionRecommendProducts.catch_up(who.customer.id)
+    previous = request_of(tracker)
+    said = said_in(tracker)
+    before = await in_crm(lambda s: products_by_skus(s, list(previous.shown))) if previous.shown else []
+    last_prices = [float(p.price) for p in before[-SHOWN:]]
+    request = refine(previous, said, last_prices)
+    hide = [p.id for p in before] if said.other and request.shown else []
+    skus = engaged_skus(tracker)
+    engaged = await in_crm(lambda s: [p.id for p in products_by_skus(s, skus)]) if skus else []
+    arm = None if search else await experiment_arm(tracker, who)
+    variant = arm.recommend_options if arm is not None else {}
+    found = await find(reply, who, request, hide, search=search, owned=owned, engaged=engaged, variant=variant)
+    en, zh = described(request)
+    if found.exhausted:
+        reply.say(f"That's all the {en} we have; I've shown you every one. Want to change the budget or look at something else?",
+                  f"符合条件的{zh}都已经为您展示过了。要不要调整一下预算,或者看看别的?")
+        return set_request(request)
+    if not found.matches and not found.alternatives:
+        reply.say("I couldn't find products that fit. Could you tell me a bit more about what you need?",
+                  "暂时没有找到合适的商品,可以再具体说说您的需求吗?")
+        return set_request(request)
+    if found.matches:
+        if request.empty:
+            heading = (("Here's what matches:", "为您找到这些:") if search else
+                       ("Picked for you:", "为您精选:") if who.personal else ("Popular right now:", "当下热门:"))
+        else:
+            heading = (f"{en[0].upper()}{en[1:]}:", f"为您找到{zh}:")
+        shown = found.matches
+        await show(reply, tracker, heading, shown)
+    else:
+        reply.say(f"Sorry, we have no {en} right now. The nearest alternatives:",
+                  f"抱歉,目前没有{zh}。以下是最接近的备选:")
+        label = alternative_reason(request, reply.language)
+        shown = [replace(item, reason=label) for item in found.alternatives]
+        await show_items(reply, tracker, shown)
+    customer = who.customer
+    if not search and customer is not None and customer.segment is not None and customer.segment.value == "at_risk" \
+            and customer.marketing_consent:
+        reply.say(*RETENTION_OFFER)
+    await remember(tracker, who, [int(i.product_id) for i in shown], "rec_impression")
+    if not search:
+        await note_exposure(tracker, arm)
+    return set_request(replace(request, shown=(*request.shown, *(i.sku for i in shown))[-MAX_SHOWN:]))
 
 
 class ActionRecommendProducts(DataAction):
@@ -229,59 +400,27 @@ class ActionRecommendProducts(DataAction):
         return owned
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        who = await shopper(tracker)
-        owned: set[int] = set()
-        if who.personal:
-            owned = await self.catch_up(who.customer.id)
-        text = tracker.latest_message.get("text") or ""
-        request = text if wants_something(tracker) else None
-        skus = engaged_skus(tracker)
-        engaged = await in_crm(lambda s: [p.id for p in products_by_skus(s, skus)]) if skus else []
-        arm = await experiment_arm(tracker, who)
-        variant = arm.recommend_options if arm is not None else {}
-
-        def rank(recommender):  # noqa: ANN001, ANN202 - the Recommender
-            return recommender.recommend(who.key, SHOWN, exclude_products=owned, query_text=request,
-                                         language=reply.language, session_items=engaged,
-                                         **filters(tracker, recommender.catalogue), **variant)
-
-        items = await with_recommender(rank)
-        if not items:
-            reply.say("I couldn't find products that fit. Could you tell me a bit more about what you need?",
-                      "暂时没有找到合适的商品,可以再具体说说您的需求吗?")
-            return []
-        heading = (("Picked for you:", "为您精选:") if who.personal else ("Popular right now:", "当下热门:"))
-        await show(reply, tracker, heading, items)
-        customer = who.customer
-        if customer is not None and customer.segment is not None and customer.segment.value == "at_risk" \
-                and customer.marketing_consent:
-            reply.say(*RETENTION_OFFER)
-        await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
-        await note_exposure(tracker, arm)
-        return []
+        return await answer_request(reply, tracker, search=False)
 
 
 class ActionSearchProducts(DataAction):
-    """The described need goes to semantic search, with the extracted budget and category as filters."""
+    """The described need goes to semantic search, within the request's product type and budget."""
 
     def name(self) -> str:
         return "action_search_products"
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        text = tracker.latest_message.get("text") or ""
-        who = await shopper(tracker)
+        return await answer_request(reply, tracker, search=True)
 
-        def search(recommender):  # noqa: ANN001, ANN202 - the Recommender
-            return recommender.search(text, SHOWN, language=reply.language, **filters(tracker, recommender.catalogue))
 
-        items = await with_recommender(search)
-        if not items:
-            reply.say("Nothing in the shop matches that yet. Could you describe it differently, or raise the budget?",
-                      "暂时没有符合条件的商品,换个描述或放宽预算试试?")
-            return []
-        await show(reply, tracker, ("Here's what matches:", "为您找到这些:"), items)
-        await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
-        return []
+def refines(tracker: Tracker) -> bool:
+    """A typed follow-up to a request ("cheaper", "换一个", "another colour", "under 200"), not a press of a
+    product's "More like this" button."""
+    if clicked_sku(tracker) is not None or request_of(tracker).empty:
+        return False
+    said = said_in(tracker)
+    return said.other or said.cheaper or said.pricier or said.style is not None or \
+        said.min_price is not None or said.max_price is not None
 
 
 class ActionSimilarProducts(DataAction):
@@ -289,6 +428,8 @@ class ActionSimilarProducts(DataAction):
         return "action_similar_products"
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if refines(tracker):
+            return await answer_request(reply, tracker, search=False)
         who = await shopper(tracker)
         await note_click(tracker, who)
         product = await product_for(tracker)

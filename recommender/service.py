@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -32,7 +33,7 @@ from recommender.explain import Contribution, Explanation
 from recommender.index import EXACT_MAX_ITEMS, VectorIndex
 from recommender.hybrid import Signals, diversify, popularity_signal, scale
 from recommender.hybrid import blend as blend_signals
-from recommender.query import detect_language, parse_query
+from recommender.query import VOCABULARY, detect_language, parse_query
 from recommender.records import InteractionLike, ProductLike, ProductRecord
 from recommender.text import TextSearchIndex, reciprocal_rank_fusion
 from recommender.training import TrainedRecommender, content_vectors
@@ -46,6 +47,7 @@ TASTE_SHOWN = 0.5
 REQUEST_DEPTH = 10  # with a request, personal taste re-ranks only this many best matches (or 2k)
 SESSION_WEIGHT = 1.0  # what the customer engaged with in this conversation weighs as much as their taste
 SESSION_SHOWN = 0.8  # a product this close to the session's products is explained by them
+CHILD_WORDS = re.compile(r"(?<![a-z])(?:kids?|kids'|children'?s?|child'?s?|toddlers?|baby|babies)(?![a-z])|儿童|少儿|童装|宝宝|婴儿|幼儿")
 
 
 class RecommenderError(ValueError):
@@ -80,6 +82,7 @@ class Recommender:
             self._vectors: dict[str, np.ndarray] = {}
             self._weights = trained.config.weights
             self._item_index: VectorIndex | None = None
+            self._for_children: np.ndarray | None = None
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> Recommender:
@@ -135,6 +138,54 @@ class Recommender:
     def _text(self) -> TextSearchIndex | None:
         return self.trained.text
 
+    def _children_mask(self) -> np.ndarray:
+        """Products made for children (their name says so, in either language)."""
+        if self._for_children is None or len(self._for_children) != len(self.catalogue):
+            self._for_children = np.asarray([bool(CHILD_WORDS.search(f"{p.name_en.lower()} {p.name_zh}"))
+                                             for p in self.catalogue.products], dtype=bool)
+        return self._for_children
+
+    def _restrict(self, allowed: np.ndarray, hide_products: Iterable[object], for_children: bool | None) -> None:
+        """Drops the hidden products (already shown: "something else") and, for a named recipient,
+        the products for the other age group (a gift for a wife is not a kids' shoe)."""
+        for product_id in hide_products:
+            row = self.catalogue.row(product_id)
+            if row is not None:
+                allowed[row] = False
+        if for_children is not None:
+            children = self._children_mask()
+            allowed &= children if for_children else ~children
+
+    def categories_for(self, product_type: str | None) -> list[str]:
+        """The catalogue's categories for a product type of `query.PRODUCT_TYPES` ("running_shoes"), or
+        a category name of the catalogue itself; empty when the catalogue has none of them (then
+        nothing should be filtered by category)."""
+        if not product_type:
+            return []
+        entry = VOCABULARY.get(product_type)
+        names = entry.categories if entry is not None else (product_type,)
+        with self._lock:
+            return [name for name in names if self.catalogue.category_mask(name).any()]
+
+    def nearest_in_price(self, k: int = 4, *, category: str | Sequence[str] | None = None, min_price: float | None = None,
+                         max_price: float | None = None, in_stock_only: bool = True, language: str = "en",
+                         hide_products: Iterable[object] = (), for_children: bool | None = None) -> list[Recommendation]:
+        """When nothing in `category` fits the budget: the products of that category whose price is closest
+        to it (the cheapest above a ceiling, the dearest below a floor), nearest first."""
+        if k <= 0:
+            raise RecommenderError("k must be positive")
+        with self._lock:
+            allowed = self.catalogue.mask(category, None, None, in_stock_only)
+            self._restrict(allowed, hide_products, for_children)
+            price = self.catalogue.price
+            distance = np.zeros(len(price))
+            if max_price is not None:
+                distance += np.maximum(price - max_price, 0.0)
+            if min_price is not None:
+                distance += np.maximum(min_price - price, 0.0)
+            rows = [int(r) for r in np.lexsort((price, distance)) if allowed[r]][:k]
+            return [self._recommendation(r, -float(distance[r]), "alternative", reasons.popular(language), language) for r in rows]
+
     # --- recommend -------------------------------------------------------------------------
 
     def recommend(
@@ -153,6 +204,8 @@ class Recommender:
         diversity: bool = True,
         session_items: Sequence[object] = (),
         blend: Mapping[str, float] | None = None,
+        hide_products: Iterable[object] = (),
+        for_children: bool | None = None,
     ) -> list[Recommendation]:
         """Top-k products for a customer, optionally for a described need ("a jacket for
         rain under 500" also sets the budget). New customers get popular products.
@@ -167,7 +220,10 @@ class Recommender:
 
         `blend` overrides weights of the trained hybrid blend for this call (an experiment's arm:
         `{"popularity_weight": 0.0}` ranks by taste alone); a zero `personal_weight` leaves the
-        customer's history out altogether, explanations included."""
+        customer's history out altogether, explanations included.
+
+        `hide_products` are never offered (shown already for this request); `for_children` True or
+        False keeps only products for children or only the others (a named recipient)."""
         if k <= 0:
             raise RecommenderError("k must be positive")
         hybrid = self._hybrid(blend)
@@ -177,6 +233,7 @@ class Recommender:
                 min_price = parsed.min_price if min_price is None else min_price
                 max_price = parsed.max_price if max_price is None else max_price
             allowed = self.catalogue.mask(category, min_price, max_price, in_stock_only)
+            self._restrict(allowed, hide_products, for_children)
             history = self._history(customer_id)
             if exclude_purchased and history is not None:
                 _, kinds = history
@@ -338,9 +395,12 @@ class Recommender:
         max_price: float | None = None,
         in_stock_only: bool = True,
         language: str | None = None,
+        hide_products: Iterable[object] = (),
+        for_children: bool | None = None,
     ) -> list[Recommendation]:
         """Products matching a described need, in English or Chinese; a budget in the words
-        ("under 500", "300元以内") filters by price unless min/max_price are given."""
+        ("under 500", "300元以内") filters by price unless min/max_price are given. `hide_products`
+        and `for_children` as in `recommend`."""
         if not text or not text.strip():
             raise RecommenderError("search text is empty")
         index = self._text()
@@ -352,6 +412,7 @@ class Recommender:
             min_price = parsed.min_price if min_price is None else min_price
             max_price = parsed.max_price if max_price is None else max_price
             allowed = self.catalogue.mask(category, min_price, max_price, in_stock_only)
+            self._restrict(allowed, hide_products, for_children)
             found = index.search(parsed.text, k, parsed.language, allowed)
             reason = reasons.matches_request(parsed.language)
             return [self._recommendation(row, score, "search", reason, parsed.language) for row, score in found]
