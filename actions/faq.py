@@ -7,6 +7,7 @@ bot offers a human (the `misunderstandings` slot counts, and resets on any under
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,9 +19,10 @@ from rasa_sdk.types import DomainDict
 from recommender.faq import FaqMatch
 
 from actions.base import DataAction, Reply
-from actions.knowledge import KNOWLEDGE_DIR
+from actions.knowledge import KNOWLEDGE_DIR, needs_delivery, render
 from actions.questions import tell
 from actions.runtime import off_loop, services
+from actions.shipping import shop_delivery
 
 MISUNDERSTANDINGS = "misunderstandings"
 # When the NLU itself calls a message off-topic, an FAQ answer must beat its threshold by this much.
@@ -40,10 +42,17 @@ def intent_labels() -> dict[str, dict[str, str]]:
 
 async def faq_match(tracker: Tracker) -> FaqMatch | None:
     """The FAQ entry that answers the customer's latest message, if one is confident enough (more
-    so when the NLU found the message off-topic: it must get the out-of-scope answer, not a policy)."""
+    so when the NLU found the message off-topic: it must get the out-of-scope answer, not a policy),
+    its answer's facts filled in (knowledge.render)."""
     text = tracker.latest_message.get("text") or ""
     margin = OFF_TOPIC_MARGIN if tracker.get_intent_of_latest_message() == "out_of_scope" else 0.0
-    return await off_loop(lambda: services().faq.answer(text, margin=margin)) if text.strip() else None
+    match = await off_loop(lambda: services().faq.answer(text, margin=margin)) if text.strip() else None
+    if match is None:
+        return None
+    entry = match.entry
+    delivery = await shop_delivery() if needs_delivery(entry.answer_en + entry.answer_zh) else None
+    return replace(match, entry=replace(entry, answer_en=render(entry.answer_en, "en", delivery),
+                                        answer_zh=render(entry.answer_zh, "zh", delivery)))
 
 
 def likely_intents(tracker: Tracker, reply: Reply) -> list[dict[str, str]]:

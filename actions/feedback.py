@@ -16,11 +16,14 @@ from crm.repository import (
     last_orders,
     open_ticket,
     subscribe_newsletter,
+    tickets_of,
     unsubscribe_newsletter,
 )
 from actions.account import NEED_SIGN_IN
 from actions.base import DataAction, Reply
+from actions.i18n import Language
 from actions.identity import crm_channel, identified_customer
+from actions.knowledge import render
 from actions.payments import latest_intent_text
 from actions.runtime import in_crm
 
@@ -29,6 +32,7 @@ _ESCALATION = re.compile(r"lawyer|legal action|court|sue\b|consumer (association
                          r"曝光|媒体|消协|报警|工商", re.IGNORECASE)
 _ANGER = re.compile(r"terrible|worst|awful|disgusting|ridiculous|unacceptable|scam|fraud|never again|furious|angry|"
                     r"useless|rubbish|垃圾|骗子|太差|气死|差劲|恶心|无语|离谱|坑人|忍无可忍|再也不|什么破|凭什么", re.IGNORECASE)
+_TICKET_NUMBER = re.compile(r"\bTK\d{12}\b")
 _UNSUBSCRIBE = re.compile(r"unsubscribe|opt.?out|stop (sending|emailing)|no more (emails|newsletters)|remove me|"
                           r"退订|取消订阅|不要再发|别再发|不想收到", re.IGNORECASE)
 
@@ -48,8 +52,34 @@ def complaint_priority(text: str, customer: CustomerView | None) -> str:
     return PRIORITIES[min(level, 3)]
 
 
+def complaint_ticket_said(tracker: Tracker) -> str | None:
+    """The complaint ticket this conversation already has: the number the bot gave after
+    `action_open_complaint` earlier in the same session (a follow-up message that reads as a complaint
+    too must not open a second ticket with a second promise)."""
+    opened = False
+    number = None
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "session_started":
+            opened, number = False, None
+        elif kind == "action":
+            opened = event.get("name") == "action_open_complaint"
+        elif kind == "bot" and opened:
+            found = _TICKET_NUMBER.search(event.get("text") or "")
+            number = found.group() if found else number
+    return number
+
+
+def reply_time(priority: str, language: Language) -> str:
+    """The response time promised for a ticket of `priority` (the facts of policies.yml)."""
+    urgent = priority in ("high", "urgent")
+    return render("{urgent_ticket_reply}" if urgent else "{ticket_reply}", language)
+
+
 class ActionOpenComplaint(DataAction):
-    """Opens a ticket (a first-contact visitor becomes a prospect so the ticket has an owner) and offers a person."""
+    """Opens a ticket (a first-contact visitor becomes a prospect so the ticket has an owner) and offers
+    a person. One complaint is one ticket: while the conversation's ticket is open, more about it is
+    answered with that ticket and its promise."""
 
     def name(self) -> str:
         return "action_open_complaint"
@@ -58,27 +88,40 @@ class ActionOpenComplaint(DataAction):
         _, text = latest_intent_text(tracker, ("complaint",))
         text = text or tracker.latest_message.get("text") or ""
         order_id = tracker.get_slot("order_id")
+        earlier = complaint_ticket_said(tracker)
 
         def ticket(session):  # noqa: ANN001, ANN202 - a CRM session
             customer = identified_customer(session, tracker) or customer_for_sender(
                 session, crm_channel(tracker), tracker.sender_id, language=reply.language)
+            if earlier is not None:
+                for known in tickets_of(session, customer.id):
+                    if known.number == earlier and known.status.value in ("open", "pending"):
+                        return known, False
             priority = complaint_priority(text, customer)
             owns_order = bool(order_id) and any(o.number == order_id for o in last_orders(session, customer.id, limit=50))
             return open_ticket(session, customer.id, category="complaint", subject=text[:500] or "complaint in chat",
                                priority=priority, channel=crm_channel(tracker),
-                               order_number=order_id if owns_order else None)
+                               order_number=order_id if owns_order else None), True
 
-        found = await in_crm(ticket)
+        found, new = await in_crm(ticket)
         urgent = found.priority.value in ("high", "urgent")
+        within_en, within_zh = reply_time(found.priority.value, "en"), reply_time(found.priority.value, "zh")
+        buttons = [reply.button("Yes, a person please", "好的,转人工", "/contact_human_agent"),
+                   reply.button("No, that's fine", "不用了", "/deny")]
+        if not new:
+            reply.say(f"I've noted this with your complaint {found.number}; our team answers within {within_en}. "
+                      "Would you like to talk to a colleague now?",
+                      f"已将这些情况补充到您的投诉 {found.number},我们会在{within_zh}内回复。需要现在为您转接人工客服吗?",
+                      buttons=buttons)
+            return []
         reply.say(("I'm really sorry about this. " if urgent else "I'm sorry to hear that. ")
                   + f"I've opened complaint {found.number}"
-                  + (" with high priority" if urgent else "") + "; our team answers within "
-                  + ("4 hours" if urgent else "1 working day") + ". Would you like to talk to a colleague now?",
+                  + (" with high priority" if urgent else "") + f"; our team answers within {within_en}. "
+                  "Would you like to talk to a colleague now?",
                   ("非常抱歉给您带来这么不好的体验。" if urgent else "很抱歉给您带来不便。")
                   + f"已为您登记投诉 {found.number}" + (",已标记为优先处理" if urgent else "")
-                  + ",我们会在" + ("4 小时" if urgent else "1 个工作日") + "内回复。需要现在为您转接人工客服吗?",
-                  buttons=[reply.button("Yes, a person please", "好的,转人工", "/contact_human_agent"),
-                           reply.button("No, that's fine", "不用了", "/deny")])
+                  + f",我们会在{within_zh}内回复。需要现在为您转接人工客服吗?",
+                  buttons=buttons)
         return []
 
 

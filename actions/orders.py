@@ -15,7 +15,7 @@ from crm.errors import NotAllowed
 from crm.repository import CancellationQuote, OrderView, cancel_order, cancellation_quote, get_order, last_orders
 from actions.base import DataAction, Reply
 from actions.identity import identified_customer, visible_order
-from actions.knowledge import policy
+from actions.knowledge import days_of, fact, policy
 from actions.render import ORDER_STATUS, label, money, when
 from actions.runtime import in_crm
 
@@ -77,9 +77,9 @@ def tracking_text(order: OrderView, reply: Reply) -> str:
                                     f"预计送达:{when(shipment.estimated_delivery, lang)}。"))
     if not order.shipments and order.status.value in ("placed", "paid") and order.delivery is not None:
         d = order.delivery
-        days = f"{d.min_days}–{d.max_days}" if d.max_days != d.min_days else str(d.max_days)
-        lines.append(reply.pick(f"It will ship by {d.name_en} ({d.carrier}), {days} working days after dispatch.",
-                                f"将通过{d.name_zh}({d.carrier})配送,发货后 {days} 个工作日送达。"))
+        lines.append(reply.pick(f"It will ship by {d.name_en} ({d.carrier}), {days_of(d.min_days, d.max_days, 'en')} "
+                                "after dispatch.",
+                                f"将通过{d.name_zh}({d.carrier})配送,发货后 {days_of(d.min_days, d.max_days, 'zh')}送达。"))
     return "\n".join(lines)
 
 
@@ -174,8 +174,9 @@ class ActionCancelOrder(DataAction):
                 text += reply.pick(f" A fee of {money(quote.fee, lang)} applies.", f"收取费用 {money(quote.fee, lang)}。")
             if refund_number:
                 text += reply.pick(f" Refund {refund_number} of {money(quote.refund_amount, lang)} goes back to your "
-                                   "original payment method within 3–7 working days.",
-                                   f"退款单 {refund_number}:{money(quote.refund_amount, lang)} 将在 3–7 个工作日内原路退回。")
+                                   f"original payment method within {fact('refund_time', 'en')}.",
+                                   f"退款单 {refund_number}:{money(quote.refund_amount, lang)} 将在 "
+                                   f"{fact('refund_time', 'zh')}内原路退回。")
             reply.say(text, text)
         return [SlotSet("order_id", None)]
 
@@ -194,9 +195,10 @@ class ActionChangeOrder(OrderAction):
             reply.say(f"Order {number} is {state}, so it can still change: I can update its delivery address now. "
                       "To change items, sizes or colours, cancel it and order again — "
                       + ("cancelling is free while it is unpaid." if status == "placed"
-                         else "free within 24 hours of payment, see the fee before you confirm."),
+                         else f"free within {fact('free_cancellation', 'en')} of payment, see the fee before you confirm."),
                       f"订单 {number} {state},还可以修改:收货地址我现在就能帮您改;如需更换商品、尺码或颜色,"
-                      "请取消后重新下单" + ("(未付款订单可免费取消)。" if status == "placed" else "(付款后24小时内免费取消,确认前会告知费用)。"),
+                      "请取消后重新下单" + ("(未付款订单可免费取消)。" if status == "placed"
+                                      else f"(付款后 {fact('free_cancellation', 'zh')}内免费取消,确认前会告知费用)。"),
                       buttons=[reply.button("Change the address", "修改收货地址", "/change_shipping_address"),
                                reply.button("Cancel and reorder", "取消后重新下单", "/cancel_order"), reply.human()])
         elif status == "shipped":

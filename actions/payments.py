@@ -11,6 +11,7 @@ from crm.errors import InvalidInput, NotAllowed
 from crm.repository import OrderView, get_customer, request_invoice, request_refund
 from actions.base import DataAction, Reply
 from actions.identity import visible_order
+from actions.knowledge import fact
 from actions.orders import SHOP_URL, OrderAction, not_found
 from actions.render import INVOICE_STATUS, PAYMENT_METHOD, PAYMENT_STATUS, REFUND_STATUS, label, money, when
 from actions.runtime import in_crm
@@ -51,11 +52,12 @@ class ActionPaymentIssue(OrderAction):
             reply.say(f"Payment for order {number} went through: {money(p.amount, lang)} by "
                       f"{label(PAYMENT_METHOD, p.method, lang)} on {when(p.created_at, lang)}"
                       + (f" (an earlier attempt failed: {failed[-1].failure_reason}; it was not charged)." if failed else ".")
-                      + " If your bank shows a second charge, it's a pre-authorisation that drops off within 7 days.",
+                      + " If your bank shows a second charge, it's a pre-authorisation that drops off within "
+                      f"{fact('pre_authorisation_release', 'en')}.",
                       f"订单 {number} 已付款成功:{when(p.created_at, lang)} 通过{label(PAYMENT_METHOD, p.method, lang)}"
                       f"支付 {money(p.amount, lang)}"
                       + (f"(之前有一次支付失败:{failed[-1].failure_reason},未扣款)。" if failed else "。")
-                      + "如果银行显示两笔扣款,其中一笔是预授权,7 天内会自动解除。")
+                      + f"如果银行显示两笔扣款,其中一笔是预授权,{fact('pre_authorisation_release', 'zh')}内会自动解除。")
         else:
             p = payments[-1]
             state = label(PAYMENT_STATUS, p.status, lang)
@@ -106,9 +108,10 @@ class ActionInvoice(DataAction):
         else:
             state = label(INVOICE_STATUS, found.status, lang)
             reply.say(f"Invoice {found.number} for order {number}: {money(found.amount, lang)}, {state}. "
-                      "Electronic invoices are emailed and appear under My orders → Invoice within 2 working days.",
+                      "Electronic invoices are emailed and appear under My orders → Invoice within "
+                      f"{fact('invoice_time', 'en')}.",
                       f"订单 {number} 的发票 {found.number}:金额 {money(found.amount, lang)},{state}。"
-                      "电子发票会在 2 个工作日内发送到邮箱,也可在“我的订单 → 发票”中下载。")
+                      f"电子发票会在 {fact('invoice_time', 'zh')}内发送到邮箱,也可在“我的订单 → 发票”中下载。")
         return []
 
 
@@ -151,14 +154,16 @@ class ActionOpenRefund(DataAction):
                           f"订单 {number} 已有进行中的退款 {current.number}({label(REFUND_STATUS, current.status, lang)})。")
             else:
                 reply.say(f"I can't open a refund for order {number}: {refused}. A colleague can look at it.",
-                          f"订单 {number} 无法在线申请退款(已超过 30 天退货期或已退款)。人工客服可以帮您看看。",
+                          f"订单 {number} 无法在线申请退款(已超过 {fact('return_window', 'zh')}退货期或已退款)。人工客服可以帮您看看。",
                           buttons=[reply.human()])
         else:
             reply.say(f"Refund request {result.number} is open for order {number}: {money(result.amount, lang)}. "
-                      "We review it within 1 working day; then send the item back with the return label we email "
-                      "you, and the money returns to your original payment method 3–7 working days after we get it.",
+                      f"We review it within {fact('refund_review', 'en')}; then send the item back with the return "
+                      "label we email you, and the money returns to your original payment method "
+                      f"{fact('refund_time', 'en')} after we get it.",
                       f"已为订单 {number} 提交退款申请 {result.number},金额 {money(result.amount, lang)}。"
-                      "我们会在 1 个工作日内审核,审核通过后请按邮件中的退货单寄回商品,收到退货后 3–7 个工作日原路退款。")
+                      f"我们会在 {fact('refund_review', 'zh')}内审核,审核通过后请按邮件中的退货单寄回商品,"
+                      f"收到退货后 {fact('refund_time', 'zh')}内原路退款。")
         return [SlotSet("order_id", None)] if result is not None and not isinstance(result, tuple) else []
 
 

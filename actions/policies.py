@@ -4,16 +4,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.i18n import language_of
-from actions.knowledge import policy
+from actions.base import DataAction, Reply
+from actions.knowledge import policies
+from actions.shipping import with_facts
 
 
-class PolicyAnswer(Action, ABC):
-    """Says the policy text for `topic`."""
+class PolicyAnswer(DataAction, ABC):
+    """Says the policy text for `topic`, its facts filled in."""
 
     topic: str
 
@@ -23,11 +23,10 @@ class PolicyAnswer(Action, ABC):
     def topic_for(self, tracker: Tracker) -> str:
         return self.topic
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=policy(self.topic_for(tracker), language_of(tracker)))
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        texts = policies()[self.topic_for(tracker)]
+        reply.dispatcher.utter_message(text=await with_facts(reply, texts["en"], texts["zh"]))
         return []
-
-
 
 
 class ActionPaymentMethods(PolicyAnswer):
@@ -44,13 +43,11 @@ class ActionRefundPolicy(PolicyAnswer):
         return "action_refund_policy"
 
 
-
 class ActionContactInfo(PolicyAnswer):
     topic = "contact_info"
 
     def name(self) -> str:
         return "action_contact_info"
-
 
 
 class ActionAccountHelp(PolicyAnswer):

@@ -8,27 +8,41 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
 from crm.errors import InvalidInput
-from crm.repository import DeliveryOptionView, default_address_region, delivery_options, save_address
+from crm.repository import DeliveryOptionView, default_address_region, delivery_options, delivery_regions, save_address
 from actions.base import DataAction, Reply
 from actions.identity import identified_customer
-from actions.knowledge import policy
-from actions.render import money
+from actions.knowledge import DeliveryFact, delivery_facts, needs_delivery, policy, render
 from actions.runtime import in_crm
 
 
-def option_line(option: DeliveryOptionView, reply: Reply) -> str:
-    lang = reply.language
-    days = (reply.pick("same day", "当日送达") if option.max_days == 0
-            else reply.pick(f"{option.min_days}–{option.max_days} days", f"{option.min_days}–{option.max_days} 天"))
-    fee = money(option.fee, lang) if option.fee > 0 else reply.pick("free", "免费")
-    if option.free_over is not None and option.fee > 0:
-        fee += reply.pick(f", free over {money(option.free_over, lang)}", f",满 {money(option.free_over, lang)} 包邮")
-    name = option.name_zh if reply.zh else option.name_en
-    return f"• {name} ({option.carrier}): {days}, {fee}" if not reply.zh else f"• {name}({option.carrier}):{days},{fee}"
+def every_delivery_option(session) -> list[DeliveryOptionView]:  # noqa: ANN001 - a CRM session
+    return [option for code, _, _ in delivery_regions(session) for option in delivery_options(session, code)]
+
+
+async def shop_delivery() -> dict[str, DeliveryFact]:
+    """The CRM's delivery options as the facts a text names (`standard_fee`, `remote_express_days`…)."""
+    return delivery_facts(await in_crm(every_delivery_option))
+
+
+async def with_facts(reply: Reply, en: str, zh: str) -> str:
+    """The text for the customer's language with its facts filled in (the CRM asked only when it
+    names a delivery figure)."""
+    template = reply.pick(en, zh)
+    return render(template, reply.language, await shop_delivery() if needs_delivery(template) else None)
+
+
+def option_line(fact: DeliveryFact, reply: Reply) -> str:
+    said = fact.values(reply.language)
+    name, carrier, days, fee = (said[f"{fact.key}_{field}"] for field in ("name", "carrier", "days", "fee"))
+    if f"{fact.key}_free_over" in said and fact.fees[1] > 0:
+        free_over = said[f"{fact.key}_free_over"]
+        fee += reply.pick(f", free over {free_over}", f",满 {free_over}包邮")
+    return f"• {name}({carrier}):{days},{fee}" if reply.zh else f"• {name} ({carrier}): {days}, {fee}"
 
 
 class RegionalDelivery(DataAction):
-    """Known customers get the options of the region of their default address; others the general policy."""
+    """Known customers get the options of the region of their default address; others the general
+    policy, its figures summarised over every region of the CRM."""
 
     topic: str
 
@@ -40,13 +54,13 @@ class RegionalDelivery(DataAction):
 
         found = await in_crm(options)
         if not found:
-            reply.say(policy(self.topic, "en"), policy(self.topic, "zh"))
+            reply.dispatcher.utter_message(text=policy(self.topic, reply.language, await shop_delivery()))
             return []
         region = found[0].region_zh if reply.zh else found[0].region_en
         lines = [reply.pick(f"Delivery to your address in {region}:", f"配送到您在{region}的地址:")]
-        lines += [option_line(o, reply) for o in found]
-        lines.append(reply.pick("Orders leave the warehouse within 24 hours on working days.",
-                                "工作日下单后 24 小时内出库。"))
+        lines += [option_line(delivery_facts([o])[o.code], reply) for o in found]
+        lines.append(render(reply.pick("Orders leave the warehouse within {dispatch_time} on working days.",
+                                       "工作日下单后 {dispatch_time}内出库。"), reply.language))
         reply.dispatcher.utter_message(text="\n".join(lines))
         return []
 
