@@ -198,9 +198,6 @@ async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]
             "description": description[:140], "reason": item.reason, "buttons": buttons})
 
 
-REQUEST_SLOTS = ("rec_type", "rec_query", "rec_min_price", "rec_max_price", "rec_recipient", "rec_style", "rec_shown")
-
-
 def _number(value: Any) -> float | None:
     try:
         number = float(value)

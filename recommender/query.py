@@ -237,7 +237,9 @@ _FILLERS_EN = frozenset(
     "anything need want wanna looking look buy get got have has do does can could would like please pls plz thanks "
     "recommend suggest show find good best nice which what how much one ones give gift present options option "
     "under below within less than more over above around about budget yuan rmb kuai bucks price there here "
-    "hi hey ok okay maybe just else other another cheaper cheap expensive pricier now again too also".split())
+    "hi hey ok okay maybe just else other another cheaper cheap expensive pricier now again too also what's whats "
+    "popular trending hot right today week month top picks pick ideas idea stuff things items products product "
+    "worth sale bestsellers sellers seller selling help someone somebody suggestions recommendations".split())
 _FILLERS_ZH = re.compile(
     r"推荐|有没有|有什么|有啥|给我|帮我|看看|看下|一下|几款|几个|一些|一款|一个|点儿|东西|商品|产品|什么|哪些|哪个|哪款|"
     r"适合|可以|能不能|请问|预算|价格|左右|以内|以下|之内|还有|的|了|吗|呢|吧|啊|呀|我|你|想|要|买|找|能|请|再|些|款|个|点|"
