@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import unicodedata
 from abc import abstractmethod
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +30,15 @@ ORDER_ID = re.compile(r"(?<![A-Za-z0-9])[Kk][Ll]\d{8}(?!\d)")
 # Something the customer meant as an order number, well-formed or not: "KL123", "kl 2025", "20251107".
 ORDER_ID_ATTEMPT = re.compile(r"(?<![A-Za-z])[Kk][Ll][\s-]?\d+|(?<!\d)\d{6,}(?!\d)")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+# An answer inside a sentence ("its alice@example.com", "是 alice@…", "尾号 1234", "ends in 1234"):
+# the e-mail address as the NLU's regex entity finds it (data/rasa/nlu/entities.yml), and four digits
+# standing alone or closing a mainland mobile number. Both run in linear time: every repetition is
+# bounded and the classes next to each other cannot match the same characters.
+EMAIL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.){1,4}"
+                           r"[A-Za-z]{2,24}(?![A-Za-z0-9-])")
+PHONE_TAIL_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{5})?([0-9]{4})(?![0-9])")
+# Requests that beat an answer at the proof step: "a person please, it's 1234" hands over.
+_BEFORE_THE_PROOF = frozenset({"contact_human_agent", "complaint"})
 _RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 # Requests that take the customer elsewhere: in the middle of a form they end it (rules in
 # data/rasa/rules/interruptions.yml), even when they carry an order number the form could use.
@@ -69,6 +79,23 @@ class ValidateSlotMappings(ValidationAction):
         return {NOTICE_SLOT: links[0].linked_at.isoformat()}
 
 
+def proof_in(text: str) -> str | None:
+    """The one e-mail address or phone tail a message gives at the proof step, without the words around
+    it. None when it has none, or more than one (two tails in one message are two guesses: the whole
+    message then goes to the check and fails as one attempt)."""
+    text = unicodedata.normalize("NFKC", text)
+    emails = {m.group(0).lower() for m in EMAIL_IN_TEXT.finditer(text)}
+    tails = set(PHONE_TAIL_IN_TEXT.findall(EMAIL_IN_TEXT.sub(" ", text)))
+    found = emails | tails
+    return found.pop() if len(found) == 1 else None
+
+
+def email_in(text: str) -> str | None:
+    """The one e-mail address in "my email is alice@example.com"; None for none or several."""
+    emails = {m.group(0) for m in EMAIL_IN_TEXT.finditer(unicodedata.normalize("NFKC", text))}
+    return emails.pop() if len(emails) == 1 else None
+
+
 def normalise_order_id(text: str) -> str | None:
     match = ORDER_ID.search(text)
     return match.group(0).upper() if match else None
@@ -101,9 +128,12 @@ class OrderNumberFormValidation(FormValidationAction):
             return False  # activation (Rasa validates with the form already active): the request that started it
         intent = latest_intent(tracker)
         text = tracker.latest_message.get("text") or ""
+        at_proof = tracker.get_slot("requested_slot") == "order_proof"
+        if at_proof and intent not in _BEFORE_THE_PROOF and proof_in(text):
+            return False  # "my email is …" reads like an account request to the NLU, but it is the answer
         if intent in OTHER_TASKS and intent not in self.own_intents:
             return True
-        if tracker.get_slot("requested_slot") == "order_proof":
+        if at_proof:
             return not re.search(r"[0-9０-９@＠]", text)
         return (intent in self.own_intents or intent == "nlu_fallback") and not ORDER_ID_ATTEMPT.search(text)
 
@@ -142,7 +172,8 @@ class OrderNumberFormValidation(FormValidationAction):
     def extract_order_proof(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_proof":
             return {}
-        return {"order_proof": (tracker.latest_message.get("text") or "").strip() or None}
+        text = (tracker.latest_message.get("text") or "").strip()
+        return {"order_proof": proof_in(text) or text or None}
 
     async def validate_order_proof(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
@@ -341,7 +372,7 @@ class ValidateAccountEmailForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "email" or tracker.get_slot("email"):
             return {}
         text = (tracker.latest_message.get("text") or "").strip()
-        return {"email": text} if "@" in text else {}
+        return {"email": email_in(text) or text} if "@" in text or "＠" in text else {}
 
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         email = str(value or "").strip()
