@@ -54,7 +54,8 @@ class ValidateSlotMappings(ValidationAction):
     """Runs after every user message (Rasa's action_extract_slots calls it)."""
 
     def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        language = detect_language(tracker.latest_message.get("text"))
+        """An e-mail address says nothing of the language: "是 li.wei@example.cn" is Chinese."""
+        language = detect_language(EMAIL_IN_TEXT.sub(" ", tracker.latest_message.get("text") or ""))
         return {"language": language} if language else {}
 
     def extract_misunderstandings(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 
-from actions.forms import ValidateAccountEmailForm, ValidateTrackOrderForm, proof_in
+from actions.forms import ValidateAccountEmailForm, ValidateSlotMappings, ValidateTrackOrderForm, proof_in
 from actions.identity import VERIFIED_SLOT
 from tests.actions.conftest import make_tracker
 
@@ -95,3 +95,12 @@ async def test_the_account_email_is_read_out_of_the_sentence(dispatcher, text):
     tracker = make_tracker(text, slots={"requested_slot": "email"}, active_loop="account_email_form")
     events = await ValidateAccountEmailForm().run(dispatcher, tracker, DOMAIN)
     assert SlotSet("email", "anna.smith@example.com") in events and not dispatcher.messages
+
+
+@pytest.mark.parametrize(("text", "before", "after"), [("是 li.wei@example.cn", "en", "zh"),
+                                                      ("its alice@example.com", "zh", "en"),
+                                                      ("alice@example.com", "zh", None)])
+async def test_an_email_address_says_nothing_of_the_language(dispatcher, text, before, after):
+    domain = {"slots": {"language": {"type": "categorical", "mappings": [{"type": "custom"}]}}}
+    events = await ValidateSlotMappings().run(dispatcher, make_tracker(text, slots={"language": before}), domain)
+    assert [e["value"] for e in events if e.get("name") == "language"] == ([after] if after else [])
