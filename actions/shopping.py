@@ -302,20 +302,20 @@ async def find(reply: Reply, who: Shopper, request: Request, hide: list[int], *,
     limits = {"hide_products": hide, "for_children": request.child}
 
     def rank(recommender):  # noqa: ANN001, ANN202 - the Recommender
-        categories = recommender.categories_for(request.product_type) or None
+        kind = {"product_type": request.product_type}
         if search and text:
-            matches = recommender.search(text, SHOWN, category=categories, language=reply.language, **budget, **limits)
+            matches = recommender.search(text, SHOWN, language=reply.language, **kind, **budget, **limits)
         else:
             matches = recommender.recommend(who.key, SHOWN, exclude_products=owned, query_text=text or None,
-                                            language=reply.language, session_items=engaged, category=categories,
-                                            **budget, **limits, **variant)
+                                            language=reply.language, session_items=engaged, **kind, **budget,
+                                            **limits, **variant)
         if matches:
             return Found(matches, [])
-        if hide and recommender.recommend(who.key, 1, category=categories, language=reply.language,
-                                          exclude_products=owned, **budget, for_children=request.child):
+        if hide and recommender.recommend(who.key, 1, language=reply.language, exclude_products=owned, **kind,
+                                          **budget, for_children=request.child):
             return Found([], [], exhausted=True)
-        if categories and (request.min_price is not None or request.max_price is not None):
-            near = recommender.nearest_in_price(SHOWN, category=categories, language=reply.language, **budget, **limits)
+        if recommender.knows_type(request.product_type) and (request.min_price is not None or request.max_price is not None):
+            near = recommender.nearest_in_price(SHOWN, language=reply.language, **kind, **budget, **limits)
         elif text:
             near = recommender.search(text, SHOWN, language=reply.language, **budget, **limits) or \
                 recommender.search(text, SHOWN, language=reply.language, **limits)

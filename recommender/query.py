@@ -125,10 +125,11 @@ class Vocabulary:
     words: tuple[str, ...]
     categories: tuple[str, ...] = ()  # catalogue category names (either language, any level)
     child: bool = False
+    names: tuple[str, ...] = ()  # words in a product's name that make it this type within the categories
 
 
-def _v(key: str, en: str, zh: str, categories: tuple[str, ...], *words: str) -> Vocabulary:
-    return Vocabulary(key, en, zh, words, categories)
+def _v(key: str, en: str, zh: str, categories: tuple[str, ...], *words: str, names: tuple[str, ...] = ()) -> Vocabulary:
+    return Vocabulary(key, en, zh, words, categories, names=names)
 
 
 # Product types by the noun that says what the thing is: "shoes for running" and "适合跑步的鞋" are
@@ -151,14 +152,17 @@ PRODUCT_TYPES: tuple[Vocabulary, ...] = (
        r"leather shoes?", r"dress shoes?", r"oxfords?", r"loafers?", r"皮鞋", r"乐福鞋", r"牛津鞋"),
     _v("shoes", "shoes", "鞋", ("Shoes", "Running Shoes", "Hiking Footwear"),
        r"shoes?(?! rack| cabinet| box| horn)", r"footwear", r"boots?", r"trainers?", r"鞋(?!架|柜|盒)", r"靴"),
-    _v("sportswear", "sportswear", "运动服", ("Sportswear",),
+    _v("yoga_wear", "yoga wear", "瑜伽服", ("Sportswear", "Yoga & Fitness"),
        r"yoga (?:wear|clothes|clothing|outfits?|pants|leggings|tops?|set)", r"leggings",
+       r"瑜伽服", r"瑜伽裤", r"瑜伽.{0,2}(?:衣|服|装|裤)",
+       names=(r"yoga (?:leggings|pants|wear|tops?|bra)", r"leggings", r"瑜伽(?:裤|服|衣)")),
+    _v("sportswear", "sportswear", "运动服", ("Sportswear",),
        r"(?:sports?|gym|workout|running|athletic|fitness) (?:wear|clothes|clothing|outfits?|tee|t-shirts?|tops?)",
        r"activewear", r"sportswear", r"track (?:jacket|suit)s?",
-       r"瑜伽服", r"瑜伽裤", r"瑜伽.{0,2}(?:衣|服|装|裤)", r"运动服", r"运动装", r"健身服", r"健身.{0,2}(?:衣|服|裤)",
-       r"跑步(?:t恤|衣|服)", r"运动(?:外套|裤|t恤)", r"紧身裤"),
+       r"运动服", r"运动装", r"健身服", r"健身.{0,2}(?:衣|服|裤)", r"跑步(?:t恤|衣|服)", r"运动(?:外套|裤|t恤)", r"紧身裤"),
     _v("yoga_mats", "yoga mats", "瑜伽垫", ("Fitness", "Yoga & Fitness"),
-       r"yoga mats?", r"exercise mats?", r"workout mats?", r"fitness mats?", r"mats? for yoga", r"瑜伽垫", r"健身垫"),
+       r"yoga mats?", r"exercise mats?", r"workout mats?", r"fitness mats?", r"mats? for yoga", r"瑜伽垫", r"健身垫",
+       names=(r"yoga mats?", r"exercise mats?", r"瑜伽垫", r"健身垫")),
     _v("fitness", "fitness equipment", "健身器材", ("Fitness", "Yoga & Fitness"),
        r"dumbbells?", r"resistance bands?", r"treadmills?", r"fitness equipment", r"home gym",
        r"哑铃", r"弹力带", r"跑步机", r"健身器材"),
@@ -174,8 +178,11 @@ PRODUCT_TYPES: tuple[Vocabulary, ...] = (
        r"trousers", r"jeans", r"chinos", r"pants", r"牛仔裤", r"休闲裤", r"徒步裤", r"裤子"),
     _v("dresses", "dresses and skirts", "连衣裙半身裙", ("Dresses & Skirts",),
        r"dress(?:es)?", r"skirts?", r"连衣裙", r"半身裙", r"裙子"),
-    _v("headphones", "headphones and speakers", "耳机音箱", ("Headphones & Speakers", "Audio"),
-       r"head ?phones?", r"earbuds?", r"ear ?phones?", r"(?:bluetooth )?speakers?", r"耳机", r"音箱"),
+    _v("headphones", "headphones", "耳机", ("Headphones & Speakers", "Audio"),
+       r"head ?phones?", r"earbuds?", r"ear ?phones?", r"耳机",
+       names=(r"head ?phones?", r"earbuds?", r"ear ?phones?", r"耳机")),
+    _v("speakers", "speakers", "音箱", ("Headphones & Speakers", "Audio"), r"(?:bluetooth )?speakers?", r"音箱",
+       names=(r"speakers?", r"音箱")),
     _v("phone_accessories", "phone accessories", "手机配件", ("Phones & Accessories", "Phone Accessories & Gadgets"),
        r"phone cases?", r"power ?banks?", r"(?:phone )?chargers?", r"charging cables?",
        r"手机壳", r"充电宝", r"移动电源", r"充电器", r"数据线"),
@@ -261,6 +268,7 @@ def _pattern(words: Sequence[str]) -> re.Pattern[str]:
 
 
 _TYPE_PATTERNS = [(v, _pattern(v.words)) for v in PRODUCT_TYPES]
+NAME_PATTERNS = {v.key: _pattern(v.names) for v in PRODUCT_TYPES if v.names}
 _RECIPIENT_PATTERNS = [(v, _pattern(v.words)) for v in RECIPIENTS]
 _STYLE_PATTERNS = [(v, _pattern(v.words)) for v in STYLES]
 _CHEAPER_PATTERN = _pattern(_CHEAPER)

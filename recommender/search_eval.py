@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from recommender.catalogue import Catalogue
-from recommender.query import VOCABULARY, parse_query, read_message
+from recommender.query import parse_query, read_message
 from recommender.records import ProductRecord
+from recommender.service import type_mask
 from recommender.text import SearchStrategy, TextSearchIndex
 
 EVALSETS = Path(__file__).with_name("evalsets")
@@ -66,15 +67,9 @@ def load_category_queries(path: Path | None = None) -> list[LabelledQuery]:
     return load_queries(path or EVALSETS / "category_queries.json")
 
 
-def type_mask(catalogue: Catalogue, query: str) -> np.ndarray | None:
-    """The category filter the service applies for the product type a query names (None: no type, or
-    none of its categories in this catalogue)."""
-    said = read_message(query)
-    entry = VOCABULARY.get(said.product_type or "")
-    if entry is None:
-        return None
-    names = [name for name in entry.categories if catalogue.category_mask(name).any()]
-    return catalogue.mask(names, in_stock_only=False, active_only=False) if names else None
+def query_type_mask(catalogue: Catalogue, query: str) -> np.ndarray | None:
+    """The filter the service applies for the product type a query names (`service.type_mask`)."""
+    return type_mask(catalogue, read_message(query).product_type)
 
 
 def category_precision(
@@ -98,7 +93,7 @@ def category_precision(
         asked = {category[position[sku]] for sku in labelled.relevant}
         allowed = catalogue.mask(None, parsed.min_price, parsed.max_price)
         if by_type:
-            kind = type_mask(catalogue, labelled.query)
+            kind = query_type_mask(catalogue, labelled.query)
             if kind is not None:
                 allowed &= kind
         ranked = [doc for doc, _ in index.search(parsed.text, k, parsed.language, allowed)]

@@ -33,7 +33,8 @@ from recommender.explain import Contribution, Explanation
 from recommender.index import EXACT_MAX_ITEMS, VectorIndex
 from recommender.hybrid import Signals, diversify, popularity_signal, scale
 from recommender.hybrid import blend as blend_signals
-from recommender.query import VOCABULARY, detect_language, parse_query
+from recommender.catalogue import Catalogue
+from recommender.query import NAME_PATTERNS, VOCABULARY, detect_language, parse_query
 from recommender.records import InteractionLike, ProductLike, ProductRecord
 from recommender.text import TextSearchIndex, reciprocal_rank_fusion
 from recommender.training import TrainedRecommender, content_vectors
@@ -48,6 +49,25 @@ REQUEST_DEPTH = 10  # with a request, personal taste re-ranks only this many bes
 SESSION_WEIGHT = 1.0  # what the customer engaged with in this conversation weighs as much as their taste
 SESSION_SHOWN = 0.8  # a product this close to the session's products is explained by them
 CHILD_WORDS = re.compile(r"(?<![a-z])(?:kids?|kids'|children'?s?|child'?s?|toddlers?|baby|babies)(?![a-z])|儿童|少儿|童装|宝宝|婴儿|幼儿")
+
+
+def type_mask(catalogue: Catalogue, product_type: str | None) -> np.ndarray | None:
+    """Products of a product type of `query.PRODUCT_TYPES` (or of a category the catalogue names): its
+    categories, narrowed to the products whose names say the type when some do (a yoga mat, not a
+    dumbbell, in "Fitness"). None when the catalogue has none of its categories: nothing is filtered."""
+    if not product_type:
+        return None
+    entry = VOCABULARY.get(product_type)
+    names = [n for n in (entry.categories if entry is not None else (product_type,)) if catalogue.category_mask(n).any()]
+    if not names:
+        return None
+    mask = catalogue.mask(names, in_stock_only=False, active_only=False)
+    pattern = NAME_PATTERNS.get(product_type)
+    if pattern is not None:
+        named = mask & np.asarray([bool(pattern.search(f"{p.name_en.lower()} {p.name_zh}")) for p in catalogue.products])
+        if named.any():
+            mask = named
+    return mask
 
 
 class RecommenderError(ValueError):
@@ -83,6 +103,7 @@ class Recommender:
             self._weights = trained.config.weights
             self._item_index: VectorIndex | None = None
             self._for_children: np.ndarray | None = None
+            self._type_masks: dict[str, np.ndarray | None] = {}
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> Recommender:
@@ -145,9 +166,27 @@ class Recommender:
                                              for p in self.catalogue.products], dtype=bool)
         return self._for_children
 
-    def _restrict(self, allowed: np.ndarray, hide_products: Iterable[object], for_children: bool | None) -> None:
-        """Drops the hidden products (already shown: "something else") and, for a named recipient,
-        the products for the other age group (a gift for a wife is not a kids' shoe)."""
+    def _type_mask(self, product_type: str | None) -> np.ndarray | None:
+        if not product_type:
+            return None
+        cached = self._type_masks.get(product_type, False)
+        if cached is False or (cached is not None and len(cached) != len(self.catalogue)):
+            cached = self._type_masks[product_type] = type_mask(self.catalogue, product_type)
+        return cached
+
+    def knows_type(self, product_type: str | None) -> bool:
+        """Whether `product_type` filters anything in this catalogue."""
+        with self._lock:
+            return self._type_mask(product_type) is not None
+
+    def _restrict(self, allowed: np.ndarray, hide_products: Iterable[object], for_children: bool | None,
+                  product_type: str | None = None) -> None:
+        """Keeps only products of the product type (when the catalogue has it) and drops the hidden
+        products (already shown: "something else") and, for a named recipient, the products for the
+        other age group (a gift for a wife is not a kids' shoe)."""
+        kind = self._type_mask(product_type)
+        if kind is not None:
+            allowed &= kind
         for product_id in hide_products:
             row = self.catalogue.row(product_id)
             if row is not None:
@@ -156,27 +195,17 @@ class Recommender:
             children = self._children_mask()
             allowed &= children if for_children else ~children
 
-    def categories_for(self, product_type: str | None) -> list[str]:
-        """The catalogue's categories for a product type of `query.PRODUCT_TYPES` ("running_shoes"), or
-        a category name of the catalogue itself; empty when the catalogue has none of them (then
-        nothing should be filtered by category)."""
-        if not product_type:
-            return []
-        entry = VOCABULARY.get(product_type)
-        names = entry.categories if entry is not None else (product_type,)
-        with self._lock:
-            return [name for name in names if self.catalogue.category_mask(name).any()]
-
     def nearest_in_price(self, k: int = 4, *, category: str | Sequence[str] | None = None, min_price: float | None = None,
                          max_price: float | None = None, in_stock_only: bool = True, language: str = "en",
-                         hide_products: Iterable[object] = (), for_children: bool | None = None) -> list[Recommendation]:
-        """When nothing in `category` fits the budget: the products of that category whose price is closest
-        to it (the cheapest above a ceiling, the dearest below a floor), nearest first."""
+                         hide_products: Iterable[object] = (), for_children: bool | None = None,
+                         product_type: str | None = None) -> list[Recommendation]:
+        """When nothing of the type (or in `category`) fits the budget: those whose price is closest to
+        it (the cheapest above a ceiling, the dearest below a floor), nearest first."""
         if k <= 0:
             raise RecommenderError("k must be positive")
         with self._lock:
             allowed = self.catalogue.mask(category, None, None, in_stock_only)
-            self._restrict(allowed, hide_products, for_children)
+            self._restrict(allowed, hide_products, for_children, product_type)
             price = self.catalogue.price
             distance = np.zeros(len(price))
             if max_price is not None:
@@ -206,6 +235,7 @@ class Recommender:
         blend: Mapping[str, float] | None = None,
         hide_products: Iterable[object] = (),
         for_children: bool | None = None,
+        product_type: str | None = None,
     ) -> list[Recommendation]:
         """Top-k products for a customer, optionally for a described need ("a jacket for
         rain under 500" also sets the budget). New customers get popular products.
@@ -222,6 +252,7 @@ class Recommender:
         `{"popularity_weight": 0.0}` ranks by taste alone); a zero `personal_weight` leaves the
         customer's history out altogether, explanations included.
 
+        `product_type` (a key of `query.PRODUCT_TYPES`) keeps only products of that type;
         `hide_products` are never offered (shown already for this request); `for_children` True or
         False keeps only products for children or only the others (a named recipient)."""
         if k <= 0:
@@ -233,7 +264,7 @@ class Recommender:
                 min_price = parsed.min_price if min_price is None else min_price
                 max_price = parsed.max_price if max_price is None else max_price
             allowed = self.catalogue.mask(category, min_price, max_price, in_stock_only)
-            self._restrict(allowed, hide_products, for_children)
+            self._restrict(allowed, hide_products, for_children, product_type)
             history = self._history(customer_id)
             if exclude_purchased and history is not None:
                 _, kinds = history
@@ -397,10 +428,11 @@ class Recommender:
         language: str | None = None,
         hide_products: Iterable[object] = (),
         for_children: bool | None = None,
+        product_type: str | None = None,
     ) -> list[Recommendation]:
         """Products matching a described need, in English or Chinese; a budget in the words
-        ("under 500", "300元以内") filters by price unless min/max_price are given. `hide_products`
-        and `for_children` as in `recommend`."""
+        ("under 500", "300元以内") filters by price unless min/max_price are given. `product_type`,
+        `hide_products` and `for_children` as in `recommend`."""
         if not text or not text.strip():
             raise RecommenderError("search text is empty")
         index = self._text()
@@ -412,7 +444,7 @@ class Recommender:
             min_price = parsed.min_price if min_price is None else min_price
             max_price = parsed.max_price if max_price is None else max_price
             allowed = self.catalogue.mask(category, min_price, max_price, in_stock_only)
-            self._restrict(allowed, hide_products, for_children)
+            self._restrict(allowed, hide_products, for_children, product_type)
             found = index.search(parsed.text, k, parsed.language, allowed)
             reason = reasons.matches_request(parsed.language)
             return [self._recommendation(row, score, "search", reason, parsed.language) for row, score in found]

@@ -1,4 +1,4 @@
-"""The recommender's side of a shopper's request: product types become category filters, products
+"""The recommender's side of a shopper's request: product types become filters, products
 already shown can be hidden, a named recipient keeps out the other age group, and when nothing fits the
 budget the nearest products of the category are found. Category precision is measured on the labelled
 sets (the figures in docs/recommender.md)."""
@@ -7,50 +7,57 @@ from __future__ import annotations
 
 import pytest
 
+from recommender.catalogue import Catalogue
 from recommender.records import ProductRecord
-from recommender.search_eval import category_precision, load_category_queries, load_queries, type_mask
-from recommender.service import Recommender, RecommenderError
+from recommender.search_eval import category_precision, load_category_queries, load_queries, query_type_mask
+from recommender.service import Recommender, RecommenderError, type_mask
 
 
-def test_product_types_become_the_catalogues_categories(service: Recommender) -> None:
-    assert service.categories_for("running_shoes") == ["Running Shoes"]
-    assert service.categories_for("running_gear") == ["Running Accessories"]
-    assert service.categories_for("sportswear") == []  # this catalogue has no such category: no filter
-    assert service.categories_for("Kitchen") == ["Kitchen"]
-    assert service.categories_for(None) == [] and service.categories_for("no such thing") == []
+def test_product_types_become_the_catalogues_products_of_that_type(products: list[ProductRecord]) -> None:
+    catalogue = Catalogue(products)
+
+    def skus(kind: str) -> set[str]:
+        mask = type_mask(catalogue, kind)
+        return set() if mask is None else {products[i].sku for i in mask.nonzero()[0]}
+
+    assert skus("running_shoes") == {p.sku for p in products if p.category_en == "Running Shoes"}
+    assert "RACC-04" in skus("running_gear") and not skus("running_gear") & skus("running_shoes")
+    assert skus("yoga_mats") == {"YOGA-01"} and skus("yoga_wear") == {"YOGA-03"}  # not the dumbbells beside them
+    assert skus("Kitchen") == {p.sku for p in products if p.category_en == "Kitchen"}
+    assert type_mask(catalogue, "sportswear") is None  # this catalogue has no such category: no filter
+    assert type_mask(catalogue, None) is None and type_mask(catalogue, "no such thing") is None
 
 
 def test_a_running_shoe_search_never_shows_a_waist_pack(service: Recommender, by_sku) -> None:
     words_only = service.search("有没有适合跑步的鞋,300块以内", k=4)
     assert any(by_sku[h.sku].category_en != "Running Shoes" for h in words_only)  # what customers saw
-    shoes = service.search("有没有适合跑步的鞋,300块以内", k=4, category=service.categories_for("running_shoes"))
+    shoes = service.search("有没有适合跑步的鞋,300块以内", k=4, product_type="running_shoes")
     assert shoes and all(by_sku[h.sku].category_en == "Running Shoes" and h.price <= 300 for h in shoes)
+    assert service.knows_type("running_shoes") and not service.knows_type("sportswear")
 
 
-def test_nothing_under_the_budget_finds_the_nearest_prices_of_the_category(service: Recommender, by_sku) -> None:
-    shoes = service.categories_for("running_shoes")
-    assert service.search("跑鞋", k=4, category=shoes, max_price=150) == []
-    near = service.nearest_in_price(3, category=shoes, max_price=150)
+def test_nothing_under_the_budget_finds_the_nearest_prices_of_the_type(service: Recommender, by_sku) -> None:
+    assert service.search("跑鞋", k=4, product_type="running_shoes", max_price=150) == []
+    near = service.nearest_in_price(3, product_type="running_shoes", max_price=150)
     prices = sorted(p.price for p in by_sku.values() if p.category_en == "Running Shoes" and p.stock > 0 and p.active)
     assert [h.price for h in near] == prices[:3]
     assert all(h.source == "alternative" and by_sku[h.sku].category_en == "Running Shoes" for h in near)
-    dear = service.nearest_in_price(2, category=shoes, min_price=5000)
+    dear = service.nearest_in_price(2, product_type="running_shoes", min_price=5000)
     assert [h.price for h in dear] == prices[::-1][:2]
     with pytest.raises(RecommenderError):
         service.nearest_in_price(0)
 
 
 def test_shown_products_can_be_hidden_and_recipients_filter_by_age(service: Recommender, by_sku) -> None:
-    shoes = service.categories_for("running_shoes")
-    first = service.recommend("guest", 3, category=shoes, query_text="running shoes")
+    first = service.recommend("guest", 3, product_type="running_shoes", query_text="running shoes")
     ids = [h.product_id for h in first]
-    second = service.recommend("guest", 3, category=shoes, query_text="running shoes", hide_products=ids)
+    second = service.recommend("guest", 3, product_type="running_shoes", query_text="running shoes", hide_products=ids)
     assert second and not {h.product_id for h in second} & set(ids)
-    again = service.search("running shoes", k=3, category=shoes, hide_products=ids)
+    again = service.search("running shoes", k=3, product_type="running_shoes", hide_products=ids)
     assert again and not {h.product_id for h in again} & set(ids)
-    adults = service.search("running shoes", k=9, category=shoes, for_children=False)
+    adults = service.search("running shoes", k=9, product_type="running_shoes", for_children=False)
     assert adults and not any("Kids" in by_sku[h.sku].name_en for h in adults)
-    kids = service.search("running shoes", k=9, category=shoes, for_children=True)
+    kids = service.search("running shoes", k=9, product_type="running_shoes", for_children=True)
     assert [h.sku for h in kids] == ["RUN-06"]
 
 
@@ -67,10 +74,9 @@ def test_type_filter_raises_category_precision(products: list[ProductRecord], tr
         category_precision(products, original, trained.text, by_type=False)["zh"]["precision"]
 
 
-def test_type_mask_only_for_categories_the_catalogue_has(products: list[ProductRecord]) -> None:
-    from recommender.catalogue import Catalogue
-
+def test_the_evaluation_filters_by_the_type_the_query_names(products: list[ProductRecord]) -> None:
     catalogue = Catalogue(products)
-    assert type_mask(catalogue, "yoga wear for my wife") is None
-    mask = type_mask(catalogue, "推荐几款跑鞋")
+    assert query_type_mask(catalogue, "yoga wear for my wife") is not None
+    assert query_type_mask(catalogue, "something for a rainy day") is None
+    mask = query_type_mask(catalogue, "推荐几款跑鞋")
     assert mask is not None and {products[i].category_en for i in mask.nonzero()[0]} == {"Running Shoes"}
