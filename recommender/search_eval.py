@@ -30,6 +30,7 @@ from recommender.service import type_mask
 from recommender.text import SearchStrategy, TextSearchIndex
 
 EVALSETS = Path(__file__).with_name("evalsets")
+SERVED = SearchStrategy()  # what the service searches with: category precision is measured with it
 # (retrievers, their RRF weights)
 COMBINATIONS: tuple[tuple[tuple[str, ...], tuple[float, ...]], ...] = (
     (("bm25",), (1.0,)),
@@ -96,7 +97,9 @@ def category_precision(
             kind = query_type_mask(catalogue, labelled.query)
             if kind is not None:
                 allowed &= kind
-        ranked = [doc for doc, _ in index.search(parsed.text, k, parsed.language, allowed)]
+        retrievers = SERVED.retrievers(parsed.language)
+        weights = [SERVED.weight(name) for name in retrievers]
+        ranked = [doc for doc, _ in index.search(parsed.text, k, parsed.language, allowed, retrievers, weights)]
         if not ranked:
             empty[parsed.language] += 1
             continue
