@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import select
 
 from crm.db import transaction
-from crm.models import Ticket
+from crm.models import CancellationFeeRule, Ticket
 from crm.repository import DeliveryOptionView, default_address_region, find_customer
 from actions.base import Reply
 from actions.faq import ActionAnswerFaq
@@ -210,6 +210,22 @@ def test_answers_that_disagree_fail_the_check(delivery, source):
     assert delivery_disagreements("订单满 99 元标准快递包邮,不满 99 元运费 10 元。", delivery)
     assert delivery_disagreements("Express delivery is ¥20 and same-day delivery ¥30.", delivery)
     assert off_source("我们会在 2 个工作日内回复", source) and off_source("answered within 12 hours", source)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_cancellation_policy_agrees_with_the_crms_fee_rules(services, language):
+    """The CRM's fee rules decide what a cancellation of one order costs (and say it then); the general
+    answer states the same figures."""
+    with transaction(services.crm) as session:
+        rules = {rule.order_status.value: rule for rule in session.scalars(select(CancellationFeeRule))}
+    said = render(policies()["cancellation_fee"][language], language)
+    paid, shipped = rules["paid"], rules["shipped"]
+    assert fact("free_cancellation", language) == span(paid.free_within_hours, paid.free_within_hours, "hours", language)
+    assert fact("paid_cancellation_min_fee", language) == money_span(paid.min_fee, paid.min_fee, language)
+    assert fact("shipped_cancellation_min_fee", language) == money_span(shipped.min_fee, shipped.min_fee, language)
+    for rule in (paid, shipped):
+        assert f"{rule.fee_percent.normalize():f}%" in said
+        assert money_span(rule.min_fee, rule.min_fee, language) in said
 
 
 # --- the actions' own messages ------------------------------------------------------------------
