@@ -94,8 +94,6 @@ def _fact_text(value: Any, language: Language) -> str:
         if unit == "yuan":
             return money_span(Decimal(low), Decimal(high), language)
         return span(low, high, unit, language)
-    if isinstance(value, Mapping) and set(value) == {"en", "zh"}:
-        return str(value[language])
     return str(value)
 
 
