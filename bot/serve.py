@@ -17,6 +17,9 @@ def main() -> None:
     if "--auth-token" in sys.argv:
         sys.exit("bot.serve: give the token in KELIAN_RASA_TOKEN, not on the command line")
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", DEFAULT_REQUEST_MAX_SIZE)
+    # One BLAS/OpenMP thread, set before numpy loads: on a busy 2-core machine OpenBLAS's second
+    # thread spins waiting for a core, and an NLU parse went from 18 ms to over a second at p95.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Rasa parses sys.argv; the process's own command line (/proc/<pid>/cmdline) keeps no token.
     sys.argv = ["rasa", "run", *sys.argv[1:], "--auth-token", token]
     from rasa.__main__ import main as rasa_main
