@@ -24,6 +24,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
@@ -55,7 +56,9 @@ def sentence_vector(message: Message) -> Optional[np.ndarray]:
 class NearestExampleFallback(GraphComponent, IntentClassifier):
     @classmethod
     def required_components(cls) -> List[Type]:
-        return [IntentClassifier]
+        # At training time Rasa's graph gives a classifier only the featurizers as ancestors; at
+        # run time the pipeline order puts it after the classifiers (config.yml).
+        return [DenseFeaturizer]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
