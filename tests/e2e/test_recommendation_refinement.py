@@ -109,3 +109,11 @@ def test_zh_a_guest_asking_for_a_yoga_mat_gets_yoga_mats(stack, customer, in_crm
     assert found and {p.category_en for p in found} == {"Fitness"}, texts(replies)
     assert all("瑜伽垫" in p.name_zh for p in found)
     assert "未登录" not in texts(replies)
+
+
+@pytest.mark.parametrize("message", ["not signed in, any yoga mats?", "我没登录,想买个瑜伽垫"])
+def test_a_guest_who_says_so_still_gets_products_not_a_sign_in_wall(stack, customer, in_crm, message):
+    replies = stack.say(customer, message)
+    found = listed(in_crm, replies)
+    assert found and all("Yoga Mat" in p.name_en for p in found), texts(replies)
+    assert "未登录" not in texts(replies) and "As a guest" not in texts(replies)
