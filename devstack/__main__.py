@@ -1,4 +1,4 @@
-"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|bench-turns`."""
+"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|near-copies|check-rules|bench-turns`."""
 from __future__ import annotations
 
 import argparse
@@ -71,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("setup", help="create local data (var/) and secrets; idempotent").set_defaults(func=setup)
     commands.add_parser("run", help="start the Rasa server and the action server until Ctrl-C").set_defaults(func=run)
     commands.add_parser("shell", help="rasa shell with the action server").set_defaults(func=shell)
-    from devstack import nlu_eval, turn_bench, web_token
+    from devstack import near_copies, nlu_eval, rule_check, turn_bench, web_token
     nlu_eval.add_commands(commands)
+    near_copies.add_commands(commands)
+    rule_check.add_commands(commands)
     web_token.add_commands(commands)
     bench = commands.add_parser("bench-turns", help="latency of conversation turns over REST (see devstack/turn_bench.py)")
     turn_bench.add_arguments(bench)
