@@ -13,6 +13,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from crm.rasa_events import PressedButtons
 from crm.repository import HandoffWait, handoff_wait, open_conversation, request_handoff
 from actions.base import DataAction, Reply
 from actions.identity import crm_channel, identified_customer
@@ -39,13 +40,16 @@ def handoff_reason(tracker: Tracker) -> str:
 
 
 def conversation_summary(tracker: Tracker) -> str:
-    """The last customer turns with what the assistant understood, for the agent who picks it up."""
+    """The last customer turns with what the assistant understood, for the agent who picks it up; a
+    pressed button shows as the title the customer pressed ("好的,转人工"), not its payload."""
     lines = []
+    buttons = PressedButtons()
     for event in tracker.events:
+        said = buttons.read(event)
         if event.get("event") == "user":
             parse = event.get("parse_data") or {}
             intent = parse.get("intent", {})
-            lines.append(f"customer [{intent.get('name')} {float(intent.get('confidence') or 0):.2f}]: {event.get('text') or ''}")
+            lines.append(f"customer [{intent.get('name')} {float(intent.get('confidence') or 0):.2f}]: {said or ''}")
         elif event.get("event") == "bot" and lines:
             lines.append(f"bot: {(event.get('text') or '')[:160]}")
     return "\n".join(lines[-2 * SUMMARY_TURNS:])[-2000:]

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from crm.rasa_events import PressedButtons
+
 log = logging.getLogger(__name__)
 
 AGENT_MESSAGE_SLOT = "agent_message"
@@ -73,8 +75,8 @@ class RasaClient:
 
 
 def live_messages(tracker: dict[str, Any]) -> list[dict[str, Any]]:
-    """The messages of the conversation's current session, in order: the customer's, the bot's, and the
-    agents' (said by `action_agent_message`)."""
+    """The messages of the conversation's current session, in order: the customer's (a pressed button as
+    its title), the bot's, and the agents' (said by `action_agent_message`)."""
     events = tracker.get("events") or []
     start = 0
     for index, event in enumerate(events):
@@ -82,13 +84,15 @@ def live_messages(tracker: dict[str, Any]) -> list[dict[str, Any]]:
             start = index
     messages = []
     last_action = None
+    buttons = PressedButtons()
     for event in events[start:]:
         kind = event.get("event")
+        said = buttons.read(event)
         if kind == "action":
             last_action = event.get("name")
-        elif kind == "user" and (event.get("text") or "").strip():
+        elif kind == "user" and (said or "").strip():
             intent = (event.get("parse_data") or {}).get("intent") or {}
-            messages.append({"who": "customer", "text": event["text"], "at": event.get("timestamp"),
+            messages.append({"who": "customer", "text": said, "at": event.get("timestamp"),
                              "intent": intent.get("name"), "confidence": intent.get("confidence")})
         elif kind == "bot" and (event.get("text") or "").strip():
             # Rasa logs an action before the messages it says.

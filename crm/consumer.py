@@ -56,7 +56,7 @@ from crm.models import (
     MessageSender,
     INTERACTION_WEIGHTS,
 )
-from crm.rasa_events import MAX_IDENTITY_CHARS, PoisonEvent, RasaEvent, decode, event_name, parse_event
+from crm.rasa_events import MAX_IDENTITY_CHARS, PoisonEvent, RasaEvent, as_said, decode, event_name, parse_event
 from crm.redaction import SECRET_PROMPTS, mask_codes, mask_secrets
 from crm.repository import find_customer, search_products, sender_key
 from crm.repository.dead_letters import count_dead_letters, record_dead_letter
@@ -105,14 +105,22 @@ class Stats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+# what FeedbackWriter.remember keeps: conversations, last actions, touched customers, offered buttons
+Memory = tuple[dict[str, tuple[Channel, int]], dict[str, str], set[int], dict[str, dict[str, str]]]
+
+
 @dataclass
 class FeedbackWriter:
     """Applies events to the CRM inside the caller's transaction. It remembers, per sender, the
-    conversation and the last bot action, which saves queries; all of it can be rebuilt from the CRM."""
+    conversation and the last bot action, which saves queries (all of it can be rebuilt from the CRM),
+    and the buttons the bot offered since the customer's last message, so a pressed button is written
+    as its title ("好的,转人工"), not its payload ("/contact_human_agent"). A consumer restarted between a
+    button and the press writes the payload."""
 
     conversations: dict[str, tuple[Channel, int]] = field(default_factory=dict)
     last_action: dict[str, str] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)  # customers whose profile changed in this batch
+    offered: dict[str, dict[str, str]] = field(default_factory=dict)  # sender -> payload -> title
 
     def finish_batch(self, session: Session) -> None:
         """Segments and lifecycle stages of the customers the batch touched (`python -m crm segment`
@@ -120,12 +128,13 @@ class FeedbackWriter:
         rescore(session, sorted(self.touched))
         self.touched.clear()
 
-    def remember(self) -> tuple[dict[str, tuple[Channel, int]], dict[str, str], set[int]]:
+    def remember(self) -> Memory:
         """A copy of the memory, to put back when an event's work is rolled back (`forget_since`)."""
-        return dict(self.conversations), dict(self.last_action), set(self.touched)
+        return dict(self.conversations), dict(self.last_action), set(self.touched), dict(self.offered)
 
-    def forget_since(self, memory: tuple[dict[str, tuple[Channel, int]], dict[str, str], set[int]]) -> None:
+    def forget_since(self, memory: Memory) -> None:
         self.conversations, self.last_action, self.touched = dict(memory[0]), dict(memory[1]), set(memory[2])
+        self.offered = dict(memory[3])
 
     def apply(self, session: Session, event: RasaEvent, stats: Stats) -> None:
         sender = event.sender_id
@@ -133,6 +142,8 @@ class FeedbackWriter:
         if event.kind == "user":
             self._user(session, sender, event, stats)
         elif event.kind == "bot":
+            if event.buttons:
+                self.offered[sender] = {**self.offered.get(sender, {}), **dict(event.buttons)}
             self._bot(session, sender, event, stats)
         elif event.kind == "action":
             self.last_action[sender] = event.name or ""
@@ -143,6 +154,7 @@ class FeedbackWriter:
         elif event.kind == "slot" and event.name == "language" and as_language(event.value):
             self._conversation_language(session, sender, Language(as_language(event.value)), event.moment)
         elif event.kind == "session_started":
+            self.offered.pop(sender, None)
             stats.conversations_closed += self._close(session, sender, event)
 
     # --- conversations -----------------------------------------------------------------------
@@ -218,7 +230,7 @@ class FeedbackWriter:
         channel = INPUT_CHANNELS.get(event.input_channel or "rest", Channel.REST)
         conversation_id = self._conversation(session, sender, channel, event.moment)
         intent, entities, moment = event.intent, [dict(e) for e in event.entities], event.moment
-        text_ = event.text or ""
+        text_ = as_said(event.text or "", self.offered.pop(sender, {}))
         if self.last_action.get(sender) in SECRET_PROMPTS:
             text_ = mask_codes(text_)
         message = Message(conversation_id=conversation_id, sender=MessageSender.CUSTOMER, text=text_, intent=intent,

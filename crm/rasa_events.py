@@ -60,6 +60,7 @@ class RasaEvent:
     name: str | None = None
     value: Any = None
     utter_action: str | None = None
+    buttons: tuple[tuple[str, str], ...] = ()  # (payload, title) of the buttons a bot message offered
 
     @property
     def anonymous(self) -> bool:
@@ -193,6 +194,7 @@ def parse_event(raw: Any, fallback_sender: str | None = None) -> RasaEvent:
         if not isinstance(metadata, dict):
             raise PoisonEvent(f"metadata is a {type(metadata).__name__}, not an object")
         fields["utter_action"] = _name(metadata.get("utter_action"), "utter_action")
+        fields["buttons"] = tuple(offered_buttons(raw).items())
     elif kind in ("action", "slot"):
         fields["name"] = _name(raw.get("name"), f"{kind} name")
         if kind == "slot" and fields["name"] == "rating" and raw.get("value") is not None:
@@ -203,3 +205,52 @@ def parse_event(raw: Any, fallback_sender: str | None = None) -> RasaEvent:
         if kind == "slot" and fields["name"] == "language":
             fields["value"] = as_language(raw.get("value"))  # anything but en/zh is no language
     return RasaEvent(**fields)
+
+
+# --- buttons: what the customer pressed, in the words they saw ----------------------------------------
+MAX_BUTTONS = 20  # no reply offers more; a longer list is cut
+
+
+def offered_buttons(raw: Any) -> dict[str, str]:
+    """payload -> title of the buttons a Rasa `bot` event offered (Rasa keeps them in `data.buttons`).
+    A button without a string title and payload is skipped: it takes nothing from the message it came with."""
+    data = raw.get("data") if isinstance(raw, dict) else None
+    buttons = data.get("buttons") if isinstance(data, dict) else None
+    if not isinstance(buttons, list):
+        return {}
+    offered: dict[str, str] = {}
+    for button in buttons[:MAX_BUTTONS]:
+        if isinstance(button, dict) and isinstance(button.get("payload"), str) and isinstance(button.get("title"), str):
+            offered[bounded(button["payload"], MAX_TEXT_CHARS)] = bounded(button["title"], MAX_TEXT_CHARS)
+    return offered
+
+
+def as_said(text: str, offered: dict[str, str]) -> str:
+    """A customer message as the customer saw it: the title of the button they pressed ("好的,转人工") when
+    the message is the payload of a button the bot offered just before it ("/contact_human_agent"), else
+    the message itself."""
+    title = offered.get(text.strip()) if text else None
+    return title if title and title.strip() else text
+
+
+class PressedButtons:
+    """Reads a conversation's events in order and gives each customer message as the customer saw it: the
+    title of a button offered by the bot's messages since the customer's previous message, or the text."""
+
+    def __init__(self) -> None:
+        self.offered: dict[str, str] = {}
+
+    def read(self, event: Any) -> str | None:
+        """The customer's words for a `user` event; None for any other event (a bot event's buttons are
+        remembered, a new session forgets them)."""
+        kind = event.get("event") if isinstance(event, dict) else None
+        if kind == "bot":
+            self.offered.update(offered_buttons(event))
+        elif kind in ("session_started", "restart"):
+            self.offered = {}
+        elif kind == "user":
+            text = event.get("text")
+            said = as_said(text, self.offered) if isinstance(text, str) else ""
+            self.offered = {}
+            return said
+        return None

@@ -1,0 +1,129 @@
+"""A pressed button reads as its title wherever a person reads the conversation: the agent's handoff
+summary (actions.handoff), the console's live view (console.rasa) and the stored transcript (the feedback
+consumer). Before, all three showed the payload: "customer [affirm 1.00]: /affirm"."""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, select, text
+
+from actions.handoff import ActionHandoff, conversation_summary
+from console.rasa import live_messages
+from crm.consumer import FeedbackWriter, SqlEventSource, consume_once
+from crm.models import Conversation, HandoffRequest, Message
+from crm.rasa_events import PressedButtons, as_said, offered_buttons, parse_event
+from crm.repository import sender_key
+from tests.actions.conftest import make_tracker
+
+COMPLAINT_ZH = "已为您登记投诉,工单号 C-1024。需要为您转接人工客服吗?"
+COMPLAINT_BUTTONS = [{"title": "好的,转人工", "payload": "/contact_human_agent"}, {"title": "不用了", "payload": "/deny"}]
+
+
+def user(text_: str, intent: str, at: float = 0.0) -> dict[str, Any]:
+    return {"event": "user", "timestamp": at, "text": text_, "input_channel": "rest",
+            "parse_data": {"text": text_, "intent": {"name": intent, "confidence": 1.0}, "entities": []}}
+
+
+def bot(text_: str, buttons: list[dict[str, str]] | None = None, at: float = 0.0) -> dict[str, Any]:
+    return {"event": "bot", "timestamp": at, "text": text_, "metadata": {},
+            "data": {"elements": None, "quick_replies": None, "buttons": buttons, "attachment": None, "image": None,
+                     "custom": None}}
+
+
+def complaint_then_pressed(payload: str) -> list[dict[str, Any]]:
+    return [user("快递员态度很恶劣,我要投诉他", "complaint"), {"event": "action", "name": "action_open_complaint"},
+            bot(COMPLAINT_ZH, COMPLAINT_BUTTONS), user(payload, "contact_human_agent")]
+
+
+# --- the lookup ---------------------------------------------------------------------------------
+
+
+def test_the_title_of_a_pressed_button_is_found_by_its_payload():
+    offered = offered_buttons(bot(COMPLAINT_ZH, COMPLAINT_BUTTONS))
+    assert offered == {"/contact_human_agent": "好的,转人工", "/deny": "不用了"}
+    assert as_said("/contact_human_agent", offered) == "好的,转人工"
+    assert as_said("/affirm", offered) == "/affirm"  # typed, or a button not offered: the text as it came
+    assert as_said("转人工", offered) == "转人工"
+
+
+def test_buttons_with_entities_and_order_numbers_are_matched_exactly():
+    offered = offered_buttons(bot("Here you go", [
+        {"title": "More like this", "payload": '/similar_products{"product_sku":"SKU-0042"}'},
+        {"title": "KL20250104 · shipped", "payload": "KL20250104"}]))
+    assert as_said('/similar_products{"product_sku":"SKU-0042"}', offered) == "More like this"
+    assert as_said("KL20250104", offered) == "KL20250104 · shipped"
+    assert as_said('/similar_products{"product_sku":"SKU-0001"}', offered) == '/similar_products{"product_sku":"SKU-0001"}'
+
+
+def test_malformed_buttons_are_skipped():
+    assert offered_buttons(bot("hi")) == {}
+    assert offered_buttons({"event": "bot", "data": {"buttons": "nope"}}) == {}
+    assert offered_buttons(bot("hi", [{"title": 3, "payload": "/affirm"}, "x", {"payload": "/deny"},
+                                      {"title": "Yes", "payload": "/affirm"}])) == {"/affirm": "Yes"}
+
+
+def test_only_the_buttons_since_the_customers_previous_message_count():
+    reader = PressedButtons()
+    said = [reader.read(e) for e in [bot("Rate us", [{"title": "⭐⭐⭐", "payload": "3"}]), user("3", "review"),
+                                     user("3", "review"), bot("Cancel it?", [{"title": "Yes, cancel it", "payload": "/affirm"}]),
+                                     {"event": "session_started"}, user("/affirm", "affirm")]]
+    assert said == [None, "⭐⭐⭐", "3", None, None, "/affirm"]
+
+
+# --- where people read it -----------------------------------------------------------------------
+
+
+def test_the_handoff_summary_shows_the_pressed_buttons_title():
+    tracker = make_tracker("/contact_human_agent", intent="contact_human_agent",
+                           history=complaint_then_pressed("/contact_human_agent")[:-1])
+    summary = conversation_summary(tracker)
+    assert summary.splitlines() == ["customer [complaint 1.00]: 快递员态度很恶劣,我要投诉他", f"bot: {COMPLAINT_ZH}",
+                                    "customer [contact_human_agent 0.90]: 好的,转人工"]
+
+
+async def test_the_stored_handoff_request_carries_the_title(crm):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("/contact_human_agent", intent="contact_human_agent", sender=f"rest-{uuid.uuid4().hex[:8]}",
+                           history=complaint_then_pressed("/contact_human_agent")[:-1], slots={"language": "zh"})
+    await ActionHandoff().run(dispatcher, tracker, {})
+    with crm() as session:
+        handoff = session.scalars(select(HandoffRequest).order_by(HandoffRequest.id.desc())).first()
+    assert handoff.reason == "complaint"
+    assert "好的,转人工" in handoff.summary and "/contact_human_agent" not in handoff.summary
+
+
+def test_the_consoles_live_view_shows_the_title():
+    events = [{"event": "session_started"}, *complaint_then_pressed("/contact_human_agent")]
+    assert [(m["who"], m["text"]) for m in live_messages({"events": events})] == [
+        ("customer", "快递员态度很恶劣,我要投诉他"), ("bot", COMPLAINT_ZH), ("customer", "好的,转人工")]
+
+
+def test_the_stored_transcript_shows_the_title(services, tmp_path: Path):
+    sender, start = f"buttons-{uuid.uuid4().hex[:6]}", 1_900_000_000.0
+    events = [{"event": "session_started"}, user("i want to file a complaint, the box arrived crushed", "complaint"),
+              {"event": "action", "name": "action_open_complaint"},
+              bot("Sorry about that. Would you like a person?", [{"title": "Yes, a person please", "payload": "/contact_human_agent"},
+                                                                 {"title": "No, that's fine", "payload": "/deny"}]),
+              user("/deny", "deny"), {"event": "action", "name": "utter_anything_else"}, bot("Anything else?"),
+              user("/deny", "deny")]
+    engine = create_engine(f"sqlite:///{tmp_path / 'events.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"))
+        for position, event in enumerate(events):
+            stamped = {**event, "sender_id": sender, "timestamp": start + position}
+            connection.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, :d)"),
+                               {"s": sender, "d": json.dumps(stamped)})
+    assert parse_event({**events[3], "sender_id": sender, "timestamp": start}).buttons[0] == (
+        "/contact_human_agent", "Yes, a person please")
+    consume_once(services.crm, SqlEventSource(f"sqlite:///{tmp_path / 'events.db'}"), FeedbackWriter())
+    with services.crm() as session:
+        conversation = session.scalar(select(Conversation.id).where(Conversation.sender_key == sender_key("rest", sender)))
+        stored = [(m.sender.value, m.text) for m in session.scalars(
+            select(Message).where(Message.conversation_id == conversation).order_by(Message.created_at))]
+    assert stored == [("customer", "i want to file a complaint, the box arrived crushed"),
+                      ("bot", "Sorry about that. Would you like a person?"), ("customer", "No, that's fine"),
+                      ("bot", "Anything else?"), ("customer", "/deny")]  # typed, no button offered: as it came
