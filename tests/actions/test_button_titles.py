@@ -127,3 +127,69 @@ def test_the_stored_transcript_shows_the_title(services, tmp_path: Path):
     assert stored == [("customer", "i want to file a complaint, the box arrived crushed"),
                       ("bot", "Sorry about that. Would you like a person?"), ("customer", "No, that's fine"),
                       ("bot", "Anything else?"), ("customer", "/deny")]  # typed, no button offered: as it came
+
+
+# --- every button works wherever it can be pressed ----------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "data" / "rasa" / "rules"
+# The yes/no buttons and the questions that offer them (actions/orders.py, feedback.py, faq.py; bot/domain)
+YES_NO_QUESTIONS = {"action_confirm_cancel": ("affirm", "deny"), "utter_confirm_address": ("affirm", "deny"),
+                    "utter_confirm_delete_account": ("affirm", "deny"), "action_open_complaint": ("affirm", "deny"),
+                    "action_answer_faq": ("deny",)}
+
+
+def button_intents() -> set[str]:
+    """The intent of every payload the bot can send: written in the actions and the domain, and the
+    "did you mean" suggestions (any intent with a label, actions.faq.likely_intents)."""
+    import re
+
+    import yaml
+
+    sources = [*ROOT.joinpath("actions").glob("*.py"), *ROOT.joinpath("bot", "domain").glob("*.yml")]
+    written = {m for path in sources for m in re.findall(r"""payload["']?\s*[:=,]\s*f?["']?/(\w+)""", path.read_text(encoding="utf-8"))}
+    written |= {m for path in sources for m in re.findall(r"""button\([^)]*["']/(\w+)""", path.read_text(encoding="utf-8"))}
+    labels = yaml.safe_load((ROOT / "data" / "knowledge" / "intent_labels.yml").read_text(encoding="utf-8"))
+    return written | set(labels)
+
+
+def rules() -> list[dict[str, Any]]:
+    import yaml
+
+    return [rule for path in RULES.glob("*.yml") for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]]
+
+
+def first_intent(rule: dict[str, Any]) -> str | None:
+    steps = rule.get("steps") or []
+    return steps[0].get("intent") if steps else None
+
+
+def test_the_payloads_found_are_the_ones_the_bot_sends():
+    intents = button_intents()
+    assert {"affirm", "deny", "contact_human_agent", "cancel_order", "get_refund", "get_invoice", "change_shipping_address",
+            "recommend_products", "place_order", "similar_products", "product_info"} <= intents
+
+
+def test_every_button_has_a_rule_with_no_form_and_in_every_form():
+    from devstack import dialogue_rules
+
+    all_rules = rules()
+    unconditioned = {first_intent(r) for r in all_rules if not r.get("condition")}
+    in_form: dict[str, set[str]] = {}
+    for rule in all_rules:
+        for condition in rule.get("condition") or []:
+            if "active_loop" in condition:
+                in_form.setdefault(condition["active_loop"], set()).add(first_intent(rule))
+    for intent in button_intents() - {"affirm", "deny"}:
+        assert intent in unconditioned, f"/{intent} pressed outside a form has no rule"
+        for form in dialogue_rules.FORMS:
+            assert intent in in_form.get(form, set()), f"/{intent} pressed in {form} has no rule"
+    for form in dialogue_rules.FORMS:
+        assert "deny" in in_form[form], f"/deny in {form}"
+
+
+def test_every_yes_no_question_has_a_rule_for_each_of_its_buttons():
+    after = {(r["steps"][0].get("action"), r["steps"][1].get("intent")) for r in rules() if len(r.get("steps") or []) > 1}
+    for question, intents in YES_NO_QUESTIONS.items():
+        for intent in intents:
+            assert (question, intent) in after, f"/{intent} after {question} has no rule"
