@@ -4,10 +4,12 @@ consumer). Before, all three showed the payload: "customer [affirm 1.00]: /affir
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select, text
 
@@ -17,6 +19,7 @@ from crm.consumer import FeedbackWriter, SqlEventSource, consume_once
 from crm.models import Conversation, HandoffRequest, Message
 from crm.rasa_events import PressedButtons, as_said, offered_buttons, parse_event
 from crm.repository import sender_key
+from devstack import dialogue_rules
 from tests.actions.conftest import make_tracker
 
 COMPLAINT_ZH = "已为您登记投诉,工单号 C-1024。需要为您转接人工客服吗?"
@@ -142,10 +145,6 @@ YES_NO_QUESTIONS = {"action_confirm_cancel": ("affirm", "deny"), "utter_confirm_
 def button_intents() -> set[str]:
     """The intent of every payload the bot can send: written in the actions and the domain, and the
     "did you mean" suggestions (any intent with a label, actions.faq.likely_intents)."""
-    import re
-
-    import yaml
-
     sources = [*ROOT.joinpath("actions").glob("*.py"), *ROOT.joinpath("bot", "domain").glob("*.yml")]
     written = {m for path in sources for m in re.findall(r"""payload["']?\s*[:=,]\s*f?["']?/(\w+)""", path.read_text(encoding="utf-8"))}
     written |= {m for path in sources for m in re.findall(r"""button\([^)]*["']/(\w+)""", path.read_text(encoding="utf-8"))}
@@ -154,8 +153,6 @@ def button_intents() -> set[str]:
 
 
 def rules() -> list[dict[str, Any]]:
-    import yaml
-
     return [rule for path in RULES.glob("*.yml") for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]]
 
 
@@ -171,8 +168,6 @@ def test_the_payloads_found_are_the_ones_the_bot_sends():
 
 
 def test_every_button_has_a_rule_with_no_form_and_in_every_form():
-    from devstack import dialogue_rules
-
     all_rules = rules()
     unconditioned = {first_intent(r) for r in all_rules if not r.get("condition")}
     in_form: dict[str, set[str]] = {}
