@@ -227,9 +227,11 @@ def offered_buttons(raw: Any) -> dict[str, str]:
 
 def as_said(text: str, offered: dict[str, str]) -> str:
     """A customer message as the customer saw it: the title of the button they pressed ("好的,转人工") when
-    the message is the payload of a button the bot offered just before it ("/contact_human_agent"), else
-    the message itself."""
-    title = offered.get(text.strip()) if text else None
+    the message is the intent payload of a button the bot offered just before it ("/contact_human_agent"),
+    else the message itself. A payload in words (an order number, a rating "3") is what a customer may
+    type as well, and reads well as it is: it stays."""
+    text_ = text.strip() if text else ""
+    title = offered.get(text_) if text_.startswith("/") else None
     return title if title and title.strip() else text
 
 
