@@ -3,7 +3,9 @@
 The sets are measured, never trained on. Following their README, `out_of_scope` and `nlu_fallback`
 count as one "rejected" answer, macro F1 only averages intents with at least six messages, and
 every set reports how many in-scope messages were wrongly rejected. `make test` fails when a figure
-drops more than `TOLERANCE` below the accepted one in docs/nlu-dev-baseline.json.
+drops more than `TOLERANCE` below the accepted one in docs/nlu-dev-baseline.json, or more than one
+message's worth where a figure counts fewer than 50 messages (the off-topic messages of en-real and
+zh-real: one message there is 2.4-2.6 points, and retraining can move one borderline message).
 """
 from __future__ import annotations
 
@@ -40,10 +42,19 @@ class DevScores:
     macro_f1: float | None
     off_topic_rejected: float | None
     in_scope_rejected: float | None
+    off_topic_messages: int = 0
+    in_scope_messages: int = 0
 
     def figures(self) -> dict[str, float]:
         """The gated figures in percent (None: the set has no such messages)."""
-        return {k: round(100 * v, 1) for k, v in asdict(self).items() if k != "messages" and v is not None}
+        counts = {"messages", "off_topic_messages", "in_scope_messages"}
+        return {k: round(100 * v, 1) for k, v in asdict(self).items() if k not in counts and v is not None}
+
+    def tolerance(self, figure: str) -> float:
+        """Points `figure` may fall: TOLERANCE, or one message of the figure's own denominator."""
+        denominator = {"off_topic_rejected": self.off_topic_messages,
+                       "in_scope_rejected": self.in_scope_messages}.get(figure, self.messages)
+        return max(TOLERANCE, 100 / denominator + 0.05) if denominator else TOLERANCE
 
 
 def label(intent: str | None) -> str:
@@ -72,6 +83,8 @@ def score(rows: list[dict[str, Any]]) -> DevScores:
         macro_f1=statistics.fmean(f1s) if f1s else None,
         off_topic_rejected=sum(p == REJECTED for p in off_topic) / len(off_topic) if off_topic else None,
         in_scope_rejected=sum(p == REJECTED for p in in_scope) / len(in_scope) if in_scope else None,
+        off_topic_messages=len(off_topic),
+        in_scope_messages=len(in_scope),
     )
 
 
@@ -115,12 +128,13 @@ def regressions(scores: dict[str, DevScores], baseline: dict[str, dict[str, floa
         now = scores[name].figures()
         for figure, value in accepted.items():
             current = now.get(figure)
+            tolerance = scores[name].tolerance(figure)
             if current is None:
                 failures.append(f"{name}: {figure} missing")
-            elif figure == "in_scope_rejected" and current > value + TOLERANCE:
-                failures.append(f"{name}: {figure} {current:.1f}% > accepted {value:.1f}% + {TOLERANCE:g}")
-            elif figure != "in_scope_rejected" and current < value - TOLERANCE:
-                failures.append(f"{name}: {figure} {current:.1f}% < accepted {value:.1f}% - {TOLERANCE:g}")
+            elif figure == "in_scope_rejected" and current > value + tolerance:
+                failures.append(f"{name}: {figure} {current:.1f}% > accepted {value:.1f}% + {tolerance:.2g}")
+            elif figure != "in_scope_rejected" and current < value - tolerance:
+                failures.append(f"{name}: {figure} {current:.1f}% < accepted {value:.1f}% - {tolerance:.2g}")
     return failures
 
 

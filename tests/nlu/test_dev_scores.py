@@ -36,14 +36,29 @@ def test_macro_f1_ignores_intents_with_fewer_than_six_messages():
 
 
 def test_a_drop_beyond_the_tolerance_fails_and_one_within_it_does_not():
-    now = {"en-real-dev": DevScores(messages=10, accuracy=0.80, macro_f1=0.80, off_topic_rejected=0.70,
-                                    in_scope_rejected=0.06)}
+    now = {"en-real-dev": DevScores(messages=400, accuracy=0.80, macro_f1=0.80, off_topic_rejected=0.70,
+                                    in_scope_rejected=0.06, off_topic_messages=40, in_scope_messages=360)}
     within = {"en-real-dev": {"accuracy": 81.5, "macro_f1": 80.0, "off_topic_rejected": 71.0, "in_scope_rejected": 5.0}}
     assert regressions(now, within) == []
     beyond = {"en-real-dev": {"accuracy": 82.5, "macro_f1": 80.0, "off_topic_rejected": 70.0, "in_scope_rejected": 3.0}}
     failures = regressions(now, beyond)
     assert len(failures) == 2
     assert any("accuracy" in f for f in failures) and any("in_scope_rejected" in f for f in failures)
+
+
+def test_a_small_figure_may_move_by_one_message():
+    """38 off-topic messages: one message is 2.6 points, more than the 2-point tolerance."""
+    now = {"zh-real-dev": DevScores(messages=468, accuracy=0.868, macro_f1=0.9, off_topic_rejected=21 / 38,
+                                    in_scope_rejected=0.04, off_topic_messages=38, in_scope_messages=430)}
+    assert regressions(now, {"zh-real-dev": {"off_topic_rejected": round(100 * 22 / 38, 1)}}) == []
+    assert len(regressions(now, {"zh-real-dev": {"off_topic_rejected": round(100 * 23 / 38, 1)}})) == 1
+    assert len(regressions(now, {"zh-real-dev": {"accuracy": 89.0}})) == 1
+
+
+def test_score_counts_the_denominators():
+    scores = score([row("out_of_scope", "greet"), row("greet", "greet"), row("greet", "nlu_fallback")])
+    assert (scores.off_topic_messages, scores.in_scope_messages) == (1, 2)
+    assert set(scores.figures()) == {"accuracy", "macro_f1", "off_topic_rejected", "in_scope_rejected"} - {"macro_f1"}
 
 
 def test_a_set_without_predictions_fails():
