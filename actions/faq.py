@@ -4,6 +4,8 @@ Runs for `nlu_fallback` (the NLU was not confident) and for `out_of_scope`. A FA
 index's calibrated threshold is given directly; otherwise the customer is asked to rephrase, with
 the two intents the NLU found likeliest as buttons; after the second misunderstanding in a row the
 bot offers a human (the `misunderstandings` slot counts, and resets on any understood message).
+A typed "yes" / "是的" right after an answer of this action (`action_affirm_after_answer`, by rule)
+takes up that offer when one was made (`human_offered`), and otherwise just asks what else to do.
 """
 from __future__ import annotations
 
@@ -19,12 +21,16 @@ from rasa_sdk.types import DomainDict
 from recommender.faq import FaqMatch
 
 from actions.base import DataAction, Reply
+from actions.handoff import ActionHandoff
 from actions.knowledge import KNOWLEDGE_DIR, needs_delivery, render
 from actions.questions import tell
 from actions.runtime import off_loop, services
 from actions.shipping import shop_delivery
 
 MISUNDERSTANDINGS = "misunderstandings"
+# Whether this action's latest answer offered a person: every answer sets it, so it is never stale
+# where the rule reads it (right after this action).
+HUMAN_OFFERED = "human_offered"
 # When the NLU itself calls a message off-topic, an FAQ answer must beat its threshold by this much.
 # Off-topic questions that reach the threshold only just do ("how does a democracy work" scored
 # 0.925 against exchange_item, threshold 0.924); real shop questions the NLU has no intent for
@@ -68,20 +74,35 @@ class ActionAnswerFaq(DataAction):
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         match = await faq_match(tracker)
+        not_offered = SlotSet(HUMAN_OFFERED, False)
         if match is not None:
             reply.say(match.answer("en"), match.answer("zh"))
-            return [SlotSet(MISUNDERSTANDINGS, 0.0)]
+            return [SlotSet(MISUNDERSTANDINGS, 0.0), not_offered]
         if tracker.get_intent_of_latest_message() == "out_of_scope":
             tell(reply.dispatcher, tracker, "out_of_scope")
-            return []
+            return [not_offered]
         missed = int(tracker.get_slot(MISUNDERSTANDINGS) or 0) + 1
         if missed >= 2:
             tell(reply.dispatcher, tracker, "offer_human",
                  buttons=[reply.human(), reply.button("No thanks", "不用了", "/deny")])
-            return [SlotSet(MISUNDERSTANDINGS, 0.0)]
+            return [SlotSet(MISUNDERSTANDINGS, 0.0), SlotSet(HUMAN_OFFERED, True)]
         suggestions = likely_intents(tracker, reply)
         reply.say("Sorry, I didn't quite get that. Could you say it another way?"
                   + (" Or did you mean one of these?" if suggestions else ""),
                   "抱歉,我没太理解您的意思,可以换个说法再说一次吗?" + ("或者您是想问:" if suggestions else ""),
                   buttons=suggestions)
-        return [SlotSet(MISUNDERSTANDINGS, float(missed))]
+        return [SlotSet(MISUNDERSTANDINGS, float(missed)), not_offered]
+
+
+class ActionAffirmAfterAnswer(ActionHandoff):
+    """A typed yes after action_answer_faq: the hand-off it offered, or "anything else?" when it
+    offered none (a yes after an FAQ answer must not call a person)."""
+
+    def name(self) -> str:
+        return "action_affirm_after_answer"
+
+    async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot(HUMAN_OFFERED):
+            return [SlotSet(HUMAN_OFFERED, False), *await super().answer(reply, tracker, domain)]
+        reply.dispatcher.utter_message(response="utter_anything_else")
+        return []

@@ -44,8 +44,18 @@ async def test_not_understood_twice_offers_a_person(dispatcher):
     dispatcher.messages.clear()
     tracker = make_tracker("钱呢 那个 嗯", intent="nlu_fallback", slots={"language": "zh", "misunderstandings": 1.0},
                            ranking=ranking)
-    await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
+    events = await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
     assert dispatcher.messages[0]["buttons"][0]["payload"] == "/contact_human_agent"
+    assert SlotSet("human_offered", True) in events
+
+
+async def test_every_other_answer_says_no_person_was_offered(dispatcher):
+    """The rule for a typed yes reads human_offered right after this action: it must never be stale."""
+    for text, intent in [("how long is the warranty on headphones?", "nlu_fallback"),
+                         ("write me a poem about the sea", "out_of_scope"), ("钱呢 那个 嗯", "nlu_fallback")]:
+        events = await ActionAnswerFaq().run(dispatcher, make_tracker(text, intent=intent,
+                                                                      slots={"human_offered": True}), DOMAIN)
+        assert SlotSet("human_offered", False) in events, text
 
 
 async def test_out_of_scope_without_a_faq_says_what_the_bot_does(dispatcher):

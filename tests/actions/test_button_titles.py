@@ -140,7 +140,7 @@ RULES = ROOT / "data" / "rasa" / "rules"
 # The yes/no buttons and the questions that offer them (actions/orders.py, feedback.py, faq.py; bot/domain)
 YES_NO_QUESTIONS = {"action_confirm_cancel": ("affirm", "deny"), "utter_confirm_address": ("affirm", "deny"),
                     "utter_confirm_delete_account": ("affirm", "deny"), "action_open_complaint": ("affirm", "deny"),
-                    "action_answer_faq": ("deny",)}
+                    "action_answer_faq": ("affirm", "deny")}
 
 
 def button_intents() -> set[str]:

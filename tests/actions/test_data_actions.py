@@ -3,13 +3,14 @@ are the database's, writes land in the database, and one customer never sees ano
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.models import HandoffRequest, Interaction, Review, Ticket
 from crm.repository import add_identity, find_customer, get_order, products_by_ids, refunds_of
 from actions.account import ActionDeleteAccount, ActionPasswordReset, ActionStopPersonalization
 from actions.feedback import ActionNewsletter, ActionOpenComplaint, ActionRecordReview, complaint_priority
 from actions.forms import ValidateTrackOrderForm
+from actions.faq import ActionAffirmAfterAnswer
 from actions.handoff import ActionHandoff
 from actions.identity import sealed_proof
 from actions.orders import ActionCancelOrder, ActionChangeOrder, ActionConfirmCancel, ActionTrackOrder
@@ -315,6 +316,29 @@ async def test_handoff_queues_the_conversation_and_pauses_the_bot(dispatcher, cr
         handoff = session.scalars(select(HandoffRequest).order_by(HandoffRequest.id.desc())).first()
     assert handoff.status.value == "waiting" and "my parcel is lost" in handoff.summary
     assert "expected wait" in texts(dispatcher)
+
+
+async def test_a_typed_yes_to_the_offer_of_a_person_hands_off(dispatcher, crm):
+    history = [user_event("钱呢 那个 嗯", "nlu_fallback"), user_event("嗯 就那个", "nlu_fallback")]
+    tracker = make_tracker("是的", intent="affirm", sender="rest-typed-yes", history=history,
+                           slots={"language": "zh", "human_offered": True})
+    events = await ActionAffirmAfterAnswer().run(dispatcher, tracker, {})
+    assert {"event": "pause", "timestamp": None} in events
+    assert {"event": "slot", "timestamp": None, "name": "human_offered", "value": False} in events
+    assert "已为您转接人工客服" in texts(dispatcher)
+    with crm() as session:
+        handoff = session.scalars(select(HandoffRequest).order_by(HandoffRequest.id.desc())).first()
+    assert handoff.status.value == "waiting" and handoff.reason == "not understood"
+
+
+async def test_a_typed_yes_after_a_plain_answer_calls_nobody(dispatcher, crm):
+    with crm() as session:
+        before = session.scalar(select(func.count(HandoffRequest.id)))
+    tracker = make_tracker("yes", intent="affirm", sender=ALICE, slots={"human_offered": False})
+    assert await ActionAffirmAfterAnswer().run(dispatcher, tracker, {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_anything_else"
+    with crm() as session:
+        assert session.scalar(select(func.count(HandoffRequest.id))) == before
 
 
 async def test_a_failing_crm_gives_a_polite_apology(dispatcher, tmp_path, services):

@@ -277,6 +277,27 @@ def test_handoff_pauses_the_bot_until_an_agent_hands_back(stack, alice, in_crm):
     assert "Kelian" in texts(stack.say(alice, "hello"))
 
 
+@pytest.mark.parametrize(("hello", "yes", "offer", "handed"), [
+    ("hello", "yes", "connect you to a person", "expected wait"),
+    ("你好", "是的", "转接人工客服", "已为您转接人工客服"),
+], ids=["en", "zh"])
+def test_a_typed_yes_takes_up_the_offer_of_a_person(stack, customer, in_crm, hello, yes, offer, handed):
+    """Two messages not understood (sent as the fallback intent itself, so the test does not hang on
+    which words the model finds unclear), the offer of a person, then "yes" typed, not the button."""
+    stack.say(customer, hello)
+    stack.say(customer, "/nlu_fallback")
+    assert offer in texts(stack.say(customer, "/nlu_fallback"))
+    assert handed in texts(stack.say(customer, yes))
+    assert stack.tracker(customer)["paused"]
+    assert any(h.reason == "not understood" for h in in_crm(lambda s: handoff_inbox(s)))
+
+
+def test_a_typed_yes_after_an_faq_answer_calls_nobody(stack, customer):
+    assert "warrant" in texts(stack.say(customer, "how long is the warranty on electronics?")).lower()
+    assert "expected wait" not in texts(stack.say(customer, "yes"))
+    assert not stack.tracker(customer)["paused"]
+
+
 def test_human_is_reachable_from_inside_a_form(stack, customer):
     stack.say(customer, "i want to change my order")
     reply = texts(stack.say(customer, "let me talk to a real person please"))
