@@ -23,6 +23,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from devstack.config import ROOT
+from kelian.language import has_chinese
 from devstack.nlu_dev import eval_files
 
 TRAINING_DIR = ROOT / "data" / "rasa" / "nlu"
@@ -31,7 +32,6 @@ THRESHOLD = 80.0
 MIN_CHARACTERS = {"zh": 4, "other": 10}
 _ENTITY = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 _NOT_WORD = re.compile(r"[\W_]+")
-_CHINESE = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def examples(path: Path) -> list[str]:
 
 def comparable(dev_text: str) -> bool:
     normalised = normalise(dev_text)
-    minimum = MIN_CHARACTERS["zh" if _CHINESE.search(normalised) else "other"]
+    minimum = MIN_CHARACTERS["zh" if has_chinese(normalised) else "other"]
     return len(normalised) >= minimum
 
 

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kelian.language import Language, detect_language as detect
+from kelian.language import CHINESE_CHARACTER, Language, detect_language as detect
 
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -252,7 +252,6 @@ _FILLERS_ZH = re.compile(
     r"适合|可以|能不能|请问|预算|价格|左右|以内|以下|之内|还有|的|了|吗|呢|吧|啊|呀|我|你|想|要|买|找|能|请|再|些|款|个|点|"
     r"送|给|好|元|块|钱|有|没|来|要|更|太|别|换")
 _LETTERS = re.compile(r"[a-z]+(?:'[a-z]+)?")
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def _pattern(words: Sequence[str]) -> re.Pattern[str]:
@@ -333,7 +332,7 @@ def read_message(text: str, language: str | None = None) -> Said:
         flags[name] = pattern.search(rest) is not None
         rest = pattern.sub(" ", rest)
     words = [w for w in _LETTERS.findall(rest) if w not in _FILLERS_EN and len(w) > 1]
-    chinese = [c for c in _FILLERS_ZH.sub("", "".join(CJK.findall(rest)))]
+    chinese = _FILLERS_ZH.sub("", "".join(CHINESE_CHARACTER.findall(rest)))
     return Said(kind.key if kind else None, recipient.key if recipient else None, style.key if style else None,
                 parsed.min_price, parsed.max_price, flags["cheaper"], flags["pricier"],
                 flags["other"] or flags["colour_change"], flags["colour_change"], parsed.text,
