@@ -8,15 +8,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
 from crm.errors import InvalidInput
-from crm.repository import DeliveryOptionView, default_address_region, delivery_options, delivery_regions, save_address
+from crm.repository import default_address_region, delivery_options, every_delivery_option, save_address
 from actions.base import DataAction, Reply
 from actions.identity import identified_customer
 from actions.knowledge import DeliveryFact, delivery_facts, needs_delivery, policy, render
 from actions.runtime import in_crm
-
-
-def every_delivery_option(session) -> list[DeliveryOptionView]:  # noqa: ANN001 - a CRM session
-    return [option for code, _, _ in delivery_regions(session) for option in delivery_options(session, code)]
 
 
 async def shop_delivery() -> dict[str, DeliveryFact]:

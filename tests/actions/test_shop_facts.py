@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from crm.db import transaction
 from crm.models import CancellationFeeRule, Ticket
-from crm.repository import DeliveryOptionView, default_address_region, find_customer
+from crm.repository import DeliveryOptionView, default_address_region, every_delivery_option, find_customer
 from actions.base import Reply
 from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionOpenComplaint
@@ -34,7 +34,7 @@ from actions.knowledge import (
 )
 from actions.payments import ActionInvoice, ActionPaymentIssue
 from actions.policies import ActionContactInfo, ActionRefundPolicy
-from actions.shipping import ActionDeliveryOptions, ActionDeliveryPeriod, every_delivery_option, option_line
+from actions.shipping import ActionDeliveryOptions, ActionDeliveryPeriod, option_line
 from tests.actions.conftest import ALICE, make_tracker, texts
 
 ROOT = Path(__file__).resolve().parents[2]

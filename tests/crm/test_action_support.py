@@ -276,3 +276,9 @@ def test_erasure_blanks_the_handoff_summary(session: Session) -> None:
                           .where(HandoffRequest.id == handoff)).one()
     assert tuple(row) == (None, None)
     assert repo.open_handoff_of(session, "wechat", "wx-erase-me") is None
+
+
+def test_every_delivery_option_is_each_regions_options_in_region_order(session: Session) -> None:
+    by_region = [option for code, _, _ in repo.delivery_regions(session) for option in repo.delivery_options(session, code)]
+    everything = repo.every_delivery_option(session)
+    assert everything == by_region and len({o.region_en for o in everything}) > 1

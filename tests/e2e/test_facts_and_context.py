@@ -8,7 +8,7 @@ import re
 import pytest
 
 from actions.knowledge import delivery_facts, fact
-from actions.shipping import every_delivery_option
+from crm.repository import every_delivery_option
 from devstack.stack import Stack
 
 pytestmark = pytest.mark.e2e
