@@ -12,6 +12,7 @@ from crm.privacy import audit, stop_personalization
 from crm.repository import find_customer_by_email, open_ticket
 from actions.base import DataAction, Reply
 from actions.identity import crm_channel, identified_customer
+from actions.knowledge import fact
 from actions.runtime import in_crm
 
 NEED_SIGN_IN = ("I need to know who you are first: please sign in on the shop's website and write to me from there, "
@@ -35,8 +36,9 @@ class ActionPasswordReset(DataAction):
 
         await in_crm(request)
         reply.say(f"If an account is registered with {email}, a password reset link is on its way there now (valid for "
-                  "30 minutes; check the spam folder too). Nothing arrived? You can also reset it by SMS on the login page.",
-                  f"如果 {email} 注册过账户,重置密码的链接已经发送到该邮箱(30 分钟内有效,也请查看垃圾邮件)。"
+                  f"{fact('password_link_valid', 'en')}; check the spam folder too). Nothing arrived? You can also "
+                  "reset it by SMS on the login page.",
+                  f"如果 {email} 注册过账户,重置密码的链接已经发送到该邮箱({fact('password_link_valid', 'zh')}内有效,也请查看垃圾邮件)。"
                   "没收到的话,也可以在登录页用手机短信验证码重置。")
         return [SlotSet("email", None)]
 
@@ -62,9 +64,10 @@ class ActionDeleteAccount(DataAction):
             reply.say(*NEED_SIGN_IN, buttons=[reply.human()])
             return []
         reply.say(f"Your deletion request {ticket.number} is registered. Your personal data will be erased within "
-                  "15 days and we'll confirm by SMS; order records are kept without your name, as the law requires. "
+                  f"{fact('erasure_time', 'en')} and we'll confirm by SMS; order records are kept without your name, "
+                  "as the law requires. "
                   "You can withdraw the request until then by replying to the confirmation.",
-                  f"已登记您的注销申请 {ticket.number}。我们会在 15 天内删除您的个人信息并短信通知您;"
+                  f"已登记您的注销申请 {ticket.number}。我们会在 {fact('erasure_time', 'zh')}内删除您的个人信息并短信通知您;"
                   "订单记录会按法律要求以匿名方式保留。在此之前回复确认短信即可撤回申请。")
         return []
 

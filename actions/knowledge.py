@@ -5,6 +5,8 @@ Every figure a customer reads about delivery, fees and response times has one ho
 - delivery options, their fees, free-shipping thresholds and delivery times: the CRM's
   `delivery_options` table, per region (what an order is charged and promised); the return window:
   the CRM's `RETURN_WINDOW` (what a refund request is checked against);
+- cancellation fees: the CRM's `cancellation_fee_rules`, one row per order status, which state their
+  own figures and are what a cancellation is charged by (`action_cancellation_fee` tells them);
 - every other service figure (ticket and e-mail response times, refund and invoice times, pick-up
   holding times, international shipping): the `facts` of data/knowledge/policies.yml.
 

@@ -12,7 +12,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from crm.errors import NotAllowed
-from crm.repository import CancellationQuote, OrderView, cancel_order, cancellation_quote, get_order, last_orders
+from crm.repository import (CancellationQuote, OrderView, cancel_order, cancellation_quote, cancellation_rules, get_order,
+                            last_orders)
 from actions.base import DataAction, Reply
 from actions.identity import identified_customer, visible_order
 from actions.knowledge import days_of, fact, policy
@@ -195,10 +196,10 @@ class ActionChangeOrder(OrderAction):
             reply.say(f"Order {number} is {state}, so it can still change: I can update its delivery address now. "
                       "To change items, sizes or colours, cancel it and order again — "
                       + ("cancelling is free while it is unpaid." if status == "placed"
-                         else f"free within {fact('free_cancellation', 'en')} of payment, see the fee before you confirm."),
+                         else "I'll tell you the exact fee, if any, before you confirm."),
                       f"订单 {number} {state},还可以修改:收货地址我现在就能帮您改;如需更换商品、尺码或颜色,"
                       "请取消后重新下单" + ("(未付款订单可免费取消)。" if status == "placed"
-                                      else f"(付款后 {fact('free_cancellation', 'zh')}内免费取消,确认前会告知费用)。"),
+                                      else "(如有取消费用,确认前会告知准确金额)。"),
                       buttons=[reply.button("Change the address", "修改收货地址", "/change_shipping_address"),
                                reply.button("Cancel and reorder", "取消后重新下单", "/cancel_order"), reply.human()])
         elif status == "shipped":
@@ -226,7 +227,9 @@ class ActionCancellationFee(DataAction):
             if found is not None:
                 reply.say(quote_text(found, reply), quote_text(found, reply))
                 return []
-        reply.say(policy("cancellation_fee", "en"), policy("cancellation_fee", "zh"))
+        rules = await in_crm(cancellation_rules)
+        reply.say(" ".join([en for _, en, _ in rules] + [policy("cancellation_fee", "en")]),
+                  "".join([zh for _, _, zh in rules] + [policy("cancellation_fee", "zh")]))
         return []
 
 

@@ -225,6 +225,14 @@ def every_delivery_option(session: Session) -> list[DeliveryOptionView]:
     return [_delivery_view(option, region) for region in regions for option in region.options]
 
 
+def cancellation_rules(session: Session) -> list[tuple[OrderStatus, str, str]]:
+    """The shop's cancellation-fee rules as it states them (status, English, Chinese), in the order an
+    order goes through them: the one place their figures are written (`_quote` charges by the same rows)."""
+    order = list(OrderStatus)
+    rules = session.scalars(select(CancellationFeeRule))
+    return sorted(((r.order_status, r.description_en, r.description_zh) for r in rules), key=lambda r: order.index(r[0]))
+
+
 def delivery_regions(session: Session) -> list[tuple[str, str, str]]:
     regions = session.scalars(select(DeliveryRegion).order_by(DeliveryRegion.code))
     return [(r.code, r.name_en, r.name_zh) for r in regions]

@@ -32,6 +32,7 @@ from actions.knowledge import (
     render,
     span,
 )
+from actions.orders import ActionCancellationFee
 from actions.payments import ActionInvoice, ActionPaymentIssue
 from actions.policies import ActionContactInfo, ActionRefundPolicy
 from actions.shipping import ActionDeliveryOptions, ActionDeliveryPeriod, option_line
@@ -41,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("en", "zh")
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
-_MONEY_EN = re.compile(rf"¥({_NUMBER})(?:\s?[–-]\s?¥?({_NUMBER}))?")
-_MONEY_ZH = re.compile(rf"({_NUMBER})(?:\s?[–-]\s?({_NUMBER}))?\s?元")
+_MONEY_EN = re.compile(rf"¥({_NUMBER})(?:\s?[–-]\s?¥?({_NUMBER})|\s?to\s?¥({_NUMBER}))?")
+_MONEY_ZH = re.compile(rf"({_NUMBER})(?:\s?(?:[–-]|至|到)\s?({_NUMBER}))?\s?元")
 _DURATION = re.compile(rf"(\d+)(?:\s?[–-]\s?(\d+))?[\s-]?(working days?|days?|hours?|minutes?|months?|个工作日|天|小时|分钟|个月)")
 _UNIT = {"working day": "working_days", "working days": "working_days", "个工作日": "working_days",
          "day": "days", "days": "days", "天": "days", "hour": "hours", "hours": "hours", "小时": "hours",
@@ -60,7 +61,7 @@ def _figure(low: str, high: str | None) -> str:
 
 def claims(text: str) -> set[tuple[str, str]]:
     """The figures `text` states: ("money", "8–20"), ("working_days", "1–3"), ("hours", "4")…"""
-    found = {("money", _figure(m[1], m[2])) for m in _MONEY_EN.finditer(text)}
+    found = {("money", _figure(m[1], m[2] or m[3])) for m in _MONEY_EN.finditer(text)}
     found |= {("money", _figure(m[1], m[2])) for m in _MONEY_ZH.finditer(text)}
     found |= {(_UNIT[m[3]], _figure(m[1], m[2])) for m in _DURATION.finditer(text)}
     return found
@@ -90,6 +91,15 @@ def knowledge_texts() -> list[tuple[str, str, str]]:
         found += [(f"faq.yml {entry['id']}", language, entry["answer"][language])
                   for entry in yaml.safe_load(f) for language in LANGUAGES]
     return found
+
+
+def test_every_answer_states_the_same_figures_in_both_languages():
+    """The FAQ's own figures (gift cards, membership tiers, warranty…) are written once per language:
+    the two must agree."""
+    said: dict[str, dict[str, set]] = {}
+    for where, language, template in knowledge_texts():
+        said.setdefault(where, {})[language] = claims(render(template, language, {}))
+    assert {where: both for where, both in said.items() if both["en"] != both["zh"]} == {}
 
 
 def domain_texts() -> list[tuple[str, str, str]]:
@@ -213,19 +223,26 @@ def test_answers_that_disagree_fail_the_check(delivery, source):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_cancellation_policy_agrees_with_the_crms_fee_rules(services, language):
-    """The CRM's fee rules decide what a cancellation of one order costs (and say it then); the general
-    answer states the same figures."""
+async def test_cancellation_fees_are_told_from_the_crms_rules(dispatcher, services, language):
+    """The CRM's fee rules are what a cancellation is charged by and the only place their figures are
+    written: each rule states its own hours, share and minimum, and the general answer is those rules."""
     with transaction(services.crm) as session:
-        rules = {rule.order_status.value: rule for rule in session.scalars(select(CancellationFeeRule))}
-    said = render(policies()["cancellation_fee"][language], language)
-    paid, shipped = rules["paid"], rules["shipped"]
-    assert fact("free_cancellation", language) == span(paid.free_within_hours, paid.free_within_hours, "hours", language)
-    assert fact("paid_cancellation_min_fee", language) == money_span(paid.min_fee, paid.min_fee, language)
-    assert fact("shipped_cancellation_min_fee", language) == money_span(shipped.min_fee, shipped.min_fee, language)
-    for rule in (paid, shipped):
-        assert f"{rule.fee_percent.normalize():f}%" in said
-        assert money_span(rule.min_fee, rule.min_fee, language) in said
+        rules = list(session.scalars(select(CancellationFeeRule)))
+    said = await said_by(ActionCancellationFee(), dispatcher, "what does cancelling cost", language, sender="stranger")
+    assert len(rules) >= 3
+    for rule in rules:
+        text = rule.description_zh if language == "zh" else rule.description_en
+        assert text in said
+        stated = claims(text)
+        if rule.free_within_hours:
+            assert ("hours", str(rule.free_within_hours)) in stated, text
+        if rule.fee_percent:
+            assert f"{rule.fee_percent.normalize():f}%" in text and ("money", f"{rule.min_fee.normalize():f}") in stated, text
+        else:
+            assert not stated, text
+    assert not {claim for claim in claims(said) if claim[0] == "money"} - {
+        ("money", f"{rule.min_fee.normalize():f}") for rule in rules if rule.fee_percent}, said
+    assert fact("return_window", language) in said
 
 
 # --- the actions' own messages ------------------------------------------------------------------
