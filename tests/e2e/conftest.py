@@ -12,13 +12,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.web_auth import web_secret
 from crm.db import run_transaction, session_factory
 from crm.repository import add_identity, find_customer
 from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack
+from tests.e2e.webchat_page import Chat
 from tests.e2e.wechat_fake import FakeWeChatApi, stack_env as wechat_stack_env
 
 
@@ -59,12 +61,13 @@ def customer() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
 
 
-def new_identity(crm: sessionmaker[Session], who: str) -> str:
-    """A fresh user id linked to a demo customer (a REST identity of the CRM), so each test starts its
-    own conversation as that customer (conversation state never leaks from one test into another).
-    Only a token signed for it makes a conversation that customer's: see `Stack.sign_in`."""
+def new_identity(crm: sessionmaker[Session], who: str, channel: str = "rest") -> str:
+    """A fresh user id linked to a demo customer (an identity of the CRM on `channel`), so each test starts
+    its own conversation as that customer (conversation state never leaks from one test into another).
+    Only a token signed for it makes a conversation that customer's: see `Stack.sign_in` for REST, the
+    page's `?token=` for the web chat."""
     sender = f"{who}-{uuid.uuid4().hex[:8]}"
-    run_transaction(crm, lambda session: add_identity(session, find_customer(session, "rest", who).id, "rest", sender))
+    run_transaction(crm, lambda session: add_identity(session, find_customer(session, "rest", who).id, channel, sender))
     return sender
 
 
@@ -100,3 +103,33 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser
         browser.close()
+
+
+# --- the web chat page (tests/e2e/webchat_page.py) --------------------------------------------------
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile per test: no guest id or transcript from another test."""
+    context = browser.new_context(viewport={"width": 480, "height": 900}, locale="en-US")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def secret(stack: Stack) -> str:
+    """The key the running Rasa server checks tokens with (the shop's site would hold the same)."""
+    return web_secret(var_dir=stack.config.var_dir)
+
+
+@pytest.fixture
+def chat(context: BrowserContext, stack: Stack) -> Chat:
+    """One tab on the chat page, not opened yet (`chat.open()` as a guest, `chat.open(token)` signed in)."""
+    return Chat(context.new_page(), stack)
+
+
+@pytest.fixture
+def web_user(crm: sessionmaker[Session]) -> Callable[[str], str]:
+    """`web_user("demo-li")`: a fresh web user id of that demo customer, for a token that signs the page in
+    as them in a conversation of this test's own (the demo ids themselves are shared by every test)."""
+    return lambda who: new_identity(crm, who, "web")

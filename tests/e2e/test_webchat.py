@@ -2,90 +2,29 @@
 whole stack: the page served by the Rasa server, the socket.io channel (bot/channels/web.py), the
 action server and the demo CRM. Who is talking is checked in Rasa's tracker, never only on screen.
 
-Every wait is Playwright's auto-waiting on something the page shows (a reply has arrived when the
-page's `data-waiting` is back to 0, i.e. the server said `bot_done`); there is no sleep and no timing
-assertion."""
+The page is driven through tests/e2e/webchat_page.py (`Chat`; the fixtures `context`, `secret` and
+`chat` are in conftest.py): every wait is Playwright's auto-waiting on something the page shows, there
+is no sleep and no timing assertion."""
 from __future__ import annotations
 
 import base64
 import json
 import time
 import uuid
-from collections.abc import Iterator
 
 import jwt
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import expect
 
-from bot.channels.web_auth import issue_user_token, web_secret
+from bot.channels.web_auth import issue_user_token
 from devstack.config import ROOT
 from devstack.stack import Stack
+from tests.e2e.webchat_page import Chat
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOT = ROOT / "results" / "webchat.png"  # copied to docs/webchat.png for the README
 MOBILE = {"width": 375, "height": 667}
-
-# A reply can take a while on a busy 2-core machine: a generous limit for every wait, never a measure.
-expect.set_options(timeout=120_000)
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile per test: no guest id or transcript from another test."""
-    context = browser.new_context(viewport={"width": 480, "height": 900}, locale="en-US")
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def secret(stack: Stack) -> str:
-    """The key the running Rasa server checks tokens with (the shop's site would hold the same)."""
-    return web_secret(var_dir=stack.config.var_dir)
-
-
-class Chat:
-    """One browser tab on the chat page."""
-
-    def __init__(self, page: Page, stack: Stack) -> None:
-        self.page = page
-        self.url = f"{stack.config.rasa_url}/webhooks/web/"
-        self.body = page.locator("body")
-
-    def open(self, token: str | None = None) -> "Chat":
-        self.page.goto(self.url + (f"?token={token}" if token else ""))
-        self.wait_until_online()
-        return self
-
-    def wait_until_online(self) -> None:
-        expect(self.body).to_have_attribute("data-status", "online")
-
-    @property
-    def sender(self) -> str:
-        return self.body.get_attribute("data-sender") or ""
-
-    def bot_texts(self) -> list[str]:
-        return self.page.locator(".message.bot").all_inner_texts()
-
-    def say(self, text: str) -> str:
-        """Types a message, sends it with Enter and returns what the bot answered to it."""
-        return self._answer_to(lambda: (self.page.fill("#input", text), self.page.press("#input", "Enter")))
-
-    def click(self, button: Locator) -> str:
-        return self._answer_to(button.click)
-
-    def _answer_to(self, act) -> str:
-        users, bots = self.page.locator(".message.user").count(), len(self.bot_texts())
-        act()
-        expect(self.page.locator(".message.user")).to_have_count(users + 1)  # sent (and now waiting)
-        expect(self.body).to_have_attribute("data-waiting", "0")  # the server finished answering
-        return "\n".join(self.bot_texts()[bots:])
-
-
-@pytest.fixture
-def chat(context: BrowserContext, stack: Stack) -> Chat:
-    return Chat(context.new_page(), stack)
-
 
 def user_texts(stack: Stack, sender: str) -> list[str]:
     return [e.get("text") for e in stack.tracker(sender)["events"] if e.get("event") == "user"]
