@@ -1,7 +1,10 @@
 """Latency of a full conversation turn over REST (NLU + dialogue + action server + CRM / recommender)
-at 1, 10 and 50 concurrent conversations, side by side with a turn that runs no data action.
+at 1, 10 and 50 concurrent conversations, side by side with a turn that runs no data action, and the
+same greeting load against Rasa's own `rasa init` bot in the same run (devstack/init_bot.py), so the
+figures carry their own yardstick: Kelian's greeting throughput over the init bot's, and each data
+turn's p95 over the greeting's.
 
-    python -m devstack bench-turns [--levels 1 10 50] [--turns 20] [--markdown docs/benchmarks.md]
+    python -m devstack bench-turns [--levels 1 10 50] [--turns 20] [--no-init-bot] [--markdown docs/benchmarks.md]
 
 Runs its own stack on free ports against a fresh demo CRM, so it measures the same thing on
 every machine and never touches var/crm.db. Every turn — even a greeting — calls the action server
@@ -12,23 +15,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
 from tqdm import tqdm
 
 from devstack.config import ROOT, StackConfig, free_port
-from devstack.stack import Stack
+from devstack.init_bot import InitBot
+from devstack.stack import Stack, StackError
 
+GREETING = "greeting (no data action)"
+INIT_GREETING = "greeting, `rasa init` bot"  # the same message and load, against devstack/init_bot.py
 # name -> (sender prefix, message); demo-alice's identities make the data turns answer from her orders.
 TURNS = {
-    "greeting (no data action)": ("visitor", "hello there"),
+    GREETING: ("visitor", "hello there"),
     "track an order (CRM)": ("alice", "can you track KL20250104 for me"),
     "recommendations (recommender)": ("alice", "what would you recommend for me"),
 }
@@ -52,12 +60,17 @@ async def conversation(session: aiohttp.ClientSession, url: str, sender: str, me
         progress.update()
 
 
-async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int) -> list[tuple[str, int, float, float, float]]:
+Row = tuple[str, int, float, float, float]  # turn, concurrent conversations, p50 ms, p95 ms, turns/s
+
+
+async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int,
+                  which: dict[str, tuple[str, str]] | None = None) -> list[Row]:
+    """`which`: the turns to run (name -> (sender prefix, message)); all of TURNS by default."""
     url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
     rows = []
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        for name, (who, message) in TURNS.items():
+        for name, (who, message) in (which or TURNS).items():
             for level in levels:
                 latencies: list[float] = []
                 with tqdm(total=level * turns, desc=f"{name} ×{level}", leave=False) as progress:
@@ -71,10 +84,38 @@ async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int
     return rows
 
 
-def table(rows: list[tuple[str, int, float, float, float]]) -> str:
+def table(rows: list[Row]) -> str:
     lines = ["| turn | concurrent conversations | p50 ms | p95 ms | turns/s |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {name} | {level} | {p50:.0f} | {p95:.0f} | {rate:.1f} |" for name, level, p50, p95, rate in rows]
     return "\n".join(lines)
+
+
+def ratios(rows: list[Row]) -> list[str]:
+    """Kelian's greeting throughput over the `rasa init` bot's, and each data turn's p95 over Kelian's
+    greeting p95, at every level measured for both."""
+    by_turn = {(name, level): (p95, rate) for name, level, _, p95, rate in rows}
+    lines = []
+
+    def at(level: int) -> str:
+        return f"at {level} conversation{'' if level == 1 else 's'}"
+
+    for (name, level), (p95, rate) in by_turn.items():
+        if name == GREETING and (INIT_GREETING, level) in by_turn:
+            lines.append(f"greeting throughput Kelian / rasa init = {rate / by_turn[INIT_GREETING, level][1]:.2f}× "
+                         + at(level))
+    for (name, level), (p95, rate) in by_turn.items():
+        if name not in (GREETING, INIT_GREETING) and (GREETING, level) in by_turn:
+            lines.append(f"{name}: data-turn p95 / greeting p95 = {p95 / by_turn[GREETING, level][0]:.2f}× "
+                         + at(level))
+    return lines
+
+
+def report(rows: list[Row], *, turns: int, cores: int | None, load: tuple[float, float], day: str) -> str:
+    """The marked section of docs/benchmarks.md: the table, the ratios and the conditions of the run."""
+    parts = [table(rows), "\n".join(f"- {line}" for line in ratios(rows)),
+             f"Measured {day} on {cores} cores, {turns} turns per conversation one after another; 1-minute load "
+             f"average {load[0]:.1f} before the run, {load[1]:.1f} after it."]
+    return "\n\n".join(part for part in parts if part)
 
 
 def write_markdown(path: Path, text: str) -> None:
@@ -90,8 +131,10 @@ def write_markdown(path: Path, text: str) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50], help="concurrent conversations")
-    parser.add_argument("--turns", type=int, default=10, help="turns per conversation")
-    parser.add_argument("--markdown", type=Path, help="write the table into this file (between markers)")
+    parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
+    parser.add_argument("--no-init-bot", action="store_true",
+                        help="skip the `rasa init` bot's greeting (and the throughput ratio)")
+    parser.add_argument("--markdown", type=Path, help="write the table and the ratios into this file (between markers)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +143,22 @@ def main(argv: list[str] | None = None) -> int:
     return run(parser.parse_args(argv))
 
 
+def measure_all(stack: Stack, init: Stack | None, alices: list[str], levels: list[int], turns: int) -> list[Row]:
+    """Kelian's greeting and the init bot's level by level, one right after the other (the load of a
+    shared machine drifts), then the data turns; rows in TURNS' order with the init bot's after Kelian's greeting."""
+    greeting = {GREETING: TURNS[GREETING]}
+    rows = []
+    for level in levels:
+        rows += asyncio.run(measure(stack, alices, [level], turns, greeting))
+        if init is not None:
+            rows += asyncio.run(measure(init, alices, [level], turns, {INIT_GREETING: TURNS[GREETING]}))
+    rows.sort(key=lambda row: (row[0] != GREETING, row[1]))
+    data = {name: turn for name, turn in TURNS.items() if name != GREETING}
+    return rows + asyncio.run(measure(stack, alices, levels, turns, data))
+
+
 def run(args: argparse.Namespace) -> int:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kelian-bench-") as tmp:
         crm_url = f"sqlite:///{tmp}/crm.db"
         subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"],
@@ -117,14 +175,20 @@ def run(args: argparse.Namespace) -> int:
                         crm_url, *alices], cwd=ROOT, check=True)
         config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=Path(tmp) / "var",
                              extra_env={"CRM_DATABASE_URL": crm_url})
-        with Stack(config) as stack:
+        # The init bot first: it trains its model on the first run, before anything is measured.
+        init_config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=Path(tmp) / "var-init")
+        with contextlib.ExitStack() as servers:
+            init = None if args.no_init_bot else servers.enter_context(InitBot(init_config))
+            stack = servers.enter_context(Stack(config))
             for alice in alices:
                 stack.sign_in(alice)  # a signed-in customer, as the shop's app would send her
-            stack.say(alices[0], "hi")  # the first turn of a process pays for lazy imports in Rasa
-            rows = asyncio.run(measure(stack, alices, args.levels, args.turns))
-    text = table(rows)
+            for server in (stack, init):  # the first turn of a process pays for lazy imports in Rasa
+                if server is not None and not server.say(alices[0], "hello there"):
+                    raise StackError(f"no answer to a greeting from {server.config.rasa_url}; see {server.config.log_dir}")
+            rows = measure_all(stack, init, alices, args.levels, args.turns)
+    text = report(rows, turns=args.turns, cores=os.cpu_count(), load=(load_before, os.getloadavg()[0]),
+                  day=datetime.now(timezone.utc).date().isoformat())
     print(text)
-    print(f"machine: {os.cpu_count()} cores; each conversation sends {args.turns} turns one after another")
     if args.markdown:
         write_markdown(args.markdown, text)
         print(f"written to {args.markdown}")
