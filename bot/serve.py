@@ -1,7 +1,8 @@
 """`python -m bot.serve [rasa run options]`: `rasa run` with the HTTP API's token taken from the
 environment (`KELIAN_RASA_TOKEN`) instead of the command line, where every user of the machine can
 read it in `ps`, and with a server-wide limit on request bodies (`SANIC_REQUEST_MAX_SIZE`, 1 MB unless
-set; the channels apply their own, smaller limits)."""
+set; the channels apply their own, smaller limits), and without two per-turn costs of Rasa's that buy
+nothing (bot/speedups.py)."""
 from __future__ import annotations
 
 import os
@@ -24,6 +25,9 @@ def main() -> None:
     sys.argv = ["rasa", "run", *sys.argv[1:], "--auth-token", token]
     from rasa.__main__ import main as rasa_main
 
+    from bot import speedups
+
+    speedups.apply()  # two per-turn costs of Rasa's that buy nothing (bot/speedups.py)
     rasa_main()
 
 
