@@ -30,7 +30,7 @@ from console.accounts import create_user
 from console.corrections import domain_vocabulary
 from devstack.config import ROOT
 from devstack.stack import Stack
-from tests.e2e.test_webchat import Chat
+from tests.e2e.webchat_page import Chat
 
 pytestmark = pytest.mark.e2e
 
