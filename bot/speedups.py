@@ -27,9 +27,6 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
 
-_applied = False
-
-
 @functools.lru_cache(maxsize=None)
 def rule_key_to_state(rule_key: str) -> Any:
     """RulePolicy's `_rule_key_to_state` with room for every rule (the key set is fixed by the model)."""
@@ -66,10 +63,6 @@ PATCHES: tuple[tuple[type, str, Callable[..., Any]], ...] = (
 
 
 def apply() -> None:
-    """Install both in this process (idempotent)."""
-    global _applied
-    if _applied:
-        return
+    """Install both in this process (again: the same)."""
     for owner, name, replacement in PATCHES:
         setattr(owner, name, replacement)
-    _applied = True

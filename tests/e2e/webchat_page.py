@@ -1,5 +1,5 @@
 """The web chat page as the browser tests drive it (test_webchat.py, test_webchat_digressions.py, and
-test_console.py through test_webchat): one tab on the page served by the Rasa server. The fixtures
+test_console.py): one tab on the page served by the Rasa server. The fixtures
 that open it (`context`, `secret`, `chat`, `web_user`) are in conftest.py.
 
 Every wait is Playwright's auto-waiting on something the page shows (a reply has arrived when the
