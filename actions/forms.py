@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from crm.repository import ProofResult, check_order_proof, find_link_code, redeem_link_code, refunds_of
 from actions.base import Reply, human_button
-from actions.i18n import detect_language, language_of
+from actions.i18n import as_language, detect_language, language_of
 from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof, signed_customer
 from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_channel, tell_links
 from actions.questions import CONFIRMATION_SLOT, changed_mind, tell
@@ -53,10 +53,23 @@ OTHER_TASKS = frozenset({
 class ValidateSlotMappings(ValidationAction):
     """Runs after every user message (Rasa's action_extract_slots calls it)."""
 
-    def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """An e-mail address says nothing of the language: "是 li.wei@example.cn" is Chinese."""
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        """The language of the message (an e-mail address says nothing of it: "是 li.wei@example.cn" is
+        Chinese). A message that says nothing (a bare order number, a button) keeps the conversation's;
+        the first such message of a signed-in customer is answered in the language of their profile."""
         language = detect_language(EMAIL_IN_TEXT.sub(" ", tracker.latest_message.get("text") or ""))
-        return {"language": language} if language else {}
+        if language:
+            return {"language": language}
+        if tracker.get_slot("language") is not None or not signed_channel(tracker):
+            return {}
+        try:
+            customer = await in_crm(lambda s: signed_customer(s, tracker))
+        except Exception:
+            log.exception("no profile language for conversation %s", tracker.sender_id)
+            return {}
+        preferred = as_language(customer.preferred_language) if customer is not None and not customer.erased else None
+        return {"language": preferred} if preferred else {}
 
     def extract_misunderstandings(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Any message the NLU understood ends a run of misunderstandings (actions.faq counts them)."""

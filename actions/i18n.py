@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 
 from kelian.language import Language, as_language, detect_language
 
-__all__ = ["Language", "detect_language", "language_of", "say"]
+__all__ = ["Language", "as_language", "detect_language", "language_of", "say"]
 
 
 def language_of(tracker: Tracker) -> Language:

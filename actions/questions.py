@@ -40,6 +40,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "your account and product recommendations.",
                      "抱歉,这个问题超出了我的服务范围。我可以帮您处理订单、物流、支付、退款、账户和商品推荐相关的问题。"),
     "invalid_rating": ("Please give a number from 1 to 5.", "请回复 1 到 5 之间的数字。"),
+    # the question again, shorter, after the form was set aside for a question the customer asked in between
+    "remind_order_id": ("Back to your request: which order number is it? (KL + 8 digits)",
+                        "我们接着刚才的办:请问是哪个订单号?(KL 加 8 位数字)"),
+    "remind_new_address": ("Back to the address: send it in full whenever you're ready.",
+                           "回到刚才的地址:方便时请发给我完整的收货地址。"),
+    "remind_email": ("Back to your account: which email is it registered with?", "接着刚才的:账户绑定的是哪个邮箱?"),
+    "remind_link_code": ("When you have it, send me the 6-digit code.", "拿到后发给我 6 位验证码就好。"),
+    "remind_rating": ("And your rating, from 1 to 5?", "接着打个分吧:1 到 5 分?"),
+    "remind_order_proof": ("To carry on: the last 4 digits of the phone, or the email, on the order.",
+                           "我们继续验证:订单预留手机号后 4 位或下单邮箱。"),
     "ask_order_proof": ("To protect your privacy, please confirm it's your order: the last 4 digits of the phone "
                         "number or the email address on the order.",
                         "为保护您的隐私,请验证订单信息:订单预留手机号的后 4 位,或下单邮箱。"),
@@ -62,6 +72,32 @@ def tell(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, buttons: 
     dispatcher.utter_message(text=say(tracker, en, zh).format(**values), buttons=buttons or [])
 
 
+# a greeting or thanks in the middle of a form is answered and nothing more: the question is still open
+QUIET_INTENTS = frozenset({"greet", "thank"})
+
+
+def set_aside_for_this_message(tracker: Tracker) -> bool:
+    """True when the active form gave this message back (Rasa's `action_execution_rejected`): a rule
+    answered it in between, and the form now asks its question again. (A form that another one gave the
+    message to asks its question in full.)"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action_execution_rejected":
+            return event.get("name") == tracker.active_loop_name
+    return False
+
+
+def question_key(tracker: Tracker, key: str) -> str | None:
+    """What to say for question `key`: the question itself; after a question answered in between a short
+    reminder of it; after a greeting or thanks in between nothing (None)."""
+    if not set_aside_for_this_message(tracker):
+        return key
+    if (tracker.latest_message.get("intent") or {}).get("name") in QUIET_INTENTS:
+        return None
+    return "remind_" + key.removeprefix("ask_")
+
+
 class Question(Action, ABC):
     key: str
 
@@ -72,7 +108,9 @@ class Question(Action, ABC):
         return None
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        tell(dispatcher, tracker, self.key, buttons=self.buttons() or [])
+        key = question_key(tracker, self.key)
+        if key is not None:
+            tell(dispatcher, tracker, key, buttons=self.buttons() or [])
         return []
 
 
@@ -88,12 +126,15 @@ class ActionAskOrderId(Question):
         from actions.base import Reply
         from actions.orders import recent_order_buttons
 
+        key = question_key(tracker, self.key)
+        if key is None:
+            return []
         try:
             buttons = await recent_order_buttons(tracker, Reply(dispatcher, tracker))
         except Exception:  # the question matters more than the shortcut
             log.exception("no recent orders for conversation %s", tracker.sender_id)
             buttons = []
-        tell(dispatcher, tracker, self.key, buttons=buttons)
+        tell(dispatcher, tracker, key, buttons=buttons)
         return []
 
 
@@ -141,7 +182,7 @@ class ActionAskRating(Question):
 _CHANGE_OF_MIND = re.compile(
     r"不(要|用|想|必|打算|需要)?(取消|删|退|改|查|弄|买|换)|别(取消|删|退|改|查)|算了|还是不|先不|保留|留着|"
     r"\b(don'?t|do not|never ?mind|no longer|no need|not any ?more|forget (it|that|about it)|keep (it|the order|my order))\b|"
-    r"^\s*(no|nope|wait)\b", re.IGNORECASE)
+    r"^\s*(no|nope)\b|^\s*(wait|hold on)[\s,.!]*(no\b.*)?$", re.IGNORECASE)
 CONFIRMATION_SLOT = "confirmation"
 
 

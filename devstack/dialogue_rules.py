@@ -74,6 +74,13 @@ ANSWERS: dict[str, str] = {
     "stop_personalization": "action_stop_personalization",
 }
 
+# form -> intent -> the action that answers it in one turn there, instead of the form that intent starts
+# elsewhere. In the middle of asking for a refund there is no refund to track yet: "how long does the
+# refund take?" / "退款多久到账" (which the NLU may read as track_refund) asks for the refund times.
+FORM_ANSWERS: dict[str, dict[str, str]] = {
+    "refund_form": {"track_refund": "action_refund_policy"},
+}
+
 # intent -> what takes over once the form has stopped (nothing of the form is said after it)
 EXITS: dict[str, tuple[str, str]] = {
     "deny": ("utter_form_stopped", "customer gives up"),
@@ -119,6 +126,10 @@ def rules() -> str:
             if other == form:
                 continue
             for intent in starters:
+                if intent in FORM_ANSWERS.get(form, {}):
+                    answer = FORM_ANSWERS[form][intent]
+                    parts.append(_rule(f"answer {intent} here, then carry on", form, intent, [answer, form], form))
+                    continue
                 parts.append(_rule(f"{intent} instead, {other} takes over", form, intent,
                                    ["action_deactivate_loop", other], other))
         for intent, (action, why) in EXITS.items():

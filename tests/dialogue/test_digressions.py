@@ -2,12 +2,15 @@
 ones, a change of mind is told from a repeated request, and an order form gives back what is no answer."""
 from __future__ import annotations
 
+import asyncio
+
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import ValidateCancelOrderForm, ValidateTrackOrderForm
-from actions.questions import changed_mind
+from actions.questions import MESSAGES, ActionAskNewAddress, changed_mind, question_key
 from devstack import dialogue_rules
 
 
@@ -39,9 +42,10 @@ def test_every_form_has_an_exit_for_goodbye_no_and_a_person():
 
 
 def test_a_change_of_mind_is_told_from_the_request_repeated():
-    for words in ("我再想想,先不取消了", "那就不取消了", "算了不取消", "别取消了", "no wait, keep it", "don't cancel it", "不查了", "我不想改了"):
+    for words in ("我再想想,先不取消了", "那就不取消了", "算了不取消", "别取消了", "no wait, keep it", "don't cancel it", "不查了", "我不想改了", "wait", "wait, no"):
         assert changed_mind(words), words
-    for words in ("取消吧", "帮我取消", "确定取消", "yes cancel it", "cancel it please", "等不了了 我要退款"):
+    for words in ("取消吧", "帮我取消", "确定取消", "yes cancel it", "cancel it please", "等不了了 我要退款",
+                  "wait first, how long does it take?"):
         assert not changed_mind(words), words
 
 
@@ -81,3 +85,45 @@ def test_at_the_proof_step_words_without_digits_are_no_answer():
     assert form.is_no_answer(tracker("算了", "deny", "track_order_form", "order_proof"))
     assert not form.is_no_answer(tracker("8000", "goodbye", "track_order_form", "order_proof"))
     assert not form.is_no_answer(tracker("alice@example.com", "greet", "track_order_form", "order_proof"))
+
+
+def test_a_form_that_reads_free_text_never_takes_a_question_as_its_answer():
+    """address_form fills its slot from any text: every question with a one-turn answer (and every request
+    that starts another form or leaves) must be ignored, or it is read as an address and the digression
+    rule never runs. Off-topic and fallback stay readable: an address the NLU cannot place is one."""
+    domain = yaml.safe_load((dialogue_rules.ROOT / "bot" / "domain" / "shipping.yml").read_text(encoding="utf-8"))
+    ignored = set(domain["forms"]["address_form"]["ignored_intents"])
+    answers = set(dialogue_rules.ANSWERS) - {"out_of_scope", "nlu_fallback"}
+    starters = {i for form, starters in dialogue_rules.FORMS.items() if form != "address_form" for i in starters}
+    missing = (answers | starters | set(dialogue_rules.EXITS)) - ignored
+    assert not missing, sorted(missing)
+
+
+def resumed(intent: str, rejected_form: str, active_loop: str = "track_order_form") -> Tracker:
+    """The tracker an ask action sees when `rejected_form` gave the customer's message back to the rules."""
+    message = {"text": "…", "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    events = [{"event": "active_loop", "name": "track_order_form"}, {"event": "user", "text": "…", "parse_data": message},
+              {"event": "action_execution_rejected", "name": rejected_form}, {"event": "action", "name": "utter_x"}]
+    if active_loop != rejected_form:
+        events.append({"event": "active_loop", "name": active_loop})
+    return Tracker("test", {"requested_slot": "order_id"}, message, events, False, None, {"name": active_loop}, "utter_x")
+
+
+def test_after_a_greeting_in_a_form_the_question_is_not_asked_again_and_after_a_question_only_briefly():
+    def said(tracker: Tracker) -> list[str]:
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionAskNewAddress().run(dispatcher, tracker, {}))
+        return [m["text"] for m in dispatcher.messages]
+
+    assert question_key(resumed("greet", "track_order_form"), "ask_order_id") is None
+    assert question_key(resumed("thank", "track_order_form"), "ask_order_id") is None
+    assert question_key(resumed("delivery_options", "track_order_form"), "ask_order_id") == "remind_order_id"
+    # another form took the message over: its question is new to the customer
+    assert question_key(resumed("greet", "track_order_form", "cancel_order_form"), "ask_order_id") == "ask_order_id"
+    assert question_key(tracker("KL20250101", "greet", "track_order_form"), "ask_order_id") == "ask_order_id"
+    assert said(resumed("greet", "track_order_form")) == []
+    assert said(resumed("delivery_options", "track_order_form")) == [MESSAGES["remind_new_address"][0]]
+    assert said(tracker("hello", "greet", "address_form")) == [MESSAGES["ask_new_address"][0]]
+    for key in MESSAGES:
+        if key.startswith("ask_"):
+            assert "remind_" + key.removeprefix("ask_") in MESSAGES, key
