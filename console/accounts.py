@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput, NotAllowed, NotFound
-from crm.models import StaffRole, StaffSession, StaffUser
+from crm.models import Language, StaffRole, StaffSession, StaffUser
 from crm.privacy import audit, utcnow
 
 MAX_FAILED_LOGINS = 5
@@ -62,6 +62,7 @@ class StaffUserView:
     failed_logins: int
     created_at: datetime
     last_login_at: datetime | None
+    language: Language = Language.ZH  # of the console's pages
 
     def has_role(self, role: StaffRole | str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[StaffRole(role)]
@@ -89,7 +90,8 @@ class NewSession:
 
 def _view(user: StaffUser) -> StaffUserView:
     return StaffUserView(user.id, user.username, user.role, user.totp_secret is not None, user.disabled,
-                         user.locked_until, user.failed_logins, user.created_at, user.last_login_at)
+                         user.locked_until, user.failed_logins, user.created_at, user.last_login_at,
+                         user.ui_language)
 
 
 # --- passwords ---------------------------------------------------------------------------------
@@ -133,19 +135,30 @@ def _user(session: Session, user_id: int) -> StaffUser:
     return user
 
 
+def _language(language: Language | str) -> Language:
+    try:
+        return Language(language)
+    except ValueError:
+        raise InvalidInput(f"a console language is one of {', '.join(lang.value for lang in Language)}") from None
+
+
 def create_user(session: Session, username: str, password: str, role: StaffRole | str, *,
-                actor: str = "console", now: datetime | None = None) -> StaffUserView:
+                language: Language | str = Language.ZH, actor: str = "console",
+                now: datetime | None = None) -> StaffUserView:
+    """A new account; its pages are in Chinese unless `language` says otherwise (the shop's staff read
+    Chinese first; each can switch on the account page)."""
     now = now or utcnow()
     name = normalize_username(username)
     try:
         role = StaffRole(role)
     except ValueError:
         raise InvalidInput(f"a role is one of {', '.join(r.value for r in StaffRole)}") from None
+    language = _language(language)
     check_password_rules(password, name)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
         raise InvalidInput(f"the username {name!r} is taken")
     user = StaffUser(username=name, role=role, password_hash=hash_password(password), failed_logins=0,
-                     disabled=False, created_at=now, password_changed_at=now)
+                     disabled=False, created_at=now, password_changed_at=now, ui_language=language)
     session.add(user)
     session.flush()
     audit(session, actor=actor, action="staff_user_create", customer_id=None, now=now, user=name, role=role.value)
@@ -167,6 +180,14 @@ def _active_admins(session: Session) -> int:
 
 def _end_sessions(session: Session, user_id: int) -> None:
     session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+
+
+def set_language(session: Session, user_id: int, language: Language | str, *, now: datetime | None = None) -> None:
+    """The language of the account's pages, chosen by its owner; sessions go on (nothing about access changes)."""
+    user = _user(session, user_id)
+    user.ui_language = _language(language)
+    audit(session, actor=user.username, action="staff_ui_language", customer_id=None, now=now,
+          language=user.ui_language.value)
 
 
 def set_role(session: Session, user_id: int, role: StaffRole | str, *, actor: StaffUserView,

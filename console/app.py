@@ -5,10 +5,12 @@ import asyncio
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from jinja2.runtime import Context
 from sqlalchemy.orm import sessionmaker
 
 from crm.db import make_engine
@@ -16,6 +18,7 @@ from crm.migrate import is_up_to_date
 
 from console.config import ConsoleConfig
 from console.customers import Recommendations
+from console.i18n import format_moment, intent_label, intent_labels, label, translate
 from console.rasa import RasaClient
 from console.views import admin, auth, customers, dashboard, dead_letters, handoffs, transcripts
 from console.web import (
@@ -42,18 +45,34 @@ class ConsoleError(RuntimeError):
 
 
 def _helpers(config: ConsoleConfig) -> dict[str, object]:
+    """The template helpers; each reads the page's language (`lang`, from `base_context`)."""
     tz = config.tz
 
-    def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return "" if moment is None else moment.astimezone(tz).strftime(fmt)
+    @jinja2.pass_context
+    def t(context: Context, key: str, /, **values: Any) -> str:
+        return translate(context["lang"], key, **values)
 
-    def pct(value: float | None, digits: int = 1) -> str:
-        return "n/a" if value is None else f"{value * 100:.{digits}f} %"
+    @jinja2.pass_context
+    def when(context: Context, moment: datetime | None, kind: str = "datetime") -> str:
+        return format_moment(context["lang"], moment, tz, kind)
 
-    def number(value: float | int | None, digits: int = 0) -> str:
-        return "n/a" if value is None else f"{value:,.{digits}f}"
+    @jinja2.pass_context
+    def pct(context: Context, value: float | None, digits: int = 1) -> str:
+        return translate(context["lang"], "common.n_a") if value is None else f"{value * 100:.{digits}f} %"
 
-    return {"when": when, "pct": pct, "number": number}
+    @jinja2.pass_context
+    def number(context: Context, value: float | int | None, digits: int = 0) -> str:
+        return translate(context["lang"], "common.n_a") if value is None else f"{value:,.{digits}f}"
+
+    @jinja2.pass_context
+    def named(context: Context, kind: str, value: Any) -> str:
+        return label(context["lang"], kind, value)
+
+    @jinja2.pass_context
+    def intent(context: Context, name: str | None) -> str:
+        return intent_label(context["lang"], name, intent_labels(config.intent_labels_path))
+
+    return {"t": t, "when": when, "pct": pct, "number": number, "label": named, "intent": intent}
 
 
 async def _context(request: web.Request) -> dict[str, object]:

@@ -63,8 +63,9 @@ def cmd_create_user(args: argparse.Namespace, config: ConsoleConfig) -> int:
     factory = _crm(config)
     password = _read_password(args)
     with transaction(factory) as session:
-        user = create_user(session, args.username, password, args.role, actor=f"cli:{getpass.getuser()}")
-    print(f"created console user {user.username} ({user.role.value})")
+        user = create_user(session, args.username, password, args.role, language=args.language,
+                           actor=f"cli:{getpass.getuser()}")
+    print(f"created console user {user.username} ({user.role.value}, pages in {user.language.value})")
     return 0
 
 
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create-user", help="create a console account")
     create.add_argument("username")
     create.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    create.add_argument("--language", default="zh", choices=["zh", "en"],
+                        help="the language of the account's console pages (default zh; the user can switch it)")
     create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     create.set_defaults(func=cmd_create_user)
 

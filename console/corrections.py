@@ -216,6 +216,7 @@ class Skipped:
     text: str
     intent: str
     reason: str
+    trained_as: str  # the intent the training data gives the same example (the console says why in words)
 
 
 @dataclass(frozen=True)
@@ -240,10 +241,10 @@ def render_export(items: Iterable[CorrectionView], language: Language | str,
         plain = plain_example(line)
         trained = existing.get(plain)
         if trained == item.intent:
-            skipped.append(Skipped(item.id, item.text, item.intent, "already in the training data"))
+            skipped.append(Skipped(item.id, item.text, item.intent, "already in the training data", trained))
             continue
         if trained is not None:
-            skipped.append(Skipped(item.id, item.text, item.intent, f"the training data labels it {trained}"))
+            skipped.append(Skipped(item.id, item.text, item.intent, f"the training data labels it {trained}", trained))
             continue
         if plain in seen:
             continue

@@ -31,43 +31,17 @@ from crm.models import (
 )
 from crm.privacy import utcnow
 
+from console.i18n import MESSAGES
+
 FALLBACK_INTENT = "nlu_fallback"
 LOW_CONFIDENCE = 0.5
 ATTRIBUTION = timedelta(days=7)
 SATISFIED = 4.0
 
-DEFINITIONS = {
-    "conversations": "Conversations started in the period, on every channel.",
-    "containment": "Self-service (containment) rate: conversations the assistant resolved without a person "
-                   "(outcome resolved_by_bot), divided by all conversations started in the period.",
-    "fallback": "Fallback rate: customer messages the NLU could not place (intent nlu_fallback), divided by "
-                "all customer messages in the period.",
-    "low_confidence": "Low-confidence rate: customer messages whose predicted intent had a confidence below "
-                      "0.5, divided by customer messages with a prediction.",
-    "handoff": "Hand-off rate: conversations started in the period that were put in the queue for a person, "
-               "divided by all conversations started in the period.",
-    "wait": "Hand-off wait: minutes from the customer's request for a person until an agent took it, for "
-            "requests made in the period (median and 90th percentile).",
-    "waiting_now": "Conversations waiting for an agent right now, and the longest current wait.",
-    "csat": "CSAT: customers in contact during the period whose satisfaction score (1-5, kept by the feedback "
-            "consumer from conversation ratings and complaints) is 4 or more, divided by those with a score.",
-    "rating": "Product rating: average stars of the reviews customers wrote in the period.",
-    "impressions": "Recommendation impressions: products the assistant recommended in the period.",
-    "ctr": "Click-through rate: clicks on recommended products (More like this / Details) divided by "
-           "impressions, in the period.",
-    "rec_conversion": "Recommendation conversion: clicks followed by a purchase of the same product by the same "
-                      "customer within 7 days, divided by clicks.",
-    "conversion_rate": "Conversion rate: customers who interacted and bought in the period, divided by customers "
-                       "who interacted (crm.metrics).",
-    "engagement_rate": "Engagement rate: interactions per active customer in the period (crm.metrics).",
-    "service_efficiency": "Service efficiency: tickets resolved or closed, divided by tickets received in the "
-                          "period (crm.metrics).",
-    "repeat_purchase_rate": "Repeat-purchase rate: customers with two or more purchases, divided by customers "
-                            "with at least one, in the period (crm.metrics).",
-    "revenue": "Revenue: totals of paid, shipped and delivered orders placed in the period; average order "
-               "value = revenue / those orders (crm.metrics).",
-    "intents": "The intents the NLU predicted most often for customer messages in the period.",
-}
+# Each figure's definition (the console's message catalogue holds it in both languages): English here, for
+# whoever reads the figures outside the console.
+DEFINITIONS = {key.removeprefix("definition."): english for key, (english, _) in MESSAGES.items()
+               if key.startswith("definition.")}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from crm.models import StaffRole
 
 from console.accounts import SessionInfo, csrf_matches, load_session
 from console.config import ConsoleConfig
+from console.i18n import choose_language, label, translate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -191,13 +192,28 @@ def _headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Cache-Control", "public, max-age=604800" if static else "no-store")
 
 
+def language(request: web.Request) -> str:
+    """The language of the page: the signed-in account's (even half signed in: the TOTP step), else the
+    browser's Accept-Language (the sign-in page, before anyone is known)."""
+    info = request.get(SESSION)
+    if info is not None:
+        return info.user.language.value  # type: ignore[attr-defined]
+    return choose_language(request.headers.get("Accept-Language"))
+
+
+def text(request: web.Request, key: str, **values: Any) -> str:
+    """A message of the catalogue in the page's language, for what a handler says (notices, errors)."""
+    return translate(language(request), key, **values)
+
+
 def base_context(request: web.Request) -> dict[str, Any]:
-    """What every template gets: the request, who is signed in, the CSRF token for forms, the time zone."""
+    """What every template gets: the request, who is signed in, the CSRF token for forms, the time zone and
+    the page's language."""
     info = request.get(SESSION)
     return {"request": request, "session": info,
             "user": None if info is None or info.mfa_pending else info.user,  # type: ignore[attr-defined]
             "csrf_token": "" if info is None else info.csrf_token,  # type: ignore[attr-defined]
-            "tz_name": request.app[CONFIG].timezone}
+            "tz_name": request.app[CONFIG].timezone, "lang": language(request)}
 
 
 def _error_page(request: web.Request, status: int, message: str) -> web.Response:
@@ -223,10 +239,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error_page(request, 400, str(error))
     except CRMError as error:
         log.exception("CRM error on %s %s", request.method, request.path)
-        return _error_page(request, 500, f"The CRM could not do this: {type(error).__name__}")
+        return _error_page(request, 500, text(request, "error.crm", kind=type(error).__name__))
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return _error_page(request, 500, "Something went wrong; it has been logged.")
+        return _error_page(request, 500, text(request, "error.unexpected"))
 
 
 @web.middleware
@@ -289,9 +305,9 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)  # no such page (404) or method (405): the handler says so
     role = _rule(request, "min_role")
     if role is None:  # `check_rules` keeps the console from starting with such a route
-        return _error_page(request, 403, "This page has no access rule.")
+        return _error_page(request, 403, text(request, "error.no_rule"))
     if not info.user.has_role(role):
-        return _error_page(request, 403, f"This page is for {role.value}s and above.")
+        return _error_page(request, 403, text(request, "error.role", role=label(language(request), "role", role)))
     return await handler(request)
 
 

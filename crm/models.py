@@ -908,7 +908,8 @@ class AuditEntry(Base):
 
 class StaffUser(Base):
     """A console account. `password_hash` is argon2id; `totp_secret` (optional second factor) is encrypted;
-    `totp_last_step` refuses a code that was already used; `locked_until` is set after repeated failures."""
+    `totp_last_step` refuses a code that was already used; `locked_until` is set after repeated failures;
+    `ui_language` is the language of the console's pages for this person (the shop's staff read Chinese first)."""
 
     __tablename__ = "staff_users"
 
@@ -924,6 +925,8 @@ class StaffUser(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ui_language: Mapped[Language] = mapped_column(_enum(Language, "language"), default=Language.ZH,
+                                                  server_default=Language.ZH.value)
 
 
 class StaffSession(Base):

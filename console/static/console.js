@@ -3,6 +3,7 @@
 
 (function () {
   const tz = document.body.dataset.tz || undefined;
+  const locale = document.body.dataset.lang === "zh" ? "zh-CN" : "en-GB";
 
   // The inbox refreshes its tables every 10 s.
   const inbox = document.querySelector("[data-refresh]");
@@ -24,14 +25,14 @@
         item.className = "msg " + m.who;
         const who = document.createElement("span");
         who.className = "who";
-        who.textContent = m.who;
+        who.textContent = m.label || m.who;
         const text = document.createElement("span");
         text.className = "text";
         text.textContent = m.text;
         item.append(who, text);
         if (m.at) {
           const time = document.createElement("time");
-          time.textContent = new Date(m.at).toLocaleTimeString("en-GB", { timeZone: tz });
+          time.textContent = new Date(m.at).toLocaleTimeString(locale, { timeZone: tz, hour12: false });
           item.append(time);
         }
         return item;

@@ -11,19 +11,19 @@ from crm.models import StaffRole
 from crm.privacy import utcnow
 
 from console import accounts
-from console.web import db, form, path_id, requires, staff
+from console.web import db, form, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
-DONE = {"created": "The account is created.", "role": "The role is changed.", "disabled": "The account is disabled.",
-        "enabled": "The account is enabled.", "password": "The password is set; the user's sessions ended.",
-        "unlocked": "The account is unlocked.", "totp_off": "Two-step sign-in is off for that account."}
+DONE = {done: f"users.done.{done}" for done in ("created", "role", "disabled", "enabled", "password", "unlocked",
+                                                  "totp_off")}
 
 
 async def _page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
     users = await db(request).run(accounts.list_users)
+    done = DONE.get(request.query.get("done", ""))
     return aiohttp_jinja2.render_template("users.html", request, {
         "users": users, "roles": [r.value for r in StaffRole], "error": error,
-        "done": DONE.get(request.query.get("done", "")), "min_length": accounts.PASSWORD_MIN_LENGTH,
+        "done": None if done is None else text(request, done), "min_length": accounts.PASSWORD_MIN_LENGTH,
         "now_utc": utcnow()}, status=status)
 
 

@@ -10,10 +10,11 @@ import segno
 from aiohttp import web
 
 from crm.errors import InvalidInput, NotAllowed
-from crm.models import StaffRole, StaffUser
+from crm.models import Language, StaffRole, StaffUser
 
 from console import accounts
 from console.accounts import LoginOutcome
+from console.i18n import LANGUAGES, label
 from console.web import (
     COOKIE,
     LOGIN_COOKIE,
@@ -29,11 +30,14 @@ from console.web import (
     session_cookie_name,
     set_login_cookie,
     staff,
+    text,
 )
 
 routes = web.RouteTableDef()
 # The page's hint says that five failures lock an account for 15 minutes.
-SIGN_IN_REFUSED = "Wrong username or password."
+SIGN_IN_REFUSED = "login.refused"
+ACCOUNT_DONE = {"password": "account.done.password", "totp_on": "account.done.totp_on",
+                "totp_off": "account.done.totp_off", "language": "account.done.language"}
 
 
 def _lifetimes(request: web.Request) -> dict[str, timedelta]:
@@ -80,7 +84,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     if result.outcome in (LoginOutcome.INVALID, LoginOutcome.LOCKED) or result.user is None:
         # One answer for an unknown name, a wrong password and a locked account: telling them apart would
         # tell a stranger which usernames exist.
-        return _login_page(request, status=401, username=username, next_page=next_page, error=SIGN_IN_REFUSED)
+        return _login_page(request, status=401, username=username, next_page=next_page,
+                           error=text(request, SIGN_IN_REFUSED))
     pending = result.outcome == LoginOutcome.NEEDS_CODE
     user_id = result.user.id
     new = await db(request).run(lambda s: accounts.start_session(s, user_id, mfa_pending=pending, **_lifetimes(request)))
@@ -112,12 +117,12 @@ async def totp(request: web.Request) -> web.StreamResponse:
     if result.outcome != LoginOutcome.OK:
         if result.outcome == LoginOutcome.LOCKED:
             await db(request).run(lambda s: accounts.end_session(s, old_cookie))
-            response = _login_page(request, status=429, username=info.user.username, error=(
-                f"Too many failed attempts: this account is locked for {accounts.LOCKOUT.seconds // 60} minutes."))
+            response = _login_page(request, status=429, username=info.user.username, error=text(
+                request, "login.locked", minutes=accounts.LOCKOUT.seconds // 60))
             response.del_cookie(session_cookie_name(config(request)), path="/")
             return response
         return aiohttp_jinja2.render_template("totp.html", request, {
-            "next": safe_next(data.get("next")), "error": "That code is not right (or was used already)."}, status=401)
+            "next": safe_next(data.get("next")), "error": text(request, "totp.wrong")}, status=401)
 
     def promote(s):  # noqa: ANN001, ANN202 - a CRM session; a new session id after the second factor
         accounts.end_session(s, old_cookie)
@@ -150,7 +155,8 @@ async def _account_page(request: web.Request, *, error: str | None = None, done:
                         enrol: str | None = None, status: int = 200) -> web.Response:
     info = staff(request)
     user = await db(request).run(lambda s: accounts.get_user(s, info.user.id))
-    context = {"user": user, "error": error, "done": done, "enrol": None}
+    context = {"user": user, "error": error, "done": done, "enrol": None, "languages": LANGUAGES,
+               "native": {code: label(code, "language", code) for code in LANGUAGES}}
     if enrol is not None:
         uri = accounts.totp_uri(enrol, user.username)
         context["enrol"] = {"secret": enrol, "uri": uri, "qr": _qr(uri)}
@@ -160,9 +166,21 @@ async def _account_page(request: web.Request, *, error: str | None = None, done:
 @routes.get("/account")
 @requires(StaffRole.AGENT)
 async def account(request: web.Request) -> web.StreamResponse:
-    done = {"password": "Your password is changed.", "totp_on": "Two-step sign-in is on.",
-            "totp_off": "Two-step sign-in is off."}.get(request.query.get("done", ""))
-    return await _account_page(request, done=done)
+    key = ACCOUNT_DONE.get(request.query.get("done", ""))
+    return await _account_page(request, done=None if key is None else text(request, key))
+
+
+@routes.post("/account/language")
+@requires(StaffRole.AGENT)
+async def set_language(request: web.Request) -> web.StreamResponse:
+    """The signed-in person's own page language (CSRF-checked like every POST); anything but zh or en is
+    refused and changes nothing."""
+    info, data = staff(request), await form(request)
+    chosen = data.get("language", "")
+    if chosen not in LANGUAGES:
+        return await _account_page(request, error=text(request, "account.bad_language"), status=400)
+    await db(request).run(lambda s: accounts.set_language(s, info.user.id, Language(chosen)))
+    raise web.HTTPSeeOther("/account?done=language")
 
 
 @routes.post("/account/password")
@@ -170,7 +188,7 @@ async def account(request: web.Request) -> web.StreamResponse:
 async def change_password(request: web.Request) -> web.StreamResponse:
     info, data = staff(request), await form(request)
     if data.get("new_password") != data.get("repeat_password"):
-        return await _account_page(request, error="The two new passwords differ.", status=400)
+        return await _account_page(request, error=text(request, "account.passwords_differ"), status=400)
     try:
         await db(request).run(lambda s: accounts.change_password(s, info.user.id, data.get("current_password", ""),
                                                                  data.get("new_password", "")))

@@ -14,7 +14,7 @@ from crm.privacy import mask_name
 from crm.repository import customers_in_segment, get_customer, resolve_customer
 
 from console.customers import Recommendations, customer_page
-from console.web import db, path_id, requires, staff
+from console.web import db, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
 RECOMMENDATIONS = web.AppKey("recommendations", Recommendations)
@@ -38,7 +38,7 @@ async def find(request: web.Request) -> web.StreamResponse:
         try:
             chosen = Segment(segment)
         except ValueError:
-            error = f"{segment!r} is not a segment"
+            error = text(request, "customers.not_segment", segment=repr(segment[:40]))
         else:
             def load(session: Session) -> list[Any]:
                 return [get_customer(session, cid) for cid in customers_in_segment(session, chosen, limit=50)]
@@ -55,11 +55,12 @@ async def _page(request: web.Request, *, reveal: bool) -> web.Response:
     profile = page.profile.customer
     recommendations, notice = [], None
     if profile.erased:
-        notice = "This customer's personal data was erased."
+        notice = text(request, "customer.notice.erased")
     elif not profile.personalization_consent:
-        notice = "The customer has not consented to personalisation: the assistant shows them popular products only."
+        notice = text(request, "customer.notice.no_consent")
     else:
-        recommendations, notice = await _recommend(request, customer_id, profile.preferred_language.value)
+        recommendations, problem = await _recommend(request, customer_id, profile.preferred_language.value)
+        notice = None if problem is None else text(request, "customer.notice.recommender", problem=problem)
     return aiohttp_jinja2.render_template("customer.html", request, {
         "p": page, "c": profile, "revealed": reveal, "recommendations": recommendations, "rec_notice": notice})
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from crm.models import StaffRole
 
 from console.charts import CHARTS
-from console.dashboard import DEFINITIONS, Dashboard, compute_dashboard
+from console.dashboard import Dashboard, compute_dashboard
 from console.web import config, db, requires
 
 routes = web.RouteTableDef()
@@ -45,7 +45,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     days = _days(request)
     board = await _board(request, days)
     return aiohttp_jinja2.render_template("dashboard.html", request, {
-        "b": board, "days": days, "periods": PERIODS, "d": DEFINITIONS, "charts": list(CHARTS)})
+        "b": board, "days": days, "periods": PERIODS, "charts": list(CHARTS)})
 
 
 @routes.get("/dashboard/charts/{name}.svg")

@@ -16,10 +16,11 @@ from crm.privacy import audit
 
 from console import handoffs
 from console.customers import personal_data_of
+from console.i18n import as_read, intent_labels, label, readable_summary
 from console.masking import Masker, mask_secrets
 from console.rasa import RasaClient, RasaUnavailable, live_messages
 from console.transcripts import conversation_detail
-from console.web import db, form, path_id, requires, staff
+from console.web import config, db, form, language, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
 RASA = web.AppKey("rasa", RasaClient)
@@ -46,11 +47,10 @@ async def inbox(request: web.Request) -> web.StreamResponse:
                 for item in items]
 
     template = "inbox_rows.html" if request.query.get("fragment") else "inbox.html"
+    done = request.query.get("done", "")
     return aiohttp_jinja2.render_template(template, request, {
         "waiting": shown(waiting), "serving": shown(serving), "me": staff(request).user.username,
-        "notice": {"closed": "Handed back to the assistant.",
-                   "closed_unreachable": "Closed in the CRM. Its Rasa sender is not known, so the assistant could "
-                                         "not be resumed from here."}.get(request.query.get("done", ""))})
+        "notice": text(request, f"inbox.done.{done}") if done in ("closed", "closed_unreachable") else None})
 
 
 @routes.post("/handoffs/{id}/take")
@@ -63,14 +63,14 @@ async def take(request: web.Request) -> web.StreamResponse:
 
 async def _live(request: web.Request, case: handoffs.HandoffCase, masker: Masker | None) -> tuple[list[dict[str, Any]], str | None]:
     if case.sender_id is None:
-        return [], ("This conversation's Rasa sender is not known (the hand-off was queued without it), so the "
-                    "console cannot show the live exchange or answer here.")
+        return [], text(request, "handoff.no_sender")
     try:
         tracker = await request.app[RASA].tracker(case.sender_id)
     except RasaUnavailable as problem:
-        return [], f"Live exchange unavailable: {problem}."
+        return [], text(request, "handoff.live_unavailable", problem=problem)
     show = mask_secrets if masker is None else masker.text
-    return [{**m, "text": show(m["text"]),
+    lang = language(request)
+    return [{**m, "text": show(m["text"]), "label": label(lang, "sender", m["who"]),
              "at": None if m.get("at") is None else datetime.fromtimestamp(m["at"], timezone.utc)}
             for m in live_messages(tracker)], None
 
@@ -91,9 +91,12 @@ async def _workspace(request: web.Request, *, reveal: bool, error: str | None = 
     masker = None if reveal else Masker(names, identifiers)
     show = mask_secrets if masker is None else masker.text
     live, live_problem = await _live(request, case, masker)
-    history = [{"m": m, "text": show(m.text)} for m in detail.messages]
+    lang, labels = language(request), intent_labels(config(request).intent_labels_path)
+    history = [{"m": m, "text": as_read(lang, show(m.text), labels) if m.sender == "customer" else show(m.text)}
+               for m in detail.messages]
     return aiohttp_jinja2.render_template("handoff.html", request, {
-        "case": case, "h": case.handoff, "summary": show(case.handoff.summary or ""), "history": history,
+        "case": case, "h": case.handoff, "summary": readable_summary(lang, show(case.handoff.summary or ""), labels),
+        "history": history,
         "live": live, "live_problem": live_problem, "revealed": reveal, "error": error,
         "serving": handoffs.may_serve(case.handoff, info.user), "waiting": case.handoff.status == HandoffStatus.WAITING,
         "closed": case.handoff.status == HandoffStatus.CLOSED, "reply_max": REPLY_MAX_CHARS}, status=status)
@@ -124,14 +127,14 @@ async def live(request: web.Request) -> web.StreamResponse:
     case, (names, identifiers) = await db(request).run(load)
     messages, problem = await _live(request, case, Masker(names, identifiers))
     return web.json_response({"status": case.handoff.status.value, "problem": problem, "messages": [
-        {"who": m["who"], "text": m["text"], "at": None if m["at"] is None else m["at"].isoformat()} for m in messages]})
+        {"who": m["who"], "label": m["label"], "text": m["text"], "at": None if m["at"] is None else m["at"].isoformat()} for m in messages]})
 
 
 @routes.post("/handoffs/{id}/reply")
 @requires(StaffRole.AGENT)
 async def reply(request: web.Request) -> web.StreamResponse:
     handoff_id, user = path_id(request), staff(request).user
-    text = (await form(request)).get("text", "").strip()
+    answer = (await form(request)).get("text", "").strip()
 
     def check(session: Session) -> handoffs.HandoffCase:
         case = handoffs.case(session, handoff_id)
@@ -142,21 +145,21 @@ async def reply(request: web.Request) -> web.StreamResponse:
     case = await db(request).run(check)
     # 400: the message itself; 409: this conversation cannot be answered from here; 502: Rasa did not take it.
     problem, status = None, 200
-    if not text:
-        problem, status = "Write a message first.", 400
-    elif len(text) > REPLY_MAX_CHARS:
-        problem, status = f"A message has at most {REPLY_MAX_CHARS} characters.", 400
+    if not answer:
+        problem, status = text(request, "handoff.write_first"), 400
+    elif len(answer) > REPLY_MAX_CHARS:
+        problem, status = text(request, "handoff.too_long", n=REPLY_MAX_CHARS), 400
     elif case.sender_id is None:
-        problem, status = "This conversation's Rasa sender is not known: the console cannot answer it.", 409
+        problem, status = text(request, "handoff.cannot_answer"), 409
     else:
         try:
-            await request.app[RASA].say_as_agent(case.sender_id, text)
+            await request.app[RASA].say_as_agent(case.sender_id, answer)
         except RasaUnavailable as error:
-            problem, status = f"Not delivered: {error}.", 502
+            problem, status = text(request, "handoff.not_delivered", problem=error), 502
     if problem is None:
         await db(request).run(lambda s: audit(s, actor=user.username, action="handoff_reply",
                                               customer_id=case.handoff.customer_id, handoff_id=handoff_id,
-                                              characters=len(text)))
+                                              characters=len(answer)))
     if _wants_json(request):
         return web.json_response({"ok": problem is None, "error": problem}, status=status)
     if problem is not None:
@@ -182,6 +185,7 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         try:
             await request.app[RASA].hand_back(case.sender_id)
         except RasaUnavailable as error:
-            return await _workspace(request, reveal=False, error=f"Not handed back: {error}.", status=502)
+            return await _workspace(request, reveal=False, error=text(request, "handoff.not_handed_back", problem=error),
+                                    status=502)
     await db(request).run(lambda s: handoffs.finish(s, handoff_id, user))
     raise web.HTTPSeeOther("/inbox?done=closed" if case.sender_id is not None else "/inbox?done=closed_unreachable")

@@ -14,9 +14,10 @@ from crm.privacy import audit
 
 from console import corrections as fixes
 from console.customers import personal_data_of
+from console.i18n import as_read, intent_label, intent_labels
 from console.masking import Masker, mask_secrets
 from console.transcripts import Filters, conversation_detail, find_conversations
-from console.web import config, db, form, path_id, requires, safe_next, staff
+from console.web import config, db, form, language, path_id, requires, safe_next, staff, text
 
 routes = web.RouteTableDef()
 ENTITY_ROWS = 5
@@ -41,11 +42,12 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
         return found
 
     found = await db(request).run(load)
+    lang, labels = language(request), intent_labels(cfg.intent_labels_path)
     rows = []
     for row in found.rows:
         masker = Masker(names=[row.customer_name] if row.customer_name else [])
         rows.append({"row": row, "customer": masker.text(row.customer_name) if row.customer_name else None,
-                     "preview": masker.text(row.preview)[:160]})
+                     "preview": as_read(lang, masker.text(row.preview), labels)[:160]})
     return aiohttp_jinja2.render_template("conversations.html", request, {
         "filters": filters, "found": found, "rows": rows, "error": error or found.error,
         "channels": [c.value for c in Channel], "outcomes": [s.value for s in ConversationStatus],
@@ -70,11 +72,13 @@ async def _conversation_page(request: web.Request, conversation_id: int, *, reve
     detail, names, identifiers, known = await db(request).run(load)
     masker = None if reveal else Masker(names, identifiers)
     show = mask_secrets if masker is None else masker.text
+    lang, labels = language(request), intent_labels(cfg.intent_labels_path)
     messages = []
     for m in detail.messages:
         correction = known.get(m.id)
         messages.append({
-            "m": m, "text": show(m.text), "correction": correction,
+            "m": m, "text": as_read(lang, show(m.text), labels) if m.sender == "customer" else show(m.text),
+            "correction": correction,
             "entities": [{"entity": e.get("entity"), "value": show(str(e.get("value", "")))} for e in m.entities],
             "corrected_entities": [] if correction is None else
             [{"entity": e["entity"], "value": show(str(e["value"]))} for e in correction.entities],
@@ -153,7 +157,10 @@ async def correction_list(request: web.Request) -> web.StreamResponse:
         return items, pending
 
     items, pending = await db(request).run(load)
-    skipped = {s.correction_id: s.reason for export in pending.values() for s in export.skipped}
+    lang, labels = language(request), intent_labels(cfg.intent_labels_path)
+    skipped = {s.correction_id: text(request, "corrections.skip.known") if s.trained_as == s.intent else
+               text(request, "corrections.skip.labelled", intent=intent_label(lang, s.trained_as, labels))
+               for export in pending.values() for s in export.skipped}
     rows = [{"c": c, "text": Masker().text(c.text), "skipped": skipped.get(c.id)} for c in items]
     return aiohttp_jinja2.render_template("corrections.html", request, {
         "rows": rows, "exports": pending, "can_export": staff(request).user.has_role(StaffRole.SUPERVISOR)})

@@ -48,9 +48,10 @@ def empty(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-def new_user(factory: sessionmaker[Session], role: StaffRole | str = StaffRole.AGENT) -> str:
-    """A fresh account (unique name) with PASSWORD."""
+def new_user(factory: sessionmaker[Session], role: StaffRole | str = StaffRole.AGENT, language: str = "en") -> str:
+    """A fresh account (unique name) with PASSWORD; its pages in English unless `language` says otherwise (a new
+    account's default, Chinese, has its own tests)."""
     name = f"{StaffRole(role).value}-{uuid.uuid4().hex[:8]}"
     with transaction(factory) as session:
-        create_user(session, name, PASSWORD, role)
+        create_user(session, name, PASSWORD, role, language=language)
     return name

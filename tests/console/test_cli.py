@@ -21,7 +21,7 @@ def test_create_user_from_stdin_and_twice_asked(empty: sessionmaker[Session], mo
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli.main(["--database-url", url(empty), "create-user", "Ops", "--role", "admin", "--password-stdin"]) == 0
-    assert "created console user ops (admin)" in capsys.readouterr().out
+    assert "created console user ops (admin, pages in zh)" in capsys.readouterr().out
     answers = iter([PASSWORD, "something else entirely"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert cli.main(["--database-url", url(empty), "create-user", "mei", "--role", "agent"]) == 1

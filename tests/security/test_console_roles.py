@@ -32,6 +32,7 @@ RULES: dict[tuple[str, str], str | StaffRole] = {
     ("POST", "/account/totp/start"): AGENT,
     ("POST", "/account/totp/confirm"): AGENT,
     ("POST", "/account/totp/disable"): AGENT,
+    ("POST", "/account/language"): AGENT,
     ("GET", "/"): AGENT,
     ("GET", "/inbox"): AGENT,
     ("POST", "/handoffs/{id}/take"): AGENT,
