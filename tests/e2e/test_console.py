@@ -27,7 +27,9 @@ from crm.db import run_transaction
 from crm.models import HandoffRequest, HandoffStatus, Message, MessageSender
 from crm.repository import add_identity, find_customer, open_handoff_of
 from console.accounts import create_user
+from console.config import ConsoleConfig
 from console.corrections import domain_vocabulary
+from console.i18n import intent_label, intent_labels
 from devstack.config import ROOT
 from devstack.stack import Stack
 from tests.e2e.webchat_page import Chat
@@ -69,7 +71,7 @@ def write(crm: sessionmaker[Session], work: Callable[[Session], object]) -> None
 
 def account(crm: sessionmaker[Session], role: str) -> str:
     name = f"e2e-{role}-{uuid.uuid4().hex[:6]}"
-    write(crm, lambda session: create_user(session, name, PASSWORD, role))
+    write(crm, lambda session: create_user(session, name, PASSWORD, role, language="en"))
     return name
 
 
@@ -138,7 +140,8 @@ def test_search_a_transcript_correct_its_intent_and_export_it(context: BrowserCo
     page.locator("#conversations tbody a", has_text=word).click()
     item = page.locator(f"#m{message.id}")
     expect(item.locator(".text")).to_have_text(said)
-    expect(item.locator(".nlu")).to_contain_text(f"intent {message.intent}")
+    labels = intent_labels(ConsoleConfig().intent_labels_path)
+    expect(item.locator(".nlu")).to_contain_text(f"intent {intent_label('en', message.intent, labels)}")
     expect(item.locator(".nlu")).to_contain_text("confidence")
     item.locator("details.correct summary").click()
     item.locator("select[name=intent]").select_option(right)
@@ -146,7 +149,8 @@ def test_search_a_transcript_correct_its_intent_and_export_it(context: BrowserCo
     item.locator("select[name=entity_type_0]").select_option("product")
     item.locator("form.correction button[type=submit]").click()
     expect(page.locator(".notice")).to_have_text("Correction saved.")
-    expect(page.locator(f"#m{message.id} .corrected")).to_contain_text(f"corrected → {right} [jacket](product)")
+    expect(page.locator(f"#m{message.id} .corrected")).to_contain_text(
+        f"corrected → {intent_label('en', right, labels)} [jacket](product)")
 
     page.click("nav a[href='/corrections']")
     expect(page.locator("#corrections")).to_contain_text(word)
@@ -178,7 +182,7 @@ def take(page: Page, stack: Stack, handoff_id: int) -> None:
     expect(row).to_be_visible()
     row.locator("button", has_text="Take").click()
     expect(page).to_have_url(f"{stack.config.console_url}/handoffs/{handoff_id}")
-    expect(page.locator("h1 .badge")).to_have_text("assigned")
+    expect(page.locator("h1 .badge")).to_have_text("with an agent")
 
 
 def test_an_agent_takes_a_rest_conversation_answers_and_hands_it_back(

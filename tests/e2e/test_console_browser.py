@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm.db import transaction
 from crm.models import StaffRole
+from crm.repository import open_conversation, record_message, request_handoff
+from console.accounts import create_user
 from console.app import make_app
 from devstack.config import free_port
 from tests.console.conftest import PASSWORD, demo, demo_engine, new_user  # noqa: F401 - fixtures
@@ -137,4 +141,53 @@ def test_hostile_text_runs_nowhere_and_the_pages_keep_the_csp(console: ConsoleTh
     page.wait_for_load_state("networkidle")
     assert charts.count() == 5 and all(charts.nth(i).evaluate("img => img.naturalWidth > 0") for i in range(5))
     watch.assert_clean("charts")
+    context.close()
+
+
+def test_the_inbox_in_chinese_then_in_english_after_switching_on_the_account_page(
+        console: ConsoleThread, browser: Browser, demo: sessionmaker[Session]) -> None:  # noqa: F811
+    """Issue #16: a new account reads the console in Chinese (the sign-in page followed the browser's
+    Chinese Accept-Language), the account page switches it, and the next page is in English; the live
+    exchange, built by console.js, names its speakers in the page's language too."""
+    sender = f"zh-{uuid.uuid4().hex[:8]}"
+    with transaction(demo) as session:
+        conversation = open_conversation(session, "wechat", sender, language="zh")
+        record_message(session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent",
+                       confidence=0.99)
+        handoff = request_handoff(session, conversation, reason="customer asked", sender_id=sender, priority=50)
+        name = f"mei-{uuid.uuid4().hex[:6]}"
+        create_user(session, name, PASSWORD, StaffRole.AGENT)  # no language given: Chinese
+    console.rasa.events[sender] = [{"event": "session_started"},
+                                   {"event": "user", "text": "我要找人工", "timestamp": 1767000000.0,
+                                    "parse_data": {"intent": {"name": "contact_human_agent"}}}]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(f"{console.url}/login")
+    assert page.locator("h1").inner_text() == "登录"
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{console.url}/inbox")
+    assert page.locator("h1").inner_text() == "转人工收件箱"
+    row = page.locator(f'#waiting tr[data-handoff="{handoff}"]')
+    assert row.locator("td.reason").inner_text() == "客户要求转人工"
+    assert "微信" in row.inner_text() and row.locator("button").inner_text() == "接待"
+    page.goto(f"{console.url}/handoffs/{handoff}")
+    page.wait_for_selector("#live li")
+    page.wait_for_timeout(5_000)  # one poll of the live exchange: console.js rebuilds the list
+    assert page.locator("#live li .who").first.inner_text() == "客户"
+    watch.assert_clean("Chinese pages")
+
+    page.goto(f"{console.url}/account")
+    page.select_option("select[name=language]", "en")
+    page.click("form[action='/account/language'] button[type=submit]")
+    page.wait_for_url(f"{console.url}/account?done=language")
+    assert page.locator(".notice").inner_text() == "The console now speaks English."
+    page.goto(f"{console.url}/inbox")
+    assert page.locator("h1").inner_text() == "Hand-off inbox"
+    row = page.locator(f'#waiting tr[data-handoff="{handoff}"]')
+    assert row.locator("td.reason").inner_text() == "customer asked"
+    assert "WeChat" in row.inner_text() and row.locator("button").inner_text() == "Take"
+    watch.assert_clean("English pages")
     context.close()
