@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
-from recommender.faq import FaqMatch
+from recommender.faq import OFF_TOPIC_MARGIN, FaqMatch
 
 from actions.base import DataAction, Reply
 from actions.handoff import ActionHandoff
@@ -31,13 +31,6 @@ MISUNDERSTANDINGS = "misunderstandings"
 # Whether this action's latest answer offered a person: every answer sets it, so it is never stale
 # where the rule reads it (right after this action).
 HUMAN_OFFERED = "human_offered"
-# When the NLU itself calls a message off-topic, an FAQ answer must beat its threshold by this much.
-# Off-topic questions that reach the threshold only just do ("how does a democracy work" scored
-# 0.925 against exchange_item, threshold 0.924); real shop questions the NLU has no intent for
-# (warranty, price protection: 0.965-1.0) clear it easily. On the FAQ's held-out questions a margin
-# of 0.01 for every message would cost 4 of 114 correct answers; here it only applies to messages
-# the NLU labelled out_of_scope, not to unsure ones (nlu_fallback).
-OFF_TOPIC_MARGIN = 0.01
 
 
 @lru_cache(maxsize=1)

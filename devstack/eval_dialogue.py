@@ -9,7 +9,7 @@ visitor) or a demo customer's shop user id (`demo-alice`, `demo-li`): that custo
 a fresh REST identity linked to them in the stack's CRM.
 
     python -m devstack.eval_dialogue                  # the stack of `make run` (KELIAN_RASA_PORT…)
-    python -m devstack.eval_dialogue --start          # a stack of its own, on a fresh demo CRM
+    python -m devstack.eval_dialogue --start          # a stack of its own per script, each on a fresh demo CRM
     python -m devstack.eval_dialogue --only track -v  # conversations whose name contains "track"
 """
 from __future__ import annotations
@@ -114,12 +114,22 @@ def load(paths: list[Path]) -> list[Conversation]:
                 turns.append(Turn(turn["say"], _strings(turn.get("expect"), where), _strings(turn.get("reject"), where),
                                   bool(turn.get("silent"))))
             conversations.append(Conversation(str(entry["name"]), str(entry.get("customer") or ANONYMOUS),
-                                              tuple(turns), path.name))
+                                              tuple(turns), _source(path)))
     return conversations
 
 
+def _source(path: Path) -> str:
+    """How a script is named in the report: its path under tests/dialogue ("blind/en.yml"), else its name."""
+    try:
+        return path.resolve().relative_to(SCRIPTS.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def script_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.yml"))
+    """The scripts of `folder` and its sub-folders: the team's own, and the blind set of `blind/` (written
+    by someone who read neither the training data nor the team's scripts), each reported on its own."""
+    return sorted(folder.rglob("*.yml"))
 
 
 def play(conversation: Conversation, say: Callable[[str], list[dict]]) -> Outcome:
@@ -199,6 +209,11 @@ def report(outcomes: list[Outcome], verbose: bool) -> str:
         if not outcome.passed:
             lines.append(f"     turn {outcome.failed_turn}: {outcome.problem}")
             lines += outcome.transcript
+    sources = sorted({o.conversation.source for o in outcomes})
+    if len(sources) > 1:
+        for source in sources:
+            mine = [o for o in outcomes if o.conversation.source == source]
+            lines.append(f"  {source}: {sum(o.passed for o in mine)}/{len(mine)}")
     passed = sum(o.passed for o in outcomes)
     share = 100.0 * passed / len(outcomes) if outcomes else 0.0
     lines.append(f"eval-dialogue: {passed}/{len(outcomes)} conversations end as they should ({share:.1f} %)")
@@ -207,8 +222,8 @@ def report(outcomes: list[Outcome], verbose: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.eval_dialogue", description=__doc__.split("\n\n")[0])
-    parser.add_argument("scripts", nargs="*", type=Path, help=f"script files (default: {SCRIPTS}/*.yml)")
-    parser.add_argument("--start", action="store_true", help="start a stack of its own on a fresh demo CRM")
+    parser.add_argument("scripts", nargs="*", type=Path, help=f"script files (default: every .yml under {SCRIPTS})")
+    parser.add_argument("--start", action="store_true", help="start a stack of its own on a fresh demo CRM for each script")
     parser.add_argument("--only", default="", help="only conversations whose name contains this")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the conversations that passed too")
     args = parser.parse_args(argv)
@@ -223,8 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.start:
-            with own_stack() as (stack, crm_url):
-                outcomes = evaluate(stack, conversations, crm_url)
+            # each script on a fresh demo CRM: a script that cancels an order must not change what the next finds
+            outcomes = []
+            for source in dict.fromkeys(c.source for c in conversations):
+                with own_stack() as (stack, crm_url):
+                    outcomes += evaluate(stack, [c for c in conversations if c.source == source], crm_url)
         else:
             stack = Stack(StackConfig())
             try:

@@ -69,3 +69,21 @@ def test_missing_eval_sets_say_where_they_should_be(monkeypatch, tmp_path: Path)
     monkeypatch.setattr(nlu_dev, "EVAL_DIR", tmp_path / "shared" / "eval")
     with pytest.raises(nlu_dev.MissingEvalSets, match="shared/eval"):
         nlu_dev.eval_files()
+
+
+def test_off_topic_messages_the_faq_answers_are_no_longer_counted_as_rejected():
+    def text_row(text: str, gold: str, predicted: str) -> dict[str, object]:
+        return {**row(gold, predicted), "text": text}
+
+    predictions = {"sets": {
+        "off": [text_row("write me a short poem about the sea", "out_of_scope", "out_of_scope"),
+                text_row("is there a delivery charge on small orders?", "out_of_scope", "nlu_fallback"),
+                text_row("what is the capital of peru", "out_of_scope", "greet"),
+                text_row("where is my parcel", "track_order", "out_of_scope")],
+        "in": [text_row("where is my parcel", "track_order", "track_order")]}}
+    shares = nlu_dev.rejected_after_faq(predictions)
+    # the poem stays rejected; the delivery charge gets the FAQ's answer; "greet" was never rejected
+    assert shares == {"off": pytest.approx(1 / 3), "in": None}
+    lines = nlu_dev.table(nlu_dev.scores_by_set({"sets": {"oos-dev": predictions["sets"]["off"]}}), {"oos-dev": 1 / 3})
+    assert "still rejected after the FAQ" in lines[0] and "| 33.3% |" in lines[2]
+    assert lines[0].count("|") == lines[1].count("|") == lines[2].count("|")
