@@ -23,7 +23,7 @@ from recommender.faq import OFF_TOPIC_MARGIN, FaqMatch
 from actions.base import DataAction, Reply
 from actions.handoff import ActionHandoff
 from actions.knowledge import KNOWLEDGE_DIR, needs_delivery, render
-from actions.questions import tell
+from actions.messages import tell
 from actions.runtime import off_loop, services
 from actions.shipping import shop_delivery
 

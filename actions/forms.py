@@ -20,7 +20,8 @@ from actions.base import Reply, human_button
 from actions.i18n import as_language, detect_language, language_of
 from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof, signed_customer
 from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_channel, tell_links
-from actions.questions import CONFIRMATION_SLOT, changed_mind, tell
+from actions.messages import tell
+from actions.questions import CONFIRMATION_SLOT, changed_mind
 from actions.runtime import in_crm
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from actions.identity import identified_customer, visible_order
 from actions.knowledge import days_of, fact, policy
 from actions.render import ORDER_STATUS, label, money, when
 from actions.runtime import in_crm
+from actions.shopping import product_for
 
 SHOP_URL = os.environ.get("KELIAN_SHOP_URL", "https://shop.kelian.example").rstrip("/")
 
@@ -240,8 +241,6 @@ class ActionPlaceOrder(DataAction):
         return "action_place_order"
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        from actions.shopping import product_for  # the product the conversation is about
-
         product = await product_for(tracker)
         text = policy("place_order", reply.language)
         if product is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 
 from crm.db import REPO_ROOT, make_engine
 from crm.errors import CRMError
+from crm.terminal import require_schema, table, where
 
 DEFAULT_TRACKER_URL = f"sqlite:///{REPO_ROOT / 'var' / 'rasa-tracker.db'}"
 DEMO_DEFAULTS = {"customers": 5000, "products": 1000, "interactions": 200_000, "seed": 7}
@@ -43,25 +44,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _where(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
-
-
-def _require_schema(engine: Engine) -> None:
-    from crm.migrate import is_up_to_date
-
-    if not is_up_to_date(engine):
-        raise CRMError(f"the CRM database ({_where(engine)}) is not migrated; run `python -m crm migrate` first")
-
-
 def cmd_migrate(args: argparse.Namespace, engine: Engine) -> int:
     from crm.migrate import current_revision, upgrade
 
@@ -69,7 +51,7 @@ def cmd_migrate(args: argparse.Namespace, engine: Engine) -> int:
     upgrade(engine)
     after = current_revision(engine)
     change = "already at" if before == after else f"upgraded from {before or 'an empty database'} to"
-    print(f"CRM schema {change} revision {after} ({_where(engine)})")
+    print(f"CRM schema {change} revision {after} ({where(engine)})")
     return 0
 
 
@@ -87,7 +69,7 @@ def _demo(engine: Engine, args: argparse.Namespace, *, reset: bool) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, engine: Engine) -> int:
-    _require_schema(engine)
+    require_schema(engine)
     _demo(engine, args, reset=args.reset)
     return 0
 
@@ -102,13 +84,13 @@ def _segment(engine: Engine, as_of: datetime | None, *, verbose: bool) -> None:
         report = recompute(session, as_of)
     if verbose:
         names = sorted(set(report.segments))
-        print(_table(("segment", "customers", "share", "average 12-month CLV (CNY)"),
+        print(table(("segment", "customers", "share", "average 12-month CLV (CNY)"),
                      [(n, report.segments[n], f"{report.segments[n] / max(report.customers, 1):.1%}",
                        f"{report.average_clv.get(n, 0):,.2f}") for n in names]))
         print()
-        print(_table(("lifecycle stage", "customers"), sorted(report.lifecycle.items())))
+        print(table(("lifecycle stage", "customers"), sorted(report.lifecycle.items())))
         print()
-        print(_table(("churn risk", "customers"), sorted(report.churn_risk.items())))
+        print(table(("churn risk", "customers"), sorted(report.churn_risk.items())))
         print()
         c = report.churn
         auc = "n/a (not enough history)" if c.roc_auc is None else f"{c.roc_auc:.3f}"
@@ -135,7 +117,7 @@ def cmd_links(args: argparse.Namespace, engine: Engine) -> int:
     from crm.db import transaction
     from crm.repository import list_links, remove_link, resolve_customer
 
-    _require_schema(engine)
+    require_schema(engine)
     with transaction(sessionmaker(bind=engine)) as session:
         customer = resolve_customer(session, args.customer)
         if args.remove is not None:
@@ -152,7 +134,7 @@ def cmd_links(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def cmd_segment(args: argparse.Namespace, engine: Engine) -> int:
-    _require_schema(engine)
+    require_schema(engine)
     _segment(engine, args.as_of, verbose=True)
     return 0
 
@@ -164,7 +146,7 @@ def cmd_erase(args: argparse.Namespace, engine: Engine) -> int:
     from crm.privacy import erase_customer
     from crm.repository import resolve_customer
 
-    _require_schema(engine)
+    require_schema(engine)
     with transaction(sessionmaker(bind=engine)) as session:
         customer = resolve_customer(session, args.customer)
         report = erase_customer(session, customer.id, actor=args.actor)
@@ -187,7 +169,7 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
     from crm.metrics import compute
     from crm.models import Base
 
-    _require_schema(engine)
+    require_schema(engine)
     from crm.repository.dead_letters import count_dead_letters
 
     with Session(engine) as session:
@@ -201,7 +183,7 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
 
     period = "all history" if m.start is None else f"{m.start:%Y-%m-%d} to {m.end:%Y-%m-%d}"
     print(f"shop metrics, {period}")
-    print(_table(("metric", "value", "from"), [
+    print(table(("metric", "value", "from"), [
         ("conversion rate", pct(m.conversion_rate), f"{m.active_users:,} customers who interacted"),
         ("engagement rate", "n/a" if m.engagement_rate is None else f"{m.engagement_rate:.1f} per active user",
          f"{m.interactions:,} interactions"),
@@ -217,7 +199,7 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
          "events the feedback consumer set aside (python -m crm dead-letters)"),
     ]))
     print()
-    print(_table(("table", "rows"), sizes))
+    print(table(("table", "rows"), sizes))
     return 0
 
 
@@ -229,7 +211,7 @@ def cmd_ensure_demo(args: argparse.Namespace, engine: Engine) -> int:
     with engine.connect() as connection:
         customers = connection.scalar(text("SELECT COUNT(*) FROM customers")) or 0
     if customers:
-        print(f"CRM ready: {customers:,} customers in {_where(engine)}")
+        print(f"CRM ready: {customers:,} customers in {where(engine)}")
         return 0
     _demo(engine, args, reset=False)
     _segment(engine, args.as_of, verbose=False)
@@ -279,7 +261,7 @@ def cmd_purge_events(args: argparse.Namespace, engine: Engine) -> int:
     from crm.consumer import DEFAULT_EVENTS_URL
     from crm.retention import purge_broker_events, purge_trackers
 
-    _require_schema(engine)
+    require_schema(engine)
     crm = sessionmaker(bind=engine, expire_on_commit=False)
     events_url = args.events_url or os.environ.get("KELIAN_EVENTS_URL", DEFAULT_EVENTS_URL)
     tracker_url = args.tracker_url or os.environ.get("KELIAN_TRACKER_URL", DEFAULT_TRACKER_URL)
@@ -298,7 +280,7 @@ def cmd_dead_letters(args: argparse.Namespace, engine: Engine) -> int:
     from crm.db import transaction
     from crm.repository.dead_letters import drop_dead_letter, list_dead_letters, read_dead_letter
 
-    _require_schema(engine)
+    require_schema(engine)
     crm = sessionmaker(bind=engine, expire_on_commit=False)
     if args.retry is not None:
         outcome = retry_dead_letter(crm, args.retry, actor=args.actor)
@@ -321,7 +303,7 @@ def cmd_dead_letters(args: argparse.Namespace, engine: Engine) -> int:
         return 0
     with transaction(crm) as session:
         letters = list_dead_letters(session, args.limit, status=None if args.status == "all" else args.status)
-    print(_table(("id", "status", "source", "reference", "event", "chars", "tries", "set aside (UTC)", "reason"),
+    print(table(("id", "status", "source", "reference", "event", "chars", "tries", "set aside (UTC)", "reason"),
                  [(d.id, d.status.value, d.source, d.reference or "", d.event_name or "?", d.payload_chars,
                    d.attempts, f"{d.created_at:%Y-%m-%d %H:%M}", d.reason[:80]) for d in letters]))
     print(f"{len(letters)} dead letter(s) {'' if args.status == 'all' else args.status}".rstrip())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from crm.db import REPO_ROOT, transaction
 from crm.errors import InvalidInput
+from crm.terminal import require_schema, table
 
 if TYPE_CHECKING:
     from crm.models import Experiment
@@ -97,12 +98,10 @@ def _pct(value: float | None, signed: bool = False) -> str:
 
 
 def _print_report(summary: dict[str, Any], analysis: Any) -> None:
-    from crm.cli import _table
-
     print(f"experiment {summary['key']} ({summary['status']}, {summary['surface']}, target {summary['target']}): "
           f"{summary['metric']} within {summary['window_days']} days of the exposure")
     level = f"{1 - analysis.alpha:.0%}"
-    print(_table(("arm", "weight", "exposed", "analysed", "converted", f"rate [{level} Wilson]",
+    print(table(("arm", "weight", "exposed", "analysed", "converted", f"rate [{level} Wilson]",
                   f"lift vs control [{level}]", "p (z-test)", "p (Holm)"),
                  [(a.name, a.weight, f"{a.exposed:,}", f"{a.analysed:,}", f"{a.conversions:,}",
                    f"{_pct(a.rate)} [{_pct(a.rate_low)}, {_pct(a.rate_high)}]",
@@ -130,9 +129,8 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
                           show_progress=not args.quiet)
         print(summary_line(result) + ("" if args.no_doc else f"; written to {args.doc}"))
         return 0
-    from crm.cli import _require_schema, _table
 
-    _require_schema(engine)
+    require_schema(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with transaction(factory) as session:
         ex.settle(session)
@@ -141,7 +139,7 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
             if args.json:
                 print(json.dumps(rows, ensure_ascii=False, indent=2))
                 return 0
-            print(_table(("key", "status", "metric", "target", "planned/arm", "arms"),
+            print(table(("key", "status", "metric", "target", "planned/arm", "arms"),
                          [(r["key"], r["status"], r["metric"], r["target"], f"{r['planned_per_arm']:,}",
                            "; ".join(f"{a['name']} {a['weight']} ({a['variant']})" for a in r["arms"])) for r in rows]))
             print(f"{len(rows)} experiment(s)")

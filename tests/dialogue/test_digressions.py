@@ -10,7 +10,8 @@ from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import ValidateCancelOrderForm, ValidateTrackOrderForm
-from actions.questions import MESSAGES, ActionAskNewAddress, changed_mind, question_key
+from actions.messages import MESSAGES
+from actions.questions import ActionAskNewAddress, changed_mind, question_key
 from devstack import dialogue_rules
 
 
