@@ -131,6 +131,9 @@ def markdown(results: list[BackendResult], config: DemoConfig, repeat: int) -> s
     header = "| | " + " | ".join(r.backend for r in results) + " |"
     rule = "|---|" + "---|" * len(results)
     lines = [
+        "# CRM benchmark", "",
+        "Written by `make bench` (`python -m crm.bench --markdown docs/crm-bench.md --plot docs/crm-bench.png`); "
+        "what each query is and why it is fast: [crm.md](crm.md).", "",
         f"Demo shop: {config.customers:,} customers, {config.products:,} products, {config.interactions:,} "
         f"interactions; {repeat} random keys per query; measured {datetime.now(timezone.utc):%Y-%m-%d} "
         f"on {os.cpu_count()} CPU cores.",
