@@ -31,6 +31,8 @@ from crm.errors import InvalidInput, NotAllowed, NotFound
 from crm.models import Language, StaffRole, StaffSession, StaffUser
 from crm.privacy import audit, utcnow
 
+from console.i18n import refusal
+
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 PASSWORD_MIN_LENGTH = 10
@@ -99,11 +101,11 @@ def _view(user: StaffUser) -> StaffUserView:
 
 def check_password_rules(password: str, username: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise InvalidInput(f"a password has at least {PASSWORD_MIN_LENGTH} characters")
+        raise refusal(InvalidInput, "refusal.password_short", n=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise InvalidInput(f"a password has at most {PASSWORD_MAX_LENGTH} characters")
+        raise refusal(InvalidInput, "refusal.password_long", n=PASSWORD_MAX_LENGTH)
     if username.lower() in password.lower():
-        raise InvalidInput("a password must not contain the username")
+        raise refusal(InvalidInput, "refusal.password_has_username")
 
 
 def hash_password(password: str) -> str:
@@ -120,8 +122,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 def normalize_username(username: str) -> str:
     name = username.strip().lower()
     if not USERNAME.fullmatch(name):
-        raise InvalidInput("a username is 2-64 characters: lowercase letters, digits, dot, dash or underscore, "
-                           "starting with a letter or digit")
+        raise refusal(InvalidInput, "refusal.username")
     return name
 
 
@@ -131,7 +132,7 @@ def normalize_username(username: str) -> str:
 def _user(session: Session, user_id: int) -> StaffUser:
     user = session.get(StaffUser, user_id)
     if user is None:
-        raise NotFound(f"no console user {user_id}")
+        raise refusal(NotFound, "refusal.no_user", id=user_id)
     return user
 
 
@@ -139,7 +140,7 @@ def _language(language: Language | str) -> Language:
     try:
         return Language(language)
     except ValueError:
-        raise InvalidInput(f"a console language is one of {', '.join(lang.value for lang in Language)}") from None
+        raise refusal(InvalidInput, "refusal.language", choices=", ".join(lang.value for lang in Language)) from None
 
 
 def create_user(session: Session, username: str, password: str, role: StaffRole | str, *,
@@ -152,11 +153,11 @@ def create_user(session: Session, username: str, password: str, role: StaffRole 
     try:
         role = StaffRole(role)
     except ValueError:
-        raise InvalidInput(f"a role is one of {', '.join(r.value for r in StaffRole)}") from None
+        raise refusal(InvalidInput, "refusal.role", choices=", ".join(r.value for r in StaffRole)) from None
     language = _language(language)
     check_password_rules(password, name)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
-        raise InvalidInput(f"the username {name!r} is taken")
+        raise refusal(InvalidInput, "refusal.username_taken", name=repr(name))
     user = StaffUser(username=name, role=role, password_hash=hash_password(password), failed_logins=0,
                      disabled=False, created_at=now, password_changed_at=now, ui_language=language)
     session.add(user)
@@ -195,9 +196,9 @@ def set_role(session: Session, user_id: int, role: StaffRole | str, *, actor: St
     user = _user(session, user_id)
     role = StaffRole(role)
     if user.role == StaffRole.ADMIN and role != StaffRole.ADMIN and not user.disabled and _active_admins(session) <= 1:
-        raise NotAllowed("this is the last admin: make someone else admin first")
+        raise refusal(NotAllowed, "refusal.last_admin_role")
     if user.id == actor.id and role != user.role:
-        raise NotAllowed("you cannot change your own role")
+        raise refusal(NotAllowed, "refusal.own_role")
     user.role = role
     _end_sessions(session, user.id)
     audit(session, actor=actor.username, action="staff_user_role", customer_id=None, now=now, user=user.username,
@@ -208,9 +209,9 @@ def set_disabled(session: Session, user_id: int, disabled: bool, *, actor: Staff
                  now: datetime | None = None) -> None:
     user = _user(session, user_id)
     if disabled and user.id == actor.id:
-        raise NotAllowed("you cannot disable your own account")
+        raise refusal(NotAllowed, "refusal.own_account")
     if disabled and user.role == StaffRole.ADMIN and not user.disabled and _active_admins(session) <= 1:
-        raise NotAllowed("this is the last admin")
+        raise refusal(NotAllowed, "refusal.last_admin")
     user.disabled = disabled
     if disabled:
         _end_sessions(session, user.id)
@@ -233,9 +234,9 @@ def reset_password(session: Session, user_id: int, password: str, *, actor: str,
 def change_password(session: Session, user_id: int, current: str, new: str, *, now: datetime | None = None) -> None:
     user = _user(session, user_id)
     if not verify_password(user.password_hash, current):
-        raise NotAllowed("the current password is not right")
+        raise refusal(NotAllowed, "refusal.current_password")
     if current == new:
-        raise InvalidInput("the new password is the same as the current one")
+        raise refusal(InvalidInput, "refusal.same_password")
     reset_password(session, user_id, new, actor=user.username, now=now)
 
 
@@ -340,10 +341,10 @@ def enable_totp(session: Session, user_id: int, secret: str, code: str, *, now: 
     """Turn the second factor on, once the user shows a code from the authenticator they just set up."""
     now = now or utcnow()
     if not is_totp_secret(secret):
-        raise InvalidInput("the enrolment secret is malformed; start again")
+        raise refusal(InvalidInput, "refusal.enrol_secret")
     step = _totp_step(secret, code, now)
     if step is None:
-        raise InvalidInput("that code does not match: check the authenticator app's clock and try the next code")
+        raise refusal(InvalidInput, "refusal.enrol_code")
     user = _user(session, user_id)
     user.totp_secret, user.totp_last_step = secret, step
     audit(session, actor=user.username, action="staff_totp_enabled", customer_id=None, now=now)

@@ -1,11 +1,13 @@
 """The dashboard's charts, drawn on the server with matplotlib as SVG (nothing is loaded from elsewhere).
 
 Each chart is its own `Figure` (matplotlib's object API, not pyplot), so charts can be drawn from several
-threads at once. Text stays text in the SVG (`svg.fonttype: none`): small files, the browser's fonts.
+threads at once. Text stays text in the SVG (`svg.fonttype: none`): small files, the browser's fonts — which
+also draw the Chinese of a Chinese-speaking staff member's charts (words from the console's catalogue).
 """
 from __future__ import annotations
 
 import io
+import warnings
 from collections import Counter
 from datetime import date
 
@@ -14,12 +16,18 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from console.dashboard import Dashboard
+from console.i18n import intent_label, label, translate
+
+Labels = dict[str, dict[str, str]]
 
 # text.parse_math off: labels (intent names) are data, and "$…$" in one would be parsed as mathtext (and fail).
 matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
                             "axes.spines.right": False, "text.parse_math": False})
 CHANNEL_COLOURS = {"web": "#2b6cb0", "wechat": "#2f855a", "rest": "#b7791f", "phone": "#805ad5", "email": "#c53030"}
 SIZE = (7.2, 2.6)
+# Matplotlib measures text with its own font, which has no Chinese: the SVG keeps the text and the browser
+# draws it, so the missing glyphs are no problem to report.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
 
 def _svg(figure: Figure) -> bytes:
@@ -40,63 +48,64 @@ def _day_labels(axes, days: list[date]) -> None:  # noqa: ANN001 - a matplotlib 
     axes.set_xticklabels([d.strftime("%m-%d") for d in days[::step]])
 
 
-def conversations_per_day(board: Dashboard) -> bytes:
+def conversations_per_day(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
     channels = sorted({c for counts in board.per_day_channel.values() for c in counts})
     if not channels:
-        return _empty(figure, "no conversations in this period")
+        return _empty(figure, translate(language, "chart.no_conversations"))
     bottom = [0] * len(board.day_list)
     for channel in channels:
         values = [board.per_day_channel.get(d, Counter())[channel] for d in board.day_list]
-        axes.bar(range(len(values)), values, bottom=bottom, label=channel, width=0.85,
+        axes.bar(range(len(values)), values, bottom=bottom, label=label(language, "channel", channel), width=0.85,
                  color=CHANNEL_COLOURS.get(channel, "#718096"))
         bottom = [b + v for b, v in zip(bottom, values)]
     _day_labels(axes, board.day_list)
-    axes.set_ylabel("conversations")
+    axes.set_ylabel(translate(language, "chart.conversations"))
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncol=len(channels))
     return _svg(figure)
 
 
-def rates_over_time(board: Dashboard) -> bytes:
+def rates_over_time(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
     if not board.rates_by_bucket or not board.conversations:
-        return _empty(figure, "no conversations in this period")
+        return _empty(figure, translate(language, "chart.no_conversations"))
     days = [b for b, *_ in board.rates_by_bucket]
-    for index, (label, colour) in enumerate((("self-service", "#2f855a"), ("fallback", "#c53030"),
-                                             ("hand-off", "#b7791f")), start=1):
+    for index, (key, colour) in enumerate((("chart.self_service", "#2f855a"), ("chart.fallback", "#c53030"),
+                                           ("chart.handoff", "#b7791f")), start=1):
         values = [row[index] * 100 if row[index] is not None else float("nan") for row in board.rates_by_bucket]
-        axes.plot(range(len(days)), values, marker="o", markersize=3, label=label, color=colour)
+        axes.plot(range(len(days)), values, marker="o", markersize=3, label=translate(language, key), color=colour)
     _day_labels(axes, days)
     axes.set_ylim(0, 100)
-    axes.set_ylabel("% " + ("per day" if board.days <= 31 else "per week"))
+    axes.set_ylabel(translate(language, "chart.per_day" if board.days <= 31 else "chart.per_week"))
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncol=3)
     return _svg(figure)
 
 
-def wait_times(board: Dashboard) -> bytes:
+def wait_times(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
     if not board.waits_minutes:
-        return _empty(figure, "no hand-off was taken by an agent in this period")
+        return _empty(figure, translate(language, "chart.no_waits"))
     axes.hist(board.waits_minutes, bins=min(20, max(5, len(board.waits_minutes) // 3)), color="#2b6cb0")
     if board.median_wait is not None:
-        axes.axvline(board.median_wait, color="#c53030", linestyle="--", label=f"median {board.median_wait:.1f} min")
+        axes.axvline(board.median_wait, color="#c53030", linestyle="--", label=translate(language, "chart.median", n=f"{board.median_wait:.1f}"))
         axes.legend(frameon=False)
-    axes.set_xlabel("minutes until an agent took the conversation")
-    axes.set_ylabel("hand-offs")
+    axes.set_xlabel(translate(language, "chart.minutes_until_taken"))
+    axes.set_ylabel(translate(language, "chart.handoffs"))
     return _svg(figure)
 
 
-def recommendation_funnel(board: Dashboard) -> bytes:
+def recommendation_funnel(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
-    stages = [("impressions", board.impressions), ("clicks", board.clicks),
-              ("purchases ≤ 7 days after a click", board.purchases_after_click)]
+    stages = [(translate(language, "chart.impressions"), board.impressions),
+              (translate(language, "chart.clicks"), board.clicks),
+              (translate(language, "chart.purchases_after_click"), board.purchases_after_click)]
     if not board.impressions and not board.clicks:
-        return _empty(figure, "no recommendation was shown in this period")
+        return _empty(figure, translate(language, "chart.no_recommendations"))
     labels = [name for name, _ in stages][::-1]
     values = [value for _, value in stages][::-1]
     bars = axes.barh(labels, values, color=["#2f855a", "#b7791f", "#2b6cb0"])
@@ -106,15 +115,16 @@ def recommendation_funnel(board: Dashboard) -> bytes:
     return _svg(figure)
 
 
-def top_intents(board: Dashboard) -> bytes:
+def top_intents(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
     if not board.top_intents:
-        return _empty(figure, "no customer message in this period")
-    names = [name for name, _ in board.top_intents][::-1]
+        return _empty(figure, translate(language, "chart.no_messages"))
+    names = [intent_label(language, name, intents or {}) for name, _ in board.top_intents][::-1]
     counts = [count for _, count in board.top_intents][::-1]
-    axes.barh(names, counts, color="#4a5568")
-    axes.set_xlabel("customer messages")
+    axes.barh(range(len(names)), counts, color="#4a5568")
+    axes.set_yticks(range(len(names)), names)  # positions, not categories: two intents may share a label
+    axes.set_xlabel(translate(language, "chart.customer_messages"))
     return _svg(figure)
 
 

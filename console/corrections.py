@@ -31,6 +31,8 @@ from crm.models import Conversation, Language, Message, MessageSender, NluCorrec
 from crm.privacy import utcnow
 from kelian.language import detect_language as detect
 
+from console.i18n import refusal
+
 EXPORT_NAME = "corrections.yml"
 GENERATED_MARK = "# Written by the Kelian staff console"
 RASA_FALLBACK_INTENT = "nlu_fallback"
@@ -98,17 +100,17 @@ def locate_entities(text: str, entities: Iterable[tuple[str, str]], known: Itera
         if not value and not entity:
             continue
         if entity not in known:
-            raise InvalidInput(f"{entity!r} is not an entity of the domain ({', '.join(sorted(known))})")
+            raise refusal(InvalidInput, "refusal.not_an_entity", entity=repr(entity), known=", ".join(sorted(known)))
         if not value:
-            raise InvalidInput(f"the {entity} entity needs a value")
+            raise refusal(InvalidInput, "refusal.entity_value", entity=entity)
         if re.search(r"[\[\](){}]", value):
-            raise InvalidInput("an entity value cannot contain brackets")
+            raise refusal(InvalidInput, "refusal.entity_brackets")
         # The first occurrence (in any case) that no entity placed before covers.
         start = text.lower().find(value.lower())
         while start >= 0 and any(start < e["end"] and start + len(value) > e["start"] for e in placed):
             start = text.lower().find(value.lower(), start + 1)
         if start < 0:
-            raise InvalidInput(f"{value!r} does not appear in the example (or overlaps another entity)")
+            raise refusal(InvalidInput, "refusal.entity_not_found", value=repr(value))
         placed.append({"entity": entity, "value": text[start:start + len(value)], "start": start,
                        "end": start + len(value)})
     return sorted(placed, key=lambda e: e["start"])
@@ -121,14 +123,14 @@ def save_correction(session: Session, message_id: int, *, intent: str, entities:
     now = now or utcnow()
     message = session.get(Message, message_id)
     if message is None:
-        raise NotFound(f"no message {message_id}")
+        raise refusal(NotFound, "refusal.no_message", id=message_id)
     if message.sender != MessageSender.CUSTOMER:
-        raise NotAllowed("only a customer's message has an intent to correct")
+        raise refusal(NotAllowed, "refusal.not_customer_message")
     if intent not in vocabulary.intents:
-        raise InvalidInput(f"{intent!r} is not an intent of the domain")
+        raise refusal(InvalidInput, "refusal.not_an_intent", intent=repr(intent))
     example = _clean(text if text is not None else message.text)
     if not example:
-        raise InvalidInput("the example text is empty")
+        raise refusal(InvalidInput, "refusal.empty_example")
     placed = locate_entities(example, entities, vocabulary.entities)
     conversation = session.get(Conversation, message.conversation_id)
     language = (conversation.language if conversation is not None and conversation.language is not None
@@ -147,7 +149,7 @@ def save_correction(session: Session, message_id: int, *, intent: str, entities:
 def delete_correction(session: Session, correction_id: int) -> None:
     correction = session.get(NluCorrection, correction_id)
     if correction is None:
-        raise NotFound(f"no correction {correction_id}")
+        raise refusal(NotFound, "refusal.no_correction", id=correction_id)
     session.delete(correction)
 
 

@@ -21,6 +21,7 @@ from crm.privacy import audit, utcnow
 from crm.repository import HandoffView, assign_handoff, close_handoff, handoff_inbox, sender_key
 
 from console.accounts import StaffUserView
+from console.i18n import refusal
 
 _SUMMARY_SENDER = re.compile(r"\Asender:\s*(\S+)")
 
@@ -85,7 +86,7 @@ def _request(session: Session, handoff_id: int, *, lock: bool = False) -> Handof
     query = select(HandoffRequest).where(HandoffRequest.id == handoff_id)
     handoff = session.scalar(query.with_for_update() if lock else query)
     if handoff is None:
-        raise NotFound(f"no hand-off {handoff_id}")
+        raise refusal(NotFound, "refusal.no_handoff", id=handoff_id)
     return handoff
 
 
@@ -114,12 +115,12 @@ def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetim
     writer refuses the second)."""
     handoff = _request(session, handoff_id, lock=True)
     if handoff.status == HandoffStatus.CLOSED:
-        raise NotAllowed("this conversation was already handed back")
+        raise refusal(NotAllowed, "refusal.handed_back")
     if handoff.status == HandoffStatus.ASSIGNED:
         if handoff.agent == user.username:
             return
         if not user.has_role(StaffRole.SUPERVISOR):
-            raise NotAllowed(f"{handoff.agent} has already taken this conversation")
+            raise refusal(NotAllowed, "refusal.taken", agent=handoff.agent)
     assign_handoff(session, handoff_id, agent=user.username, now=now)
     audit(session, actor=user.username, action="handoff_take", customer_id=handoff.customer_id, now=now,
           handoff_id=handoff_id)
@@ -128,7 +129,7 @@ def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetim
 def finish(session: Session, handoff_id: int, user: StaffUserView, *, now: datetime | None = None) -> None:
     handoff = _request(session, handoff_id, lock=True)
     if not may_serve(_view(handoff), user):
-        raise NotAllowed("only the agent serving this conversation (or a supervisor) can hand it back")
+        raise refusal(NotAllowed, "refusal.hand_back")
     close_handoff(session, handoff_id, resolved=True, now=now)
     audit(session, actor=user.username, action="handoff_hand_back", customer_id=handoff.customer_id, now=now,
           handoff_id=handoff_id)

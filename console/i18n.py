@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from crm.errors import CRMError
 from crm.models import (
     Channel,
     ChurnRisk,
@@ -455,6 +456,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "营收:该时段内已支付、已发货和已送达订单的总额;平均订单金额 = 营收 / 这些订单数(crm.metrics)。"),
     "definition.intents": ("The intents the NLU predicted most often for customer messages in the period.",
                            "该时段内 NLU 对客户消息预测最多的意图。"),
+    "chart.no_conversations": ("no conversations in this period", "该时段内没有对话"),
+    "chart.conversations": ("conversations", "对话数"),
+    "chart.self_service": ("self-service", "自助解决"),
+    "chart.fallback": ("fallback", "未识别"),
+    "chart.handoff": ("hand-off", "转人工"),
+    "chart.per_day": ("% per day", "每天 %"),
+    "chart.per_week": ("% per week", "每周 %"),
+    "chart.no_waits": ("no hand-off was taken by an agent in this period", "该时段内没有客服接待的转人工"),
+    "chart.median": ("median {n} min", "中位数 {n} 分钟"),
+    "chart.minutes_until_taken": ("minutes until an agent took the conversation", "客服接待前的分钟数"),
+    "chart.handoffs": ("hand-offs", "转人工次数"),
+    "chart.impressions": ("impressions", "曝光"),
+    "chart.clicks": ("clicks", "点击"),
+    "chart.purchases_after_click": ("purchases ≤ 7 days after a click", "点击后 7 天内购买"),
+    "chart.no_recommendations": ("no recommendation was shown in this period", "该时段内没有展示推荐"),
+    "chart.no_messages": ("no customer message in this period", "该时段内没有客户消息"),
+    "chart.customer_messages": ("customer messages", "客户消息数"),
     # --- dead letters
     "dead.title": ("Dead letters", "死信"),
     "dead.waiting": ("{n} waiting", "{n} 条待处理"),
@@ -516,6 +534,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.done.password": ("The password is set; the user's sessions ended.", "密码已设置;该用户的会话已结束。"),
     "users.done.unlocked": ("The account is unlocked.", "账户已解锁。"),
     "users.done.totp_off": ("Two-step sign-in is off for that account.", "该账户的两步登录已关闭。"),
+    # --- refusals (console.accounts, console.handoffs, console.corrections, console.transcripts)
+    "refusal.password_short": ("a password has at least {n} characters", "密码至少 {n} 个字符"),
+    "refusal.password_long": ("a password has at most {n} characters", "密码最多 {n} 个字符"),
+    "refusal.password_has_username": ("a password must not contain the username", "密码不能包含用户名"),
+    "refusal.username": ("a username is 2-64 characters: lowercase letters, digits, dot, dash or underscore, starting "
+                         "with a letter or digit", "用户名为 2-64 个字符:小写字母、数字、点、连字符或下划线,以字母或数字开头"),
+    "refusal.no_user": ("no console user {id}", "没有编号为 {id} 的工作台用户"),
+    "refusal.language": ("a console language is one of {choices}", "界面语言只能是 {choices} 之一"),
+    "refusal.role": ("a role is one of {choices}", "角色只能是 {choices} 之一"),
+    "refusal.username_taken": ("the username {name} is taken", "用户名 {name} 已被使用"),
+    "refusal.last_admin_role": ("this is the last admin: make someone else admin first", "这是最后一位管理员:请先让其他人成为管理员"),
+    "refusal.own_role": ("you cannot change your own role", "您不能修改自己的角色"),
+    "refusal.own_account": ("you cannot disable your own account", "您不能停用自己的账户"),
+    "refusal.last_admin": ("this is the last admin", "这是最后一位管理员"),
+    "refusal.current_password": ("the current password is not right", "当前密码不正确"),
+    "refusal.same_password": ("the new password is the same as the current one", "新密码与当前密码相同"),
+    "refusal.enrol_secret": ("the enrolment secret is malformed; start again", "设置密钥格式有误,请重新开始"),
+    "refusal.enrol_code": ("that code does not match: check the authenticator app's clock and try the next code",
+                           "验证码不匹配:请检查身份验证器应用的时钟,然后试下一个验证码"),
+    "refusal.password_wrong": ("the password is not right", "密码不正确"),
+    "refusal.unknown_action": ("unknown action {action}", "未知操作 {action}"),
+    "refusal.not_an_entity": ("{entity} is not an entity of the domain ({known})", "{entity} 不是领域中的实体({known})"),
+    "refusal.entity_value": ("the {entity} entity needs a value", "实体 {entity} 需要一个值"),
+    "refusal.entity_brackets": ("an entity value cannot contain brackets", "实体值不能包含括号"),
+    "refusal.entity_not_found": ("{value} does not appear in the example (or overlaps another entity)",
+                                 "{value} 没有出现在样例中(或与另一个实体重叠)"),
+    "refusal.no_message": ("no message {id}", "没有编号为 {id} 的消息"),
+    "refusal.not_customer_message": ("only a customer's message has an intent to correct", "只有客户的消息才有可纠正的意图"),
+    "refusal.not_an_intent": ("{intent} is not an intent of the domain", "{intent} 不是领域中的意图"),
+    "refusal.empty_example": ("the example text is empty", "样例文字为空"),
+    "refusal.no_correction": ("no correction {id}", "没有编号为 {id} 的纠错"),
+    "refusal.no_handoff": ("no hand-off {id}", "没有编号为 {id} 的转人工"),
+    "refusal.handed_back": ("this conversation was already handed back", "此对话已经交还"),
+    "refusal.taken": ("{agent} has already taken this conversation", "{agent} 已经接待了此对话"),
+    "refusal.hand_back": ("only the agent serving this conversation (or a supervisor) can hand it back",
+                          "只有正在接待此对话的客服(或主管)可以交还"),
+    "refusal.take_first": ("take the conversation first: only the agent serving it can answer",
+                           "请先接待此对话:只有接待的客服可以回复"),
+    "refusal.filter_choice": ("{name}: {value} is not one of {choices}", "{name}:{value} 不是 {choices} 之一"),
+    "refusal.filter_date": ("{name}: {value} is not a date (YYYY-MM-DD)", "{name}:{value} 不是日期(YYYY-MM-DD)"),
+    "refusal.filter_page": ("page: not a number", "page:不是数字"),
+    "refusal.no_conversation": ("no conversation {id}", "没有编号为 {id} 的对话"),
     # --- what the CRM stores as names
     "reason.customer asked": ("customer asked", "客户要求转人工"),
     "reason.complaint": ("complaint", "投诉"),
@@ -667,6 +727,23 @@ def choose_language(accept_language: str | None) -> str:
         if weight > 0 and (best is None or (weight, -position) > (best[0], best[1])):
             best = (weight, -position, primary)
     return best[2] if best is not None else Language.EN.value
+
+
+# --- refusals ---------------------------------------------------------------------------------------------
+
+
+def refusal(kind: type[CRMError], key: str, /, **values: Any) -> CRMError:
+    """A CRM error (InvalidInput, NotAllowed, NotFound…) in the catalogue's words: its text is the English
+    message (logs, the command line) and `describe` gives it in a staff member's language."""
+    error = kind(translate(Language.EN.value, key, **values))
+    error.message_key, error.message_values = key, values  # type: ignore[attr-defined]
+    return error
+
+
+def describe(language: str, error: Exception) -> str:
+    """What a page says about a refusal: in `language` when it came from `refusal`, else as the CRM said it."""
+    key = getattr(error, "message_key", None)
+    return str(error) if key is None else translate(language, key, **getattr(error, "message_values", {}))
 
 
 # --- intents and button payloads ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from crm.models import (
 )
 from crm.repository import resolve_customer
 
+from console.i18n import refusal
 from console.masking import mask_secrets
 from console.rasa import AGENT_MESSAGE_ACTION
 
@@ -73,7 +74,8 @@ class Filters:
             try:
                 return kind(value)
             except ValueError:
-                raise InvalidInput(f"{name}: {value!r} is not one of {', '.join(v.value for v in kind)}") from None
+                raise refusal(InvalidInput, "refusal.filter_choice", name=name, value=repr(value[:40]),
+                              choices=", ".join(v.value for v in kind)) from None
 
         def day(name: str) -> date | None:
             value = text(name)
@@ -82,12 +84,12 @@ class Filters:
             try:
                 return date.fromisoformat(value)
             except ValueError:
-                raise InvalidInput(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+                raise refusal(InvalidInput, "refusal.filter_date", name=name, value=repr(value[:40])) from None
 
         try:
             page = max(1, int(text("page") or 1))
         except ValueError:
-            raise InvalidInput("page: not a number") from None
+            raise refusal(InvalidInput, "refusal.filter_page") from None
 
         def flag(name: str) -> bool:
             return text(name) in ("1", "on", "true", "yes")
@@ -258,7 +260,7 @@ def find_conversations(session: Session, filters: Filters, tz: ZoneInfo) -> Conv
 def conversation_detail(session: Session, conversation_id: int) -> ConversationDetail:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
-        raise NotFound(f"no conversation {conversation_id}")
+        raise refusal(NotFound, "refusal.no_conversation", id=conversation_id)
     # An agent's reply is said by the bot's `action_agent_message`; the feedback consumer records it as the bot's.
     messages = [MessageRow(m.id, "agent" if m.action == AGENT_MESSAGE_ACTION else m.sender.value, m.text, m.intent,
                            m.confidence, list(m.entities or []), m.action, m.created_at)

@@ -37,7 +37,7 @@ from crm.models import StaffRole
 
 from console.accounts import SessionInfo, csrf_matches, load_session
 from console.config import ConsoleConfig
-from console.i18n import choose_language, label, translate
+from console.i18n import choose_language, describe, label, translate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -232,11 +232,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException:
         raise
     except NotFound as error:
-        return _error_page(request, 404, str(error))
+        return _error_page(request, 404, describe(language(request), error))
     except NotAllowed as error:
-        return _error_page(request, 409, str(error))
+        return _error_page(request, 409, describe(language(request), error))
     except InvalidInput as error:
-        return _error_page(request, 400, str(error))
+        return _error_page(request, 400, describe(language(request), error))
     except CRMError as error:
         log.exception("CRM error on %s %s", request.method, request.path)
         return _error_page(request, 500, text(request, "error.crm", kind=type(error).__name__))

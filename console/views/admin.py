@@ -11,7 +11,8 @@ from crm.models import StaffRole
 from crm.privacy import utcnow
 
 from console import accounts
-from console.web import db, form, path_id, requires, staff, text
+from console.i18n import describe, refusal
+from console.web import db, form, language, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
 DONE = {done: f"users.done.{done}" for done in ("created", "role", "disabled", "enabled", "password", "unlocked",
@@ -41,7 +42,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         await db(request).run(lambda s: accounts.create_user(s, data.get("username", ""), data.get("password", ""),
                                                              data.get("role", ""), actor=actor.username))
     except InvalidInput as error:
-        return await _page(request, error=str(error), status=400)
+        return await _page(request, error=describe(language(request), error), status=400)
     raise web.HTTPSeeOther("/admin/users?done=created")
 
 
@@ -68,10 +69,10 @@ async def change(request: web.Request) -> web.StreamResponse:
         if action == "totp_off":
             accounts.disable_totp(session, user_id, actor=actor.username)
             return "totp_off"
-        raise InvalidInput(f"unknown action {action!r}")
+        raise refusal(InvalidInput, "refusal.unknown_action", action=repr(action[:40]))
 
     try:
         done = await db(request).run(apply)
     except (InvalidInput, NotAllowed, NotFound, ValueError) as error:
-        return await _page(request, error=str(error), status=400)
+        return await _page(request, error=describe(language(request), error), status=400)
     raise web.HTTPSeeOther(f"/admin/users?done={done}")

@@ -14,7 +14,7 @@ from crm.models import Language, StaffRole, StaffUser
 
 from console import accounts
 from console.accounts import LoginOutcome
-from console.i18n import LANGUAGES, label
+from console.i18n import LANGUAGES, describe, label, refusal
 from console.web import (
     COOKIE,
     LOGIN_COOKIE,
@@ -26,6 +26,7 @@ from console.web import (
     mfa_step,
     public,
     requires,
+    language,
     safe_next,
     session_cookie_name,
     set_login_cookie,
@@ -193,7 +194,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         await db(request).run(lambda s: accounts.change_password(s, info.user.id, data.get("current_password", ""),
                                                                  data.get("new_password", "")))
     except (InvalidInput, NotAllowed) as error:
-        return await _account_page(request, error=str(error), status=400)
+        return await _account_page(request, error=describe(language(request), error), status=400)
     raise web.HTTPSeeOther("/login")  # every session of the account ended, this one too
 
 
@@ -211,7 +212,7 @@ async def totp_confirm(request: web.Request) -> web.StreamResponse:
     try:
         await db(request).run(lambda s: accounts.enable_totp(s, info.user.id, secret, data.get("code", "")))
     except InvalidInput as error:
-        return await _account_page(request, error=str(error), enrol=secret if accounts.is_totp_secret(secret) else None, status=400)
+        return await _account_page(request, error=describe(language(request), error), enrol=secret if accounts.is_totp_secret(secret) else None, status=400)
     raise web.HTTPSeeOther("/account?done=totp_on")
 
 
@@ -224,11 +225,11 @@ async def totp_disable(request: web.Request) -> web.StreamResponse:
     def disable(s):  # noqa: ANN001, ANN202 - a CRM session
         user = s.get(StaffUser, info.user.id)
         if not accounts.verify_password(user.password_hash, password):
-            raise NotAllowed("the password is not right")
+            raise refusal(NotAllowed, "refusal.password_wrong")
         accounts.disable_totp(s, info.user.id, actor=info.user.username)
 
     try:
         await db(request).run(disable)
     except NotAllowed as error:
-        return await _account_page(request, error=str(error), status=400)
+        return await _account_page(request, error=describe(language(request), error), status=400)
     raise web.HTTPSeeOther("/account?done=totp_off")

@@ -14,7 +14,8 @@ from crm.privacy import mask_name
 from crm.repository import customers_in_segment, get_customer, resolve_customer
 
 from console.customers import Recommendations, customer_page
-from console.web import db, path_id, requires, staff, text
+from console.i18n import describe
+from console.web import db, language, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
 RECOMMENDATIONS = web.AppKey("recommendations", Recommendations)
@@ -30,7 +31,7 @@ async def find(request: web.Request) -> web.StreamResponse:
         try:
             found = await db(request).run(lambda s: resolve_customer(s, query))
         except (InvalidInput, NotFound) as problem:
-            error = str(problem)
+            error = describe(language(request), problem)
         else:
             raise web.HTTPSeeOther(f"/customers/{found.id}")
     listed: list[Any] = []

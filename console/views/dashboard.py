@@ -11,7 +11,8 @@ from crm.models import StaffRole
 
 from console.charts import CHARTS
 from console.dashboard import Dashboard, compute_dashboard
-from console.web import config, db, requires
+from console.i18n import intent_labels
+from console.web import config, db, language, requires
 
 routes = web.RouteTableDef()
 PERIODS = (7, 30, 90, 365)
@@ -55,5 +56,7 @@ async def chart(request: web.Request) -> web.StreamResponse:
     if draw is None:
         raise web.HTTPNotFound()
     board = await _board(request, _days(request))
-    svg = await asyncio.to_thread(draw, board)
+    svg = await asyncio.to_thread(draw, board, language(request), intent_labels(config(request).intent_labels_path))
+    # The page's language is in the chart's URL (`lang`, ignored here): a language just switched is not served
+    # from the browser's cache.
     return web.Response(body=svg, content_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})

@@ -16,7 +16,7 @@ from crm.privacy import audit
 
 from console import handoffs
 from console.customers import personal_data_of
-from console.i18n import as_read, intent_labels, label, readable_summary
+from console.i18n import as_read, intent_labels, label, readable_summary, refusal
 from console.masking import Masker, mask_secrets
 from console.rasa import RasaClient, RasaUnavailable, live_messages
 from console.transcripts import conversation_detail
@@ -139,7 +139,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     def check(session: Session) -> handoffs.HandoffCase:
         case = handoffs.case(session, handoff_id)
         if not handoffs.may_serve(case.handoff, user):
-            raise NotAllowed("take the conversation first: only the agent serving it can answer")
+            raise refusal(NotAllowed, "refusal.take_first")
         return case
 
     case = await db(request).run(check)
@@ -177,7 +177,7 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
     def check(session: Session) -> handoffs.HandoffCase:
         case = handoffs.case(session, handoff_id)
         if not handoffs.may_serve(case.handoff, user):
-            raise NotAllowed("only the agent serving this conversation (or a supervisor) can hand it back")
+            raise refusal(NotAllowed, "refusal.hand_back")
         return case
 
     case = await db(request).run(check)

@@ -14,7 +14,7 @@ from crm.privacy import audit
 
 from console import corrections as fixes
 from console.customers import personal_data_of
-from console.i18n import as_read, intent_label, intent_labels
+from console.i18n import as_read, describe, intent_label, intent_labels, refusal
 from console.masking import Masker, mask_secrets
 from console.transcripts import Filters, conversation_detail, find_conversations
 from console.web import config, db, form, language, path_id, requires, safe_next, staff, text
@@ -31,7 +31,7 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
         filters = Filters.parse(request.query)
         error = None
     except InvalidInput as problem:
-        filters, error = Filters(), str(problem)
+        filters, error = Filters(), describe(language(request), problem)
     vocabulary = fixes.domain_vocabulary(cfg.domain_dir)
 
     def load(session: Session) -> Any:
@@ -123,7 +123,7 @@ async def correct(request: web.Request) -> web.StreamResponse:
     def conversation_of(session: Session) -> int:
         message = session.get(Message, message_id)
         if message is None:
-            raise NotFound(f"no message {message_id}")
+            raise refusal(NotFound, "refusal.no_message", id=message_id)
         return message.conversation_id
 
     conversation_id = await db(request).run(conversation_of)
@@ -132,7 +132,8 @@ async def correct(request: web.Request) -> web.StreamResponse:
             s, message_id, intent=data.get("intent", ""), entities=entities, text=text, author=info.user.username,
             vocabulary=vocabulary))
     except (InvalidInput, NotAllowed) as problem:
-        return await _conversation_page(request, conversation_id, reveal=False, error=str(problem), status=400)
+        return await _conversation_page(request, conversation_id, reveal=False,
+                                        error=describe(language(request), problem), status=400)
     raise web.HTTPSeeOther(f"/conversations/{conversation_id}?fixed={message_id}#m{message_id}")
 
 

@@ -126,11 +126,16 @@ def test_empty_crm(empty: sessionmaker[Session]) -> None:
         assert b"<svg" in draw(board)
 
 
+@pytest.mark.filterwarnings("ignore:Glyph")  # matplotlib's font has no Chinese; the browser draws the SVG's text
 def test_charts_are_svg(shop: sessionmaker[Session]) -> None:
     with shop() as session:
         board = compute_dashboard(session, 7, SHANGHAI, now=NOW)
     for name, draw in charts.CHARTS.items():
         svg = draw(board).decode()
         assert svg.startswith("<?xml") and "<svg" in svg, name
-    assert "wechat" in charts.conversations_per_day(board).decode()
+    assert "WeChat" in charts.conversations_per_day(board).decode()
+    assert "微信" in charts.conversations_per_day(board, "zh").decode()
+    assert "点击后 7 天内购买" in charts.recommendation_funnel(board, "zh").decode()
+    labelled = charts.top_intents(board, "zh", {name: {"zh": f"意图{i}"} for i, (name, _) in enumerate(board.top_intents)})
+    assert all(f"意图{i}" in labelled.decode() for i in range(len(board.top_intents)))
     assert "purchases" in charts.recommendation_funnel(board).decode()

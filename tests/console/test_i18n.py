@@ -21,6 +21,7 @@ from crm.models import AuditEntry, Language, StaffUser
 from crm.repository import open_conversation, record_message, request_handoff
 
 from console import accounts
+from console.corrections import locate_entities
 from console.config import ConsoleConfig
 from console.i18n import (
     ACCEPT_LANGUAGE_MAX_CHARS,
@@ -28,6 +29,7 @@ from console.i18n import (
     MESSAGES,
     as_read,
     choose_language,
+    describe,
     format_moment,
     intent_label,
     intent_labels,
@@ -40,7 +42,7 @@ from tests.console.test_web import CSRF, Staff, client, rasa  # noqa: F401 - fix
 
 CONSOLE = Path(__file__).resolve().parents[2] / "console"
 TEMPLATES = sorted((CONSOLE / "templates").glob("*.html"))
-SOURCES = sorted([*(CONSOLE / "views").glob("*.py"), CONSOLE / "web.py"])
+SOURCES = sorted([*(CONSOLE / "views").glob("*.py"), *CONSOLE.glob("*.py")])
 LABELS = intent_labels(ConsoleConfig().intent_labels_path)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -77,7 +79,9 @@ def test_every_key_the_templates_and_handlers_use_is_in_the_catalogue() -> None:
         for kind in re.findall(r"\blabel\(\s*'([^']+)'", source):
             assert kind in LABELLED, (template.name, kind)
     for module in SOURCES:
-        used |= set(re.findall(r"\btext\(\s*request,\s*\"([^\"{]+)\"", module.read_text(encoding="utf-8")))
+        source = module.read_text(encoding="utf-8")
+        used |= set(re.findall(r"\btext\(\s*request,\s*\"([^\"{]+)\"", source))
+        used |= set(re.findall(r"\brefusal\(\w+,\s*\"([^\"]+)\"", source))
     assert len(used) > 300
     missing = sorted(key for key in used if key not in MESSAGES)
     assert missing == []
@@ -148,6 +152,17 @@ def test_a_new_account_reads_chinese_and_may_switch(empty: sessionmaker[Session]
         assert session.query(StaffUser).filter_by(username="li").first() is None
         assert [e.detail for e in session.query(AuditEntry).filter_by(action="staff_ui_language")] == [
             {"language": "en"}]
+
+
+def test_a_refusal_reads_in_the_staff_members_language() -> None:
+    with pytest.raises(InvalidInput) as short:
+        accounts.check_password_rules("short", "mei")
+    assert str(short.value) == "a password has at least 10 characters"  # logs and the command line: English
+    assert describe("zh", short.value) == "密码至少 10 个字符"
+    with pytest.raises(InvalidInput) as missing:
+        locate_entities("where is my parcel", [("jacket", "product")], ["product"])
+    assert describe("zh", missing.value) == "'jacket' 没有出现在样例中(或与另一个实体重叠)"
+    assert describe("zh", InvalidInput("from elsewhere")) == "from elsewhere"
 
 
 # --- names the CRM stores ------------------------------------------------------------------------------------
