@@ -98,6 +98,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.back": ("Back to the console", "返回工作台"),
     "error.crm": ("The CRM could not do this: {kind}", "CRM 无法完成此操作:{kind}"),
     "error.unexpected": ("Something went wrong; it has been logged.", "出现了问题,已记录日志。"),
+    "error.cross_origin": ("cross-origin request refused", "拒绝跨站请求"),
+    "error.csrf": ("missing or wrong CSRF token (the form may have expired): reload the page and try again",
+                   "缺少或错误的 CSRF 令牌(表单可能已过期):请刷新页面后重试"),
+    "error.sign_in_first": ("sign in first", "请先登录"),
     "error.no_rule": ("This page has no access rule.", "此页面没有访问规则。"),
     "error.role": ("This page is for {role}s and above.", "此页面仅限{role}及以上角色。"),
     # --- signing in

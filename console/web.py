@@ -274,7 +274,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method not in UNSAFE_METHODS:
         return await handler(request)
     if not _same_origin(request):
-        raise web.HTTPForbidden(text="cross-origin request refused")
+        raise web.HTTPForbidden(text=text(request, "error.cross_origin"))
     given = request.headers.get("X-CSRF-Token")
     if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         given = (await request.post()).get("csrf_token")
@@ -284,7 +284,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     cookie = request.cookies.get(LOGIN_COOKIE)
     if _rule(request, "public") and cookie and csrf_matches(login_token(request, cookie), given):
         return await handler(request)
-    raise web.HTTPForbidden(text="missing or wrong CSRF token (the form may have expired): reload the page and try again")
+    raise web.HTTPForbidden(text=text(request, "error.csrf"))
 
 
 @web.middleware
@@ -296,7 +296,7 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "GET" and "application/json" not in request.headers.get("Accept", ""):
             target = request.rel_url.raw_path_qs
             raise web.HTTPSeeOther(f"/login?next={quote(target, safe='/?=')}" if request.path != "/" else "/login")
-        raise web.HTTPUnauthorized(text="sign in first")
+        raise web.HTTPUnauthorized(text=text(request, "error.sign_in_first"))
     if _rule(request, "mfa_step"):  # any session, half (password only) or full
         return await handler(request)
     if info.mfa_pending:

@@ -252,7 +252,7 @@ async def test_a_new_accounts_inbox_is_chinese_and_switching_changes_the_next_pa
     account = await staff.page("/account")
     assert "界面语言" in account
     without_token = await client.post("/account/language", data={"language": "en"}, allow_redirects=False)
-    assert without_token.status == 403
+    assert without_token.status == 403 and "CSRF 令牌" in await without_token.text()
     refused = await staff.post("/account/language", {"language": "fr"})
     assert refused.status == 400 and "请选择中文或英文。" in await refused.text()
     assert "<h1>转人工收件箱</h1>" in await staff.page("/inbox")
