@@ -5,7 +5,8 @@ for the same conversation state. With Kelian's generated interruption rules (eve
 digression) that check took 4 of the 7 minutes of `rasa train`, so config.yml turns it off and this
 command runs it instead, from `make test-rasa` (and by hand after editing rules): it trains the
 dialogue policies once with the check on, into a temporary directory, and fails as `rasa train`
-would on a contradiction.
+would on a contradiction. It runs Rasa with bot/speedups.py installed: the check predicts every rule's
+state against every rule key, and the rule-key cache there cut it from 111 s to 36 s.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def check(args: argparse.Namespace) -> int:
         path = Path(tmp) / "config.yml"
         path.write_text(yaml.safe_dump(checking_config(config), allow_unicode=True), encoding="utf-8")
         print("rule contradiction check (rasa train core with check_for_contradictions)…", flush=True)
-        return subprocess.call([str(VENV_BOT / "rasa"), "train", "core", "--config", str(path),
+        # bot.speedups: the RulePolicy's rule-key cache makes the check three times faster (bot/speedups.py)
+        return subprocess.call([str(VENV_BOT / "python"), "-m", "bot.speedups", "train", "core", "--config", str(path),
                                 "--domain", str(ROOT / "bot" / "domain"), "--stories", str(ROOT / "data" / "rasa"),
                                 "--out", tmp, "--fixed-model-name", "rule-check"],
                                cwd=ROOT, env=StackConfig().env())

@@ -21,3 +21,20 @@ def test_the_check_is_switched_on_and_nothing_else_changes():
 def test_a_config_without_rule_policy_is_refused():
     with pytest.raises(ValueError):
         checking_config({"policies": [{"name": "TEDPolicy"}]})
+
+
+def test_the_check_trains_the_dialogue_with_rasa_and_the_speedups_on_the_checking_config(monkeypatch):
+    from devstack import rule_check
+
+    seen: dict[str, object] = {}
+
+    def call(command, **kwargs):
+        config = command[command.index("--config") + 1]
+        seen["command"], seen["config"] = command, yaml.safe_load(open(config, encoding="utf-8"))
+        return 0
+
+    monkeypatch.setattr(rule_check.subprocess, "call", call)
+    assert rule_check.check(None) == 0
+    command = seen["command"]
+    assert command[1:6] == ["-m", "bot.speedups", "train", "core", "--config"]
+    assert next(p for p in seen["config"]["policies"] if p["name"] == "RulePolicy")["check_for_contradictions"] is True
