@@ -193,10 +193,15 @@ def test_encrypted_conversation(stack, wechat, li_follower, in_crm):
 
 
 def test_a_reply_signed_with_another_token_fails_wechatpys_check(wechat, li_follower):
-    response = wechat.post(wechat.text(li_follower, "你好"), li_follower, encrypted=True)
-    envelope = xmltodict.parse(response.text)["xml"] if response.text != "success" else None
-    if envelope is None:
-        pytest.skip("the answer went through the customer-service API")
+    # The envelope is the passive reply; a turn slower than the reply deadline (a cold model on a loaded
+    # machine) is answered through the customer-service API instead, so greet again, a bounded number of times.
+    for _ in range(5):
+        response = wechat.post(wechat.text(li_follower, "你好"), li_follower, encrypted=True)
+        if response.text != "success":
+            break
+    else:
+        pytest.fail("five greetings in a row missed WeChat's passive-reply deadline")
+    envelope = xmltodict.parse(response.text)["xml"]
     with pytest.raises(InvalidSignatureException):
         WeChatCrypto("another-token", ENCODING_AES_KEY, APP_ID).decrypt_message(
             response.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
