@@ -28,7 +28,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments dead-letters purge-events check-rules fuzz clean
+.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate lint test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments dead-letters purge-events check-rules fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -113,7 +113,11 @@ check-rules: setup ## Rasa's rule contradiction check (off in config.yml: it too
 fuzz: train ## the NLU fuzz with the whole 10,000-message corpus (make test runs 3,000 of them)
 	KELIAN_FUZZ_MESSAGES=10000 $(VENV_BOT)/bin/python -m pytest -q tests/security/bot/test_fuzz_nlu.py
 
-test: validate train test-unit test-rasa test-e2e ## everything: validation, unit suites, rasa test, end-to-end
+lint: venvs ## ruff: the linter and the formatter's check over every Python file (settings in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: validate lint train test-unit test-rasa test-e2e ## everything: validation, lint, unit suites, rasa test, end-to-end
 
 eval-nlu: train ## NLU figures on the real-message dev sets (../shared/eval) and the team's sets into docs/nlu-evaluation.md; CV=1 adds 5-fold cross-validation (slow)
 	$(PY) -m devstack eval-nlu $(if $(CV),--cross-validation)

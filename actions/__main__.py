@@ -3,6 +3,7 @@ loaded in each worker before it accepts its first request (so `/health` answers 
 server can really answer). Takes rasa-sdk's own command-line options (`--port`, `--actions`...).
 Listens on 127.0.0.1 unless KELIAN_ACTION_HOST says otherwise (the scaled deployment, where the Rasa
 servers are on other hosts: the shared token still guards every call)."""
+
 from __future__ import annotations
 
 import logging
@@ -27,15 +28,18 @@ def main() -> None:
         raise SystemExit(f"actions: {error}") from None
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging(args.loglevel)
-    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
-                                 args.logging_config_file)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
     utils.update_sanic_log_level()
     executor = ActionExecutor()
     executor.register_package(args.actions_module or args.actions)
     allow_slow_start()
     loader = AppLoader(factory=partial(create_app, executor, args.endpoints))
     app = loader.load()
-    app.prepare(host=os.environ.get("KELIAN_ACTION_HOST", "127.0.0.1"), port=args.port, workers=utils.number_of_sanic_workers())
+    app.prepare(
+        host=os.environ.get("KELIAN_ACTION_HOST", "127.0.0.1"), port=args.port, workers=utils.number_of_sanic_workers()
+    )
     Sanic.serve(primary=app, app_loader=loader)
 
 

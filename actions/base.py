@@ -5,6 +5,7 @@ A failing query, a missing model or a timeout never reaches Rasa as an error: th
 polite apology in their language with a button to a person, and the failure is logged with the
 conversation id so staff can find it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,10 +29,14 @@ def human_button(language: Language) -> dict[str, str]:
 
 def apologise(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     dispatcher.utter_message(
-        text=say(tracker, "Sorry, I can't reach our system right now, so I can't do that at the moment. "
-                          "A colleague can help you straight away.",
-                 "抱歉,系统暂时无法连接,这件事我现在办不了。可以由人工客服马上为您处理。"),
-        buttons=[human_button(language_of(tracker))])
+        text=say(
+            tracker,
+            "Sorry, I can't reach our system right now, so I can't do that at the moment. "
+            "A colleague can help you straight away.",
+            "抱歉,系统暂时无法连接,这件事我现在办不了。可以由人工客服马上为您处理。",
+        ),
+        buttons=[human_button(language_of(tracker))],
+    )
 
 
 class Reply:

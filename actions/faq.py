@@ -7,6 +7,7 @@ bot offers a human (the `misunderstandings` slot counts, and resets on any under
 A typed "yes" / "是的" right after an answer of this action (`action_affirm_after_answer`, by rule)
 takes up that offer when one was made (`human_offered`), and otherwise just asks what else to do.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -50,8 +51,12 @@ async def faq_match(tracker: Tracker) -> FaqMatch | None:
         return None
     entry = match.entry
     delivery = await shop_delivery() if needs_delivery(entry.answer_en + entry.answer_zh) else None
-    return replace(match, entry=replace(entry, answer_en=render(entry.answer_en, "en", delivery),
-                                        answer_zh=render(entry.answer_zh, "zh", delivery)))
+    return replace(
+        match,
+        entry=replace(
+            entry, answer_en=render(entry.answer_en, "en", delivery), answer_zh=render(entry.answer_zh, "zh", delivery)
+        ),
+    )
 
 
 def likely_intents(tracker: Tracker, reply: Reply) -> list[dict[str, str]]:
@@ -76,14 +81,20 @@ class ActionAnswerFaq(DataAction):
             return [not_offered]
         missed = int(tracker.get_slot(MISUNDERSTANDINGS) or 0) + 1
         if missed >= 2:
-            tell(reply.dispatcher, tracker, "offer_human",
-                 buttons=[reply.human(), reply.button("No thanks", "不用了", "/deny")])
+            tell(
+                reply.dispatcher,
+                tracker,
+                "offer_human",
+                buttons=[reply.human(), reply.button("No thanks", "不用了", "/deny")],
+            )
             return [SlotSet(MISUNDERSTANDINGS, 0.0), SlotSet(HUMAN_OFFERED, True)]
         suggestions = likely_intents(tracker, reply)
-        reply.say("Sorry, I didn't quite get that. Could you say it another way?"
-                  + (" Or did you mean one of these?" if suggestions else ""),
-                  "抱歉,我没太理解您的意思,可以换个说法再说一次吗?" + ("或者您是想问:" if suggestions else ""),
-                  buttons=suggestions)
+        reply.say(
+            "Sorry, I didn't quite get that. Could you say it another way?"
+            + (" Or did you mean one of these?" if suggestions else ""),
+            "抱歉,我没太理解您的意思,可以换个说法再说一次吗?" + ("或者您是想问:" if suggestions else ""),
+            buttons=suggestions,
+        )
         return [SlotSet(MISUNDERSTANDINGS, float(missed)), not_offered]
 
 

@@ -1,4 +1,5 @@
 """Complaints (tickets with a priority), reviews (ratings) and the newsletter (marketing consent)."""
+
 from __future__ import annotations
 
 import re
@@ -28,13 +29,22 @@ from actions.payments import latest_intent_text
 from actions.runtime import in_crm
 
 PRIORITIES = ("low", "normal", "high", "urgent")
-_ESCALATION = re.compile(r"lawyer|legal action|court|sue\b|consumer (association|protection)|media|12315|律师|起诉|法院|"
-                         r"曝光|媒体|消协|报警|工商", re.IGNORECASE)
-_ANGER = re.compile(r"terrible|worst|awful|disgusting|ridiculous|unacceptable|scam|fraud|never again|furious|angry|"
-                    r"useless|rubbish|垃圾|骗子|太差|气死|差劲|恶心|无语|离谱|坑人|忍无可忍|再也不|什么破|凭什么", re.IGNORECASE)
+_ESCALATION = re.compile(
+    r"lawyer|legal action|court|sue\b|consumer (association|protection)|media|12315|律师|起诉|法院|"
+    r"曝光|媒体|消协|报警|工商",
+    re.IGNORECASE,
+)
+_ANGER = re.compile(
+    r"terrible|worst|awful|disgusting|ridiculous|unacceptable|scam|fraud|never again|furious|angry|"
+    r"useless|rubbish|垃圾|骗子|太差|气死|差劲|恶心|无语|离谱|坑人|忍无可忍|再也不|什么破|凭什么",
+    re.IGNORECASE,
+)
 _TICKET_NUMBER = re.compile(r"\bTK\d{12}\b")
-_UNSUBSCRIBE = re.compile(r"unsubscribe|opt.?out|stop (sending|emailing)|no more (emails|newsletters)|remove me|"
-                          r"退订|取消订阅|不要再发|别再发|不想收到", re.IGNORECASE)
+_UNSUBSCRIBE = re.compile(
+    r"unsubscribe|opt.?out|stop (sending|emailing)|no more (emails|newsletters)|remove me|"
+    r"退订|取消订阅|不要再发|别再发|不想收到",
+    re.IGNORECASE,
+)
 
 
 def complaint_priority(text: str, customer: CustomerView | None) -> str:
@@ -92,36 +102,53 @@ class ActionOpenComplaint(DataAction):
 
         def ticket(session):  # noqa: ANN001, ANN202 - a CRM session
             customer = identified_customer(session, tracker) or customer_for_sender(
-                session, crm_channel(tracker), tracker.sender_id, language=reply.language)
+                session, crm_channel(tracker), tracker.sender_id, language=reply.language
+            )
             if earlier is not None:
                 for known in tickets_of(session, customer.id):
                     if known.number == earlier and known.status.value in ("open", "pending"):
                         return known, False
             priority = complaint_priority(text, customer)
-            owns_order = bool(order_id) and any(o.number == order_id for o in last_orders(session, customer.id, limit=50))
-            return open_ticket(session, customer.id, category="complaint", subject=text[:500] or "complaint in chat",
-                               priority=priority, channel=crm_channel(tracker),
-                               order_number=order_id if owns_order else None), True
+            owns_order = bool(order_id) and any(
+                o.number == order_id for o in last_orders(session, customer.id, limit=50)
+            )
+            return open_ticket(
+                session,
+                customer.id,
+                category="complaint",
+                subject=text[:500] or "complaint in chat",
+                priority=priority,
+                channel=crm_channel(tracker),
+                order_number=order_id if owns_order else None,
+            ), True
 
         found, new = await in_crm(ticket)
         urgent = found.priority.value in ("high", "urgent")
         within_en, within_zh = reply_time(found.priority.value, "en"), reply_time(found.priority.value, "zh")
-        buttons = [reply.button("Yes, a person please", "好的,转人工", "/contact_human_agent"),
-                   reply.button("No, that's fine", "不用了", "/deny")]
+        buttons = [
+            reply.button("Yes, a person please", "好的,转人工", "/contact_human_agent"),
+            reply.button("No, that's fine", "不用了", "/deny"),
+        ]
         if not new:
-            reply.say(f"I've noted this with your complaint {found.number}; our team answers within {within_en}. "
-                      "Would you like to talk to a colleague now?",
-                      f"已将这些情况补充到您的投诉 {found.number},我们会在{within_zh}内回复。需要现在为您转接人工客服吗?",
-                      buttons=buttons)
+            reply.say(
+                f"I've noted this with your complaint {found.number}; our team answers within {within_en}. "
+                "Would you like to talk to a colleague now?",
+                f"已将这些情况补充到您的投诉 {found.number},我们会在{within_zh}内回复。需要现在为您转接人工客服吗?",
+                buttons=buttons,
+            )
             return []
-        reply.say(("I'm really sorry about this. " if urgent else "I'm sorry to hear that. ")
-                  + f"I've opened complaint {found.number}"
-                  + (" with high priority" if urgent else "") + f"; our team answers within {within_en}. "
-                  "Would you like to talk to a colleague now?",
-                  ("非常抱歉给您带来这么不好的体验。" if urgent else "很抱歉给您带来不便。")
-                  + f"已为您登记投诉 {found.number}" + (",已标记为优先处理" if urgent else "")
-                  + f",我们会在{within_zh}内回复。需要现在为您转接人工客服吗?",
-                  buttons=buttons)
+        reply.say(
+            ("I'm really sorry about this. " if urgent else "I'm sorry to hear that. ")
+            + f"I've opened complaint {found.number}"
+            + (" with high priority" if urgent else "")
+            + f"; our team answers within {within_en}. "
+            "Would you like to talk to a colleague now?",
+            ("非常抱歉给您带来这么不好的体验。" if urgent else "很抱歉给您带来不便。")
+            + f"已为您登记投诉 {found.number}"
+            + (",已标记为优先处理" if urgent else "")
+            + f",我们会在{within_zh}内回复。需要现在为您转接人工客服吗?",
+            buttons=buttons,
+        )
         return []
 
 
@@ -144,22 +171,33 @@ class ActionRecordReview(DataAction):
                 return ""
             order = get_order(session, delivered[0].number, customer_id=customer.id)
             item = order.items[0]
-            add_review(session, customer.id, item.product_id, rating, body=body or None, language=reply.language,
-                       order_number=order.number)
+            add_review(
+                session,
+                customer.id,
+                item.product_id,
+                rating,
+                body=body or None,
+                language=reply.language,
+                order_number=order.number,
+            )
             return item.name_zh if reply.zh else item.name_en
 
         product = await in_crm(record)
         stars = "⭐" * rating
         if product:
-            reply.say(f"Thank you! I've recorded {stars} for {product}.",
-                      f"谢谢您的评价!已为 {product} 记录 {stars}。")
+            reply.say(f"Thank you! I've recorded {stars} for {product}.", f"谢谢您的评价!已为 {product} 记录 {stars}。")
         elif rating <= 2:
-            reply.say(f"Thank you for the {stars} rating — I'm sorry we let you down. Would you like to tell a colleague "
-                      "what went wrong?", f"感谢您的 {stars} 评分,很抱歉没能让您满意。需要人工客服了解一下情况吗?",
-                      buttons=[reply.human()])
+            reply.say(
+                f"Thank you for the {stars} rating — I'm sorry we let you down. Would you like to tell a colleague "
+                "what went wrong?",
+                f"感谢您的 {stars} 评分,很抱歉没能让您满意。需要人工客服了解一下情况吗?",
+                buttons=[reply.human()],
+            )
         else:
-            reply.say(f"Thank you for the {stars} rating! Reviews of a product can also be left on its page after "
-                      "delivery.", f"感谢您的 {stars} 评分!签收后也可以在商品页面发表商品评价哦。")
+            reply.say(
+                f"Thank you for the {stars} rating! Reviews of a product can also be left on its page after delivery.",
+                f"感谢您的 {stars} 评分!签收后也可以在商品页面发表商品评价哦。",
+            )
         return [SlotSet("rating", None)]
 
 
@@ -187,11 +225,15 @@ class ActionNewsletter(DataAction):
         if changed is None:
             reply.say(*NEED_SIGN_IN)
         elif leaving:
-            reply.say("Done: you're unsubscribed from all our newsletters and won't get marketing messages any more.",
-                      "已为您退订所有资讯,之后不会再收到营销信息。")
+            reply.say(
+                "Done: you're unsubscribed from all our newsletters and won't get marketing messages any more.",
+                "已为您退订所有资讯,之后不会再收到营销信息。",
+            )
         else:
             via = reply.pick("WeChat" if channel == "wechat" else "email", "微信" if channel == "wechat" else "邮件")
-            reply.say(f"You're subscribed: deals and new arrivals will come by {via}, about once a week. "
-                      "Say \"unsubscribe\" any time to stop.",
-                      f"订阅成功!优惠和新品资讯会通过{via}发送给您,大约每周一次。随时回复“退订”即可取消。")
+            reply.say(
+                f"You're subscribed: deals and new arrivals will come by {via}, about once a week. "
+                'Say "unsubscribe" any time to stop.',
+                f"订阅成功!优惠和新品资讯会通过{via}发送给您,大约每周一次。随时回复“退订”即可取消。",
+            )
         return []

@@ -1,4 +1,5 @@
 """Slot extraction and validation: the customer's language on every turn, and the forms' slots."""
+
 from __future__ import annotations
 
 import logging
@@ -35,27 +36,48 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 # the e-mail address as the NLU's regex entity finds it (data/rasa/nlu/entities.yml), and four digits
 # standing alone or closing a mainland mobile number. Both run in linear time: every repetition is
 # bounded and the classes next to each other cannot match the same characters.
-EMAIL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.){1,4}"
-                           r"[A-Za-z]{2,24}(?![A-Za-z0-9-])")
+EMAIL_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.){1,4}"
+    r"[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
 PHONE_TAIL_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{5})?([0-9]{4})(?![0-9])")
 # Requests that beat an answer at the proof step: "a person please, it's 1234" hands over.
 _BEFORE_THE_PROOF = frozenset({"contact_human_agent", "complaint"})
 _RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 # Requests that take the customer elsewhere: in the middle of a form they end it (rules in
 # data/rasa/rules/interruptions.yml), even when they carry an order number the form could use.
-_BARE_CANCEL = re.compile(r"^\s*(cancel( (that|this|it))?( please)?|stop( (that|this|it))?|取消(吧|了|掉)?|不弄了)\s*[.!。!~]*\s*$",
-                          re.IGNORECASE)
-OTHER_TASKS = frozenset({
-    "track_order", "cancel_order", "change_order", "payment_issue", "check_invoice", "get_invoice", "get_refund",
-    "track_refund", "change_shipping_address", "set_up_shipping_address", "recover_password", "review",
-    "link_account", "delete_account", "complaint", "contact_human_agent"})
+_BARE_CANCEL = re.compile(
+    r"^\s*(cancel( (that|this|it))?( please)?|stop( (that|this|it))?|取消(吧|了|掉)?|不弄了)\s*[.!。!~]*\s*$",
+    re.IGNORECASE,
+)
+OTHER_TASKS = frozenset(
+    {
+        "track_order",
+        "cancel_order",
+        "change_order",
+        "payment_issue",
+        "check_invoice",
+        "get_invoice",
+        "get_refund",
+        "track_refund",
+        "change_shipping_address",
+        "set_up_shipping_address",
+        "recover_password",
+        "review",
+        "link_account",
+        "delete_account",
+        "complaint",
+        "contact_human_agent",
+    }
+)
 
 
 class ValidateSlotMappings(ValidationAction):
     """Runs after every user message (Rasa's action_extract_slots calls it)."""
 
-    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> dict[str, Any]:
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """The language of the message (an e-mail address says nothing of it: "是 li.wei@example.cn" is
         Chinese). A message that says nothing (a bare order number, a button) keeps the conversation's;
         the first such message of a signed-in customer is answered in the language of their profile."""
@@ -72,13 +94,16 @@ class ValidateSlotMappings(ValidationAction):
         preferred = as_language(customer.preferred_language) if customer is not None and not customer.erased else None
         return {"language": preferred} if preferred else {}
 
-    def extract_misunderstandings(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def extract_misunderstandings(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Any message the NLU understood ends a run of misunderstandings (actions.faq counts them)."""
         understood = tracker.get_intent_of_latest_message() not in (None, "nlu_fallback")
         return {"misunderstandings": 0.0} if understood and tracker.get_slot("misunderstandings") else {}
 
-    async def extract_link_notice(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> dict[str, Any]:
+    async def extract_link_notice(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """A link made to the customer's account (here or on another channel) is told on the next turn of
         each of their conversations, so an unwanted one is noticed (actions.linking)."""
         if not signed_channel(tracker):
@@ -162,7 +187,9 @@ class OrderNumberFormValidation(FormValidationAction):
             return False
         return changed_mind(text) or (self.form_name() != "cancel_order_form" and bool(_BARE_CANCEL.match(text)))
 
-    def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
             return {}
         text = tracker.latest_message.get("text") or ""
@@ -171,45 +198,58 @@ class OrderNumberFormValidation(FormValidationAction):
             return {"order_id": order_id}
         return {"order_id": text} if ORDER_ID_ATTEMPT.search(text) else {}
 
-    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         order_id = normalise_order_id(str(value or ""))
         if order_id is None:
             tell(dispatcher, tracker, "invalid_order_id")
         return {"order_id": order_id}
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         """An anonymous customer proves the order is theirs before they see it (`order_proof`)."""
         if tracker.slots.get("order_id") and await is_anonymous(tracker):
             return [*domain_slots, "order_proof"]
         return list(domain_slots)
 
-    def extract_order_proof(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def extract_order_proof(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_proof":
             return {}
         text = (tracker.latest_message.get("text") or "").strip()
         return {"order_proof": proof_in(text) or text or None}
 
-    async def validate_order_proof(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> dict[str, Any]:
+    async def validate_order_proof(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """The CRM counts the attempts per order and per sender (`check_order_proof`), so starting the form
         again does not give a guesser three more tries; the slot's count only decides when to stop asking."""
         order_id = tracker.slots.get("order_id")
         try:
-            result = await in_crm(lambda s: check_order_proof(s, order_id, str(value or ""),
-                                                              channel=crm_channel(tracker),
-                                                              sender_id=tracker.sender_id))
+            result = await in_crm(
+                lambda s: check_order_proof(
+                    s, order_id, str(value or ""), channel=crm_channel(tracker), sender_id=tracker.sender_id
+                )
+            )
         except Exception:
             log.exception("order verification failed in conversation %s", tracker.sender_id)
             result = ProofResult(None)
         if result.locked_until is not None:
             minutes = max(1, math.ceil((result.locked_until - datetime.now(timezone.utc)).total_seconds() / 60))
-            tell(dispatcher, tracker, "order_proof_locked", buttons=[human_button(language_of(tracker))],
-                 minutes=minutes)
+            tell(
+                dispatcher, tracker, "order_proof_locked", buttons=[human_button(language_of(tracker))], minutes=minutes
+            )
             return {"order_proof": None, "order_id": None, "proof_attempts": 0.0}
         owner = result.customer_id
         if owner is not None:
-            return {"order_proof": "verified", VERIFIED_SLOT: sealed_proof(owner, tracker.sender_id), "proof_attempts": 0.0}
+            return {
+                "order_proof": "verified",
+                VERIFIED_SLOT: sealed_proof(owner, tracker.sender_id),
+                "proof_attempts": 0.0,
+            }
         attempts = int(tracker.get_slot("proof_attempts") or 0) + 1
         if attempts >= MAX_PROOF_ATTEMPTS:
             tell(dispatcher, tracker, "order_proof_failed", buttons=[human_button(language_of(tracker))])
@@ -230,7 +270,8 @@ def active_loop_at_message(tracker: Tracker) -> str | None:
 
 
 def latest_intent(tracker: Tracker) -> str | None:
-    """The NLU's intent of the latest message (nlu_fallback stays itself, unlike Tracker.get_intent_of_latest_message)."""
+    """The NLU's intent of the latest message (nlu_fallback stays itself, unlike
+    Tracker.get_intent_of_latest_message)."""
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
@@ -287,7 +328,7 @@ class ValidateRefundForm(OrderNumberFormValidation):
 
 
 class ValidateRefundStatusForm(OrderNumberFormValidation):
-    """"What about my refund?" without a number continues the customer's latest refund — also one they
+    """ "What about my refund?" without a number continues the customer's latest refund — also one they
     started on another channel, once the two are linked."""
 
     own_intents = frozenset({"track_refund"})
@@ -295,7 +336,9 @@ class ValidateRefundStatusForm(OrderNumberFormValidation):
     def name(self) -> str:
         return "validate_refund_status_form"
 
-    async def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         found = super().extract_order_id(dispatcher, tracker, domain)
         if found or tracker.get_slot("order_id") or ORDER_ID_ATTEMPT.search(tracker.latest_message.get("text") or ""):
             return found
@@ -322,8 +365,9 @@ class ValidateLinkAccountForm(FormValidationAction):
     def name(self) -> str:
         return "validate_link_account_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         """A code is taken only on a signed channel (an anonymous one hears how to sign in, from the action)."""
         if tracker.slots.get("link_code") in (LINKED, LOCKED) or not signed_channel(tracker):
             return []
@@ -334,20 +378,25 @@ class ValidateLinkAccountForm(FormValidationAction):
             known = True  # the action then apologises instead of asking for a code it cannot check
         return [] if known else list(domain_slots)
 
-    def extract_link_code(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def extract_link_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "link_code":
             return {}
         return {"link_code": (tracker.latest_message.get("text") or "").strip() or None}
 
-    async def validate_link_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:
+    async def validate_link_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if not signed_channel(tracker):  # a code is never asked for here; one slipped in links nothing
             return {"link_code": None}
         code = find_link_code(str(value or ""))
         if code is None:
             tell(dispatcher, tracker, "invalid_link_code")
             return {"link_code": None}
-        result = await in_crm(lambda s: redeem_link_code(s, code, channel=crm_channel(tracker), sender_id=tracker.sender_id))
+        result = await in_crm(
+            lambda s: redeem_link_code(s, code, channel=crm_channel(tracker), sender_id=tracker.sender_id)
+        )
         if result.customer is not None:
             return {"link_code": LINKED}
         if result.attempts_left == 0:
@@ -371,7 +420,9 @@ class ValidateAddressForm(FormValidationAction):
     def name(self) -> str:
         return "validate_address_form"
 
-    def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_new_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         address = " ".join(str(value or "").split())
         if not looks_like_address(address):
             tell(dispatcher, tracker, "invalid_address")
@@ -389,7 +440,9 @@ class ValidateAccountEmailForm(FormValidationAction):
         text = (tracker.latest_message.get("text") or "").strip()
         return {"email": email_in(text) or text} if "@" in text or "＠" in text else {}
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         email = str(value or "").strip()
         if not EMAIL.match(email):
             tell(dispatcher, tracker, "invalid_email")
@@ -398,7 +451,7 @@ class ValidateAccountEmailForm(FormValidationAction):
 
 
 def parse_rating(text: str) -> int | None:
-    """"5", "4 stars", "给5分", "四星", "⭐⭐⭐" → the rating; None when there is none."""
+    """ "5", "4 stars", "给5分", "四星", "⭐⭐⭐" → the rating; None when there is none."""
     stars = text.count("⭐") or text.count("★")
     if 1 <= stars <= 5 and not re.search(r"\d", text):
         return stars
@@ -415,7 +468,9 @@ class ValidateReviewForm(FormValidationAction):
     def name(self) -> str:
         return "validate_review_form"
 
-    def validate_rating(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_rating(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         rating = parse_rating(str(value or ""))
         if rating is None:
             tell(dispatcher, tracker, "invalid_rating")

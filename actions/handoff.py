@@ -3,6 +3,7 @@
 While the conversation is paused Rasa still records every message the customer sends, but the bot
 stays silent; an agent hands it back with Rasa's `resume` event (the staff console does that).
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,9 @@ URGENT_PRIORITY = 5
 
 def handoff_reason(tracker: Tracker) -> str:
     """Why the customer is being handed over, from the turns before the request."""
-    intents = [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"]
+    intents = [
+        (e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"
+    ]
     recent = intents[-4:]
     if "complaint" in recent:
         return "complaint"
@@ -52,7 +55,7 @@ def conversation_summary(tracker: Tracker) -> str:
             lines.append(f"customer [{intent.get('name')} {float(intent.get('confidence') or 0):.2f}]: {said or ''}")
         elif event.get("event") == "bot" and lines:
             lines.append(f"bot: {(event.get('text') or '')[:160]}")
-    return "\n".join(lines[-2 * SUMMARY_TURNS:])[-2000:]
+    return "\n".join(lines[-2 * SUMMARY_TURNS :])[-2000:]
 
 
 class ActionHandoff(DataAction):
@@ -70,29 +73,38 @@ class ActionHandoff(DataAction):
                 priority = HIGH_VALUE_PRIORITY
             elif reason == "complaint":
                 priority = URGENT_PRIORITY
-            conversation = open_conversation(session, crm_channel(tracker), tracker.sender_id,
-                                             customer_id=None if customer is None else customer.id,
-                                             language=reply.language)
-            handoff = request_handoff(session, conversation, reason=reason, summary=summary, priority=priority,
-                                      sender_id=tracker.sender_id)
+            conversation = open_conversation(
+                session,
+                crm_channel(tracker),
+                tracker.sender_id,
+                customer_id=None if customer is None else customer.id,
+                language=reply.language,
+            )
+            handoff = request_handoff(
+                session, conversation, reason=reason, summary=summary, priority=priority, sender_id=tracker.sender_id
+            )
             return handoff_wait(session, handoff)
 
         try:
             wait = await in_crm(enqueue)
         except Exception:
             log.exception("handoff request failed in conversation %s", tracker.sender_id)
-            reply.say("I'm sorry, I can't reach our team's queue from here right now. You can reach a person directly:",
-                      "抱歉,暂时无法为您接入人工排队。您可以通过以下方式直接联系人工客服:")
+            reply.say(
+                "I'm sorry, I can't reach our team's queue from here right now. You can reach a person directly:",
+                "抱歉,暂时无法为您接入人工排队。您可以通过以下方式直接联系人工客服:",
+            )
             reply.dispatcher.utter_message(text=policy("contact_info", reply.language))
             return []
         ahead = wait.position - 1
-        reply.say("I've passed our conversation to a colleague, who will reply right here. "
-                  + (f"{ahead} customer{'s' if ahead != 1 else ''} ahead of you; " if ahead else "You're next; ")
-                  + f"expected wait about {wait.estimated_minutes} minute{'s' if wait.estimated_minutes != 1 else ''}. "
-                  "Anything you write in the meantime will be in front of them.",
-                  "已为您转接人工客服,客服会直接在这里回复您。"
-                  + (f"前面还有 {ahead} 位客户," if ahead else "下一位就是您,")
-                  + f"预计等待约 {wait.estimated_minutes} 分钟。等待期间您发送的消息客服都能看到。")
+        reply.say(
+            "I've passed our conversation to a colleague, who will reply right here. "
+            + (f"{ahead} customer{'s' if ahead != 1 else ''} ahead of you; " if ahead else "You're next; ")
+            + f"expected wait about {wait.estimated_minutes} minute{'s' if wait.estimated_minutes != 1 else ''}. "
+            "Anything you write in the meantime will be in front of them.",
+            "已为您转接人工客服,客服会直接在这里回复您。"
+            + (f"前面还有 {ahead} 位客户," if ahead else "下一位就是您,")
+            + f"预计等待约 {wait.estimated_minutes} 分钟。等待期间您发送的消息客服都能看到。",
+        )
         return [ConversationPaused()]
 
 

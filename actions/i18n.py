@@ -1,4 +1,5 @@
 """The conversation's language (the rule itself is kelian.language's), and bilingual replies."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker

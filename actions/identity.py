@@ -10,6 +10,7 @@ The proof is kept in the `customer_id` slot sealed with the action server's secr
 conversation: a slot value that an action of this server did not set (a tracker made up by hand,
 another conversation's value) proves nothing.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -14,6 +14,7 @@ Texts (policies.yml answers, faq.yml answers, the actions' messages) name a fact
 such as `{standard_fee}` or `{urgent_ticket_reply}`; `render` fills it at answer time in the
 customer's language, so two answers cannot state two different figures.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,9 @@ from crm.repository import RETURN_WINDOW, DeliveryOptionView
 from actions.i18n import Language
 from actions.render import money
 
-KNOWLEDGE_DIR = Path(os.environ.get("KELIAN_KNOWLEDGE_DIR", Path(__file__).resolve().parent.parent / "data" / "knowledge"))
+KNOWLEDGE_DIR = Path(
+    os.environ.get("KELIAN_KNOWLEDGE_DIR", Path(__file__).resolve().parent.parent / "data" / "knowledge")
+)
 
 # A unit of a fact in policies.yml: English singular and plural, Chinese.
 UNITS: Mapping[str, tuple[str, str, str]] = {
@@ -141,11 +144,16 @@ DELIVERY_FIELDS = ("_name", "_carrier", "_fee", "_days", "_free_over", "_regions
 def _summary(key: str, found: list[DeliveryOptionView]) -> DeliveryFact:
     thresholds = [o.free_over for o in found if o.free_over is not None]
     return DeliveryFact(
-        key=key, name_en=found[0].name_en, name_zh=found[0].name_zh, carrier=found[0].carrier,
+        key=key,
+        name_en=found[0].name_en,
+        name_zh=found[0].name_zh,
+        carrier=found[0].carrier,
         fees=(min(o.fee for o in found), max(o.fee for o in found)),
         free_over=(min(thresholds), max(thresholds)) if thresholds else None,
         days=(min(o.min_days for o in found), max(o.max_days for o in found)),
-        regions_en=tuple(o.region_en for o in found), regions_zh=tuple(o.region_zh for o in found))
+        regions_en=tuple(o.region_en for o in found),
+        regions_zh=tuple(o.region_zh for o in found),
+    )
 
 
 def delivery_facts(options: Iterable[DeliveryOptionView]) -> dict[str, DeliveryFact]:

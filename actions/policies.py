@@ -1,4 +1,5 @@
 """Answers from the shop's standing policies: the same for every customer, in their language."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

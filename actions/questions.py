@@ -1,5 +1,6 @@
 """What the assistant asks while it fills a form (Rasa runs `action_ask_<slot>` to ask for a slot), and
 how a confirmation is read. The words themselves are in actions/messages.py."""
+
 from __future__ import annotations
 
 import logging
@@ -119,13 +120,15 @@ class ActionAskRating(Question):
         return [{"title": "⭐" * stars, "payload": str(stars)} for stars in range(1, 6)]
 
 
-
 # "还是不取消了", "no wait, don't cancel it", "keep it": the words of a customer who changes their mind at a
 # confirmation, which the NLU may still read as the request itself (it mentions cancelling).
 _CHANGE_OF_MIND = re.compile(
     r"不(要|用|想|必|打算|需要)?(取消|删|退|改|查|弄|买|换)|别(取消|删|退|改|查)|算了|还是不|先不|保留|留着|"
-    r"\b(don'?t|do not|never ?mind|no longer|no need|not any ?more|forget (it|that|about it)|keep (it|the order|my order))\b|"
-    r"^\s*(no|nope)\b|^\s*(wait|hold on)[\s,.!]*(no\b.*)?$", re.IGNORECASE)
+    r"\b(don'?t|do not|never ?mind|no longer|no need|not any ?more|forget (it|that|about it)|keep (it|the order|my "
+    r"order))\b|"
+    r"^\s*(no|nope)\b|^\s*(wait|hold on)[\s,.!]*(no\b.*)?$",
+    re.IGNORECASE,
+)
 CONFIRMATION_SLOT = "confirmation"
 
 

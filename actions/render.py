@@ -1,4 +1,5 @@
 """How facts from the CRM read in a chat message, in English and Chinese."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

@@ -6,6 +6,7 @@ for a model to load. Tests and `rasa_sdk`'s own entry point get them lazily on f
 Every call leaves the event loop (a worker thread) and has a deadline, so one slow query cannot stall
 the other conversations the server is answering.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,12 @@ class ServiceUnavailable(RuntimeError):
 
 
 class Services:
-    def __init__(self, crm_url: str | None = None, recommender_path: Path = RECOMMENDER_PATH,
-                 faq_path: Path = KNOWLEDGE_DIR / "faq.yml") -> None:
+    def __init__(
+        self,
+        crm_url: str | None = None,
+        recommender_path: Path = RECOMMENDER_PATH,
+        faq_path: Path = KNOWLEDGE_DIR / "faq.yml",
+    ) -> None:
         self._crm_url = crm_url
         self._recommender_path = Path(recommender_path)
         self._faq_path = Path(faq_path)

@@ -3,6 +3,7 @@ serves (`python -m actions` runs it), and the service boundary: every call but `
 the secret the Rasa server sends (`X-Kelian-Action-Token`, bot/endpoints.yml), no browser origin is
 allowed (no CORS), and request bodies are bounded. A module of its own because Sanic pickles the
 factory into its worker processes by module and name, which `__main__` cannot provide."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,10 @@ class MissingToken(RuntimeError):
 def shared_token(environ: Optional[dict[str, str]] = None) -> str:
     token = (environ if environ is not None else os.environ).get(TOKEN_ENV, "").strip()
     if not token:
-        raise MissingToken(f"{TOKEN_ENV} is not set: the action server would answer anyone who reaches it "
-                           "(make run and the tests set it; see docs/security.md)")
+        raise MissingToken(
+            f"{TOKEN_ENV} is not set: the action server would answer anyone who reaches it "
+            "(make run and the tests set it; see docs/security.md)"
+        )
     return token
 
 
@@ -69,8 +72,9 @@ def create_app(executor: ActionExecutor, endpoints: str) -> Sanic:
             return None
         if hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
             return None
-        log.warning("action server: refused a %s %s without the shared token from %s",
-                    request.method, request.path, request.ip)
+        log.warning(
+            "action server: refused a %s %s without the shared token from %s", request.method, request.path, request.ip
+        )
         return response.json({"error": "unauthorized"}, status=401)
 
     return app

@@ -9,6 +9,7 @@ conversation), when they last heard about an account link (so the notice is not 
 metadata Rasa sets for the new session. What they were doing (forms and the slots they fill,
 confirmations, a recommendation being refined, counts of misunderstandings) is dropped.
 `SessionStarted` itself ends any active form."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Delivery for the customer's own region, and their shipping address."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,8 +56,15 @@ class RegionalDelivery(DataAction):
         region = found[0].region_zh if reply.zh else found[0].region_en
         lines = [reply.pick(f"Delivery to your address in {region}:", f"配送到您在{region}的地址:")]
         lines += [option_line(delivery_facts([o])[o.code], reply) for o in found]
-        lines.append(render(reply.pick("Orders leave the warehouse within {dispatch_time} on working days.",
-                                       "工作日下单后 {dispatch_time}内出库。"), reply.language))
+        lines.append(
+            render(
+                reply.pick(
+                    "Orders leave the warehouse within {dispatch_time} on working days.",
+                    "工作日下单后 {dispatch_time}内出库。",
+                ),
+                reply.language,
+            )
+        )
         reply.dispatcher.utter_message(text="\n".join(lines))
         return []
 
@@ -95,16 +103,23 @@ class ActionSaveAddress(DataAction):
 
         result = await in_crm(save)
         if result is None:
-            reply.say("I can only save an address to your account once I know who you are: sign in on the shop's "
-                      "website, or ask about one of your orders so I can verify you.",
-                      "需要先确认您的身份才能保存地址:请在商城登录后再来,或先查询一个您的订单完成验证。",
-                      buttons=[reply.human()])
+            reply.say(
+                "I can only save an address to your account once I know who you are: sign in on the shop's "
+                "website, or ask about one of your orders so I can verify you.",
+                "需要先确认您的身份才能保存地址:请在商城登录后再来,或先查询一个您的订单完成验证。",
+                buttons=[reply.human()],
+            )
         elif isinstance(result, InvalidInput):
-            reply.say(f"I couldn't save that address: {result}", f"地址未能保存:{result}",
-                      buttons=[reply.button("Try again", "重新填写", "/change_shipping_address")])
+            reply.say(
+                f"I couldn't save that address: {result}",
+                f"地址未能保存:{result}",
+                buttons=[reply.button("Try again", "重新填写", "/change_shipping_address")],
+            )
         else:
-            reply.say(f"Saved. Your default shipping address is now: {result.street} (recipient {result.recipient}). "
-                      "Orders that have not shipped yet can be switched to it on the order page.",
-                      f"已保存。您的默认收货地址已更新为:{result.street}(收件人 {result.recipient})。"
-                      "未发货的订单可以在订单页面改用新地址。")
+            reply.say(
+                f"Saved. Your default shipping address is now: {result.street} (recipient {result.recipient}). "
+                "Orders that have not shipped yet can be switched to it on the order page.",
+                f"已保存。您的默认收货地址已更新为:{result.street}(收件人 {result.recipient})。"
+                "未发货的订单可以在订单页面改用新地址。",
+            )
         return [SlotSet("new_address", None)]

@@ -12,6 +12,7 @@ budget, recipient and style persist, and a follow-up ("cheaper", "换一个", "u
 names. Only products of the asked type are shown as matches; when none fits, the reply says so and shows
 the nearest ones, each labelled as an alternative.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,16 @@ from crm.errors import ProductNotFound
 from crm.experiments.serving import Assignment, arm_for, record_exposure
 from crm.export import interactions_of, purchased_product_ids
 from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
-from recommender.query import MAX_REQUEST_CHARS, MAX_SHOWN, VOCABULARY, Request, Said, product_type, read_message, refine
+from recommender.query import (
+    MAX_REQUEST_CHARS,
+    MAX_SHOWN,
+    VOCABULARY,
+    Request,
+    Said,
+    product_type,
+    read_message,
+    refine,
+)
 from recommender.records import InteractionRecord
 from recommender.service import Recommendation
 from actions.base import DataAction, Reply
@@ -38,8 +48,10 @@ from actions.runtime import in_crm, with_recommender
 log = logging.getLogger(__name__)
 
 SHOWN = 4
-RETENTION_OFFER = ("As a thank-you for shopping with us, here's 10% off your next order: code COMEBACK10 (valid 14 days).",
-                   "感谢您一直以来的支持,送您一张下单 9 折券:优惠码 COMEBACK10(14 天内有效)。")
+RETENTION_OFFER = (
+    "As a thank-you for shopping with us, here's 10% off your next order: code COMEBACK10 (valid 14 days).",
+    "感谢您一直以来的支持,送您一张下单 9 折券:优惠码 COMEBACK10(14 天内有效)。",
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +123,15 @@ async def experiment_arm(tracker: Tracker, who: Shopper) -> Assignment | None:
     runs. An experiment must never cost the customer their answer: failures mean the default list."""
     customer_id = who.customer.id if who.customer is not None else None
     try:
-        return await in_crm(lambda s: arm_for(s, "recommendations", customer_id=customer_id,
-                                              conversation_id=tracker.sender_id, channel=crm_channel(tracker)))
+        return await in_crm(
+            lambda s: arm_for(
+                s,
+                "recommendations",
+                customer_id=customer_id,
+                conversation_id=tracker.sender_id,
+                channel=crm_channel(tracker),
+            )
+        )
     except Exception:
         log.exception("no experiment arm for conversation %s; the default recommendations are shown", tracker.sender_id)
         return None
@@ -185,17 +204,28 @@ async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]
         ids = [int(item.product_id) for item in items]
         described = {p.id: p for p in await in_crm(lambda s: products_by_ids(s, ids))}
     for position, item in enumerate(items, start=1):
-        buttons = [reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{item.sku}"}}'),
-                   reply.button("Details", "查看详情", f'/product_info{{"product_sku":"{item.sku}"}}')]
+        buttons = [
+            reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{item.sku}"}}'),
+            reply.button("Details", "查看详情", f'/product_info{{"product_sku":"{item.sku}"}}'),
+        ]
         product = described.get(int(item.product_id))
         if product is None:
-            reply.dispatcher.utter_message(text=f"{position}. {item.name} — {money(item.price, lang)}\n{item.reason}",
-                                           buttons=buttons)
+            reply.dispatcher.utter_message(
+                text=f"{position}. {item.name} — {money(item.price, lang)}\n{item.reason}", buttons=buttons
+            )
             continue
         description = product.description_zh if reply.zh else product.description_en
-        reply.dispatcher.utter_message(json_message={
-            "type": "product", "sku": item.sku, "name": item.name, "price": money(item.price, lang),
-            "description": description[:140], "reason": item.reason, "buttons": buttons})
+        reply.dispatcher.utter_message(
+            json_message={
+                "type": "product",
+                "sku": item.sku,
+                "name": item.name,
+                "price": money(item.price, lang),
+                "description": description[:140],
+                "reason": item.reason,
+                "buttons": buttons,
+            }
+        )
 
 
 def _number(value: Any) -> float | None:
@@ -217,7 +247,8 @@ def request_of(tracker: Tracker) -> Request:
         _number(tracker.get_slot("rec_max_price")),
         str(tracker.get_slot("rec_recipient")) if tracker.get_slot("rec_recipient") in VOCABULARY else None,
         str(tracker.get_slot("rec_style")) if tracker.get_slot("rec_style") in VOCABULARY else None,
-        tuple(str(sku)[:64] for sku in shown if sku)[-MAX_SHOWN:] if isinstance(shown, list) else ())
+        tuple(str(sku)[:64] for sku in shown if sku)[-MAX_SHOWN:] if isinstance(shown, list) else (),
+    )
 
 
 def said_in(tracker: Tracker) -> Said:
@@ -244,10 +275,15 @@ def said_in(tracker: Tracker) -> Said:
 
 
 def set_request(request: Request) -> list[dict[str, Any]]:
-    return [SlotSet("rec_type", request.product_type), SlotSet("rec_query", request.query or None),
-            SlotSet("rec_min_price", request.min_price), SlotSet("rec_max_price", request.max_price),
-            SlotSet("rec_recipient", request.recipient), SlotSet("rec_style", request.style),
-            SlotSet("rec_shown", list(request.shown[-MAX_SHOWN:]))]
+    return [
+        SlotSet("rec_type", request.product_type),
+        SlotSet("rec_query", request.query or None),
+        SlotSet("rec_min_price", request.min_price),
+        SlotSet("rec_max_price", request.max_price),
+        SlotSet("rec_recipient", request.recipient),
+        SlotSet("rec_style", request.style),
+        SlotSet("rec_shown", list(request.shown[-MAX_SHOWN:])),
+    ]
 
 
 def budget_words(request: Request, lang: str) -> tuple[str, str]:
@@ -277,14 +313,27 @@ def described(request: Request) -> tuple[str, str]:
 
 def alternative_reason(request: Request, lang: str) -> str:
     if request.max_price is not None:
-        return (f"备选:超出预算({money(request.max_price, lang)})" if lang == "zh"
-                else f"Alternative: above your {money(request.max_price, lang)} budget")
+        return (
+            f"备选:超出预算({money(request.max_price, lang)})"
+            if lang == "zh"
+            else f"Alternative: above your {money(request.max_price, lang)} budget"
+        )
     if request.min_price is not None:
-        return (f"备选:低于 {money(request.min_price, lang)}" if lang == "zh"
-                else f"Alternative: below {money(request.min_price, lang)}")
+        return (
+            f"备选:低于 {money(request.min_price, lang)}"
+            if lang == "zh"
+            else f"Alternative: below {money(request.min_price, lang)}"
+        )
     kind = VOCABULARY.get(request.product_type or "")
-    return (f"备选:不是{kind.zh}" if lang == "zh" and kind else "备选" if lang == "zh"
-            else f"Alternative: not {kind.en}" if kind else "Alternative")
+    return (
+        f"备选:不是{kind.zh}"
+        if lang == "zh" and kind
+        else "备选"
+        if lang == "zh"
+        else f"Alternative: not {kind.en}"
+        if kind
+        else "Alternative"
+    )
 
 
 @dataclass(frozen=True)
@@ -294,8 +343,17 @@ class Found:
     exhausted: bool = False  # "something else" after everything that fits was shown
 
 
-async def find(reply: Reply, who: Shopper, request: Request, hide: list[int], *, search: bool,
-               owned: set[int], engaged: list[int], variant: dict[str, Any]) -> Found:
+async def find(
+    reply: Reply,
+    who: Shopper,
+    request: Request,
+    hide: list[int],
+    *,
+    search: bool,
+    owned: set[int],
+    engaged: list[int],
+    variant: dict[str, Any],
+) -> Found:
     """The products that fit the request; when none does, the nearest alternatives (never shown as matches)."""
     text = request.ranking_text()
     budget = {"min_price": request.min_price, "max_price": request.max_price}
@@ -306,19 +364,32 @@ async def find(reply: Reply, who: Shopper, request: Request, hide: list[int], *,
         if search and text:
             matches = recommender.search(text, SHOWN, language=reply.language, **kind, **budget, **limits)
         else:
-            matches = recommender.recommend(who.key, SHOWN, exclude_products=owned, query_text=text or None,
-                                            language=reply.language, session_items=engaged, **kind, **budget,
-                                            **limits, **variant)
+            matches = recommender.recommend(
+                who.key,
+                SHOWN,
+                exclude_products=owned,
+                query_text=text or None,
+                language=reply.language,
+                session_items=engaged,
+                **kind,
+                **budget,
+                **limits,
+                **variant,
+            )
         if matches:
             return Found(matches, [])
-        if hide and recommender.recommend(who.key, 1, language=reply.language, exclude_products=owned, **kind,
-                                          **budget, for_children=request.child):
+        if hide and recommender.recommend(
+            who.key, 1, language=reply.language, exclude_products=owned, **kind, **budget, for_children=request.child
+        ):
             return Found([], [], exhausted=True)
-        if recommender.knows_type(request.product_type) and (request.min_price is not None or request.max_price is not None):
+        if recommender.knows_type(request.product_type) and (
+            request.min_price is not None or request.max_price is not None
+        ):
             near = recommender.nearest_in_price(SHOWN, language=reply.language, **kind, **budget, **limits)
         elif text:
-            near = recommender.search(text, SHOWN, language=reply.language, **budget, **limits) or \
-                recommender.search(text, SHOWN, language=reply.language, **limits)
+            near = recommender.search(text, SHOWN, language=reply.language, **budget, **limits) or recommender.search(
+                text, SHOWN, language=reply.language, **limits
+            )
         else:
             near = recommender.nearest_in_price(SHOWN, language=reply.language, **budget, **limits)
         return Found([], near)
@@ -346,30 +417,46 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
     found = await find(reply, who, request, hide, search=search, owned=owned, engaged=engaged, variant=variant)
     en, zh = described(request)
     if found.exhausted:
-        reply.say(f"That's all the {en} we have; I've shown you every one. Want to change the budget or look at something else?",
-                  f"符合条件的{zh}都已经为您展示过了。要不要调整一下预算,或者看看别的?")
+        reply.say(
+            f"That's all the {en} we have; I've shown you every one. Want to change the budget or look at something "
+            f"else?",
+            f"符合条件的{zh}都已经为您展示过了。要不要调整一下预算,或者看看别的?",
+        )
         return set_request(request)
     if not found.matches and not found.alternatives:
-        reply.say("I couldn't find products that fit. Could you tell me a bit more about what you need?",
-                  "暂时没有找到合适的商品,可以再具体说说您的需求吗?")
+        reply.say(
+            "I couldn't find products that fit. Could you tell me a bit more about what you need?",
+            "暂时没有找到合适的商品,可以再具体说说您的需求吗?",
+        )
         return set_request(request)
     if found.matches:
         if request.empty:
-            heading = (("Here's what matches:", "为您找到这些:") if search else
-                       ("Picked for you:", "为您精选:") if who.personal else ("Popular right now:", "当下热门:"))
+            heading = (
+                ("Here's what matches:", "为您找到这些:")
+                if search
+                else ("Picked for you:", "为您精选:")
+                if who.personal
+                else ("Popular right now:", "当下热门:")
+            )
         else:
             heading = (f"{en[0].upper()}{en[1:]}:", f"为您找到{zh}:")
         shown = found.matches
         await show(reply, tracker, heading, shown)
     else:
-        reply.say(f"Sorry, we have no {en} right now. The nearest alternatives:",
-                  f"抱歉,目前没有{zh}。以下是最接近的备选:")
+        reply.say(
+            f"Sorry, we have no {en} right now. The nearest alternatives:", f"抱歉,目前没有{zh}。以下是最接近的备选:"
+        )
         label = alternative_reason(request, reply.language)
         shown = [replace(item, reason=label) for item in found.alternatives]
         await show_items(reply, tracker, shown)
     customer = who.customer
-    if not search and customer is not None and customer.segment is not None and customer.segment.value == "at_risk" \
-            and customer.marketing_consent:
+    if (
+        not search
+        and customer is not None
+        and customer.segment is not None
+        and customer.segment.value == "at_risk"
+        and customer.marketing_consent
+    ):
         reply.say(*RETENTION_OFFER)
     await remember(tracker, who, [int(i.product_id) for i in shown], "rec_impression")
     if not search:
@@ -416,8 +503,14 @@ def refines(tracker: Tracker) -> bool:
     if clicked_sku(tracker) is not None or request_of(tracker).empty:
         return False
     said = said_in(tracker)
-    return said.other or said.cheaper or said.pricier or said.style is not None or \
-        said.min_price is not None or said.max_price is not None
+    return (
+        said.other
+        or said.cheaper
+        or said.pricier
+        or said.style is not None
+        or said.min_price is not None
+        or said.max_price is not None
+    )
 
 
 class ActionSimilarProducts(DataAction):
@@ -431,12 +524,16 @@ class ActionSimilarProducts(DataAction):
         await note_click(tracker, who)
         product = await product_for(tracker)
         if product is None:
-            reply.say("Which product should I find alternatives to? Tell me its name.",
-                      "想找哪款商品的相似款?告诉我商品名称吧。")
+            reply.say(
+                "Which product should I find alternatives to? Tell me its name.",
+                "想找哪款商品的相似款?告诉我商品名称吧。",
+            )
             return []
         items = await with_recommender(lambda r: r.similar(product.id, SHOWN, language=reply.language))
         if not items:
-            reply.say(f"I have nothing similar to {product.name_en} right now.", f"暂时没有和{product.name_zh}相似的商品。")
+            reply.say(
+                f"I have nothing similar to {product.name_en} right now.", f"暂时没有和{product.name_zh}相似的商品。"
+            )
             return [SlotSet("product_sku", product.sku)]
         await show(reply, tracker, (f"Similar to {product.name_en}:", f"和{product.name_zh}相似的商品:"), items)
         await remember(tracker, who, [int(i.product_id) for i in items], "rec_impression")
@@ -457,20 +554,35 @@ class ActionProductInfo(DataAction):
             if match is not None:
                 reply.say(match.answer("en"), match.answer("zh"))
             else:
-                reply.say("Which product would you like to know about? Tell me its name.", "想了解哪款商品?告诉我商品名称吧。")
+                reply.say(
+                    "Which product would you like to know about? Tell me its name.", "想了解哪款商品?告诉我商品名称吧。"
+                )
             return []
         average, reviews = await in_crm(lambda s: product_rating(s, product.id))
         lang = reply.language
-        stock = (reply.pick("in stock", "有货") if product.stock > 10 else
-                 reply.pick(f"only {product.stock} left", f"仅剩 {product.stock} 件") if product.stock > 0 else
-                 reply.pick("out of stock", "暂时缺货"))
-        rating = "" if not reviews else reply.pick(f" · ⭐ {average} ({reviews} reviews)", f" · ⭐ {average}({reviews} 条评价)")
+        stock = (
+            reply.pick("in stock", "有货")
+            if product.stock > 10
+            else reply.pick(f"only {product.stock} left", f"仅剩 {product.stock} 件")
+            if product.stock > 0
+            else reply.pick("out of stock", "暂时缺货")
+        )
+        rating = (
+            ""
+            if not reviews
+            else reply.pick(f" · ⭐ {average} ({reviews} reviews)", f" · ⭐ {average}({reviews} 条评价)")
+        )
         description = product.description_zh if reply.zh else product.description_en
         category = product.category_zh if reply.zh else product.category_en
-        text = (f"{product.name(lang)} — {money(product.price, lang)}\n{product.brand} · {category} · {stock}{rating}\n"
-                f"{description}")
-        reply.dispatcher.utter_message(text=text, buttons=[
-            reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{product.sku}"}}'),
-            reply.button("How do I order?", "怎么下单", "/place_order")])
+        text = (
+            f"{product.name(lang)} — {money(product.price, lang)}\n{product.brand} · {category} · {stock}{rating}\n"
+            f"{description}"
+        )
+        reply.dispatcher.utter_message(
+            text=text,
+            buttons=[
+                reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{product.sku}"}}'),
+                reply.button("How do I order?", "怎么下单", "/place_order"),
+            ],
+        )
         return [SlotSet("product_sku", product.sku)]
-

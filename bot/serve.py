@@ -3,6 +3,7 @@ environment (`KELIAN_RASA_TOKEN`) instead of the command line, where every user 
 read it in `ps`, and with a server-wide limit on request bodies (`SANIC_REQUEST_MAX_SIZE`, 1 MB unless
 set; the channels apply their own, smaller limits), and without two per-turn costs of Rasa's that buy
 nothing (bot/speedups.py)."""
+
 from __future__ import annotations
 
 import os

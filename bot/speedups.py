@@ -22,6 +22,7 @@ runs Rasa's command line with both applied; devstack/rule_check.py trains with i
 Both replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
 the contract on the installed Rasa, so an upgrade that changes it fails there rather than in production.
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,6 +33,7 @@ from typing import Any, Callable
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
+
 
 @functools.lru_cache(maxsize=None)
 def rule_key_to_state(rule_key: str) -> Any:
@@ -57,8 +59,10 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         _response_validator().validate(result)
         return True
     except ValidationError as e:
-        e.message += (". Failed to validate Action server response from API, make sure your response from the "
-                      f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions")
+        e.message += (
+            ". Failed to validate Action server response from API, make sure your response from the "
+            f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+        )
         raise e
 
 

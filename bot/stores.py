@@ -13,6 +13,7 @@ Rasa falls back to an in-memory tracker store (and to no broker at all) when a c
 imported, with a warning only: tests/bot/test_stores.py loads bot/endpoints.yml the way the server
 does and checks these classes are what it gets.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -11,6 +11,7 @@ Rules:
   Changing a password, a role or disabling an account ends the account's sessions.
 Every sign-in, failure and lock is in the CRM's audit log (actor = the username, no customer).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,9 +92,18 @@ class NewSession:
 
 
 def _view(user: StaffUser) -> StaffUserView:
-    return StaffUserView(user.id, user.username, user.role, user.totp_secret is not None, user.disabled,
-                         user.locked_until, user.failed_logins, user.created_at, user.last_login_at,
-                         user.ui_language)
+    return StaffUserView(
+        user.id,
+        user.username,
+        user.role,
+        user.totp_secret is not None,
+        user.disabled,
+        user.locked_until,
+        user.failed_logins,
+        user.created_at,
+        user.last_login_at,
+        user.ui_language,
+    )
 
 
 # --- passwords ---------------------------------------------------------------------------------
@@ -143,9 +153,16 @@ def _language(language: Language | str) -> Language:
         raise refusal(InvalidInput, "refusal.language", choices=", ".join(lang.value for lang in Language)) from None
 
 
-def create_user(session: Session, username: str, password: str, role: StaffRole | str, *,
-                language: Language | str = Language.ZH, actor: str = "console",
-                now: datetime | None = None) -> StaffUserView:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: StaffRole | str,
+    *,
+    language: Language | str = Language.ZH,
+    actor: str = "console",
+    now: datetime | None = None,
+) -> StaffUserView:
     """A new account; its pages are in Chinese unless `language` says otherwise (the shop's staff read
     Chinese first; each can switch on the account page)."""
     now = now or utcnow()
@@ -158,8 +175,16 @@ def create_user(session: Session, username: str, password: str, role: StaffRole 
     check_password_rules(password, name)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
         raise refusal(InvalidInput, "refusal.username_taken", name=repr(name))
-    user = StaffUser(username=name, role=role, password_hash=hash_password(password), failed_logins=0,
-                     disabled=False, created_at=now, password_changed_at=now, ui_language=language)
+    user = StaffUser(
+        username=name,
+        role=role,
+        password_hash=hash_password(password),
+        failed_logins=0,
+        disabled=False,
+        created_at=now,
+        password_changed_at=now,
+        ui_language=language,
+    )
     session.add(user)
     session.flush()
     audit(session, actor=actor, action="staff_user_create", customer_id=None, now=now, user=name, role=role.value)
@@ -175,8 +200,14 @@ def list_users(session: Session) -> list[StaffUserView]:
 
 
 def _active_admins(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(StaffUser).where(
-        StaffUser.role == StaffRole.ADMIN, StaffUser.disabled.is_(False))) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(StaffUser.role == StaffRole.ADMIN, StaffUser.disabled.is_(False))
+        )
+        or 0
+    )
 
 
 def _end_sessions(session: Session, user_id: int) -> None:
@@ -187,12 +218,19 @@ def set_language(session: Session, user_id: int, language: Language | str, *, no
     """The language of the account's pages, chosen by its owner; sessions go on (nothing about access changes)."""
     user = _user(session, user_id)
     user.ui_language = _language(language)
-    audit(session, actor=user.username, action="staff_ui_language", customer_id=None, now=now,
-          language=user.ui_language.value)
+    audit(
+        session,
+        actor=user.username,
+        action="staff_ui_language",
+        customer_id=None,
+        now=now,
+        language=user.ui_language.value,
+    )
 
 
-def set_role(session: Session, user_id: int, role: StaffRole | str, *, actor: StaffUserView,
-             now: datetime | None = None) -> None:
+def set_role(
+    session: Session, user_id: int, role: StaffRole | str, *, actor: StaffUserView, now: datetime | None = None
+) -> None:
     user = _user(session, user_id)
     role = StaffRole(role)
     if user.role == StaffRole.ADMIN and role != StaffRole.ADMIN and not user.disabled and _active_admins(session) <= 1:
@@ -201,12 +239,20 @@ def set_role(session: Session, user_id: int, role: StaffRole | str, *, actor: St
         raise refusal(NotAllowed, "refusal.own_role")
     user.role = role
     _end_sessions(session, user.id)
-    audit(session, actor=actor.username, action="staff_user_role", customer_id=None, now=now, user=user.username,
-          role=role.value)
+    audit(
+        session,
+        actor=actor.username,
+        action="staff_user_role",
+        customer_id=None,
+        now=now,
+        user=user.username,
+        role=role.value,
+    )
 
 
-def set_disabled(session: Session, user_id: int, disabled: bool, *, actor: StaffUserView,
-                 now: datetime | None = None) -> None:
+def set_disabled(
+    session: Session, user_id: int, disabled: bool, *, actor: StaffUserView, now: datetime | None = None
+) -> None:
     user = _user(session, user_id)
     if disabled and user.id == actor.id:
         raise refusal(NotAllowed, "refusal.own_account")
@@ -215,12 +261,17 @@ def set_disabled(session: Session, user_id: int, disabled: bool, *, actor: Staff
     user.disabled = disabled
     if disabled:
         _end_sessions(session, user.id)
-    audit(session, actor=actor.username, action="staff_user_disable" if disabled else "staff_user_enable",
-          customer_id=None, now=now, user=user.username)
+    audit(
+        session,
+        actor=actor.username,
+        action="staff_user_disable" if disabled else "staff_user_enable",
+        customer_id=None,
+        now=now,
+        user=user.username,
+    )
 
 
-def reset_password(session: Session, user_id: int, password: str, *, actor: str,
-                   now: datetime | None = None) -> None:
+def reset_password(session: Session, user_id: int, password: str, *, actor: str, now: datetime | None = None) -> None:
     """A new password set by an admin (or by the user, after `change_password` checked the old one)."""
     now = now or utcnow()
     user = _user(session, user_id)
@@ -363,19 +414,36 @@ def _session_id(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode("utf-8")).hexdigest()
 
 
-def start_session(session: Session, user_id: int, *, mfa_pending: bool, absolute: timedelta, idle: timedelta,
-                  now: datetime | None = None) -> NewSession:
+def start_session(
+    session: Session,
+    user_id: int,
+    *,
+    mfa_pending: bool,
+    absolute: timedelta,
+    idle: timedelta,
+    now: datetime | None = None,
+) -> NewSession:
     now = now or utcnow()
     session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
     value, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     lifetime = min(idle, timedelta(minutes=10)) if mfa_pending else min(idle, absolute)
-    session.add(StaffSession(id=_session_id(value), user_id=user_id, csrf_token=csrf, mfa_pending=mfa_pending,
-                             created_at=now, last_seen_at=now, expires_at=now + lifetime))
+    session.add(
+        StaffSession(
+            id=_session_id(value),
+            user_id=user_id,
+            csrf_token=csrf,
+            mfa_pending=mfa_pending,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     return NewSession(value, csrf)
 
 
-def load_session(session: Session, cookie_value: str, *, absolute: timedelta, idle: timedelta,
-                 now: datetime | None = None) -> SessionInfo | None:
+def load_session(
+    session: Session, cookie_value: str, *, absolute: timedelta, idle: timedelta, now: datetime | None = None
+) -> SessionInfo | None:
     """The session of a cookie, extended by `idle` (never past `absolute` after sign-in); None when it is
     unknown, expired, or its account is disabled."""
     now = now or utcnow()

@@ -1,4 +1,5 @@
 """The console's aiohttp application: pages, templates, static files, and what it opens and closes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -84,8 +85,9 @@ def make_app(config: ConsoleConfig) -> web.Application:
     if not is_up_to_date(engine):
         engine.dispose()
         raise ConsoleError("the CRM database is not migrated to the current schema: run `python -m crm migrate`")
-    app = web.Application(middlewares=[security_headers, errors, sessions, csrf, access],
-                          client_max_size=FORM_MAX_BYTES)
+    app = web.Application(
+        middlewares=[security_headers, errors, sessions, csrf, access], client_max_size=FORM_MAX_BYTES
+    )
     app[CONFIG] = config
     app[DB] = Database(sessionmaker(bind=engine, expire_on_commit=False))
     app[SECRET] = config.secret()
@@ -93,9 +95,14 @@ def make_app(config: ConsoleConfig) -> web.Application:
     app[customers.RECOMMENDATIONS] = Recommendations(config.recommender_path)
     app[dashboard.CACHE] = {}
     helpers = _helpers(config)
-    environment = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                                       context_processors=[_context], filters=helpers,
-                                       undefined=jinja2.StrictUndefined)
+    environment = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        context_processors=[_context],
+        filters=helpers,
+        undefined=jinja2.StrictUndefined,
+    )
     environment.globals.update(helpers)
     for module in (auth, handoffs, transcripts, customers, dashboard, dead_letters, admin):
         app.router.add_routes(module.routes)

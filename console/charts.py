@@ -4,6 +4,7 @@ Each chart is its own `Figure` (matplotlib's object API, not pyplot), so charts 
 threads at once. Text stays text in the SVG (`svg.fonttype: none`): small files, the browser's fonts — which
 also draw the Chinese of a Chinese-speaking staff member's charts (words from the console's catalogue).
 """
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,15 @@ from console.i18n import intent_label, label, translate
 Labels = dict[str, dict[str, str]]
 
 # text.parse_math off: labels (intent names) are data, and "$…$" in one would be parsed as mathtext (and fail).
-matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-                            "axes.spines.right": False, "text.parse_math": False})
+matplotlib.rcParams.update(
+    {
+        "svg.fonttype": "none",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "text.parse_math": False,
+    }
+)
 CHANNEL_COLOURS = {"web": "#2b6cb0", "wechat": "#2f855a", "rest": "#b7791f", "phone": "#805ad5", "email": "#c53030"}
 SIZE = (7.2, 2.6)
 # Matplotlib measures text with its own font, which has no Chinese: the SVG keeps the text and the browser
@@ -57,8 +65,14 @@ def conversations_per_day(board: Dashboard, language: str = "en", intents: Label
     bottom = [0] * len(board.day_list)
     for channel in channels:
         values = [board.per_day_channel.get(d, Counter())[channel] for d in board.day_list]
-        axes.bar(range(len(values)), values, bottom=bottom, label=label(language, "channel", channel), width=0.85,
-                 color=CHANNEL_COLOURS.get(channel, "#718096"))
+        axes.bar(
+            range(len(values)),
+            values,
+            bottom=bottom,
+            label=label(language, "channel", channel),
+            width=0.85,
+            color=CHANNEL_COLOURS.get(channel, "#718096"),
+        )
         bottom = [b + v for b, v in zip(bottom, values)]
     _day_labels(axes, board.day_list)
     axes.set_ylabel(translate(language, "chart.conversations"))
@@ -73,8 +87,9 @@ def rates_over_time(board: Dashboard, language: str = "en", intents: Labels | No
     if not board.rates_by_bucket or not board.conversations:
         return _empty(figure, translate(language, "chart.no_conversations"))
     days = [b for b, *_ in board.rates_by_bucket]
-    for index, (key, colour) in enumerate((("chart.self_service", "#2f855a"), ("chart.fallback", "#c53030"),
-                                           ("chart.handoff", "#b7791f")), start=1):
+    for index, (key, colour) in enumerate(
+        (("chart.self_service", "#2f855a"), ("chart.fallback", "#c53030"), ("chart.handoff", "#b7791f")), start=1
+    ):
         values = [row[index] * 100 if row[index] is not None else float("nan") for row in board.rates_by_bucket]
         axes.plot(range(len(days)), values, marker="o", markersize=3, label=translate(language, key), color=colour)
     _day_labels(axes, days)
@@ -91,7 +106,12 @@ def wait_times(board: Dashboard, language: str = "en", intents: Labels | None = 
         return _empty(figure, translate(language, "chart.no_waits"))
     axes.hist(board.waits_minutes, bins=min(20, max(5, len(board.waits_minutes) // 3)), color="#2b6cb0")
     if board.median_wait is not None:
-        axes.axvline(board.median_wait, color="#c53030", linestyle="--", label=translate(language, "chart.median", n=f"{board.median_wait:.1f}"))
+        axes.axvline(
+            board.median_wait,
+            color="#c53030",
+            linestyle="--",
+            label=translate(language, "chart.median", n=f"{board.median_wait:.1f}"),
+        )
         axes.legend(frameon=False)
     axes.set_xlabel(translate(language, "chart.minutes_until_taken"))
     axes.set_ylabel(translate(language, "chart.handoffs"))
@@ -101,9 +121,11 @@ def wait_times(board: Dashboard, language: str = "en", intents: Labels | None = 
 def recommendation_funnel(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
-    stages = [(translate(language, "chart.impressions"), board.impressions),
-              (translate(language, "chart.clicks"), board.clicks),
-              (translate(language, "chart.purchases_after_click"), board.purchases_after_click)]
+    stages = [
+        (translate(language, "chart.impressions"), board.impressions),
+        (translate(language, "chart.clicks"), board.clicks),
+        (translate(language, "chart.purchases_after_click"), board.purchases_after_click),
+    ]
     if not board.impressions and not board.clicks:
         return _empty(figure, translate(language, "chart.no_recommendations"))
     labels = [name for name, _ in stages][::-1]

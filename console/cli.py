@@ -1,10 +1,11 @@
 """`python -m console`: serve the staff console, create accounts, export NLU corrections.
 
-    python -m console serve [--port 8085] [--host 127.0.0.1]
-    python -m console create-user mei --role agent          # asks for the password twice
-    echo "$PASSWORD" | python -m console create-user ops --role admin --password-stdin
-    python -m console export-corrections [--out data/rasa/nlu]
+python -m console serve [--port 8085] [--host 127.0.0.1]
+python -m console create-user mei --role agent          # asks for the password twice
+echo "$PASSWORD" | python -m console create-user ops --role admin --password-stdin
+python -m console export-corrections [--out data/rasa/nlu]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,9 @@ def cmd_create_user(args: argparse.Namespace, config: ConsoleConfig) -> int:
     factory = _crm(config)
     password = _read_password(args)
     with transaction(factory) as session:
-        user = create_user(session, args.username, password, args.role, language=args.language,
-                           actor=f"cli:{getpass.getuser()}")
+        user = create_user(
+            session, args.username, password, args.role, language=args.language, actor=f"cli:{getpass.getuser()}"
+        )
     print(f"created console user {user.username} ({user.role.value}, pages in {user.language.value})")
     return 0
 
@@ -92,22 +94,33 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="default KELIAN_CONSOLE_PORT, else 8085")
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--rasa-url", help="the Rasa server (default KELIAN_RASA_URL, else http://127.0.0.1:5005)")
-    serve.add_argument("--insecure-cookies", action="store_true",
-                       help="cookies without Secure, for plain-http development on another host than localhost")
+    serve.add_argument(
+        "--insecure-cookies",
+        action="store_true",
+        help="cookies without Secure, for plain-http development on another host than localhost",
+    )
     serve.set_defaults(func=cmd_serve)
 
     create = commands.add_parser("create-user", help="create a console account")
     create.add_argument("username")
     create.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
-    create.add_argument("--language", default="zh", choices=["zh", "en"],
-                        help="the language of the account's console pages (default zh; the user can switch it)")
+    create.add_argument(
+        "--language",
+        default="zh",
+        choices=["zh", "en"],
+        help="the language of the account's console pages (default zh; the user can switch it)",
+    )
     create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     create.set_defaults(func=cmd_create_user)
 
-    export = commands.add_parser("export-corrections",
-                                 help="write the NLU corrections as Rasa training data, one file per language")
-    export.add_argument("--out", default=str(ROOT / "data" / "rasa" / "nlu"),
-                        help="folder of <lang>/corrections.yml (default data/rasa/nlu)")
+    export = commands.add_parser(
+        "export-corrections", help="write the NLU corrections as Rasa training data, one file per language"
+    )
+    export.add_argument(
+        "--out",
+        default=str(ROOT / "data" / "rasa" / "nlu"),
+        help="folder of <lang>/corrections.yml (default data/rasa/nlu)",
+    )
     export.set_defaults(func=cmd_export)
     return parser
 

@@ -10,6 +10,7 @@
 | signing key (login form) | `KELIAN_CONSOLE_SECRET` | `var/console-secret`, generated (mode 600) |
 | time zone of dates shown | `KELIAN_CONSOLE_TZ` | Asia/Shanghai |
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,9 @@ class ConsoleConfig:
     rasa_url: str = field(default_factory=_rasa_url)
     rasa_token: str | None = None  # None: KELIAN_RASA_TOKEN, else var/rasa-token
     var_dir: Path = field(default_factory=_var_dir)
-    secure_cookies: bool = field(default_factory=lambda: os.environ.get(
-        "KELIAN_CONSOLE_SECURE_COOKIES", "1").strip().lower() not in FALSE_WORDS)
+    secure_cookies: bool = field(
+        default_factory=lambda: os.environ.get("KELIAN_CONSOLE_SECURE_COOKIES", "1").strip().lower() not in FALSE_WORDS
+    )
     timezone: str = field(default_factory=lambda: os.environ.get("KELIAN_CONSOLE_TZ", "Asia/Shanghai"))
     domain_dir: Path = ROOT / "bot" / "domain"
     nlu_dir: Path = ROOT / "data" / "rasa" / "nlu"

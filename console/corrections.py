@@ -10,6 +10,7 @@ An example already in the training data under the same intent is left out (it te
 that the training data labels with another intent is left out and reported, because `rasa data validate`
 would refuse two labels for one text: the reviewer or a developer settles which is right.
 """
+
 from __future__ import annotations
 
 import re
@@ -111,13 +112,23 @@ def locate_entities(text: str, entities: Iterable[tuple[str, str]], known: Itera
             start = text.lower().find(value.lower(), start + 1)
         if start < 0:
             raise refusal(InvalidInput, "refusal.entity_not_found", value=repr(value))
-        placed.append({"entity": entity, "value": text[start:start + len(value)], "start": start,
-                       "end": start + len(value)})
+        placed.append(
+            {"entity": entity, "value": text[start : start + len(value)], "start": start, "end": start + len(value)}
+        )
     return sorted(placed, key=lambda e: e["start"])
 
 
-def save_correction(session: Session, message_id: int, *, intent: str, entities: Iterable[tuple[str, str]],
-                    text: str | None, author: str, vocabulary: Vocabulary, now: datetime | None = None) -> int:
+def save_correction(
+    session: Session,
+    message_id: int,
+    *,
+    intent: str,
+    entities: Iterable[tuple[str, str]],
+    text: str | None,
+    author: str,
+    vocabulary: Vocabulary,
+    now: datetime | None = None,
+) -> int:
     """Store (or replace) the correction of one customer message. `text` is the example as it will be trained
     on; None keeps the message's own text."""
     now = now or utcnow()
@@ -133,8 +144,11 @@ def save_correction(session: Session, message_id: int, *, intent: str, entities:
         raise refusal(InvalidInput, "refusal.empty_example")
     placed = locate_entities(example, entities, vocabulary.entities)
     conversation = session.get(Conversation, message.conversation_id)
-    language = (conversation.language if conversation is not None and conversation.language is not None
-                else detect_language(example))
+    language = (
+        conversation.language
+        if conversation is not None and conversation.language is not None
+        else detect_language(example)
+    )
     correction = session.scalar(select(NluCorrection).where(NluCorrection.message_id == message_id))
     if correction is None:
         correction = NluCorrection(message_id=message_id, created_at=now, author=author[:64])
@@ -154,14 +168,33 @@ def delete_correction(session: Session, correction_id: int) -> None:
 
 
 def _view(c: NluCorrection, conversation_id: int) -> CorrectionView:
-    return CorrectionView(c.id, c.message_id, conversation_id, c.text, c.language, c.predicted_intent, c.intent,
-                          list(c.entities or []), c.author, c.updated_at, c.exported_at)
+    return CorrectionView(
+        c.id,
+        c.message_id,
+        conversation_id,
+        c.text,
+        c.language,
+        c.predicted_intent,
+        c.intent,
+        list(c.entities or []),
+        c.author,
+        c.updated_at,
+        c.exported_at,
+    )
 
 
-def corrections(session: Session, *, language: Language | str | None = None,
-                message_ids: Iterable[int] | None = None, limit: int | None = None) -> list[CorrectionView]:
-    query = (select(NluCorrection, Message.conversation_id).join(Message, Message.id == NluCorrection.message_id)
-             .order_by(NluCorrection.updated_at.desc(), NluCorrection.id.desc()))
+def corrections(
+    session: Session,
+    *,
+    language: Language | str | None = None,
+    message_ids: Iterable[int] | None = None,
+    limit: int | None = None,
+) -> list[CorrectionView]:
+    query = (
+        select(NluCorrection, Message.conversation_id)
+        .join(Message, Message.id == NluCorrection.message_id)
+        .order_by(NluCorrection.updated_at.desc(), NluCorrection.id.desc())
+    )
     if language is not None:
         query = query.where(NluCorrection.language == Language(language))
     if message_ids is not None:
@@ -200,13 +233,14 @@ def training_examples(nlu_dir: Path, language: Language | str) -> dict[str, str]
 def annotate(text: str, entities: list[dict[str, Any]]) -> str:
     """The example with its entities as `[value](type)`; brackets elsewhere in the text become parentheses so
     Rasa does not take them for annotations."""
+
     def plain(part: str) -> str:
         return part.replace("[", "(").replace("]", ")")
 
     out, position = [], 0
     for entity in sorted(entities, key=lambda e: e["start"]):
-        out.append(plain(text[position:entity["start"]]))
-        out.append(f"[{text[entity['start']:entity['end']]}]({entity['entity']})")
+        out.append(plain(text[position : entity["start"]]))
+        out.append(f"[{text[entity['start'] : entity['end']]}]({entity['entity']})")
         position = entity["end"]
     out.append(plain(text[position:]))
     return "".join(out)
@@ -229,8 +263,13 @@ class Export:
     skipped: tuple[Skipped, ...]
 
 
-def render_export(items: Iterable[CorrectionView], language: Language | str,
-                  existing: dict[str, str] | None = None, *, now: datetime | None = None) -> Export:
+def render_export(
+    items: Iterable[CorrectionView],
+    language: Language | str,
+    existing: dict[str, str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> Export:
     language = Language(language)
     existing = existing or {}
     by_intent: dict[str, list[str]] = defaultdict(list)
@@ -253,8 +292,12 @@ def render_export(items: Iterable[CorrectionView], language: Language | str,
         seen.add(plain)
         by_intent[item.intent].append(line)
     stamp = (now or utcnow()).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"{GENERATED_MARK} from reviewed conversations ({stamp}); regenerated whole by each export.",
-             'version: "3.1"', "", "nlu:"]
+    lines = [
+        f"{GENERATED_MARK} from reviewed conversations ({stamp}); regenerated whole by each export.",
+        'version: "3.1"',
+        "",
+        "nlu:",
+    ]
     for intent in sorted(by_intent):
         lines.append(f"- intent: {intent}")
         lines.append("  examples: |")
@@ -275,7 +318,9 @@ def export(session: Session, language: Language | str, nlu_dir: Path, *, now: da
     return result
 
 
-def write_exports(session: Session, out_dir: Path, nlu_dir: Path, *, now: datetime | None = None) -> list[tuple[Path, Export]]:
+def write_exports(
+    session: Session, out_dir: Path, nlu_dir: Path, *, now: datetime | None = None
+) -> list[tuple[Path, Export]]:
     """`<out_dir>/<lang>/corrections.yml` for each language that has corrections; a file this function wrote
     before for a language that has none now is removed."""
     written = []

@@ -1,6 +1,7 @@
 """Customer 360: the CRM's profile (`crm.repository.customer_360`, audited) with what conversations taught
 (interests, preferred channel, satisfaction), recent interactions and conversations, and the recommender's
 current suggestions with their explanations."""
+
 from __future__ import annotations
 
 import logging
@@ -40,20 +41,56 @@ def customer_page(session: Session, customer_id: int, *, actor: str, reveal: boo
     profile = customer_360(session, customer_id, actor=actor, reveal=reveal)
     customer = session.get(Customer, customer_id)
     assert customer is not None  # customer_360 raised otherwise
-    interests = [(i.tag, i.weight) for i in session.scalars(
-        select(CustomerInterest).where(CustomerInterest.customer_id == customer_id)
-        .order_by(CustomerInterest.weight.desc()).limit(20))]
-    interactions = [{"kind": i.kind.value, "channel": i.channel.value, "at": i.occurred_at, "sku": p.sku,
-                     "name_en": p.name_en, "name_zh": p.name_zh}
-                    for i, p in session.execute(select(Interaction, Product).join(Product, Product.id == Interaction.product_id)
-                                                .where(Interaction.customer_id == customer_id)
-                                                .order_by(Interaction.occurred_at.desc()).limit(20))]
-    conversations = [{"id": c.id, "channel": c.channel.value, "status": c.status.value, "started_at": c.started_at,
-                      "language": None if c.language is None else c.language.value}
-                     for c in session.scalars(select(Conversation).where(Conversation.customer_id == customer_id)
-                                              .order_by(Conversation.started_at.desc()).limit(10))]
-    return CustomerPage(profile, None if customer.preferred_channel is None else customer.preferred_channel.value,
-                        customer.last_contact_at, customer.satisfaction, interests, interactions, conversations)
+    interests = [
+        (i.tag, i.weight)
+        for i in session.scalars(
+            select(CustomerInterest)
+            .where(CustomerInterest.customer_id == customer_id)
+            .order_by(CustomerInterest.weight.desc())
+            .limit(20)
+        )
+    ]
+    interactions = [
+        {
+            "kind": i.kind.value,
+            "channel": i.channel.value,
+            "at": i.occurred_at,
+            "sku": p.sku,
+            "name_en": p.name_en,
+            "name_zh": p.name_zh,
+        }
+        for i, p in session.execute(
+            select(Interaction, Product)
+            .join(Product, Product.id == Interaction.product_id)
+            .where(Interaction.customer_id == customer_id)
+            .order_by(Interaction.occurred_at.desc())
+            .limit(20)
+        )
+    ]
+    conversations = [
+        {
+            "id": c.id,
+            "channel": c.channel.value,
+            "status": c.status.value,
+            "started_at": c.started_at,
+            "language": None if c.language is None else c.language.value,
+        }
+        for c in session.scalars(
+            select(Conversation)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(Conversation.started_at.desc())
+            .limit(10)
+        )
+    ]
+    return CustomerPage(
+        profile,
+        None if customer.preferred_channel is None else customer.preferred_channel.value,
+        customer.last_contact_at,
+        customer.satisfaction,
+        interests,
+        interactions,
+        conversations,
+    )
 
 
 def personal_data_of(session: Session, customer_id: int | None) -> tuple[list[str], list[str]]:

@@ -5,6 +5,7 @@ The shop-level figures are `crm.metrics.compute` over the same window; the rest 
 how many conversations it had where, how many it settled alone, how often it did not understand, how long
 customers waited for a person, how satisfied they were, and what its recommendations led to.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -40,8 +41,9 @@ SATISFIED = 4.0
 
 # Each figure's definition (the console's message catalogue holds it in both languages): English here, for
 # whoever reads the figures outside the console.
-DEFINITIONS = {key.removeprefix("definition."): english for key, (english, _) in MESSAGES.items()
-               if key.startswith("definition.")}
+DEFINITIONS = {
+    key.removeprefix("definition."): english for key, (english, _) in MESSAGES.items() if key.startswith("definition.")
+}
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,18 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
     per_day: dict[date, Counter[str]] = defaultdict(Counter)
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # conv, bot, handoff, msgs, fallback
     conversations = resolved = handed = 0
-    handed_ids = set(session.scalars(select(HandoffRequest.conversation_id).join(
-        Conversation, Conversation.id == HandoffRequest.conversation_id).where(
-        Conversation.started_at >= start, Conversation.started_at < end)))
+    handed_ids = set(
+        session.scalars(
+            select(HandoffRequest.conversation_id)
+            .join(Conversation, Conversation.id == HandoffRequest.conversation_id)
+            .where(Conversation.started_at >= start, Conversation.started_at < end)
+        )
+    )
     for cid, started, channel, status in session.execute(
-            select(Conversation.id, Conversation.started_at, Conversation.channel, Conversation.status)
-            .where(Conversation.started_at >= start, Conversation.started_at < end)):
+        select(Conversation.id, Conversation.started_at, Conversation.channel, Conversation.status).where(
+            Conversation.started_at >= start, Conversation.started_at < end
+        )
+    ):
         per_day[started.astimezone(tz).date()][channel.value] += 1
         row = totals[bucket(started)]
         conversations += 1
@@ -152,8 +160,10 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
     customer_messages = fallback = predicted = low = 0
     intents: Counter[str] = Counter()
     for created, intent, confidence in session.execute(
-            select(Message.created_at, Message.intent, Message.confidence)
-            .where(Message.sender == MessageSender.CUSTOMER, Message.created_at >= start, Message.created_at < end)):
+        select(Message.created_at, Message.intent, Message.confidence).where(
+            Message.sender == MessageSender.CUSTOMER, Message.created_at >= start, Message.created_at < end
+        )
+    ):
         customer_messages += 1
         row = totals[bucket(created)]
         row[3] += 1
@@ -166,31 +176,56 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
             predicted += 1
             low += confidence < LOW_CONFIDENCE
 
-    waits = [max(0.0, (assigned - requested).total_seconds() / 60) for requested, assigned in session.execute(
-        select(HandoffRequest.requested_at, HandoffRequest.assigned_at)
-        .where(HandoffRequest.requested_at >= start, HandoffRequest.requested_at < end,
-               HandoffRequest.assigned_at.is_not(None)))]
-    waiting = list(session.scalars(select(HandoffRequest.requested_at)
-                                   .where(HandoffRequest.status == HandoffStatus.WAITING)))
+    waits = [
+        max(0.0, (assigned - requested).total_seconds() / 60)
+        for requested, assigned in session.execute(
+            select(HandoffRequest.requested_at, HandoffRequest.assigned_at).where(
+                HandoffRequest.requested_at >= start,
+                HandoffRequest.requested_at < end,
+                HandoffRequest.assigned_at.is_not(None),
+            )
+        )
+    ]
+    waiting = list(
+        session.scalars(select(HandoffRequest.requested_at).where(HandoffRequest.status == HandoffStatus.WAITING))
+    )
     longest = max(((now - at).total_seconds() / 60 for at in waiting), default=None)
 
-    scores = list(session.scalars(select(Customer.satisfaction).where(
-        Customer.satisfaction.is_not(None), Customer.last_contact_at >= start, Customer.last_contact_at < end)))
-    reviews, rating = session.execute(select(func.count(), func.avg(Review.rating)).where(
-        Review.created_at >= start, Review.created_at < end)).one()
+    scores = list(
+        session.scalars(
+            select(Customer.satisfaction).where(
+                Customer.satisfaction.is_not(None), Customer.last_contact_at >= start, Customer.last_contact_at < end
+            )
+        )
+    )
+    reviews, rating = session.execute(
+        select(func.count(), func.avg(Review.rating)).where(Review.created_at >= start, Review.created_at < end)
+    ).one()
 
     def count(kind: InteractionKind) -> int:
-        return int(session.scalar(select(func.count()).select_from(Interaction).where(
-            Interaction.kind == kind, Interaction.occurred_at >= start, Interaction.occurred_at < end)) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Interaction)
+                .where(Interaction.kind == kind, Interaction.occurred_at >= start, Interaction.occurred_at < end)
+            )
+            or 0
+        )
 
     click = Interaction.__table__.alias("click")
     buy = Interaction.__table__.alias("buy")
-    first_purchase = (select(click.c.id, click.c.occurred_at, func.min(buy.c.occurred_at))
-                      .join(buy, (buy.c.customer_id == click.c.customer_id) & (buy.c.product_id == click.c.product_id)
-                            & (buy.c.kind == InteractionKind.PURCHASE.value) & (buy.c.occurred_at >= click.c.occurred_at))
-                      .where(click.c.kind == InteractionKind.REC_CLICK.value, click.c.occurred_at >= start,
-                             click.c.occurred_at < end)
-                      .group_by(click.c.id, click.c.occurred_at))
+    first_purchase = (
+        select(click.c.id, click.c.occurred_at, func.min(buy.c.occurred_at))
+        .join(
+            buy,
+            (buy.c.customer_id == click.c.customer_id)
+            & (buy.c.product_id == click.c.product_id)
+            & (buy.c.kind == InteractionKind.PURCHASE.value)
+            & (buy.c.occurred_at >= click.c.occurred_at),
+        )
+        .where(click.c.kind == InteractionKind.REC_CLICK.value, click.c.occurred_at >= start, click.c.occurred_at < end)
+        .group_by(click.c.id, click.c.occurred_at)
+    )
     converted = 0
     for _, clicked, bought in session.execute(first_purchase):
         clicked, bought = _aware(clicked), _aware(bought)
@@ -203,15 +238,31 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
         rates.append((b, Dashboard._ratio(bot, conv), Dashboard._ratio(fb, msgs), Dashboard._ratio(hand, conv)))
 
     return Dashboard(
-        days=days, start=start, end=end, day_list=day_list, per_day_channel=dict(per_day),
-        conversations=conversations, resolved_by_bot=resolved, with_handoff=handed,
-        customer_messages=customer_messages, fallback_messages=fallback, predicted_messages=predicted,
-        low_confidence_messages=low, waits_minutes=waits, waiting_now=len(waiting), longest_wait_minutes=longest,
-        satisfied=sum(s >= SATISFIED for s in scores), with_satisfaction=len(scores),
+        days=days,
+        start=start,
+        end=end,
+        day_list=day_list,
+        per_day_channel=dict(per_day),
+        conversations=conversations,
+        resolved_by_bot=resolved,
+        with_handoff=handed,
+        customer_messages=customer_messages,
+        fallback_messages=fallback,
+        predicted_messages=predicted,
+        low_confidence_messages=low,
+        waits_minutes=waits,
+        waiting_now=len(waiting),
+        longest_wait_minutes=longest,
+        satisfied=sum(s >= SATISFIED for s in scores),
+        with_satisfaction=len(scores),
         average_satisfaction=statistics.fmean(scores) if scores else None,
-        reviews=int(reviews or 0), average_rating=None if rating is None else float(rating),
-        impressions=count(InteractionKind.REC_IMPRESSION), clicks=count(InteractionKind.REC_CLICK),
-        purchases_after_click=converted, top_intents=intents.most_common(10), rates_by_bucket=rates,
+        reviews=int(reviews or 0),
+        average_rating=None if rating is None else float(rating),
+        impressions=count(InteractionKind.REC_IMPRESSION),
+        clicks=count(InteractionKind.REC_CLICK),
+        purchases_after_click=converted,
+        top_intents=intents.most_common(10),
+        rates_by_bucket=rates,
         shop=compute(session, window_days=days, as_of=now),
     )
 

@@ -6,6 +6,7 @@ sender to answer through is found, in order, from: the hand-off's own `sender_id
 server records it when it queues the conversation), a `sender: <id>` first line of the summary, or the
 customer's identity on the conversation's channel whose hash is the conversation's `sender_key`.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,17 +45,31 @@ class HandoffCase:
 
 
 def _items(session: Session, handoffs: list[HandoffView], now: datetime) -> list[InboxItem]:
-    conversations = {c.id: c for c in session.scalars(
-        select(Conversation).where(Conversation.id.in_([h.conversation_id for h in handoffs])))}
+    conversations = {
+        c.id: c
+        for c in session.scalars(select(Conversation).where(Conversation.id.in_([h.conversation_id for h in handoffs])))
+    }
     customer_ids = {h.customer_id for h in handoffs if h.customer_id is not None}
-    names = {cid: name for cid, name in session.execute(
-        select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids)))} if customer_ids else {}
+    names = (
+        {
+            cid: name
+            for cid, name in session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids)))
+        }
+        if customer_ids
+        else {}
+    )
     items = []
     for h in handoffs:
         conversation = conversations.get(h.conversation_id)
-        items.append(InboxItem(h, conversation.channel.value if conversation else "?",
-                               None if conversation is None or conversation.language is None else conversation.language.value,
-                               names.get(h.customer_id), max(0, int((now - h.requested_at).total_seconds() // 60))))
+        items.append(
+            InboxItem(
+                h,
+                conversation.channel.value if conversation else "?",
+                None if conversation is None or conversation.language is None else conversation.language.value,
+                names.get(h.customer_id),
+                max(0, int((now - h.requested_at).total_seconds() // 60)),
+            )
+        )
     return items
 
 
@@ -75,8 +90,11 @@ def resolve_sender(session: Session, handoff: HandoffRequest) -> str | None:
     conversation = session.get(Conversation, handoff.conversation_id)
     if conversation is None or conversation.customer_id is None or conversation.sender_key is None:
         return None
-    for identity in session.scalars(select(Identity).where(Identity.customer_id == conversation.customer_id,
-                                                            Identity.channel == conversation.channel)):
+    for identity in session.scalars(
+        select(Identity).where(
+            Identity.customer_id == conversation.customer_id, Identity.channel == conversation.channel
+        )
+    ):
         if sender_key(conversation.channel, identity.external_id) == conversation.sender_key:
             return identity.external_id
     return None
@@ -91,22 +109,27 @@ def _request(session: Session, handoff_id: int, *, lock: bool = False) -> Handof
 
 
 def _view(h: HandoffRequest) -> HandoffView:
-    return HandoffView(h.id, h.conversation_id, h.customer_id, h.reason, h.status, h.agent, h.requested_at,
-                       h.priority, h.summary)
+    return HandoffView(
+        h.id, h.conversation_id, h.customer_id, h.reason, h.status, h.agent, h.requested_at, h.priority, h.summary
+    )
 
 
 def case(session: Session, handoff_id: int) -> HandoffCase:
     handoff = _request(session, handoff_id)
     conversation = session.get(Conversation, handoff.conversation_id)
-    return HandoffCase(_view(handoff), conversation.channel.value if conversation else "?",
-                       None if conversation is None or conversation.language is None else conversation.language.value,
-                       resolve_sender(session, handoff))
+    return HandoffCase(
+        _view(handoff),
+        conversation.channel.value if conversation else "?",
+        None if conversation is None or conversation.language is None else conversation.language.value,
+        resolve_sender(session, handoff),
+    )
 
 
 def may_serve(handoff: HandoffView, user: StaffUserView) -> bool:
     """The agent who took it, or a supervisor/admin, may answer and hand back."""
-    return handoff.status == HandoffStatus.ASSIGNED and (handoff.agent == user.username
-                                                         or user.has_role(StaffRole.SUPERVISOR))
+    return handoff.status == HandoffStatus.ASSIGNED and (
+        handoff.agent == user.username or user.has_role(StaffRole.SUPERVISOR)
+    )
 
 
 def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetime | None = None) -> None:
@@ -122,8 +145,14 @@ def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetim
         if not user.has_role(StaffRole.SUPERVISOR):
             raise refusal(NotAllowed, "refusal.taken", agent=handoff.agent)
     assign_handoff(session, handoff_id, agent=user.username, now=now)
-    audit(session, actor=user.username, action="handoff_take", customer_id=handoff.customer_id, now=now,
-          handoff_id=handoff_id)
+    audit(
+        session,
+        actor=user.username,
+        action="handoff_take",
+        customer_id=handoff.customer_id,
+        now=now,
+        handoff_id=handoff_id,
+    )
 
 
 def finish(session: Session, handoff_id: int, user: StaffUserView, *, now: datetime | None = None) -> None:
@@ -131,5 +160,11 @@ def finish(session: Session, handoff_id: int, user: StaffUserView, *, now: datet
     if not may_serve(_view(handoff), user):
         raise refusal(NotAllowed, "refusal.hand_back")
     close_handoff(session, handoff_id, resolved=True, now=now)
-    audit(session, actor=user.username, action="handoff_hand_back", customer_id=handoff.customer_id, now=now,
-          handoff_id=handoff_id)
+    audit(
+        session,
+        actor=user.username,
+        action="handoff_hand_back",
+        customer_id=handoff.customer_id,
+        now=now,
+        handoff_id=handoff_id,
+    )

@@ -8,6 +8,7 @@ a Chinese page. Values put into a message are data and stay as they are; autoesc
 A signed-in person reads their account's language (`staff_users.ui_language`, Chinese for a new account);
 the sign-in page, before anyone is known, follows the browser's Accept-Language.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.users": ("Users", "用户"),
     "nav.account_hint": ("Your account: password, two-step sign-in and language", "您的账户:密码、两步登录和界面语言"),
     "nav.sign_out": ("Sign out", "退出登录"),
-    "footer": ("Times in {tz}. Personal data is masked; showing it is recorded in the audit log.",
-               "时间为 {tz} 时区。个人信息已打码;显示原文会记入审计日志。"),
+    "footer": (
+        "Times in {tz}. Personal data is masked; showing it is recorded in the audit log.",
+        "时间为 {tz} 时区。个人信息已打码;显示原文会记入审计日志。",
+    ),
     "common.none": ("none", "无"),
     "common.visitor": ("visitor", "访客"),
     "common.customer_number": ("customer #{id}", "客户 #{id}"),
@@ -87,8 +90,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reveal.shown": ("Personal data shown (recorded in the audit log).", "已显示个人信息(已记入审计日志)。"),
     "reveal.mask_again": ("Mask it again", "重新打码"),
     "reveal.button": ("Show personal data", "显示个人信息"),
-    "reveal.hint": ("Shows names, phone numbers, emails and identifiers unmasked. Each use is written to the audit log.",
-                    "显示未打码的姓名、电话、邮箱和账号标识,每次使用都会记入审计日志。"),
+    "reveal.hint": (
+        "Shows names, phone numbers, emails and identifiers unmasked. Each use is written to the audit log.",
+        "显示未打码的姓名、电话、邮箱和账号标识,每次使用都会记入审计日志。",
+    ),
     # --- errors
     "error.title.403": ("Not for your role", "无权访问"),
     "error.title.404": ("Not found", "未找到"),
@@ -99,8 +104,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.crm": ("The CRM could not do this: {kind}", "CRM 无法完成此操作:{kind}"),
     "error.unexpected": ("Something went wrong; it has been logged.", "出现了问题,已记录日志。"),
     "error.cross_origin": ("cross-origin request refused", "拒绝跨站请求"),
-    "error.csrf": ("missing or wrong CSRF token (the form may have expired): reload the page and try again",
-                   "缺少或错误的 CSRF 令牌(表单可能已过期):请刷新页面后重试"),
+    "error.csrf": (
+        "missing or wrong CSRF token (the form may have expired): reload the page and try again",
+        "缺少或错误的 CSRF 令牌(表单可能已过期):请刷新页面后重试",
+    ),
     "error.sign_in_first": ("sign in first", "请先登录"),
     "error.no_rule": ("This page has no access rule.", "此页面没有访问规则。"),
     "error.role": ("This page is for {role}s and above.", "此页面仅限{role}及以上角色。"),
@@ -109,8 +116,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.button": ("Sign in", "登录"),
     "login.refused": ("Wrong username or password.", "用户名或密码错误。"),
     "login.hint": ("Five wrong attempts lock the account for 15 minutes.", "连续输错五次,账户将锁定 15 分钟。"),
-    "login.locked": ("Too many failed attempts: this account is locked for {minutes} minutes.",
-                     "失败次数过多:此账户已锁定 {minutes} 分钟。"),
+    "login.locked": (
+        "Too many failed attempts: this account is locked for {minutes} minutes.",
+        "失败次数过多:此账户已锁定 {minutes} 分钟。",
+    ),
     "totp.title": ("Two-step sign-in", "两步登录"),
     "totp.tab_title": ("Code", "验证码"),
     "totp.code_label": ("6-digit code from your authenticator app", "身份验证器应用中的 6 位验证码"),
@@ -124,8 +133,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.new_password": ("New password", "新密码"),
     "account.new_password_again": ("New password again", "再次输入新密码"),
     "account.change_it": ("Change it", "修改"),
-    "account.password_hint": ("At least 10 characters. Changing it signs you out everywhere.",
-                              "至少 10 个字符。修改后所有设备都会退出登录。"),
+    "account.password_hint": (
+        "At least 10 characters. Changing it signs you out everywhere.",
+        "至少 10 个字符。修改后所有设备都会退出登录。",
+    ),
     "account.passwords_differ": ("The two new passwords differ.", "两次输入的新密码不一致。"),
     "account.done.password": ("Your password is changed.", "密码已修改。"),
     "account.done.totp_on": ("Two-step sign-in is on.", "两步登录已开启。"),
@@ -133,35 +144,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.done.language": ("The console now speaks English.", "工作台界面已切换为中文。"),
     "account.bad_language": ("Choose English or Chinese.", "请选择中文或英文。"),
     "account.language": ("Console language", "界面语言"),
-    "account.language_hint": ("The language of every page you see in the console.", "您在工作台中看到的所有页面的语言。"),
+    "account.language_hint": (
+        "The language of every page you see in the console.",
+        "您在工作台中看到的所有页面的语言。",
+    ),
     "account.language_save": ("Save", "保存"),
-    "account.totp.scan": ("Scan this with an authenticator app (FreeOTP, Google Authenticator, 1Password…), or type "
-                          "the secret, then enter the code it shows.",
-                          "用身份验证器应用(FreeOTP、Google Authenticator、1Password 等)扫描此二维码或输入密钥,"
-                          "然后填写应用显示的验证码。"),
+    "account.totp.scan": (
+        "Scan this with an authenticator app (FreeOTP, Google Authenticator, 1Password…), or type "
+        "the secret, then enter the code it shows.",
+        "用身份验证器应用(FreeOTP、Google Authenticator、1Password 等)扫描此二维码或输入密钥,"
+        "然后填写应用显示的验证码。",
+    ),
     "account.totp.qr_alt": ("QR code of the authenticator set-up", "身份验证器设置二维码"),
     "account.totp.secret": ("Secret:", "密钥:"),
     "account.totp.uri": ("otpauth URI", "otpauth 链接"),
     "account.totp.code": ("Code", "验证码"),
     "account.totp.turn_on": ("Turn it on", "开启"),
-    "account.totp.on": ("On: signing in asks for a code from your authenticator app.", "已开启:登录时需要身份验证器中的验证码。"),
+    "account.totp.on": (
+        "On: signing in asks for a code from your authenticator app.",
+        "已开启:登录时需要身份验证器中的验证码。",
+    ),
     "account.totp.your_password": ("Your password", "您的密码"),
     "account.totp.turn_off": ("Turn it off", "关闭"),
-    "account.totp.off": ("Off. With it on, signing in also needs a 6-digit code from an app on your phone.",
-                         "未开启。开启后,登录还需要手机应用中的 6 位验证码。"),
+    "account.totp.off": (
+        "Off. With it on, signing in also needs a 6-digit code from an app on your phone.",
+        "未开启。开启后,登录还需要手机应用中的 6 位验证码。",
+    ),
     "account.totp.set_up": ("Set it up", "设置"),
     # --- the inbox and a hand-off
     "inbox.title": ("Inbox", "收件箱"),
     "inbox.heading": ("Hand-off inbox", "转人工收件箱"),
-    "inbox.hint": ("Conversations waiting for a person, highest priority first, then the longest wait. The list "
-                   "refreshes itself.", "等待人工处理的对话,优先级高的在前,其次是等待最久的。列表会自动刷新。"),
+    "inbox.hint": (
+        "Conversations waiting for a person, highest priority first, then the longest wait. The list refreshes itself.",
+        "等待人工处理的对话,优先级高的在前,其次是等待最久的。列表会自动刷新。",
+    ),
     "inbox.done.closed": ("Handed back to the assistant.", "已交还给智能助手。"),
-    "inbox.done.closed_unreachable": ("Closed in the CRM. Its Rasa sender is not known, so the assistant could not "
-                                      "be resumed from here.", "已在 CRM 中关闭。此对话的 Rasa 发送方未知,无法从这里恢复智能助手。"),
+    "inbox.done.closed_unreachable": (
+        "Closed in the CRM. Its Rasa sender is not known, so the assistant could not be resumed from here.",
+        "已在 CRM 中关闭。此对话的 Rasa 发送方未知,无法从这里恢复智能助手。",
+    ),
     "inbox.waiting": ("Waiting", "等待中"),
     "inbox.priority": ("Priority", "优先级"),
-    "inbox.priority_hint": ("Higher is served first: high-value customers 10, complaints 5",
-                            "数值高的先处理:高价值客户 10,投诉 5"),
+    "inbox.priority_hint": (
+        "Higher is served first: high-value customers 10, complaints 5",
+        "数值高的先处理:高价值客户 10,投诉 5",
+    ),
     "inbox.waited": ("Waiting", "已等待"),
     "inbox.since": ("since {at}", "自 {at}"),
     "inbox.take": ("Take", "接待"),
@@ -184,21 +211,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handoff.handed_back": ("This conversation was handed back.", "此对话已交还。"),
     "handoff.gathered": ("What the assistant gathered", "智能助手收集的信息"),
     "handoff.live": ("Live conversation", "实时对话"),
-    "handoff.reply_label": ("Your answer (goes to the customer's {channel} channel)", "您的回复(发送到客户的{channel}渠道)"),
+    "handoff.reply_label": (
+        "Your answer (goes to the customer's {channel} channel)",
+        "您的回复(发送到客户的{channel}渠道)",
+    ),
     "handoff.send": ("Send", "发送"),
     "handoff.hand_back": ("Hand back to the assistant", "交还给智能助手"),
-    "handoff.hand_back_hint": ("Resumes the assistant for this conversation (Rasa's resume event) and closes the "
-                               "hand-off as resolved by an agent", "恢复此对话的智能助手(Rasa 的 resume 事件),并以客服解决关闭转人工"),
+    "handoff.hand_back_hint": (
+        "Resumes the assistant for this conversation (Rasa's resume event) and closes the "
+        "hand-off as resolved by an agent",
+        "恢复此对话的智能助手(Rasa 的 resume 事件),并以客服解决关闭转人工",
+    ),
     "handoff.history": ("Transcript in the CRM ({n} messages)", "CRM 中的对话记录({n} 条消息)"),
     "handoff.history.one": ("Transcript in the CRM (1 message)", "CRM 中的对话记录(1 条消息)"),
-    "handoff.no_sender": ("This conversation's Rasa sender is not known (the hand-off was queued without it), so the "
-                          "console cannot show the live exchange or answer here.",
-                          "此对话的 Rasa 发送方未知(转人工时未记录),工作台无法显示实时对话,也无法在此回复。"),
+    "handoff.no_sender": (
+        "This conversation's Rasa sender is not known (the hand-off was queued without it), so the "
+        "console cannot show the live exchange or answer here.",
+        "此对话的 Rasa 发送方未知(转人工时未记录),工作台无法显示实时对话,也无法在此回复。",
+    ),
     "handoff.live_unavailable": ("Live exchange unavailable: {problem}.", "实时对话不可用:{problem}。"),
     "handoff.write_first": ("Write a message first.", "请先输入消息。"),
     "handoff.too_long": ("A message has at most {n} characters.", "一条消息最多 {n} 个字符。"),
-    "handoff.cannot_answer": ("This conversation's Rasa sender is not known: the console cannot answer it.",
-                              "此对话的 Rasa 发送方未知:工作台无法回复。"),
+    "handoff.cannot_answer": (
+        "This conversation's Rasa sender is not known: the console cannot answer it.",
+        "此对话的 Rasa 发送方未知:工作台无法回复。",
+    ),
     "handoff.not_delivered": ("Not delivered: {problem}.", "未送达:{problem}。"),
     "handoff.not_handed_back": ("Not handed back: {problem}.", "未能交还:{problem}。"),
     "summary.customer": ("customer", "客户"),
@@ -209,15 +246,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conversations.search_placeholder": ("words in any message", "任意消息中的词语"),
     "conversations.from": ("From", "从"),
     "conversations.to": ("To", "到"),
-    "conversations.customer_hint": ("A customer id, channel:id (web:demo-alice) or an email",
-                                    "客户编号、渠道:编号(web:demo-alice)或邮箱"),
+    "conversations.customer_hint": (
+        "A customer id, channel:id (web:demo-alice) or an email",
+        "客户编号、渠道:编号(web:demo-alice)或邮箱",
+    ),
     "conversations.customer_placeholder": ("42, web:demo-alice, email", "42、web:demo-alice、邮箱"),
     "conversations.low_confidence": ("low confidence", "低置信度"),
-    "conversations.low_confidence_hint": ("A customer message whose predicted intent had a confidence below 0.5",
-                                          "客户消息预测意图的置信度低于 0.5"),
+    "conversations.low_confidence_hint": (
+        "A customer message whose predicted intent had a confidence below 0.5",
+        "客户消息预测意图的置信度低于 0.5",
+    ),
     "conversations.fallback": ("fallback", "未识别"),
-    "conversations.fallback_hint": ("A customer message the NLU could not place (nlu_fallback)",
-                                    "NLU 无法识别的客户消息(nlu_fallback)"),
+    "conversations.fallback_hint": (
+        "A customer message the NLU could not place (nlu_fallback)",
+        "NLU 无法识别的客户消息(nlu_fallback)",
+    ),
     "conversations.handoff": ("hand-off", "转人工"),
     "conversations.handoff_hint": ("The conversation was queued for a person", "此对话曾排队等待人工"),
     "conversations.filter": ("Filter", "筛选"),
@@ -226,8 +269,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conversations.count.one": ("1 conversation", "1 个对话"),
     "conversations.mention": ("{n} conversations mention “{query}”", "{n} 个对话提到“{query}”"),
     "conversations.mention.one": ("1 conversation mentions “{query}”", "1 个对话提到“{query}”"),
-    "conversations.scanned": ("searched the {scanned} newest of {candidates} matching the filters",
-                              "在符合筛选条件的 {candidates} 个对话中搜索了最新的 {scanned} 个"),
+    "conversations.scanned": (
+        "searched the {scanned} newest of {candidates} matching the filters",
+        "在符合筛选条件的 {candidates} 个对话中搜索了最新的 {scanned} 个",
+    ),
     "conversations.narrow": ("narrow the dates to search older ones", "缩小日期范围以搜索更早的对话"),
     "conversations.lang": ("Lang", "语言"),
     "conversations.intents": ("Intents", "意图"),
@@ -257,10 +302,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conversation.correct_it": ("Wrong? Correct it", "识别错了?纠正"),
     "conversation.right_intent": ("Right intent", "正确的意图"),
     "conversation.example": ("Training example", "训练样例"),
-    "conversation.example_placeholder": ("leave empty to train on the message as written; replace personal details "
-                                         "with made-up ones", "留空则按原消息训练;请把个人信息换成虚构的"),
-    "conversation.entities_legend": ("Entities (value as it appears in the example, and its type)",
-                                     "实体(样例中出现的值及其类型)"),
+    "conversation.example_placeholder": (
+        "leave empty to train on the message as written; replace personal details with made-up ones",
+        "留空则按原消息训练;请把个人信息换成虚构的",
+    ),
+    "conversation.entities_legend": (
+        "Entities (value as it appears in the example, and its type)",
+        "实体(样例中出现的值及其类型)",
+    ),
     "conversation.entity_value": ("value", "值"),
     "conversation.entity_value_label": ("entity value {n}", "实体值 {n}"),
     "conversation.entity_type_label": ("entity type {n}", "实体类型 {n}"),
@@ -272,11 +321,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- corrections
     "corrections.title": ("Corrections", "纠错"),
     "corrections.heading": ("NLU corrections", "NLU 纠错"),
-    "corrections.hint": ("Customer messages whose intent or entities a reviewer corrected (in a conversation's "
-                         "transcript). They are exported as Rasa NLU training data, one file per language, to add "
-                         "under {path} (or write them there with {command}) and train.",
-                         "审核人员在对话记录中纠正了意图或实体的客户消息。它们按语言导出为 Rasa NLU 训练数据,"
-                         "放在 {path} 下(或用 {command} 写入),然后重新训练。"),
+    "corrections.hint": (
+        "Customer messages whose intent or entities a reviewer corrected (in a conversation's "
+        "transcript). They are exported as Rasa NLU training data, one file per language, to add "
+        "under {path} (or write them there with {command}) and train.",
+        "审核人员在对话记录中纠正了意图或实体的客户消息。它们按语言导出为 Rasa NLU 训练数据,"
+        "放在 {path} 下(或用 {command} 写入),然后重新训练。",
+    ),
     "corrections.download": ("Download {language} corrections (YAML)", "下载{language}纠错(YAML)"),
     "corrections.examples": ("{n} examples", "{n} 条样例"),
     "corrections.examples.one": ("1 example", "1 条样例"),
@@ -292,15 +343,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "corrections.left_out_hint": ("left out of the export", "未导出"),
     "corrections.not_yet": ("not yet", "尚未"),
     "corrections.remove": ("remove", "删除"),
-    "corrections.none": ("No corrections yet: open a conversation in Transcripts and use “Wrong? Correct it” under a "
-                         "customer message.", "还没有纠错:在“对话记录”中打开一个对话,点击客户消息下的“识别错了?纠正”。"),
+    "corrections.none": (
+        "No corrections yet: open a conversation in Transcripts and use “Wrong? Correct it” under a customer message.",
+        "还没有纠错:在“对话记录”中打开一个对话,点击客户消息下的“识别错了?纠正”。",
+    ),
     "corrections.skip.known": ("already in the training data", "训练数据中已有"),
     "corrections.skip.labelled": ("the training data labels it {intent}", "训练数据将其标注为{intent}"),
     # --- customers
     "customers.title": ("Customers", "客户"),
     "customers.find": ("Find", "查找"),
-    "customers.find_placeholder": ("customer id, web:demo-alice, phone:13800138000 or an email",
-                                   "客户编号、web:demo-alice、phone:13800138000 或邮箱"),
+    "customers.find_placeholder": (
+        "customer id, web:demo-alice, phone:13800138000 or an email",
+        "客户编号、web:demo-alice、phone:13800138000 或邮箱",
+    ),
     "customers.open": ("Open", "打开"),
     "customers.browse": ("or browse a segment", "或浏览客户分群"),
     "customers.list": ("List", "列出"),
@@ -314,11 +369,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "customer.erased": ("erased", "已删除"),
     "customer.profile": ("Profile", "客户档案"),
     "customer.segment": ("Segment", "分群"),
-    "customer.segment_hint": ("RFM segment (recency, frequency, monetary quintiles)", "RFM 分群(最近购买、频率、金额五分位)"),
-    "customer.churn_hint": ("Probability of no purchase in the next 90 days (logistic regression)",
-                            "未来 90 天不再购买的概率(逻辑回归)"),
+    "customer.segment_hint": (
+        "RFM segment (recency, frequency, monetary quintiles)",
+        "RFM 分群(最近购买、频率、金额五分位)",
+    ),
+    "customer.churn_hint": (
+        "Probability of no purchase in the next 90 days (logistic regression)",
+        "未来 90 天不再购买的概率(逻辑回归)",
+    ),
     "customer.clv": ("CLV (12 months)", "客户终身价值(12 个月)"),
-    "customer.clv_hint": ("Expected spend in the next 12 months (BG/NBD x Gamma-Gamma)", "未来 12 个月的预期消费(BG/NBD × Gamma-Gamma)"),
+    "customer.clv_hint": (
+        "Expected spend in the next 12 months (BG/NBD x Gamma-Gamma)",
+        "未来 12 个月的预期消费(BG/NBD × Gamma-Gamma)",
+    ),
     "customer.preferred_channel": ("Preferred channel", "常用渠道"),
     "customer.last_contact": ("Last contact", "最近联系"),
     "customer.satisfaction": ("Satisfaction", "满意度"),
@@ -335,8 +398,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "customer.addresses": ("Addresses", "地址"),
     "customer.default_address": ("default", "默认"),
     "customer.interests": ("Interests", "兴趣"),
-    "customer.interests_hint": ("What conversations taught (intents' topics, products and categories the customer "
-                                "talked about).", "从对话中了解到的(意图主题、客户谈到的商品和品类)。"),
+    "customer.interests_hint": (
+        "What conversations taught (intents' topics, products and categories the customer talked about).",
+        "从对话中了解到的(意图主题、客户谈到的商品和品类)。",
+    ),
     "customer.weight": ("weight {n}", "权重 {n}"),
     "customer.none_yet": ("none yet", "暂无"),
     "customer.recommendations": ("Recommendations now", "当前推荐"),
@@ -358,8 +423,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "customer.what": ("What", "行为"),
     "customer.product": ("Product", "商品"),
     "customer.notice.erased": ("This customer's personal data was erased.", "此客户的个人信息已删除。"),
-    "customer.notice.no_consent": ("The customer has not consented to personalisation: the assistant shows them "
-                                   "popular products only.", "客户未同意个性化推荐:智能助手只向其展示热门商品。"),
+    "customer.notice.no_consent": (
+        "The customer has not consented to personalisation: the assistant shows them popular products only.",
+        "客户未同意个性化推荐:智能助手只向其展示热门商品。",
+    ),
     "customer.notice.recommender": ("No recommendations: {problem}", "暂无推荐:{problem}"),
     # --- dashboard
     "dashboard.title": ("Dashboard", "数据看板"),
@@ -406,60 +473,104 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.chart.conversations": ("Conversations per day and channel", "每天各渠道的对话数"),
     "dashboard.chart.conversations_alt": ("Conversations per day, stacked by channel", "每天的对话数,按渠道堆叠"),
     "dashboard.chart.rates": ("Self-service, fallback and hand-off rates", "自助解决率、未识别率和转人工率"),
-    "dashboard.chart.rates_alt": ("Self-service, fallback and hand-off rates over time", "自助解决率、未识别率和转人工率的变化"),
+    "dashboard.chart.rates_alt": (
+        "Self-service, fallback and hand-off rates over time",
+        "自助解决率、未识别率和转人工率的变化",
+    ),
     "dashboard.chart.waits": ("Hand-off wait times", "转人工等待时长"),
-    "dashboard.chart.waits_alt": ("Histogram of minutes until an agent took a hand-off", "客服接待前等待分钟数的直方图"),
+    "dashboard.chart.waits_alt": (
+        "Histogram of minutes until an agent took a hand-off",
+        "客服接待前等待分钟数的直方图",
+    ),
     "dashboard.chart.funnel": ("Recommendation funnel", "推荐漏斗"),
     "dashboard.chart.funnel_alt": ("Recommendation impressions, clicks and purchases", "推荐的曝光、点击和购买"),
     "dashboard.chart.intents": ("Most frequent intents", "最常见的意图"),
     "dashboard.chart.intents_alt": ("The ten most frequent intents", "最常见的十个意图"),
-    "definition.conversations": ("Conversations started in the period, on every channel.", "该时段内在所有渠道开始的对话。"),
-    "definition.containment": ("Self-service (containment) rate: conversations the assistant resolved without a person "
-                               "(outcome resolved_by_bot), divided by all conversations started in the period.",
-                               "自助解决率:智能助手无需人工就解决的对话(结果为机器人解决),除以该时段内开始的全部对话。"),
-    "definition.fallback": ("Fallback rate: customer messages the NLU could not place (intent nlu_fallback), divided "
-                            "by all customer messages in the period.",
-                            "未识别率:NLU 无法识别的客户消息(意图 nlu_fallback),除以该时段内的全部客户消息。"),
-    "definition.low_confidence": ("Low-confidence rate: customer messages whose predicted intent had a confidence "
-                                  "below 0.5, divided by customer messages with a prediction.",
-                                  "低置信度率:预测意图置信度低于 0.5 的客户消息,除以有预测结果的客户消息。"),
-    "definition.handoff": ("Hand-off rate: conversations started in the period that were put in the queue for a "
-                           "person, divided by all conversations started in the period.",
-                           "转人工率:该时段内开始并进入人工排队的对话,除以该时段内开始的全部对话。"),
-    "definition.wait": ("Hand-off wait: minutes from the customer's request for a person until an agent took it, for "
-                        "requests made in the period (median and 90th percentile).",
-                        "转人工等待:从客户请求人工到客服接待的分钟数,统计该时段内的请求(中位数和 90 分位)。"),
-    "definition.waiting_now": ("Conversations waiting for an agent right now, and the longest current wait.",
-                               "当前正在等待客服的对话,以及目前最长的等待时间。"),
-    "definition.csat": ("CSAT: customers in contact during the period whose satisfaction score (1-5, kept by the "
-                        "feedback consumer from conversation ratings and complaints) is 4 or more, divided by those "
-                        "with a score.", "客户满意度:该时段内有联系且满意度评分(1-5 分,由反馈处理根据对话评分和投诉记录)"
-                        "为 4 分及以上的客户,除以有评分的客户。"),
-    "definition.rating": ("Product rating: average stars of the reviews customers wrote in the period.",
-                          "商品评分:该时段内客户评价的平均星级。"),
-    "definition.impressions": ("Recommendation impressions: products the assistant recommended in the period.",
-                               "推荐曝光:该时段内智能助手推荐的商品数。"),
-    "definition.ctr": ("Click-through rate: clicks on recommended products (More like this / Details) divided by "
-                       "impressions, in the period.", "点击率:该时段内推荐商品的点击(更多类似 / 详情)除以曝光。"),
-    "definition.rec_conversion": ("Recommendation conversion: clicks followed by a purchase of the same product by "
-                                  "the same customer within 7 days, divided by clicks.",
-                                  "推荐转化率:点击后 7 天内同一客户购买了同一商品的点击,除以点击数。"),
-    "definition.conversion_rate": ("Conversion rate: customers who interacted and bought in the period, divided by "
-                                   "customers who interacted (crm.metrics).",
-                                   "转化率:该时段内有互动且购买的客户,除以有互动的客户(crm.metrics)。"),
-    "definition.engagement_rate": ("Engagement rate: interactions per active customer in the period (crm.metrics).",
-                                   "参与度:该时段内每位活跃客户的互动次数(crm.metrics)。"),
-    "definition.service_efficiency": ("Service efficiency: tickets resolved or closed, divided by tickets received "
-                                      "in the period (crm.metrics).",
-                                      "服务效率:已解决或已关闭的工单,除以该时段内收到的工单(crm.metrics)。"),
-    "definition.repeat_purchase_rate": ("Repeat-purchase rate: customers with two or more purchases, divided by "
-                                        "customers with at least one, in the period (crm.metrics).",
-                                        "复购率:该时段内购买两次及以上的客户,除以至少购买一次的客户(crm.metrics)。"),
-    "definition.revenue": ("Revenue: totals of paid, shipped and delivered orders placed in the period; average order "
-                           "value = revenue / those orders (crm.metrics).",
-                           "营收:该时段内已支付、已发货和已送达订单的总额;平均订单金额 = 营收 / 这些订单数(crm.metrics)。"),
-    "definition.intents": ("The intents the NLU predicted most often for customer messages in the period.",
-                           "该时段内 NLU 对客户消息预测最多的意图。"),
+    "definition.conversations": (
+        "Conversations started in the period, on every channel.",
+        "该时段内在所有渠道开始的对话。",
+    ),
+    "definition.containment": (
+        "Self-service (containment) rate: conversations the assistant resolved without a person "
+        "(outcome resolved_by_bot), divided by all conversations started in the period.",
+        "自助解决率:智能助手无需人工就解决的对话(结果为机器人解决),除以该时段内开始的全部对话。",
+    ),
+    "definition.fallback": (
+        "Fallback rate: customer messages the NLU could not place (intent nlu_fallback), divided "
+        "by all customer messages in the period.",
+        "未识别率:NLU 无法识别的客户消息(意图 nlu_fallback),除以该时段内的全部客户消息。",
+    ),
+    "definition.low_confidence": (
+        "Low-confidence rate: customer messages whose predicted intent had a confidence "
+        "below 0.5, divided by customer messages with a prediction.",
+        "低置信度率:预测意图置信度低于 0.5 的客户消息,除以有预测结果的客户消息。",
+    ),
+    "definition.handoff": (
+        "Hand-off rate: conversations started in the period that were put in the queue for a "
+        "person, divided by all conversations started in the period.",
+        "转人工率:该时段内开始并进入人工排队的对话,除以该时段内开始的全部对话。",
+    ),
+    "definition.wait": (
+        "Hand-off wait: minutes from the customer's request for a person until an agent took it, for "
+        "requests made in the period (median and 90th percentile).",
+        "转人工等待:从客户请求人工到客服接待的分钟数,统计该时段内的请求(中位数和 90 分位)。",
+    ),
+    "definition.waiting_now": (
+        "Conversations waiting for an agent right now, and the longest current wait.",
+        "当前正在等待客服的对话,以及目前最长的等待时间。",
+    ),
+    "definition.csat": (
+        "CSAT: customers in contact during the period whose satisfaction score (1-5, kept by the "
+        "feedback consumer from conversation ratings and complaints) is 4 or more, divided by those "
+        "with a score.",
+        "客户满意度:该时段内有联系且满意度评分(1-5 分,由反馈处理根据对话评分和投诉记录)"
+        "为 4 分及以上的客户,除以有评分的客户。",
+    ),
+    "definition.rating": (
+        "Product rating: average stars of the reviews customers wrote in the period.",
+        "商品评分:该时段内客户评价的平均星级。",
+    ),
+    "definition.impressions": (
+        "Recommendation impressions: products the assistant recommended in the period.",
+        "推荐曝光:该时段内智能助手推荐的商品数。",
+    ),
+    "definition.ctr": (
+        "Click-through rate: clicks on recommended products (More like this / Details) divided by "
+        "impressions, in the period.",
+        "点击率:该时段内推荐商品的点击(更多类似 / 详情)除以曝光。",
+    ),
+    "definition.rec_conversion": (
+        "Recommendation conversion: clicks followed by a purchase of the same product by "
+        "the same customer within 7 days, divided by clicks.",
+        "推荐转化率:点击后 7 天内同一客户购买了同一商品的点击,除以点击数。",
+    ),
+    "definition.conversion_rate": (
+        "Conversion rate: customers who interacted and bought in the period, divided by "
+        "customers who interacted (crm.metrics).",
+        "转化率:该时段内有互动且购买的客户,除以有互动的客户(crm.metrics)。",
+    ),
+    "definition.engagement_rate": (
+        "Engagement rate: interactions per active customer in the period (crm.metrics).",
+        "参与度:该时段内每位活跃客户的互动次数(crm.metrics)。",
+    ),
+    "definition.service_efficiency": (
+        "Service efficiency: tickets resolved or closed, divided by tickets received in the period (crm.metrics).",
+        "服务效率:已解决或已关闭的工单,除以该时段内收到的工单(crm.metrics)。",
+    ),
+    "definition.repeat_purchase_rate": (
+        "Repeat-purchase rate: customers with two or more purchases, divided by "
+        "customers with at least one, in the period (crm.metrics).",
+        "复购率:该时段内购买两次及以上的客户,除以至少购买一次的客户(crm.metrics)。",
+    ),
+    "definition.revenue": (
+        "Revenue: totals of paid, shipped and delivered orders placed in the period; average order "
+        "value = revenue / those orders (crm.metrics).",
+        "营收:该时段内已支付、已发货和已送达订单的总额;平均订单金额 = 营收 / 这些订单数(crm.metrics)。",
+    ),
+    "definition.intents": (
+        "The intents the NLU predicted most often for customer messages in the period.",
+        "该时段内 NLU 对客户消息预测最多的意图。",
+    ),
     "chart.no_conversations": ("no conversations in this period", "该时段内没有对话"),
     "chart.conversations": ("conversations", "对话数"),
     "chart.self_service": ("self-service", "自助解决"),
@@ -480,11 +591,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- dead letters
     "dead.title": ("Dead letters", "死信"),
     "dead.waiting": ("{n} waiting", "{n} 条待处理"),
-    "dead.hint": ("Events the feedback consumer could not record (a malformed or unexpected event) are set aside here "
-                  "instead of stopping the feedback loop. The list shows what each was and why it was refused, never "
-                  "its content (customer text): read, replay or drop one with {command}, which the audit log records.",
-                  "反馈处理无法记录的事件(格式错误或意外的事件)会放在这里,而不会让反馈循环停下。列表只显示每个事件是什么、"
-                  "为什么被拒绝,从不显示内容(客户文字):用 {command} 查看、重放或丢弃,审计日志会记录。"),
+    "dead.hint": (
+        "Events the feedback consumer could not record (a malformed or unexpected event) are set aside here "
+        "instead of stopping the feedback loop. The list shows what each was and why it was refused, never "
+        "its content (customer text): read, replay or drop one with {command}, which the audit log records.",
+        "反馈处理无法记录的事件(格式错误或意外的事件)会放在这里,而不会让反馈循环停下。列表只显示每个事件是什么、"
+        "为什么被拒绝,从不显示内容(客户文字):用 {command} 查看、重放或丢弃,审计日志会记录。",
+    ),
     "dead.status": ("Status:", "状态:"),
     "dead.all": ("all", "全部"),
     "dead.set_aside": ("Set aside", "搁置时间"),
@@ -513,8 +626,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.on": ("on", "开启"),
     "users.off": ("off", "关闭"),
     "users.turn_off": ("turn off", "关闭"),
-    "users.turn_off_hint": ("For a lost phone: the user signs in with the password only and can set it up again",
-                            "手机丢失时使用:用户只用密码登录,之后可以重新设置"),
+    "users.turn_off_hint": (
+        "For a lost phone: the user signs in with the password only and can set it up again",
+        "手机丢失时使用:用户只用密码登录,之后可以重新设置",
+    ),
     "users.disabled": ("disabled", "已停用"),
     "users.locked_until": ("locked until {at}", "锁定至 {at}"),
     "users.unlock": ("unlock", "解锁"),
@@ -527,10 +642,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.set_password": ("set password", "设置密码"),
     "users.new_user": ("New user", "新用户"),
     "users.create": ("Create", "创建"),
-    "users.roles_hint": ("Roles: agent — inbox, transcripts, corrections, customers; supervisor — also the dashboard "
-                         "and the corrections export, and may take over another agent's conversation; admin — also "
-                         "users.", "角色:客服 — 收件箱、对话记录、纠错、客户;主管 — 另有数据看板和纠错导出,并可接管其他客服的对话;"
-                         "管理员 — 另有用户管理。"),
+    "users.roles_hint": (
+        "Roles: agent — inbox, transcripts, corrections, customers; supervisor — also the dashboard "
+        "and the corrections export, and may take over another agent's conversation; admin — also "
+        "users.",
+        "角色:客服 — 收件箱、对话记录、纠错、客户;主管 — 另有数据看板和纠错导出,并可接管其他客服的对话;"
+        "管理员 — 另有用户管理。",
+    ),
     "users.done.created": ("The account is created.", "账户已创建。"),
     "users.done.role": ("The role is changed.", "角色已修改。"),
     "users.done.disabled": ("The account is disabled.", "账户已停用。"),
@@ -542,40 +660,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refusal.password_short": ("a password has at least {n} characters", "密码至少 {n} 个字符"),
     "refusal.password_long": ("a password has at most {n} characters", "密码最多 {n} 个字符"),
     "refusal.password_has_username": ("a password must not contain the username", "密码不能包含用户名"),
-    "refusal.username": ("a username is 2-64 characters: lowercase letters, digits, dot, dash or underscore, starting "
-                         "with a letter or digit", "用户名为 2-64 个字符:小写字母、数字、点、连字符或下划线,以字母或数字开头"),
+    "refusal.username": (
+        "a username is 2-64 characters: lowercase letters, digits, dot, dash or underscore, starting "
+        "with a letter or digit",
+        "用户名为 2-64 个字符:小写字母、数字、点、连字符或下划线,以字母或数字开头",
+    ),
     "refusal.no_user": ("no console user {id}", "没有编号为 {id} 的工作台用户"),
     "refusal.language": ("a console language is one of {choices}", "界面语言只能是 {choices} 之一"),
     "refusal.role": ("a role is one of {choices}", "角色只能是 {choices} 之一"),
     "refusal.username_taken": ("the username {name} is taken", "用户名 {name} 已被使用"),
-    "refusal.last_admin_role": ("this is the last admin: make someone else admin first", "这是最后一位管理员:请先让其他人成为管理员"),
+    "refusal.last_admin_role": (
+        "this is the last admin: make someone else admin first",
+        "这是最后一位管理员:请先让其他人成为管理员",
+    ),
     "refusal.own_role": ("you cannot change your own role", "您不能修改自己的角色"),
     "refusal.own_account": ("you cannot disable your own account", "您不能停用自己的账户"),
     "refusal.last_admin": ("this is the last admin", "这是最后一位管理员"),
     "refusal.current_password": ("the current password is not right", "当前密码不正确"),
     "refusal.same_password": ("the new password is the same as the current one", "新密码与当前密码相同"),
     "refusal.enrol_secret": ("the enrolment secret is malformed; start again", "设置密钥格式有误,请重新开始"),
-    "refusal.enrol_code": ("that code does not match: check the authenticator app's clock and try the next code",
-                           "验证码不匹配:请检查身份验证器应用的时钟,然后试下一个验证码"),
+    "refusal.enrol_code": (
+        "that code does not match: check the authenticator app's clock and try the next code",
+        "验证码不匹配:请检查身份验证器应用的时钟,然后试下一个验证码",
+    ),
     "refusal.password_wrong": ("the password is not right", "密码不正确"),
     "refusal.unknown_action": ("unknown action {action}", "未知操作 {action}"),
-    "refusal.not_an_entity": ("{entity} is not an entity of the domain ({known})", "{entity} 不是领域中的实体({known})"),
+    "refusal.not_an_entity": (
+        "{entity} is not an entity of the domain ({known})",
+        "{entity} 不是领域中的实体({known})",
+    ),
     "refusal.entity_value": ("the {entity} entity needs a value", "实体 {entity} 需要一个值"),
     "refusal.entity_brackets": ("an entity value cannot contain brackets", "实体值不能包含括号"),
-    "refusal.entity_not_found": ("{value} does not appear in the example (or overlaps another entity)",
-                                 "{value} 没有出现在样例中(或与另一个实体重叠)"),
+    "refusal.entity_not_found": (
+        "{value} does not appear in the example (or overlaps another entity)",
+        "{value} 没有出现在样例中(或与另一个实体重叠)",
+    ),
     "refusal.no_message": ("no message {id}", "没有编号为 {id} 的消息"),
-    "refusal.not_customer_message": ("only a customer's message has an intent to correct", "只有客户的消息才有可纠正的意图"),
+    "refusal.not_customer_message": (
+        "only a customer's message has an intent to correct",
+        "只有客户的消息才有可纠正的意图",
+    ),
     "refusal.not_an_intent": ("{intent} is not an intent of the domain", "{intent} 不是领域中的意图"),
     "refusal.empty_example": ("the example text is empty", "样例文字为空"),
     "refusal.no_correction": ("no correction {id}", "没有编号为 {id} 的纠错"),
     "refusal.no_handoff": ("no hand-off {id}", "没有编号为 {id} 的转人工"),
     "refusal.handed_back": ("this conversation was already handed back", "此对话已经交还"),
     "refusal.taken": ("{agent} has already taken this conversation", "{agent} 已经接待了此对话"),
-    "refusal.hand_back": ("only the agent serving this conversation (or a supervisor) can hand it back",
-                          "只有正在接待此对话的客服(或主管)可以交还"),
-    "refusal.take_first": ("take the conversation first: only the agent serving it can answer",
-                           "请先接待此对话:只有接待的客服可以回复"),
+    "refusal.hand_back": (
+        "only the agent serving this conversation (or a supervisor) can hand it back",
+        "只有正在接待此对话的客服(或主管)可以交还",
+    ),
+    "refusal.take_first": (
+        "take the conversation first: only the agent serving it can answer",
+        "请先接待此对话:只有接待的客服可以回复",
+    ),
     "refusal.filter_choice": ("{name}: {value} is not one of {choices}", "{name}:{value} 不是 {choices} 之一"),
     "refusal.filter_date": ("{name}: {value} is not a date (YYYY-MM-DD)", "{name}:{value} 不是日期(YYYY-MM-DD)"),
     "refusal.filter_page": ("page: not a number", "page:不是数字"),
@@ -756,8 +894,11 @@ def describe(language: str, error: Exception) -> str:
 @lru_cache(maxsize=4)
 def _intent_labels(path: str, stamp: float) -> dict[str, dict[str, str]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return {str(intent): {lang: str(text) for lang, text in names.items() if isinstance(text, str)}
-            for intent, names in data.items() if isinstance(names, dict)}
+    return {
+        str(intent): {lang: str(text) for lang, text in names.items() if isinstance(text, str)}
+        for intent, names in data.items()
+        if isinstance(names, dict)
+    }
 
 
 def intent_labels(path: Path) -> dict[str, dict[str, str]]:

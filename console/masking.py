@@ -9,6 +9,7 @@ ten minutes link their own chat to the customer's account, and no staff task nee
 What it cannot know it does not catch (a stranger's name in passing, an address written out in words): the
 console shows transcripts masked by default and says so; "show personal data" is audited either way.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,8 @@ PHONE = re.compile(
     r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}"
     r"|\+\d{1,3}[ -]?\d[\d -]{5,14}\d"
     r"|0\d{2,3}-\d{7,8}"
-    r")(?![A-Za-z0-9_])")
+    r")(?![A-Za-z0-9_])"
+)
 # A code word ("code", or 码 as in 验证码, 绑定码, 密码), at most 20 other characters, then six digits (a space
 # or dash may split them: "042 913"). Bounded repetitions only: linear time on any text.
 SECRET_CODE = re.compile(r"(?i)(code|码)(\D{0,20}?)(\d{3}[ -]?\d{3})(?!\d)")
@@ -82,8 +84,11 @@ class Masker:
             identifier = (identifier or "").strip()
             if len(identifier) >= 4 and identifier not in replacements:
                 replacements[identifier] = self._identifier(identifier)
-        self._literal = (re.compile("|".join(re.escape(k) for k in sorted(replacements, key=len, reverse=True)))
-                         if replacements else None)
+        self._literal = (
+            re.compile("|".join(re.escape(k) for k in sorted(replacements, key=len, reverse=True)))
+            if replacements
+            else None
+        )
         self._replacements = replacements
 
     @staticmethod

@@ -6,6 +6,7 @@ An agent's reply reaches the customer on their own channel: the console puts the
 channel the customer last wrote on (the web page's socket, WeChat's customer-service API) and records it as
 a bot message in the tracker. Handing back appends `resume` + `action_listen`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,7 @@ class RasaClient:
     def _url(self, sender: str, tail: str) -> str:
         return f"{self.base_url}/conversations/{quote(sender, safe='')}/{tail}"
 
-    async def _call(self, method: str, url: str, *, params: dict[str, str] | None = None,
-                    body: Any = None) -> Any:
+    async def _call(self, method: str, url: str, *, params: dict[str, str] | None = None, body: Any = None) -> Any:
         if not self.token:
             raise RasaUnavailable("the console has no Rasa API token (KELIAN_RASA_TOKEN or var/rasa-token)")
         if self._http is None:
@@ -65,10 +65,17 @@ class RasaClient:
 
     async def say_as_agent(self, sender: str, text: str) -> None:
         """Deliver an agent's message through the customer's channel (see the module's docstring)."""
-        await self._call("POST", self._url(sender, "tracker/events"),
-                         body=[{"event": "slot", "name": AGENT_MESSAGE_SLOT, "value": text}])
-        await self._call("POST", self._url(sender, "execute"), params={"output_channel": "latest"},
-                         body={"name": AGENT_MESSAGE_ACTION})
+        await self._call(
+            "POST",
+            self._url(sender, "tracker/events"),
+            body=[{"event": "slot", "name": AGENT_MESSAGE_SLOT, "value": text}],
+        )
+        await self._call(
+            "POST",
+            self._url(sender, "execute"),
+            params={"output_channel": "latest"},
+            body={"name": AGENT_MESSAGE_ACTION},
+        )
 
     async def hand_back(self, sender: str) -> None:
         await self._call("POST", self._url(sender, "tracker/events"), body=HAND_BACK_EVENTS)
@@ -92,8 +99,15 @@ def live_messages(tracker: dict[str, Any]) -> list[dict[str, Any]]:
             last_action = event.get("name")
         elif kind == "user" and (said or "").strip():
             intent = (event.get("parse_data") or {}).get("intent") or {}
-            messages.append({"who": "customer", "text": said, "at": event.get("timestamp"),
-                             "intent": intent.get("name"), "confidence": intent.get("confidence")})
+            messages.append(
+                {
+                    "who": "customer",
+                    "text": said,
+                    "at": event.get("timestamp"),
+                    "intent": intent.get("name"),
+                    "confidence": intent.get("confidence"),
+                }
+            )
         elif kind == "bot" and (event.get("text") or "").strip():
             # Rasa logs an action before the messages it says.
             who = "agent" if last_action == AGENT_MESSAGE_ACTION else "bot"

@@ -10,6 +10,7 @@ substrings (which works for Chinese and English alike). Decrypting is a few micr
 a search over 2,000 conversations takes a fraction of a second; the page says when older conversations
 were not searched, and narrower filters (a date range) reach them.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -63,6 +64,7 @@ class Filters:
     @classmethod
     def parse(cls, params: Any) -> "Filters":
         """From the query string of the list page; a malformed value is an InvalidInput naming the field."""
+
         def text(name: str) -> str | None:
             value = (params.get(name) or "").strip()
             return value or None
@@ -74,8 +76,13 @@ class Filters:
             try:
                 return kind(value)
             except ValueError:
-                raise refusal(InvalidInput, "refusal.filter_choice", name=name, value=repr(value[:40]),
-                              choices=", ".join(v.value for v in kind)) from None
+                raise refusal(
+                    InvalidInput,
+                    "refusal.filter_choice",
+                    name=name,
+                    value=repr(value[:40]),
+                    choices=", ".join(v.value for v in kind),
+                ) from None
 
         def day(name: str) -> date | None:
             value = text(name)
@@ -94,20 +101,43 @@ class Filters:
         def flag(name: str) -> bool:
             return text(name) in ("1", "on", "true", "yes")
 
-        return cls(channel=choice("channel", Channel), date_from=day("from"), date_to=day("to"),
-                   intent=text("intent"), low_confidence=flag("low_confidence"), fallback=flag("fallback"),
-                   handoff=flag("handoff"), outcome=choice("outcome", ConversationStatus),
-                   customer=text("customer"), language=choice("language", Language), query=text("q"), page=page)
+        return cls(
+            channel=choice("channel", Channel),
+            date_from=day("from"),
+            date_to=day("to"),
+            intent=text("intent"),
+            low_confidence=flag("low_confidence"),
+            fallback=flag("fallback"),
+            handoff=flag("handoff"),
+            outcome=choice("outcome", ConversationStatus),
+            customer=text("customer"),
+            language=choice("language", Language),
+            query=text("q"),
+            page=page,
+        )
 
     def query_string(self, **changes: Any) -> str:
         """The list page's query string for these filters (with `changes`), for links such as the next page."""
-        values = {"channel": self.channel, "from": self.date_from, "to": self.date_to, "intent": self.intent,
-                  "low_confidence": self.low_confidence, "fallback": self.fallback, "handoff": self.handoff,
-                  "outcome": self.outcome, "customer": self.customer, "language": self.language, "q": self.query,
-                  "page": self.page}
+        values = {
+            "channel": self.channel,
+            "from": self.date_from,
+            "to": self.date_to,
+            "intent": self.intent,
+            "low_confidence": self.low_confidence,
+            "fallback": self.fallback,
+            "handoff": self.handoff,
+            "outcome": self.outcome,
+            "customer": self.customer,
+            "language": self.language,
+            "q": self.query,
+            "page": self.page,
+        }
         values.update(changes)
-        pairs = {k: ("1" if v is True else str(v.value if hasattr(v, "value") else v))
-                 for k, v in values.items() if v not in (None, False, "") and not (k == "page" and v == 1)}
+        pairs = {
+            k: ("1" if v is True else str(v.value if hasattr(v, "value") else v))
+            for k, v in values.items()
+            if v not in (None, False, "") and not (k == "page" and v == 1)
+        }
         return urlencode(pairs)
 
 
@@ -197,34 +227,62 @@ def _filtered(session: Session, filters: Filters, tz: ZoneInfo) -> Select[tuple[
     return query
 
 
-def _rows(session: Session, ids: list[int], previews: dict[int, tuple[str, int]] | None = None) -> list[ConversationRow]:
+def _rows(
+    session: Session, ids: list[int], previews: dict[int, tuple[str, int]] | None = None
+) -> list[ConversationRow]:
     if not ids:
         return []
     conversations = {c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(ids)))}
-    stats = {cid: (n, low) for cid, n, low in session.execute(
-        select(Message.conversation_id, func.count(), func.min(Message.confidence))
-        .where(Message.conversation_id.in_(ids)).group_by(Message.conversation_id))}
+    stats = {
+        cid: (n, low)
+        for cid, n, low in session.execute(
+            select(Message.conversation_id, func.count(), func.min(Message.confidence))
+            .where(Message.conversation_id.in_(ids))
+            .group_by(Message.conversation_id)
+        )
+    }
     intents: dict[int, list[str]] = defaultdict(list)
     first: dict[int, str] = {}
     for cid, intent, text in session.execute(
-            select(Message.conversation_id, Message.intent, Message.text)
-            .where(Message.conversation_id.in_(ids), Message.sender == MessageSender.CUSTOMER)
-            .order_by(Message.created_at, Message.id)):
+        select(Message.conversation_id, Message.intent, Message.text)
+        .where(Message.conversation_id.in_(ids), Message.sender == MessageSender.CUSTOMER)
+        .order_by(Message.created_at, Message.id)
+    ):
         if intent and intent not in intents[cid]:
             intents[cid].append(intent)
         first.setdefault(cid, text)
     handed = set(session.scalars(select(HandoffRequest.conversation_id).where(HandoffRequest.conversation_id.in_(ids))))
     customer_ids = {c.customer_id for c in conversations.values() if c.customer_id is not None}
-    names = {cid: name for cid, name in session.execute(
-        select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids)))} if customer_ids else {}
+    names = (
+        {
+            cid: name
+            for cid, name in session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids)))
+        }
+        if customer_ids
+        else {}
+    )
     rows = []
     for cid in ids:
         c = conversations[cid]
         count, low = stats.get(cid, (0, None))
         preview, matches = (previews or {}).get(cid, (first.get(cid, ""), 0))
-        rows.append(ConversationRow(c.id, c.started_at, c.channel, c.language, c.status, c.customer_id,
-                                    names.get(c.customer_id), count, low, tuple(intents[cid]), cid in handed,
-                                    preview, matches))
+        rows.append(
+            ConversationRow(
+                c.id,
+                c.started_at,
+                c.channel,
+                c.language,
+                c.status,
+                c.customer_id,
+                names.get(c.customer_id),
+                count,
+                low,
+                tuple(intents[cid]),
+                cid in handed,
+                preview,
+                matches,
+            )
+        )
     return rows
 
 
@@ -244,17 +302,19 @@ def find_conversations(session: Session, filters: Filters, tz: ZoneInfo) -> Conv
     scan = list(session.scalars(newest.limit(SEARCH_SCAN_LIMIT)))
     needle = filters.query.casefold()
     hits: dict[int, tuple[str, int]] = {}
-    for cid, text in session.execute(select(Message.conversation_id, Message.text)
-                                     .where(Message.conversation_id.in_(scan)).order_by(Message.id)):
+    for cid, text in session.execute(
+        select(Message.conversation_id, Message.text).where(Message.conversation_id.in_(scan)).order_by(Message.id)
+    ):
         if needle in mask_secrets(text).casefold():  # no finding a link code by searching for its digits
             preview, count = hits.get(cid, (text, 0))
             hits[cid] = (preview, count + 1)
     matched = [cid for cid in scan if cid in hits]
     pages = max(1, -(-len(matched) // PAGE_SIZE))
     page = min(filters.page, pages)
-    ids = matched[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return ConversationList(_rows(session, ids, hits), len(matched), page, pages, scanned=len(scan),
-                            candidates=candidates)
+    ids = matched[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return ConversationList(
+        _rows(session, ids, hits), len(matched), page, pages, scanned=len(scan), candidates=candidates
+    )
 
 
 def conversation_detail(session: Session, conversation_id: int) -> ConversationDetail:
@@ -262,14 +322,44 @@ def conversation_detail(session: Session, conversation_id: int) -> ConversationD
     if conversation is None:
         raise refusal(NotFound, "refusal.no_conversation", id=conversation_id)
     # An agent's reply is said by the bot's `action_agent_message`; the feedback consumer records it as the bot's.
-    messages = [MessageRow(m.id, "agent" if m.action == AGENT_MESSAGE_ACTION else m.sender.value, m.text, m.intent,
-                           m.confidence, list(m.entities or []), m.action, m.created_at)
-                for m in session.scalars(select(Message).where(Message.conversation_id == conversation_id)
-                                         .order_by(Message.created_at, Message.id))]
-    handoffs = [{"id": h.id, "status": h.status.value, "reason": h.reason, "agent": h.agent,
-                 "requested_at": h.requested_at, "closed_at": h.closed_at}
-                for h in session.scalars(select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id)
-                                         .order_by(HandoffRequest.requested_at))]
-    return ConversationDetail(conversation.id, conversation.channel, conversation.language, conversation.status,
-                              conversation.started_at, conversation.ended_at, conversation.customer_id, messages,
-                              handoffs)
+    messages = [
+        MessageRow(
+            m.id,
+            "agent" if m.action == AGENT_MESSAGE_ACTION else m.sender.value,
+            m.text,
+            m.intent,
+            m.confidence,
+            list(m.entities or []),
+            m.action,
+            m.created_at,
+        )
+        for m in session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.created_at, Message.id)
+        )
+    ]
+    handoffs = [
+        {
+            "id": h.id,
+            "status": h.status.value,
+            "reason": h.reason,
+            "agent": h.agent,
+            "requested_at": h.requested_at,
+            "closed_at": h.closed_at,
+        }
+        for h in session.scalars(
+            select(HandoffRequest)
+            .where(HandoffRequest.conversation_id == conversation_id)
+            .order_by(HandoffRequest.requested_at)
+        )
+    ]
+    return ConversationDetail(
+        conversation.id,
+        conversation.channel,
+        conversation.language,
+        conversation.status,
+        conversation.started_at,
+        conversation.ended_at,
+        conversation.customer_id,
+        messages,
+        handoffs,
+    )

@@ -14,6 +14,7 @@ Security measures, in the order a request meets them:
 - then the page's rule: public, the TOTP step of signing in, or signed in with at least a given role; a
   route with no rule is refused (and `unruled_routes` keeps the console from starting with one).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,10 @@ T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 LOGIN_COOKIE = "kelian_console_login"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The largest request body the console reads (its forms; a reply is at most 2,000 characters): aiohttp answers
 # 413 to more before a handler parses it.
@@ -113,6 +116,7 @@ def requires(role: StaffRole | str) -> Callable[[Handler], Handler]:
     def mark(handler: Handler) -> Handler:
         handler.min_role = StaffRole(role)  # type: ignore[attr-defined]
         return handler
+
     return mark
 
 
@@ -161,8 +165,15 @@ def login_form_token(request: web.Request) -> tuple[str, str | None]:
 
 def set_login_cookie(request: web.Request, response: web.StreamResponse, value: str | None) -> None:
     if value is not None:
-        response.set_cookie(LOGIN_COOKIE, value, httponly=True, samesite="Strict", path="/login",
-                            secure=config(request).secure_cookies, max_age=3600)
+        response.set_cookie(
+            LOGIN_COOKIE,
+            value,
+            httponly=True,
+            samesite="Strict",
+            path="/login",
+            secure=config(request).secure_cookies,
+            max_age=3600,
+        )
 
 
 # --- middlewares ----------------------------------------------------------------------------------
@@ -210,17 +221,21 @@ def base_context(request: web.Request) -> dict[str, Any]:
     """What every template gets: the request, who is signed in, the CSRF token for forms, the time zone and
     the page's language."""
     info = request.get(SESSION)
-    return {"request": request, "session": info,
-            "user": None if info is None or info.mfa_pending else info.user,  # type: ignore[attr-defined]
-            "csrf_token": "" if info is None else info.csrf_token,  # type: ignore[attr-defined]
-            "tz_name": request.app[CONFIG].timezone, "lang": language(request)}
+    return {
+        "request": request,
+        "session": info,
+        "user": None if info is None or info.mfa_pending else info.user,  # type: ignore[attr-defined]
+        "csrf_token": "" if info is None else info.csrf_token,  # type: ignore[attr-defined]
+        "tz_name": request.app[CONFIG].timezone,
+        "lang": language(request),
+    }
 
 
 def _error_page(request: web.Request, status: int, message: str) -> web.Response:
     """Rendered by the middlewares, outside aiohttp_jinja2's context processors: the base context is added here."""
-    return aiohttp_jinja2.render_template("error.html", request,
-                                          {**base_context(request), "status": status, "message": message},
-                                          status=status)
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {**base_context(request), "status": status, "message": message}, status=status
+    )
 
 
 @web.middleware
@@ -252,8 +267,11 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     request[SESSION] = None
     if value and len(value) < 100:
         request[COOKIE] = value
-        request[SESSION] = await db(request).run(lambda s: load_session(
-            s, value, absolute=timedelta(hours=cfg.absolute_hours), idle=timedelta(minutes=cfg.idle_minutes)))
+        request[SESSION] = await db(request).run(
+            lambda s: load_session(
+                s, value, absolute=timedelta(hours=cfg.absolute_hours), idle=timedelta(minutes=cfg.idle_minutes)
+            )
+        )
     return await handler(request)
 
 
@@ -323,8 +341,13 @@ NEXT_MAX_CHARS = 2000
 def safe_next(target: str | None) -> str:
     """A redirect target inside the console only; anything else (absolute or protocol-relative URLs,
     backslashes, whitespace or control characters, encoded ones too) becomes "/"."""
-    if (not target or len(target) > NEXT_MAX_CHARS or not LOCAL_PATH.fullmatch(target) or "\\" in target
-            or ENCODED_ESCAPES.search(urlsplit(target).path)):
+    if (
+        not target
+        or len(target) > NEXT_MAX_CHARS
+        or not LOCAL_PATH.fullmatch(target)
+        or "\\" in target
+        or ENCODED_ESCAPES.search(urlsplit(target).path)
+    ):
         return "/"
     return target
 

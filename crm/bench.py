@@ -131,23 +131,32 @@ def markdown(results: list[BackendResult], config: DemoConfig, repeat: int) -> s
     header = "| | " + " | ".join(r.backend for r in results) + " |"
     rule = "|---|" + "---|" * len(results)
     lines = [
-        "# CRM benchmark", "",
+        "# CRM benchmark",
+        "",
         "Written by `make bench` (`python -m crm.bench --markdown docs/crm-bench.md --plot docs/crm-bench.png`); "
-        "what each query is and why it is fast: [crm.md](crm.md).", "",
+        "what each query is and why it is fast: [crm.md](crm.md).",
+        "",
         f"Demo shop: {config.customers:,} customers, {config.products:,} products, {config.interactions:,} "
         f"interactions; {repeat} random keys per query; measured {datetime.now(timezone.utc):%Y-%m-%d} "
         f"on {os.cpu_count()} CPU cores.",
         "",
-        header, rule,
+        header,
+        rule,
         "| migrate (s) | " + " | ".join(f"{r.migrate_s:.2f}" for r in results) + " |",
         "| demo generation (s) | " + " | ".join(f"{r.demo_s:.1f}" for r in results) + " |",
         "| segment: RFM + churn + CLV (s) | " + " | ".join(f"{r.segment_s:.1f}" for r in results) + " |",
     ]
     for name in names:
-        lines.append(f"| {name}, median / p95 (ms) | "
-                     + " | ".join(f"{r.latency_ms[name][0]:.2f} / {r.latency_ms[name][1]:.2f}" for r in results) + " |")
-    lines.append("| interactions for training, full scan (s) | "
-                 + " | ".join(f"{r.training_scan_s:.2f} ({r.training_rows:,} rows)" for r in results) + " |")
+        lines.append(
+            f"| {name}, median / p95 (ms) | "
+            + " | ".join(f"{r.latency_ms[name][0]:.2f} / {r.latency_ms[name][1]:.2f}" for r in results)
+            + " |"
+        )
+    lines.append(
+        "| interactions for training, full scan (s) | "
+        + " | ".join(f"{r.training_scan_s:.2f} ({r.training_rows:,} rows)" for r in results)
+        + " |"
+    )
     lines.append("| product catalogue export (s) | " + " | ".join(f"{r.catalogue_s:.2f}" for r in results) + " |")
     return "\n".join(lines) + "\n"
 
@@ -162,9 +171,14 @@ def plot(results: list[BackendResult], path: Path) -> None:
     width = 0.8 / len(results)
     figure, axis = plt.subplots(figsize=(7, 3.5))
     for k, result in enumerate(results):
-        axis.bar([i + k * width for i in range(len(names))], [result.latency_ms[n][0] for n in names], width,
-                 yerr=[[0] * len(names), [result.latency_ms[n][1] - result.latency_ms[n][0] for n in names]],
-                 label=result.backend, capsize=3)
+        axis.bar(
+            [i + k * width for i in range(len(names))],
+            [result.latency_ms[n][0] for n in names],
+            width,
+            yerr=[[0] * len(names), [result.latency_ms[n][1] - result.latency_ms[n][0] for n in names]],
+            label=result.backend,
+            capsize=3,
+        )
     axis.set_xticks([i + width * (len(results) - 1) / 2 for i in range(len(names))], names)
     axis.set_ylabel("ms (median, bar to p95)")
     axis.set_title("CRM hot queries on the demo shop")
@@ -181,14 +195,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interactions", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=300, help="random keys per query (default 300)")
-    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL,
-                        help="server where a temporary database is created (default %(default)s)")
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_PG_URL,
+        help="server where a temporary database is created (default %(default)s)",
+    )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     parser.add_argument("--plot", type=Path, help="also draw the latencies to this image")
     args = parser.parse_args(argv)
-    config = DemoConfig(customers=args.customers, products=args.products, interactions=args.interactions,
-                        seed=args.seed)
+    config = DemoConfig(
+        customers=args.customers, products=args.products, interactions=args.interactions, seed=args.seed
+    )
     results = []
     with _sqlite() as engine:
         results.append(run_backend("SQLite", engine, config, args.repeat))

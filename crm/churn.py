@@ -88,5 +88,7 @@ def train_and_score(history: History) -> ChurnScores:
     final = _model().fit(final_x, final_y) if len(np.unique(final_y)) == 2 else evaluated
     probability = final.predict_proba(behaviour_features(history, history.as_of))[:, 1]
     coefficients = dict(zip(FEATURE_NAMES, final.named_steps["logisticregression"].coef_[0].round(3).tolist()))
-    return ChurnScores(probability, ChurnReport(len(train_y), len(test_y), float(train_y.mean()),
-                                                float(test_y.mean()), auc, coefficients))
+    return ChurnScores(
+        probability,
+        ChurnReport(len(train_y), len(test_y), float(train_y.mean()), float(test_y.mean()), auc, coefficients),
+    )

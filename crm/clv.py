@@ -82,10 +82,15 @@ class BetaGeoModel:
     def fit(cls, x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> "BetaGeoModel":
         def loss(log_params: np.ndarray) -> float:
             params = np.exp(log_params)
-            return float(-cls.log_likelihood(params, x, t_x, t).mean() + PENALTY * np.sum(params ** 2))
+            return float(-cls.log_likelihood(params, x, t_x, t).mean() + PENALTY * np.sum(params**2))
 
-        best = min((minimize(loss, np.log(start), method="L-BFGS-B")
-                    for start in ((1.0, 1.0, 1.0, 1.0), (0.5, 10.0, 0.5, 3.0))), key=lambda result: result.fun)
+        best = min(
+            (
+                minimize(loss, np.log(start), method="L-BFGS-B")
+                for start in ((1.0, 1.0, 1.0, 1.0), (0.5, 10.0, 0.5, 3.0))
+            ),
+            key=lambda result: result.fun,
+        )
         return cls(*np.exp(best.x).tolist())
 
     def expected_purchases(self, horizon: float, x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -113,8 +118,15 @@ class GammaGammaModel:
     @staticmethod
     def log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
         p, q, v = params
-        return (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v) + (p * x - 1) * np.log(m)
-                + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
+        return (
+            gammaln(p * x + q)
+            - gammaln(p * x)
+            - gammaln(q)
+            + q * np.log(v)
+            + (p * x - 1) * np.log(m)
+            + p * x * np.log(x)
+            - (p * x + q) * np.log(x * m + v)
+        )
 
     @classmethod
     def fit(cls, x: np.ndarray, m: np.ndarray) -> "GammaGammaModel":
@@ -122,8 +134,7 @@ class GammaGammaModel:
 
         def loss(log_params: np.ndarray) -> float:
             p, q, v = np.exp(log_params)
-            return float(-cls.log_likelihood(np.array([p, q, v * scale]), x, m).mean()
-                         + PENALTY * (p ** 2 + q ** 2 + v ** 2))
+            return float(-cls.log_likelihood(np.array([p, q, v * scale]), x, m).mean() + PENALTY * (p**2 + q**2 + v**2))
 
         result = minimize(loss, np.log([2.0, 3.0, 1.0]), method="L-BFGS-B")
         p, q, v = np.exp(result.x)
@@ -159,10 +170,14 @@ class ClvScores:
 
 def _actual_unique_days(history: History, start: float, end: float) -> np.ndarray:
     mask = (history.purchase_time >= start) & (history.purchase_time < end)
-    pairs = np.unique(np.column_stack([history.purchase_customer[mask],
-                                       np.floor(history.purchase_time[mask] / DAY)]), axis=0)
-    return np.bincount(pairs[:, 0].astype(np.int64), minlength=history.size).astype(float) if len(pairs) \
+    pairs = np.unique(
+        np.column_stack([history.purchase_customer[mask], np.floor(history.purchase_time[mask] / DAY)]), axis=0
+    )
+    return (
+        np.bincount(pairs[:, 0].astype(np.int64), minlength=history.size).astype(float)
+        if len(pairs)
         else np.zeros(history.size)
+    )
 
 
 def score(history: History, horizon_weeks: float = 52.0, holdout_weeks: float = 13.0) -> ClvScores:
@@ -173,9 +188,22 @@ def score(history: History, horizon_weeks: float = 52.0, holdout_weeks: float = 
     zeros = np.zeros(history.size)
     buyers = summary.buyer
     if buyers.sum() < 20 or (summary.frequency[buyers] > 0).sum() < 10:
-        return ClvScores(zeros, zeros, zeros, ClvReport(horizon_weeks, int(buyers.sum()),
-                                                        int((summary.frequency > 0).sum()), None, None,
-                                                        holdout_weeks, None, None, None))
+        return ClvScores(
+            zeros,
+            zeros,
+            zeros,
+            ClvReport(
+                horizon_weeks,
+                int(buyers.sum()),
+                int((summary.frequency > 0).sum()),
+                None,
+                None,
+                holdout_weeks,
+                None,
+                None,
+                None,
+            ),
+        )
     x, t_x, t = summary.frequency[buyers], summary.recency[buyers], summary.age[buyers]
     bgnbd = BetaGeoModel.fit(x, t_x, t)
     repeat = buyers & (summary.frequency > 0) & (summary.average_value > 0)
@@ -185,8 +213,9 @@ def score(history: History, horizon_weeks: float = 52.0, holdout_weeks: float = 
     expected[buyers] = bgnbd.expected_purchases(horizon_weeks, x, t_x, t)
     alive[buyers] = bgnbd.probability_alive(x, t_x, t)
     first_values = history.purchase_value[history.purchase_value > 0]
-    value = gamma_gamma.expected_value(summary.frequency, summary.average_value,
-                                       float(first_values.mean()) if len(first_values) else 0.0)
+    value = gamma_gamma.expected_value(
+        summary.frequency, summary.average_value, float(first_values.mean()) if len(first_values) else 0.0
+    )
     clv = np.where(buyers, expected * value, 0.0)
 
     calibration_end = now - holdout_weeks * WEEK
@@ -195,10 +224,25 @@ def score(history: History, horizon_weeks: float = 52.0, holdout_weeks: float = 
     predicted = actual = correlation = None
     if known.sum() >= 20 and (calibration.frequency[known] > 0).sum() >= 10:
         check = BetaGeoModel.fit(calibration.frequency[known], calibration.recency[known], calibration.age[known])
-        forecast = check.expected_purchases(holdout_weeks, calibration.frequency[known], calibration.recency[known],
-                                            calibration.age[known])
+        forecast = check.expected_purchases(
+            holdout_weeks, calibration.frequency[known], calibration.recency[known], calibration.age[known]
+        )
         observed = _actual_unique_days(history, calibration_end, now)[known]
         predicted, actual = float(forecast.sum()), float(observed.sum())
         correlation = float(np.corrcoef(forecast, observed)[0, 1]) if observed.std() > 0 else None
-    return ClvScores(clv, expected, alive, ClvReport(horizon_weeks, int(buyers.sum()), int(repeat.sum()), bgnbd,
-                                                     gamma_gamma, holdout_weeks, predicted, actual, correlation))
+    return ClvScores(
+        clv,
+        expected,
+        alive,
+        ClvReport(
+            horizon_weeks,
+            int(buyers.sum()),
+            int(repeat.sum()),
+            bgnbd,
+            gamma_gamma,
+            holdout_weeks,
+            predicted,
+            actual,
+            correlation,
+        ),
+    )

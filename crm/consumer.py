@@ -66,16 +66,23 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EVENTS_URL = f"sqlite:///{REPO_ROOT / 'var' / 'rasa-events.db'}"
 DEFAULT_QUEUE = "rasa_events"
-INPUT_CHANNELS = {"rest": Channel.REST, "cmdline": Channel.REST, "socketio": Channel.WEB, "web": Channel.WEB,
-                  "wechat": Channel.WECHAT}
+INPUT_CHANNELS = {
+    "rest": Channel.REST,
+    "cmdline": Channel.REST,
+    "socketio": Channel.WEB,
+    "web": Channel.WEB,
+    "wechat": Channel.WECHAT,
+}
 TOPICS = {  # intent -> the interest it shows
     **dict.fromkeys(("place_order", "track_order", "cancel_order", "change_order", "check_cancellation_fee"), "orders"),
-    **dict.fromkeys(("delivery_options", "delivery_period", "change_shipping_address", "set_up_shipping_address"),
-                    "shipping"),
+    **dict.fromkeys(
+        ("delivery_options", "delivery_period", "change_shipping_address", "set_up_shipping_address"), "shipping"
+    ),
     **dict.fromkeys(("check_payment_methods", "payment_issue", "check_invoice", "get_invoice"), "payments"),
     **dict.fromkeys(("check_refund_policy", "get_refund", "track_refund"), "refunds"),
     **dict.fromkeys(("recommend_products", "search_products", "similar_products", "product_info"), "shopping"),
-    "complaint": "complaints", "newsletter_subscription": "newsletter",
+    "complaint": "complaints",
+    "newsletter_subscription": "newsletter",
 }
 CLOSING_INTENTS = {"goodbye", "thank"}
 AGENT_ACTION = "action_agent_message"  # what a staff member typed in the console, said through the bot
@@ -159,8 +166,9 @@ class FeedbackWriter:
 
     # --- conversations -----------------------------------------------------------------------
 
-    def _conversation(self, session: Session, sender: str, channel: Channel | None,
-                      moment: datetime | None) -> int | None:
+    def _conversation(
+        self, session: Session, sender: str, channel: Channel | None, moment: datetime | None
+    ) -> int | None:
         """The sender's current conversation: open, handed off, or resolved by the bot moments ago (its
         last reply, or the customer carrying on, still belong to it). A user message (channel given)
         starts one when there is none."""
@@ -170,19 +178,29 @@ class FeedbackWriter:
         channels = [channel] if channel is not None else list(dict.fromkeys(INPUT_CHANNELS.values()))
         keys = [sender_key(c, sender) for c in channels]
         moment = moment or datetime.now(timezone.utc)
-        row = session.execute(select(Conversation.id, Conversation.channel).where(
-            Conversation.sender_key.in_(keys),
-            Conversation.status.in_([ConversationStatus.OPEN, ConversationStatus.HANDED_OFF,
-                                     ConversationStatus.RESOLVED_BY_BOT]),
-            (Conversation.ended_at.is_(None)) | (Conversation.ended_at >= moment - RESUMABLE))
-            .order_by(Conversation.started_at.desc()).limit(1)).first()
+        row = session.execute(
+            select(Conversation.id, Conversation.channel)
+            .where(
+                Conversation.sender_key.in_(keys),
+                Conversation.status.in_(
+                    [ConversationStatus.OPEN, ConversationStatus.HANDED_OFF, ConversationStatus.RESOLVED_BY_BOT]
+                ),
+                (Conversation.ended_at.is_(None)) | (Conversation.ended_at >= moment - RESUMABLE),
+            )
+            .order_by(Conversation.started_at.desc())
+            .limit(1)
+        ).first()
         if row is None:
             if channel is None:
                 return None
             customer = None if len(sender) > MAX_IDENTITY_CHARS else find_customer(session, channel, sender)
-            conversation = Conversation(customer_id=None if customer is None else customer.id, channel=channel,
-                                        sender_key=sender_key(channel, sender), status=ConversationStatus.OPEN,
-                                        started_at=moment)
+            conversation = Conversation(
+                customer_id=None if customer is None else customer.id,
+                channel=channel,
+                sender_key=sender_key(channel, sender),
+                status=ConversationStatus.OPEN,
+                started_at=moment,
+            )
             session.add(conversation)
             session.flush()
             row = (conversation.id, channel)
@@ -204,13 +222,17 @@ class FeedbackWriter:
         conversation = session.get(Conversation, conversation_id)
         if conversation.status != ConversationStatus.OPEN:
             return 0  # resolved already, or handed off (the agent closes it)
-        last_intent = session.scalar(select(Message.intent).where(
-            Message.conversation_id == conversation_id, Message.sender == MessageSender.CUSTOMER)
-            .order_by(Message.created_at.desc(), Message.id.desc()).limit(1))
+        last_intent = session.scalar(
+            select(Message.intent)
+            .where(Message.conversation_id == conversation_id, Message.sender == MessageSender.CUSTOMER)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
+        )
         if last_intent is None:
             return 0
-        conversation.status = (ConversationStatus.ABANDONED if last_intent == "nlu_fallback"
-                               else ConversationStatus.RESOLVED_BY_BOT)
+        conversation.status = (
+            ConversationStatus.ABANDONED if last_intent == "nlu_fallback" else ConversationStatus.RESOLVED_BY_BOT
+        )
         conversation.ended_at = event.moment
         return 1
 
@@ -233,9 +255,16 @@ class FeedbackWriter:
         text_ = as_said(event.text or "", self.offered.pop(sender, {}))
         if self.last_action.get(sender) in SECRET_PROMPTS:
             text_ = mask_codes(text_)
-        message = Message(conversation_id=conversation_id, sender=MessageSender.CUSTOMER, text=text_, intent=intent,
-                          confidence=event.confidence, entities=entities or None, created_at=moment,
-                          event_key=event.key())
+        message = Message(
+            conversation_id=conversation_id,
+            sender=MessageSender.CUSTOMER,
+            text=text_,
+            intent=intent,
+            confidence=event.confidence,
+            entities=entities or None,
+            created_at=moment,
+            event_key=event.key(),
+        )
         if not self._insert(session, message, stats):
             return
         stats.messages += 1
@@ -263,14 +292,16 @@ class FeedbackWriter:
             self._satisfaction(session, sender, COMPLAINT_SCORE, customer.id)
         for position, entity in enumerate(entities):
             if entity["entity"] == "product" and entity.get("value"):
-                stats.mentions += self._mention(session, customer.id, str(entity["value"]), channel, moment,
-                                                event.key(f"mention:{position}"), stats)
+                stats.mentions += self._mention(
+                    session, customer.id, str(entity["value"]), channel, moment, event.key(f"mention:{position}"), stats
+                )
         if intent in CLOSING_INTENTS and conversation.status == ConversationStatus.OPEN:
             conversation.status, conversation.ended_at = ConversationStatus.RESOLVED_BY_BOT, moment
             stats.conversations_closed += 1
 
-    def _conversation_language(self, session: Session, sender: str, language: Language,
-                               moment: datetime | None) -> None:
+    def _conversation_language(
+        self, session: Session, sender: str, language: Language, moment: datetime | None
+    ) -> None:
         """The language the bot settled on for the conversation (it keeps the language in use for a
         payload or an order number, which the text alone cannot tell) is the conversation's and the
         customer's."""
@@ -291,8 +322,14 @@ class FeedbackWriter:
             return
         action = event.utter_action or self.last_action.get(sender)
         sender_role = MessageSender.AGENT if action == AGENT_ACTION else MessageSender.BOT
-        message = Message(conversation_id=conversation_id, sender=sender_role, text=mask_secrets(text_, action),
-                          action=action or None, created_at=event.moment, event_key=event.key())
+        message = Message(
+            conversation_id=conversation_id,
+            sender=sender_role,
+            text=mask_secrets(text_, action),
+            action=action or None,
+            created_at=event.moment,
+            event_key=event.key(),
+        )
         if self._insert(session, message, stats):
             stats.messages += 1
 
@@ -306,14 +343,21 @@ class FeedbackWriter:
             else:
                 interest.weight, interest.updated_at = interest.weight + 1.0, moment
 
-    def _mention(self, session: Session, customer_id: int, name: str, channel: Channel, moment: datetime, key: str,
-                 stats: Stats) -> int:
+    def _mention(
+        self, session: Session, customer_id: int, name: str, channel: Channel, moment: datetime, key: str, stats: Stats
+    ) -> int:
         found = search_products(session, name, limit=1)
         if not found:
             return 0
-        interaction = Interaction(customer_id=customer_id, product_id=found[0].id, kind=InteractionKind.CHAT_MENTION,
-                                  weight=INTERACTION_WEIGHTS[InteractionKind.CHAT_MENTION], channel=channel,
-                                  occurred_at=moment, event_key=key)
+        interaction = Interaction(
+            customer_id=customer_id,
+            product_id=found[0].id,
+            kind=InteractionKind.CHAT_MENTION,
+            weight=INTERACTION_WEIGHTS[InteractionKind.CHAT_MENTION],
+            channel=channel,
+            occurred_at=moment,
+            event_key=key,
+        )
         return int(self._insert(session, interaction, stats))
 
     def _satisfaction(self, session: Session, sender: str, score: float, customer_id: int | None = None) -> None:
@@ -325,8 +369,11 @@ class FeedbackWriter:
                 return
             customer_id = customer.id
         row = session.get(Customer, customer_id)
-        row.satisfaction = score if row.satisfaction is None else round(
-            SATISFACTION_MEMORY * row.satisfaction + (1 - SATISFACTION_MEMORY) * score, 3)
+        row.satisfaction = (
+            score
+            if row.satisfaction is None
+            else round(SATISFACTION_MEMORY * row.satisfaction + (1 - SATISFACTION_MEMORY) * score, 3)
+        )
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -385,14 +432,22 @@ class SqlEventSource:
         position = self.position(crm)
         with self.engine.connect() as connection:
             try:
-                rows = connection.execute(text("SELECT id, sender_id, data FROM events WHERE id > :position "
-                                               "ORDER BY id LIMIT :size"), {"position": position, "size": size}).all()
+                rows = connection.execute(
+                    text("SELECT id, sender_id, data FROM events WHERE id > :position ORDER BY id LIMIT :size"),
+                    {"position": position, "size": size},
+                ).all()
             except Exception:
                 return
         if not rows:
             return
-        deliveries = [Delivery(str(row.id), row.data if isinstance(row.data, (str, bytes)) else "",
-                               row.sender_id if isinstance(row.sender_id, str) else None) for row in rows]
+        deliveries = [
+            Delivery(
+                str(row.id),
+                row.data if isinstance(row.data, (str, bytes)) else "",
+                row.sender_id if isinstance(row.sender_id, str) else None,
+            )
+            for row in rows
+        ]
         last = int(rows[-1].id)
 
         def record(session: Session) -> None:
@@ -479,8 +534,14 @@ def apply_delivery(session: Session, source: str, delivery: Delivery, writer: Fe
         if unavailable(error):
             raise
         writer.forget_since(memory)
-        record_dead_letter(session, source=source, payload=delivery.text(), reason=_refusal(error),
-                           reference=delivery.reference, event_name=event_name(raw))
+        record_dead_letter(
+            session,
+            source=source,
+            payload=delivery.text(),
+            reason=_refusal(error),
+            reference=delivery.reference,
+            event_name=event_name(raw),
+        )
         log.warning("consumer %s: event %s set aside: %s", source, delivery.reference, _refusal(error)[:200])
         stats.dead_letters += 1
         return
@@ -504,8 +565,13 @@ def consume_once(crm: sessionmaker[Session], source: EventSource, writer: Feedba
                 waiting = count_dead_letters(session) if stats.dead_letters else 0
             done()
             if stats.dead_letters:
-                log.error("consumer %s: %d event(s) set aside as dead letters in this batch, %d waiting; "
-                          "see `python -m crm dead-letters`", source.name, stats.dead_letters, waiting)
+                log.error(
+                    "consumer %s: %d event(s) set aside as dead letters in this batch, %d waiting; "
+                    "see `python -m crm dead-letters`",
+                    source.name,
+                    stats.dead_letters,
+                    waiting,
+                )
             total.add(stats)
             progressed = True
         if not progressed:
@@ -540,8 +606,9 @@ def retry_dead_letter(crm: sessionmaker[Session], letter_id: int, *, actor: str)
     return RetryOutcome(True)
 
 
-def run_forever(crm: sessionmaker[Session], source: EventSource, poll: float = 1.0, batch: int = 200,
-                report_every: float = 30.0) -> None:
+def run_forever(
+    crm: sessionmaker[Session], source: EventSource, poll: float = 1.0, batch: int = 200, report_every: float = 30.0
+) -> None:
     """Until SIGINT/SIGTERM; an unreachable broker or database is retried (with a growing pause), never fatal.
     Bad events do not get here: `consume_once` sets them aside."""
     writer = FeedbackWriter()
@@ -568,9 +635,12 @@ def run_forever(crm: sessionmaker[Session], source: EventSource, poll: float = 1
                 lag = source.lag(crm)
             except Exception:
                 lag = -1
-            print(f"consumer {source.name}: {total.events} events, {total.messages} messages, "
-                  f"{total.mentions} mentions, {total.duplicates} duplicates skipped, "
-                  f"{total.dead_letters} dead letters, lag {lag}", flush=True)
+            print(
+                f"consumer {source.name}: {total.events} events, {total.messages} messages, "
+                f"{total.mentions} mentions, {total.duplicates} duplicates skipped, "
+                f"{total.dead_letters} dead letters, lag {lag}",
+                flush=True,
+            )
             last_report = time.monotonic()
         time.sleep(backoff)
 

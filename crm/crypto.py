@@ -98,8 +98,7 @@ class Keyring:
             plain = AESGCM(self.encryption_key).decrypt(nonce, sealed, context.encode("utf-8"))
         except InvalidTag:
             raise EncryptionKeyError(
-                f"{context}: cannot decrypt; the data was written with another key "
-                f"(check {KEY_ENV} / the key file)"
+                f"{context}: cannot decrypt; the data was written with another key (check {KEY_ENV} / the key file)"
             ) from None
         return plain.decode("utf-8")
 

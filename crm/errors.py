@@ -30,8 +30,10 @@ class UnknownDeliveryRegion(InvalidInput):
 
     def __init__(self, regions: tuple[tuple[str, str, str], ...]) -> None:
         served = "; ".join(f"{name_en} / {name_zh}" for _, name_en, name_zh in regions)
-        super().__init__(f"the address names no city, province or region we deliver to (we serve: {served}); "
-                         "include the city or province")
+        super().__init__(
+            f"the address names no city, province or region we deliver to (we serve: {served}); "
+            "include the city or province"
+        )
         self.regions = regions
 
 

@@ -50,8 +50,14 @@ class ProductRecord:
 def iter_interactions(session: Session, since: datetime | None = None) -> Iterator[InteractionRecord]:
     """Interactions of consenting customers, oldest first, streamed in batches (`since` is inclusive)."""
     query = (
-        select(Interaction.customer_id, Interaction.product_id, Interaction.kind, Interaction.weight,
-               Interaction.occurred_at, Interaction.channel)
+        select(
+            Interaction.customer_id,
+            Interaction.product_id,
+            Interaction.kind,
+            Interaction.weight,
+            Interaction.occurred_at,
+            Interaction.channel,
+        )
         .join(Customer, Customer.id == Interaction.customer_id)
         .where(Customer.personalization_consent.is_(True), Customer.erased_at.is_(None))
         .order_by(Interaction.occurred_at, Interaction.id)
@@ -67,11 +73,21 @@ def interactions_of(session: Session, customer_id: int, since: datetime) -> list
     """One consenting customer's interactions since `since` (inclusive), oldest first: what happened
     after the recommender was trained, for folding in at once."""
     query = (
-        select(Interaction.customer_id, Interaction.product_id, Interaction.kind, Interaction.weight,
-               Interaction.occurred_at, Interaction.channel)
+        select(
+            Interaction.customer_id,
+            Interaction.product_id,
+            Interaction.kind,
+            Interaction.weight,
+            Interaction.occurred_at,
+            Interaction.channel,
+        )
         .join(Customer, Customer.id == Interaction.customer_id)
-        .where(Interaction.customer_id == customer_id, Interaction.occurred_at >= since,
-               Customer.personalization_consent.is_(True), Customer.erased_at.is_(None))
+        .where(
+            Interaction.customer_id == customer_id,
+            Interaction.occurred_at >= since,
+            Customer.personalization_consent.is_(True),
+            Customer.erased_at.is_(None),
+        )
         .order_by(Interaction.occurred_at, Interaction.id)
     )
     return [InteractionRecord(c, p, k.value, w, at, ch.value) for c, p, k, w, at, ch in session.execute(query)]
@@ -92,10 +108,21 @@ def list_products(session: Session) -> list[ProductRecord]:
     paths = {category_id: path(category_id) for category_id in categories}
     return [
         ProductRecord(
-            product_id=p.id, sku=p.sku, name_en=p.name_en, name_zh=p.name_zh, description_en=p.description_en,
-            description_zh=p.description_zh, category_en=categories[p.category_id].name_en,
-            category_zh=categories[p.category_id].name_zh, category_path=paths[p.category_id], brand=p.brand,
-            price=float(p.price), stock=p.stock, active=p.active, consumable=p.consumable, created_at=p.created_at,
+            product_id=p.id,
+            sku=p.sku,
+            name_en=p.name_en,
+            name_zh=p.name_zh,
+            description_en=p.description_en,
+            description_zh=p.description_zh,
+            category_en=categories[p.category_id].name_en,
+            category_zh=categories[p.category_id].name_zh,
+            category_path=paths[p.category_id],
+            brand=p.brand,
+            price=float(p.price),
+            stock=p.stock,
+            active=p.active,
+            consumable=p.consumable,
+            created_at=p.created_at,
         )
         for p in session.scalars(select(Product).order_by(Product.id))
     ]
@@ -103,6 +130,11 @@ def list_products(session: Session) -> list[ProductRecord]:
 
 def purchased_product_ids(session: Session, customer_id: int) -> set[int]:
     """Products the customer bought (paid, shipped, delivered or returned orders): not worth recommending again."""
-    return set(session.scalars(
-        select(OrderItem.product_id).join(Order)
-        .where(Order.customer_id == customer_id, Order.status.in_(BOUGHT_STATUSES)).distinct()))
+    return set(
+        session.scalars(
+            select(OrderItem.product_id)
+            .join(Order)
+            .where(Order.customer_id == customer_id, Order.status.in_(BOUGHT_STATUSES))
+            .distinct()
+        )
+    )

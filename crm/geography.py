@@ -35,25 +35,65 @@ DIVISIONS: dict[str, tuple[str, ...]] = {
 
 PROVINCES: tuple[Province, ...] = (
     Province("上海", ("Shanghai",), "华东", (("上海", ("Shanghai",)),)),
-    Province("江苏", ("Jiangsu",), "华东", (
-        ("南京", ("Nanjing",)), ("苏州", ("Suzhou",)), ("无锡", ("Wuxi",)), ("常州", ("Changzhou",)),
-        ("南通", ("Nantong",)), ("扬州", ("Yangzhou",)), ("徐州", ("Xuzhou",)), ("昆山", ("Kunshan",)))),
-    Province("浙江", ("Zhejiang",), "华东", (
-        ("杭州", ("Hangzhou",)), ("宁波", ("Ningbo",)), ("温州", ("Wenzhou",)), ("绍兴", ("Shaoxing",)),
-        ("嘉兴", ("Jiaxing",)), ("金华", ("Jinhua",)), ("义乌", ("Yiwu",)), ("台州", ("Taizhou",)))),
+    Province(
+        "江苏",
+        ("Jiangsu",),
+        "华东",
+        (
+            ("南京", ("Nanjing",)),
+            ("苏州", ("Suzhou",)),
+            ("无锡", ("Wuxi",)),
+            ("常州", ("Changzhou",)),
+            ("南通", ("Nantong",)),
+            ("扬州", ("Yangzhou",)),
+            ("徐州", ("Xuzhou",)),
+            ("昆山", ("Kunshan",)),
+        ),
+    ),
+    Province(
+        "浙江",
+        ("Zhejiang",),
+        "华东",
+        (
+            ("杭州", ("Hangzhou",)),
+            ("宁波", ("Ningbo",)),
+            ("温州", ("Wenzhou",)),
+            ("绍兴", ("Shaoxing",)),
+            ("嘉兴", ("Jiaxing",)),
+            ("金华", ("Jinhua",)),
+            ("义乌", ("Yiwu",)),
+            ("台州", ("Taizhou",)),
+        ),
+    ),
     Province("安徽", ("Anhui",), "华东", (("合肥", ("Hefei",)), ("芜湖", ("Wuhu",)))),
-    Province("福建", ("Fujian",), "华东", (("福州", ("Fuzhou",)), ("厦门", ("Xiamen", "Amoy")), ("泉州", ("Quanzhou",)))),
-    Province("山东", ("Shandong",), "华东", (
-        ("济南", ("Jinan",)), ("青岛", ("Qingdao", "Tsingtao")), ("烟台", ("Yantai",)), ("潍坊", ("Weifang",)))),
+    Province(
+        "福建", ("Fujian",), "华东", (("福州", ("Fuzhou",)), ("厦门", ("Xiamen", "Amoy")), ("泉州", ("Quanzhou",)))
+    ),
+    Province(
+        "山东",
+        ("Shandong",),
+        "华东",
+        (("济南", ("Jinan",)), ("青岛", ("Qingdao", "Tsingtao")), ("烟台", ("Yantai",)), ("潍坊", ("Weifang",))),
+    ),
     Province("北京", ("Beijing", "Peking"), "华北", (("北京", ("Beijing", "Peking")),)),
     Province("天津", ("Tianjin",), "华北", (("天津", ("Tianjin",)),)),
-    Province("河北", ("Hebei",), "华北", (
-        ("石家庄", ("Shijiazhuang",)), ("唐山", ("Tangshan",)), ("保定", ("Baoding",)))),
+    Province(
+        "河北", ("Hebei",), "华北", (("石家庄", ("Shijiazhuang",)), ("唐山", ("Tangshan",)), ("保定", ("Baoding",)))
+    ),
     Province("山西", ("Shanxi",), "华北", (("太原", ("Taiyuan",)), ("大同", ("Datong",)))),
     Province("内蒙古", ("Inner Mongolia", "Nei Mongol"), "华北", (("呼和浩特", ("Hohhot",)), ("包头", ("Baotou",)))),
-    Province("广东", ("Guangdong",), "华南", (
-        ("广州", ("Guangzhou", "Canton")), ("深圳", ("Shenzhen",)), ("东莞", ("Dongguan",)), ("佛山", ("Foshan",)),
-        ("珠海", ("Zhuhai",)))),
+    Province(
+        "广东",
+        ("Guangdong",),
+        "华南",
+        (
+            ("广州", ("Guangzhou", "Canton")),
+            ("深圳", ("Shenzhen",)),
+            ("东莞", ("Dongguan",)),
+            ("佛山", ("Foshan",)),
+            ("珠海", ("Zhuhai",)),
+        ),
+    ),
     Province("广西", ("Guangxi",), "华南", (("南宁", ("Nanning",)), ("桂林", ("Guilin",)))),
     Province("海南", ("Hainan",), "华南", (("海口", ("Haikou",)), ("三亚", ("Sanya",)))),
     Province("河南", ("Henan",), "华中", (("郑州", ("Zhengzhou",)), ("洛阳", ("Luoyang",)))),
@@ -77,7 +117,7 @@ PROVINCES: tuple[Province, ...] = (
 
 
 def strip_chinese_suffix(name: str) -> str:
-    """"浙江省" -> "浙江", "上海市" -> "上海"; a name that would be left empty is kept."""
+    """ "浙江省" -> "浙江", "上海市" -> "上海"; a name that would be left empty is kept."""
     for suffix in CHINESE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]

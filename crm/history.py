@@ -75,9 +75,13 @@ class History:
 def load_history(session: Session, as_of: datetime) -> History:
     """Everything up to `as_of` of the customers who have not been erased."""
     cutoff = as_of.timestamp()
-    customers = session.connection().execute(
-        select(Customer.id, epoch(Customer.created_at)).where(Customer.erased_at.is_(None)).order_by(Customer.id)
-    ).all()
+    customers = (
+        session.connection()
+        .execute(
+            select(Customer.id, epoch(Customer.created_at)).where(Customer.erased_at.is_(None)).order_by(Customer.id)
+        )
+        .all()
+    )
     ids = np.array([c[0] for c in customers], dtype=np.int64)
     position = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
     position[ids] = np.arange(len(ids))
@@ -95,19 +99,33 @@ def load_history(session: Session, as_of: datetime) -> History:
         return [position[customer[keep]]] + [a[keep] for a in arrays[1:]]
 
     purchase_customer, purchase_time, purchase_value, returned = columns(
-        select(Order.customer_id, epoch(Order.placed_at), type_coerce(Order.total, Float),
-               Order.status == OrderStatus.RETURNED).where(Order.status.in_(PAID_STATUSES)), 4)
+        select(
+            Order.customer_id,
+            epoch(Order.placed_at),
+            type_coerce(Order.total, Float),
+            Order.status == OrderStatus.RETURNED,
+        ).where(Order.status.in_(PAID_STATUSES)),
+        4,
+    )
     purchase_value = np.where(returned.astype(bool), 0.0, purchase_value.astype(float))
     interaction_customer, interaction_time, kinds = columns(
-        select(Interaction.customer_id, epoch(Interaction.occurred_at), type_coerce(Interaction.kind, String)), 3)
+        select(Interaction.customer_id, epoch(Interaction.occurred_at), type_coerce(Interaction.kind, String)), 3
+    )
     codes = {kind.value: code for kind, code in KIND_CODES.items()}
     interaction_kind = np.array([codes[k] for k in kinds.tolist()], dtype=np.int64)
     ticket_customer, ticket_time = columns(select(Ticket.customer_id, epoch(Ticket.created_at)), 2)
     return History(
-        as_of=cutoff, customer_ids=ids, created=np.array([c[1] for c in customers], dtype=float),
-        purchase_customer=purchase_customer, purchase_time=purchase_time, purchase_value=purchase_value,
-        interaction_customer=interaction_customer, interaction_time=interaction_time,
-        interaction_kind=interaction_kind, ticket_customer=ticket_customer, ticket_time=ticket_time,
+        as_of=cutoff,
+        customer_ids=ids,
+        created=np.array([c[1] for c in customers], dtype=float),
+        purchase_customer=purchase_customer,
+        purchase_time=purchase_time,
+        purchase_value=purchase_value,
+        interaction_customer=interaction_customer,
+        interaction_time=interaction_time,
+        interaction_kind=interaction_kind,
+        ticket_customer=ticket_customer,
+        ticket_time=ticket_time,
     )
 
 
@@ -148,9 +166,13 @@ def facts_at(history: History, cutoff: float) -> Facts:
     first[np.isinf(first)] = np.nan
     last[np.isinf(last)] = np.nan
     return Facts(
-        cutoff=cutoff, exists=history.created < cutoff, purchases=_count(history.purchase_customer, before, n),
-        monetary=_count(history.purchase_customer, before, n, history.purchase_value), first_purchase=first,
-        last_purchase=last, tenure_days=np.maximum(cutoff - history.created, 0) / DAY,
+        cutoff=cutoff,
+        exists=history.created < cutoff,
+        purchases=_count(history.purchase_customer, before, n),
+        monetary=_count(history.purchase_customer, before, n, history.purchase_value),
+        first_purchase=first,
+        last_purchase=last,
+        tenure_days=np.maximum(cutoff - history.created, 0) / DAY,
     )
 
 
@@ -160,9 +182,20 @@ def purchased_between(history: History, start: float, end: float) -> np.ndarray:
 
 
 FEATURE_NAMES = (
-    "log_days_since_last_purchase", "has_purchased", "log_purchases", "log_monetary", "log_tenure_days",
-    "purchases_30d", "purchases_90d", "log_interactions_7d", "log_interactions_30d", "log_interactions_90d",
-    "log_days_since_last_interaction", "add_to_cart_30d", "interaction_trend", "tickets_90d",
+    "log_days_since_last_purchase",
+    "has_purchased",
+    "log_purchases",
+    "log_monetary",
+    "log_tenure_days",
+    "purchases_30d",
+    "purchases_90d",
+    "log_interactions_7d",
+    "log_interactions_30d",
+    "log_interactions_90d",
+    "log_days_since_last_interaction",
+    "add_to_cart_30d",
+    "interaction_trend",
+    "tickets_90d",
 )
 
 
@@ -171,8 +204,9 @@ def behaviour_features(history: History, cutoff: float) -> np.ndarray:
     n = history.size
     facts = facts_at(history, cutoff)
     horizon_cap = 400.0
-    since_purchase = np.where(np.isnan(facts.last_purchase), horizon_cap,
-                              np.minimum(facts.days_since_last_purchase, horizon_cap))
+    since_purchase = np.where(
+        np.isnan(facts.last_purchase), horizon_cap, np.minimum(facts.days_since_last_purchase, horizon_cap)
+    )
     pt, pc = history.purchase_time, history.purchase_customer
     it, ic, kind = history.interaction_time, history.interaction_customer, history.interaction_kind
 
@@ -188,14 +222,28 @@ def behaviour_features(history: History, cutoff: float) -> np.ndarray:
     last_interaction = np.full(n, -np.inf)
     seen = it < cutoff
     np.maximum.at(last_interaction, ic[seen], it[seen])
-    since_interaction = np.where(np.isinf(last_interaction), horizon_cap,
-                                 np.minimum((cutoff - last_interaction) / DAY, horizon_cap))
+    since_interaction = np.where(
+        np.isinf(last_interaction), horizon_cap, np.minimum((cutoff - last_interaction) / DAY, horizon_cap)
+    )
     i7, i30, i90 = interactions_within(7), interactions_within(30), interactions_within(90)
-    tickets = _count(history.ticket_customer,
-                     (history.ticket_time < cutoff) & (history.ticket_time >= cutoff - 90 * DAY), n)
-    return np.column_stack([
-        np.log1p(since_purchase), (facts.purchases > 0).astype(float), np.log1p(facts.purchases),
-        np.log1p(facts.monetary), np.log1p(facts.tenure_days), purchases_within(30), purchases_within(90),
-        np.log1p(i7), np.log1p(i30), np.log1p(i90), np.log1p(since_interaction),
-        interactions_within(30, InteractionKind.ADD_TO_CART), i30 / (i90 / 3.0 + 1.0), tickets,
-    ])
+    tickets = _count(
+        history.ticket_customer, (history.ticket_time < cutoff) & (history.ticket_time >= cutoff - 90 * DAY), n
+    )
+    return np.column_stack(
+        [
+            np.log1p(since_purchase),
+            (facts.purchases > 0).astype(float),
+            np.log1p(facts.purchases),
+            np.log1p(facts.monetary),
+            np.log1p(facts.tenure_days),
+            purchases_within(30),
+            purchases_within(90),
+            np.log1p(i7),
+            np.log1p(i30),
+            np.log1p(i90),
+            np.log1p(since_interaction),
+            interactions_within(30, InteractionKind.ADD_TO_CART),
+            i30 / (i90 / 3.0 + 1.0),
+            tickets,
+        ]
+    )

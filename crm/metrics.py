@@ -76,32 +76,57 @@ def compute(session: Session, *, window_days: int | None = None, as_of: datetime
         return int(session.scalar(query) or 0)
 
     interacted = select(Interaction.customer_id).where(within(Interaction.occurred_at)).distinct()
-    purchases = select(Order.customer_id, func.count().label("n")).where(
-        within(Order.placed_at), Order.status.in_(PAID_STATUSES)).group_by(Order.customer_id).subquery()
+    purchases = (
+        select(Order.customer_id, func.count().label("n"))
+        .where(within(Order.placed_at), Order.status.in_(PAID_STATUSES))
+        .group_by(Order.customer_id)
+        .subquery()
+    )
     active_users = count(select(func.count()).select_from(interacted.subquery()))
-    converted = count(select(func.count()).select_from(purchases)
-                      .where(purchases.c.customer_id.in_(interacted)))
+    converted = count(select(func.count()).select_from(purchases).where(purchases.c.customer_id.in_(interacted)))
     purchasers = count(select(func.count()).select_from(purchases))
     repeaters = count(select(func.count()).select_from(purchases).where(purchases.c.n >= 2))
     interactions = count(select(func.count()).select_from(Interaction).where(within(Interaction.occurred_at)))
-    revenue_orders, revenue = session.execute(select(func.count(), func.coalesce(func.sum(Order.total), 0)).where(
-        within(Order.placed_at), Order.status.in_(PURCHASE_STATUSES))).one()
+    revenue_orders, revenue = session.execute(
+        select(func.count(), func.coalesce(func.sum(Order.total), 0)).where(
+            within(Order.placed_at), Order.status.in_(PURCHASE_STATUSES)
+        )
+    ).one()
     tickets = count(select(func.count()).select_from(Ticket).where(within(Ticket.created_at)))
-    resolved = count(select(func.count()).select_from(Ticket).where(
-        within(Ticket.created_at), Ticket.status.in_([TicketStatus.RESOLVED, TicketStatus.CLOSED])))
+    resolved = count(
+        select(func.count())
+        .select_from(Ticket)
+        .where(within(Ticket.created_at), Ticket.status.in_([TicketStatus.RESOLVED, TicketStatus.CLOSED]))
+    )
     conversations = count(select(func.count()).select_from(Conversation).where(within(Conversation.started_at)))
-    by_bot = count(select(func.count()).select_from(Conversation).where(
-        within(Conversation.started_at), Conversation.status == ConversationStatus.RESOLVED_BY_BOT))
-    waiting = count(select(func.count()).select_from(HandoffRequest).where(
-        HandoffRequest.status == HandoffStatus.WAITING))
-    customers = count(select(func.count(distinct(Customer.id))).where(Customer.erased_at.is_(None),
-                                                                      Customer.created_at < end))
+    by_bot = count(
+        select(func.count())
+        .select_from(Conversation)
+        .where(within(Conversation.started_at), Conversation.status == ConversationStatus.RESOLVED_BY_BOT)
+    )
+    waiting = count(
+        select(func.count()).select_from(HandoffRequest).where(HandoffRequest.status == HandoffStatus.WAITING)
+    )
+    customers = count(
+        select(func.count(distinct(Customer.id))).where(Customer.erased_at.is_(None), Customer.created_at < end)
+    )
     return ShopMetrics(
-        start=start, end=end, customers=customers, active_users=active_users, interactions=interactions,
-        purchasers=purchasers, revenue_orders=int(revenue_orders), revenue=Decimal(revenue).quantize(Decimal("0.01")),
-        tickets_received=tickets, tickets_resolved=resolved, conversations=conversations,
-        conversations_resolved_by_bot=by_bot, handoffs_waiting=waiting,
-        conversion_rate=_ratio(converted, active_users), engagement_rate=_ratio(interactions, active_users),
-        service_efficiency=_ratio(resolved, tickets), self_service_rate=_ratio(by_bot, conversations),
+        start=start,
+        end=end,
+        customers=customers,
+        active_users=active_users,
+        interactions=interactions,
+        purchasers=purchasers,
+        revenue_orders=int(revenue_orders),
+        revenue=Decimal(revenue).quantize(Decimal("0.01")),
+        tickets_received=tickets,
+        tickets_resolved=resolved,
+        conversations=conversations,
+        conversations_resolved_by_bot=by_bot,
+        handoffs_waiting=waiting,
+        conversion_rate=_ratio(converted, active_users),
+        engagement_rate=_ratio(interactions, active_users),
+        service_efficiency=_ratio(resolved, tickets),
+        self_service_rate=_ratio(by_bot, conversations),
         repeat_purchase_rate=_ratio(repeaters, purchasers),
     )

@@ -762,8 +762,7 @@ class HandoffRequest(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index(None, "status", "requested_at"), Index(None, "conversation_id"),
-                      Index(None, "assigned_at"))
+    __table_args__ = (Index(None, "status", "requested_at"), Index(None, "conversation_id"), Index(None, "assigned_at"))
 
 
 class LinkCode(Base):
@@ -925,8 +924,9 @@ class StaffUser(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    ui_language: Mapped[Language] = mapped_column(_enum(Language, "language"), default=Language.ZH,
-                                                  server_default=Language.ZH.value)
+    ui_language: Mapped[Language] = mapped_column(
+        _enum(Language, "language"), default=Language.ZH, server_default=Language.ZH.value
+    )
 
 
 class StaffSession(Base):

@@ -78,18 +78,25 @@ def mask_name(name: str) -> str:
 # --- audit -----------------------------------------------------------------------------------
 
 
-def audit(session: Session, *, actor: str, action: str, customer_id: int | None, now: datetime | None = None,
-          **detail: Any) -> None:
+def audit(
+    session: Session, *, actor: str, action: str, customer_id: int | None, now: datetime | None = None, **detail: Any
+) -> None:
     """Append to the audit log. `detail` must never hold personal data itself: field names, counts, ids."""
     if not actor.strip():
         raise InvalidInput("an audited action needs an actor")
-    session.add(AuditEntry(occurred_at=now or utcnow(), actor=actor[:64], action=action, customer_id=customer_id,
-                           detail=detail))
+    session.add(
+        AuditEntry(occurred_at=now or utcnow(), actor=actor[:64], action=action, customer_id=customer_id, detail=detail)
+    )
 
 
 def audit_trail(session: Session, customer_id: int) -> list[AuditEntry]:
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.customer_id == customer_id)
-                                .order_by(AuditEntry.occurred_at, AuditEntry.id)))
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.customer_id == customer_id)
+            .order_by(AuditEntry.occurred_at, AuditEntry.id)
+        )
+    )
 
 
 # --- consent ---------------------------------------------------------------------------------
@@ -102,8 +109,15 @@ def _customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def set_consent(session: Session, customer_id: int, purpose: ConsentPurpose | str, granted: bool, *, source: str,
-                now: datetime | None = None) -> bool:
+def set_consent(
+    session: Session,
+    customer_id: int,
+    purpose: ConsentPurpose | str,
+    granted: bool,
+    *,
+    source: str,
+    now: datetime | None = None,
+) -> bool:
     """Record a consent decision; returns whether it changed anything. Withdrawing marketing consent
     also ends every newsletter subscription."""
     try:
@@ -119,32 +133,51 @@ def set_consent(session: Session, customer_id: int, purpose: ConsentPurpose | st
         if getattr(customer, attribute) == granted:
             return False
         setattr(customer, attribute, granted)
-        session.add(ConsentEvent(customer_id=customer_id, purpose=purpose, granted=granted, source=source[:32],
-                                 occurred_at=now))
+        session.add(
+            ConsentEvent(customer_id=customer_id, purpose=purpose, granted=granted, source=source[:32], occurred_at=now)
+        )
         if purpose is ConsentPurpose.MARKETING and not granted:
-            session.execute(update(NewsletterSubscription)
-                            .where(NewsletterSubscription.customer_id == customer_id,
-                                   NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED)
-                            .values(status=SubscriptionStatus.UNSUBSCRIBED, updated_at=now))
-        audit(session, actor=source, action="consent_change", customer_id=customer_id, now=now,
-              purpose=purpose.value, granted=granted)
+            session.execute(
+                update(NewsletterSubscription)
+                .where(
+                    NewsletterSubscription.customer_id == customer_id,
+                    NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED,
+                )
+                .values(status=SubscriptionStatus.UNSUBSCRIBED, updated_at=now)
+            )
+        audit(
+            session,
+            actor=source,
+            action="consent_change",
+            customer_id=customer_id,
+            now=now,
+            purpose=purpose.value,
+            granted=granted,
+        )
         return True
 
 
-def stop_personalization(session: Session, customer_id: int, *, source: str = "customer",
-                         now: datetime | None = None) -> bool:
+def stop_personalization(
+    session: Session, customer_id: int, *, source: str = "customer", now: datetime | None = None
+) -> bool:
     """The customer's "stop personalising for me": recommendations fall back to non-personal ones."""
     return set_consent(session, customer_id, ConsentPurpose.PERSONALIZATION, False, source=source, now=now)
 
 
 def may_personalize(session: Session, customer_id: int) -> bool:
-    return bool(session.scalar(select(Customer.personalization_consent)
-                               .where(Customer.id == customer_id, Customer.erased_at.is_(None))))
+    return bool(
+        session.scalar(
+            select(Customer.personalization_consent).where(Customer.id == customer_id, Customer.erased_at.is_(None))
+        )
+    )
 
 
 def may_market(session: Session, customer_id: int) -> bool:
-    return bool(session.scalar(select(Customer.marketing_consent)
-                               .where(Customer.id == customer_id, Customer.erased_at.is_(None))))
+    return bool(
+        session.scalar(
+            select(Customer.marketing_consent).where(Customer.id == customer_id, Customer.erased_at.is_(None))
+        )
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------------
@@ -171,9 +204,13 @@ def _blank_dead_letters(session: Session, customer_id: int, now: datetime) -> in
     """Events of the customer's chat identities that the feedback consumer set aside (`dead_letters`) hold
     their words: those payloads are deleted (the letter becomes dropped). Letters are few and are matched
     by the sender id inside them, which only decryption shows."""
-    senders = {external_id for channel, external_id in session.execute(
-        select(Identity.channel, Identity.external_id).where(Identity.customer_id == customer_id))
-        if channel not in (Channel.PHONE, Channel.EMAIL)}
+    senders = {
+        external_id
+        for channel, external_id in session.execute(
+            select(Identity.channel, Identity.external_id).where(Identity.customer_id == customer_id)
+        )
+        if channel not in (Channel.PHONE, Channel.EMAIL)
+    }
     if not senders:
         return 0
     blanked = 0
@@ -211,23 +248,33 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
         messages = session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids))).rowcount
         interactions = session.execute(delete(Interaction).where(Interaction.customer_id == customer_id)).rowcount
         subscriptions = session.execute(
-            delete(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id)).rowcount
+            delete(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id)
+        ).rowcount
         # Which variant the customer saw, and when, is behaviour like an interaction: it goes too (also when
         # it was recorded for one of their conversations before they were known).
-        sender_keys = select(Conversation.sender_key).where(Conversation.customer_id == customer_id,
-                                                            Conversation.sender_key.is_not(None))
-        session.execute(delete(ExperimentExposure).where(or_(ExperimentExposure.customer_id == customer_id,
-                                                             ExperimentExposure.conversation_key.in_(sender_keys))))
-        session.execute(update(HandoffRequest).where(HandoffRequest.customer_id == customer_id)
-                        .values(customer_id=None, summary=None, sender_id=None))
-        conversations = session.execute(update(Conversation).where(Conversation.customer_id == customer_id)
-                                        .values(customer_id=None, sender_key=None)).rowcount
-        tickets = session.execute(update(Ticket).where(Ticket.customer_id == customer_id)
-                                  .values(subject=None)).rowcount
-        reviews = session.execute(update(Review).where(Review.customer_id == customer_id)
-                                  .values(body=None)).rowcount
-        invoices = session.execute(update(Invoice).where(Invoice.order_id.in_(order_ids))
-                                   .values(title=None, tax_id=None)).rowcount
+        sender_keys = select(Conversation.sender_key).where(
+            Conversation.customer_id == customer_id, Conversation.sender_key.is_not(None)
+        )
+        session.execute(
+            delete(ExperimentExposure).where(
+                or_(ExperimentExposure.customer_id == customer_id, ExperimentExposure.conversation_key.in_(sender_keys))
+            )
+        )
+        session.execute(
+            update(HandoffRequest)
+            .where(HandoffRequest.customer_id == customer_id)
+            .values(customer_id=None, summary=None, sender_id=None)
+        )
+        conversations = session.execute(
+            update(Conversation)
+            .where(Conversation.customer_id == customer_id)
+            .values(customer_id=None, sender_key=None)
+        ).rowcount
+        tickets = session.execute(update(Ticket).where(Ticket.customer_id == customer_id).values(subject=None)).rowcount
+        reviews = session.execute(update(Review).where(Review.customer_id == customer_id).values(body=None)).rowcount
+        invoices = session.execute(
+            update(Invoice).where(Invoice.order_id.in_(order_ids)).values(title=None, tax_id=None)
+        ).rowcount
         orders = session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id)) or 0
 
         customer.name = None
@@ -245,11 +292,26 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
         session.expire(customer, ["identities", "addresses"])
 
         report = ErasureReport(
-            customer_id, already_erased=False, identities_deleted=identities, addresses_deleted=addresses,
-            messages_deleted=messages, interactions_deleted=interactions, subscriptions_deleted=subscriptions,
-            conversations_anonymised=conversations, tickets_anonymised=tickets, reviews_anonymised=reviews,
-            invoices_anonymised=invoices, orders_kept=orders, dead_letters_blanked=dead_letters,
+            customer_id,
+            already_erased=False,
+            identities_deleted=identities,
+            addresses_deleted=addresses,
+            messages_deleted=messages,
+            interactions_deleted=interactions,
+            subscriptions_deleted=subscriptions,
+            conversations_anonymised=conversations,
+            tickets_anonymised=tickets,
+            reviews_anonymised=reviews,
+            invoices_anonymised=invoices,
+            orders_kept=orders,
+            dead_letters_blanked=dead_letters,
         )
-        audit(session, actor=actor, action="erase", customer_id=customer_id, now=now,
-              **{k: v for k, v in report.__dict__.items() if k not in ("customer_id", "already_erased")})
+        audit(
+            session,
+            actor=actor,
+            action="erase",
+            customer_id=customer_id,
+            now=now,
+            **{k: v for k, v in report.__dict__.items() if k not in ("customer_id", "already_erased")},
+        )
         return report

@@ -23,11 +23,33 @@ from typing import Any
 from kelian.language import as_language
 
 # Every event name Rasa 3.6 publishes (rasa.shared.core.events); anything else is not from Rasa.
-KNOWN_EVENTS = frozenset({
-    "action", "action_execution_rejected", "active_loop", "agent", "bot", "cancel_reminder", "entities", "export",
-    "followup", "form", "form_validation", "loop_interrupted", "pause", "reminder", "reset_slots", "restart",
-    "resume", "rewind", "session_started", "slot", "undo", "user", "user_featurization",
-})
+KNOWN_EVENTS = frozenset(
+    {
+        "action",
+        "action_execution_rejected",
+        "active_loop",
+        "agent",
+        "bot",
+        "cancel_reminder",
+        "entities",
+        "export",
+        "followup",
+        "form",
+        "form_validation",
+        "loop_interrupted",
+        "pause",
+        "reminder",
+        "reset_slots",
+        "restart",
+        "resume",
+        "rewind",
+        "session_started",
+        "slot",
+        "undo",
+        "user",
+        "user_featurization",
+    }
+)
 MAX_EVENT_CHARS = 1_000_000  # a Rasa event is a few KB; the channels cut messages at 2 000 characters
 MAX_SENDER_CHARS = 512  # longer is not a conversation id any channel gives out
 MAX_IDENTITY_CHARS = 128  # the longest channel identity the CRM stores (crm.repository.common)
@@ -73,7 +95,7 @@ class RasaEvent:
 
 
 def bounded(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + TRUNCATED
+    return text if len(text) <= limit else text[: limit - 1] + TRUNCATED
 
 
 def event_name(raw: Any) -> str | None:
@@ -138,13 +160,15 @@ def _entities(parse: dict[str, Any]) -> tuple[dict[str, Any], ...]:
         if isinstance(value, (dict, list)):
             raise PoisonEvent(f"entity value is a {type(value).__name__}")
         start, end = entity.get("start"), entity.get("end")
-        entities.append({
-            "entity": _name(entity.get("entity"), "entity type"),
-            "value": None if value is None else bounded(str(value), MAX_ENTITY_VALUE_CHARS),
-            "start": start if isinstance(start, int) and not isinstance(start, bool) else None,
-            "end": end if isinstance(end, int) and not isinstance(end, bool) else None,
-            "extractor": _name(entity.get("extractor"), "entity extractor"),
-        })
+        entities.append(
+            {
+                "entity": _name(entity.get("entity"), "entity type"),
+                "value": None if value is None else bounded(str(value), MAX_ENTITY_VALUE_CHARS),
+                "start": start if isinstance(start, int) and not isinstance(start, bool) else None,
+                "end": end if isinstance(end, int) and not isinstance(end, bool) else None,
+                "extractor": _name(entity.get("extractor"), "entity extractor"),
+            }
+        )
     return tuple(entities)
 
 
@@ -172,8 +196,12 @@ def parse_event(raw: Any, fallback_sender: str | None = None) -> RasaEvent:
         raise PoisonEvent(f"timestamp {timestamp} is not a time from 2001 to 2286")
     # The same fields as always (deliveries before this module existed made the same keys).
     identity = "|".join(str(raw.get(k, "")) for k in ("sender_id", "timestamp", "event", "text", "name"))
-    fields: dict[str, Any] = {"kind": kind, "sender_id": sender, "identity": identity,
-                              "moment": datetime.fromtimestamp(timestamp, tz=timezone.utc)}
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "sender_id": sender,
+        "identity": identity,
+        "moment": datetime.fromtimestamp(timestamp, tz=timezone.utc),
+    }
     if kind in ("user", "bot"):
         text = _string(raw, "text")
         fields["text"] = None if text is None else bounded(text, MAX_TEXT_CHARS)

@@ -49,8 +49,9 @@ def _timestamp(data: object) -> float | None:
         return None
 
 
-def purge_broker_events(crm: sessionmaker[Session], events_url: str, *, days: int = DEFAULT_EVENT_DAYS,
-                        now: datetime | None = None) -> int:
+def purge_broker_events(
+    crm: sessionmaker[Session], events_url: str, *, days: int = DEFAULT_EVENT_DAYS, now: datetime | None = None
+) -> int:
     """Delete the SQL broker's events older than `days` that the consumer of `events_url` has committed.
     Rows are read in id order (the broker appends in time order) and the purge stops at the first one
     that is recent; a row without a readable timestamp at or below the position is one the consumer set
@@ -64,9 +65,10 @@ def purge_broker_events(crm: sessionmaker[Session], events_url: str, *, days: in
     try:
         while after < position:
             with source.engine.begin() as connection:
-                rows = connection.execute(text("SELECT id, data FROM events WHERE id > :after AND id <= :position "
-                                               "ORDER BY id LIMIT :chunk"),
-                                          {"after": after, "position": position, "chunk": CHUNK}).all()
+                rows = connection.execute(
+                    text("SELECT id, data FROM events WHERE id > :after AND id <= :position ORDER BY id LIMIT :chunk"),
+                    {"after": after, "position": position, "chunk": CHUNK},
+                ).all()
                 if not rows:
                     break
                 old = []
@@ -76,7 +78,7 @@ def purge_broker_events(crm: sessionmaker[Session], events_url: str, *, days: in
                         break
                     old.append(int(row.id))
                 for start in range(0, len(old), 500):
-                    part = old[start:start + 500]
+                    part = old[start : start + 500]
                     connection.execute(text(f"DELETE FROM events WHERE id IN ({', '.join(map(str, part))})"))
                 deleted += len(old)
             if len(old) < len(rows):
@@ -91,17 +93,20 @@ def purge_broker_events(crm: sessionmaker[Session], events_url: str, *, days: in
     return deleted
 
 
-def purge_trackers(tracker_url: str, *, days: int = DEFAULT_TRACKER_DAYS, now: datetime | None = None) -> tuple[int, int]:
+def purge_trackers(
+    tracker_url: str, *, days: int = DEFAULT_TRACKER_DAYS, now: datetime | None = None
+) -> tuple[int, int]:
     """Delete whole conversations of Rasa's SQL tracker store (`events` table) whose newest event is older
     than `days`; returns (conversations, events) deleted."""
     cutoff = _cutoff(days, now)
     engine = create_engine(tracker_url)
-    stale = ("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
+    stale = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
     try:
         with engine.begin() as connection:
             senders = connection.execute(text(f"SELECT COUNT(*) FROM ({stale}) AS stale"), {"cutoff": cutoff}).scalar()
-            removed = connection.execute(text(f"DELETE FROM events WHERE sender_id IN ({stale})"),
-                                         {"cutoff": cutoff}).rowcount
+            removed = connection.execute(
+                text(f"DELETE FROM events WHERE sender_id IN ({stale})"), {"cutoff": cutoff}
+            ).rowcount
     except (OperationalError, ProgrammingError) as error:
         if "events" not in str(error):
             raise

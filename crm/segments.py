@@ -51,9 +51,15 @@ def rfm_scores(days_since_last: np.ndarray, purchases: np.ndarray, monetary: np.
     return np.column_stack([quintile_scores(-days_since_last), quintile_scores(purchases), quintile_scores(monetary)])
 
 
-def segment_for(*, bought: bool, signup_days: float, first_purchase_days: float | None,
-                last_purchase_days: float | None, rfm: tuple[int, int, int] | None,
-                churn_risk: ChurnRisk | None) -> Segment:
+def segment_for(
+    *,
+    bought: bool,
+    signup_days: float,
+    first_purchase_days: float | None,
+    last_purchase_days: float | None,
+    rfm: tuple[int, int, int] | None,
+    churn_risk: ChurnRisk | None,
+) -> Segment:
     if not bought:
         return Segment.NEW if signup_days <= NEW_DAYS else Segment.SILENT
     assert first_purchase_days is not None and last_purchase_days is not None and rfm is not None
@@ -69,8 +75,9 @@ def segment_for(*, bought: bool, signup_days: float, first_purchase_days: float 
     return Segment.POTENTIAL
 
 
-def lifecycle_for(*, bought: bool, first_purchase_days: float | None,
-                  last_purchase_days: float | None) -> LifecycleStage:
+def lifecycle_for(
+    *, bought: bool, first_purchase_days: float | None, last_purchase_days: float | None
+) -> LifecycleStage:
     if not bought:
         return LifecycleStage.PROSPECT
     assert first_purchase_days is not None and last_purchase_days is not None
@@ -107,8 +114,9 @@ def recompute(session: Session, as_of: datetime | None = None) -> SegmentationRe
     buyers = np.flatnonzero(facts.purchases > 0)
     rfm = np.zeros((history.size, 3), dtype=int)
     if len(buyers):
-        rfm[buyers] = rfm_scores(facts.days_since_last_purchase[buyers], facts.purchases[buyers],
-                                 facts.monetary[buyers])
+        rfm[buyers] = rfm_scores(
+            facts.days_since_last_purchase[buyers], facts.purchases[buyers], facts.monetary[buyers]
+        )
     updates = []
     segments: Counter[str] = Counter()
     lifecycle: Counter[str] = Counter()
@@ -121,16 +129,28 @@ def recompute(session: Session, as_of: datetime | None = None) -> SegmentationRe
         first = float(facts.days_since_first_purchase[i]) if bought else None
         last = float(facts.days_since_last_purchase[i]) if bought else None
         scores = tuple(int(s) for s in rfm[i]) if bought else None
-        segment = segment_for(bought=bought, signup_days=float(facts.tenure_days[i]), first_purchase_days=first,
-                              last_purchase_days=last, rfm=scores, churn_risk=risk)
+        segment = segment_for(
+            bought=bought,
+            signup_days=float(facts.tenure_days[i]),
+            first_purchase_days=first,
+            last_purchase_days=last,
+            rfm=scores,
+            churn_risk=risk,
+        )
         stage = lifecycle_for(bought=bought, first_purchase_days=first, last_purchase_days=last)
         value = round(float(clv_scores.clv[i]), 2)
-        updates.append({
-            "id": customer_id, "segment": segment, "lifecycle_stage": stage,
-            "rfm": "".join(map(str, scores)) if scores else None,
-            "churn_probability": None if risk is None else round(probability, 4), "churn_risk": risk,
-            "clv": Decimal(f"{value:.2f}"), "scored_at": as_of,
-        })
+        updates.append(
+            {
+                "id": customer_id,
+                "segment": segment,
+                "lifecycle_stage": stage,
+                "rfm": "".join(map(str, scores)) if scores else None,
+                "churn_probability": None if risk is None else round(probability, 4),
+                "churn_risk": risk,
+                "clv": Decimal(f"{value:.2f}"),
+                "scored_at": as_of,
+            }
+        )
         segments[segment.value] += 1
         lifecycle[stage.value] += 1
         risks["unscored" if risk is None else risk.value] += 1
@@ -138,9 +158,15 @@ def recompute(session: Session, as_of: datetime | None = None) -> SegmentationRe
     if updates:
         session.execute(update(Customer), updates)
     return SegmentationReport(
-        as_of=as_of, customers=history.size, segments=dict(segments), lifecycle=dict(lifecycle),
-        churn_risk=dict(risks), average_clv={k: round(sum(v) / len(v), 2) for k, v in clv_by_segment.items()},
-        churn=churn_scores.report, clv=clv_scores.report, seconds=time.perf_counter() - started,
+        as_of=as_of,
+        customers=history.size,
+        segments=dict(segments),
+        lifecycle=dict(lifecycle),
+        churn_risk=dict(risks),
+        average_clv={k: round(sum(v) / len(v), 2) for k, v in clv_by_segment.items()},
+        churn=churn_scores.report,
+        clv=clv_scores.report,
+        seconds=time.perf_counter() - started,
     )
 
 
@@ -153,11 +179,19 @@ def rescore(session: Session, customer_ids: list[int], as_of: datetime | None = 
         return 0
     as_of = as_of or datetime.now(timezone.utc)
     day = 86400.0
-    customers = session.execute(select(Customer.id, Customer.created_at, Customer.rfm, Customer.churn_risk, Customer.segment)
-                                .where(Customer.id.in_(customer_ids), Customer.erased_at.is_(None))).all()
-    purchases = {row.customer_id: (row.first, row.last) for row in session.execute(
-        select(Order.customer_id, func.min(Order.placed_at).label("first"), func.max(Order.placed_at).label("last"))
-        .where(Order.customer_id.in_(customer_ids), Order.status.in_(PAID_STATUSES)).group_by(Order.customer_id))}
+    customers = session.execute(
+        select(Customer.id, Customer.created_at, Customer.rfm, Customer.churn_risk, Customer.segment).where(
+            Customer.id.in_(customer_ids), Customer.erased_at.is_(None)
+        )
+    ).all()
+    purchases = {
+        row.customer_id: (row.first, row.last)
+        for row in session.execute(
+            select(Order.customer_id, func.min(Order.placed_at).label("first"), func.max(Order.placed_at).label("last"))
+            .where(Order.customer_id.in_(customer_ids), Order.status.in_(PAID_STATUSES))
+            .group_by(Order.customer_id)
+        )
+    }
     updates = []
     for customer in customers:
         first, last = purchases.get(customer.id, (None, None))
@@ -173,9 +207,14 @@ def rescore(session: Session, customer_ids: list[int], as_of: datetime | None = 
         segment = customer.segment
         if not bought or customer.rfm:
             scores = tuple(int(c) for c in customer.rfm) if customer.rfm else None
-            segment = segment_for(bought=bought, signup_days=days(customer.created_at) or 0.0,
-                                  first_purchase_days=days(first), last_purchase_days=days(last), rfm=scores,
-                                  churn_risk=customer.churn_risk)
+            segment = segment_for(
+                bought=bought,
+                signup_days=days(customer.created_at) or 0.0,
+                first_purchase_days=days(first),
+                last_purchase_days=days(last),
+                rfm=scores,
+                churn_risk=customer.churn_risk,
+            )
         updates.append({"id": customer.id, "segment": segment, "lifecycle_stage": stage})
     if updates:
         session.execute(update(Customer), updates)

@@ -1,5 +1,6 @@
 """What the CRM's command lines share (`crm/cli.py`, `crm/experiments/cli.py`): plain-text tables, the
 database named without its password, and the check that the schema is migrated."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,6 @@
-"""Developer commands behind the Makefile: `python -m devstack setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|near-copies|check-rules|bench-turns`."""
+"""Developer commands behind the Makefile: `python -m devstack
+setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|near-copies|check-rules|bench-turns`."""
+
 from __future__ import annotations
 
 import argparse
@@ -39,16 +41,21 @@ def run(args: argparse.Namespace) -> int:
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"""
+    token_source = "$KELIAN_RASA_TOKEN" if os.environ.get("KELIAN_RASA_TOKEN") else config.var_dir / "rasa-token"
+    print(
+        f"""
 Kelian is up.
   Web chat       {config.rasa_url}/webhooks/web/   (signed in: python -m devstack web-token demo-alice --url)
   WeChat         {config.rasa_url}/webhooks/wechat/webhook   (official-account webhook; README: WeChat official account)
-  REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}  (anonymous; signed: README)
-  Rasa HTTP API  {config.rasa_url}  (token in {'$KELIAN_RASA_TOKEN' if os.environ.get('KELIAN_RASA_TOKEN') else config.var_dir / 'rasa-token'})
+  REST channel   POST {config.rasa_url}/webhooks/rest/webhook   {{"sender": "me", "message": "hi"}}
+                 (anonymous; signed: README)
+  Rasa HTTP API  {config.rasa_url}  (token in {token_source})
   Action server  {config.action_url}/health
   Staff console  {config.console_url}/   (first account: .venv/bin/python -m console create-user NAME --role admin)
   Logs           {config.log_dir}
-Press Ctrl-C to stop.""", flush=True)
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
     stack.wait_forever()
     return 0
 
@@ -59,8 +66,18 @@ def shell(args: argparse.Namespace) -> int:
     stack = Stack(config)
     stack._spawn("actions", stack.action_server_command())
     try:
-        return subprocess.call([str(VENV_BOT / "rasa"), "shell", "--model", str(config.models_dir),
-                                "--endpoints", str(ROOT / "bot" / "endpoints.yml")], cwd=ROOT, env=config.env())
+        return subprocess.call(
+            [
+                str(VENV_BOT / "rasa"),
+                "shell",
+                "--model",
+                str(config.models_dir),
+                "--endpoints",
+                str(ROOT / "bot" / "endpoints.yml"),
+            ],
+            cwd=ROOT,
+            env=config.env(),
+        )
     finally:
         stack.stop()
 
@@ -72,11 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start the Rasa server and the action server until Ctrl-C").set_defaults(func=run)
     commands.add_parser("shell", help="rasa shell with the action server").set_defaults(func=shell)
     from devstack import near_copies, nlu_eval, rule_check, turn_bench, web_token
+
     nlu_eval.add_commands(commands)
     near_copies.add_commands(commands)
     rule_check.add_commands(commands)
     web_token.add_commands(commands)
-    bench = commands.add_parser("bench-turns", help="latency of conversation turns over REST (see devstack/turn_bench.py)")
+    bench = commands.add_parser(
+        "bench-turns", help="latency of conversation turns over REST (see devstack/turn_bench.py)"
+    )
     turn_bench.add_arguments(bench)
     bench.set_defaults(func=turn_bench.run)
     args = parser.parse_args(argv)

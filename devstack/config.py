@@ -1,4 +1,5 @@
 """Where things live and which ports they use; every value can be overridden from the environment."""
+
 from __future__ import annotations
 
 import os
@@ -43,15 +44,17 @@ class StackConfig:
         """The environment both servers run with: offline, and with the paths the endpoints file reads."""
         private_var_dir(self.var_dir)
         env = dict(os.environ)
-        env.update({
-            "KELIAN_VAR": str(self.var_dir),
-            "KELIAN_ACTION_PORT": str(self.action_port),
-            "RASA_TELEMETRY_ENABLED": "false",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-        })
+        env.update(
+            {
+                "KELIAN_VAR": str(self.var_dir),
+                "KELIAN_ACTION_PORT": str(self.action_port),
+                "RASA_TELEMETRY_ENABLED": "false",
+                "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+            }
+        )
         # One thread per embedding call: the servers answer many conversations at once, and threads
         # that wait on each other for a busy core made FAQ lookups 2-20x slower (docs/faq-evaluation.md).
         env.setdefault("OMP_NUM_THREADS", "1")
@@ -108,6 +111,10 @@ def private_var_dir(var_dir: Path) -> None:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
             os.chmod(path, 0o600)
-        for companion in (path.with_name(name + "-wal"), path.with_name(name + "-shm"), path.with_name(name + "-journal")):
+        for companion in (
+            path.with_name(name + "-wal"),
+            path.with_name(name + "-shm"),
+            path.with_name(name + "-journal"),
+        ):
             if companion.exists():
                 os.chmod(companion, 0o600)

@@ -12,6 +12,7 @@ a fresh REST identity linked to them in the stack's CRM.
     python -m devstack.eval_dialogue --start          # a stack of its own per script, each on a fresh demo CRM
     python -m devstack.eval_dialogue --only track -v  # conversations whose name contains "track"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,10 +112,17 @@ def load(paths: list[Path]) -> list[Conversation]:
                     raise ScriptError(f"{where} ({entry['name']}): every turn needs `say`")
                 if not (turn.get("expect") or turn.get("reject") or turn.get("silent")):
                     raise ScriptError(f"{where} ({entry['name']}): turn {turn['say']!r} checks nothing")
-                turns.append(Turn(turn["say"], _strings(turn.get("expect"), where), _strings(turn.get("reject"), where),
-                                  bool(turn.get("silent"))))
-            conversations.append(Conversation(str(entry["name"]), str(entry.get("customer") or ANONYMOUS),
-                                              tuple(turns), _source(path)))
+                turns.append(
+                    Turn(
+                        turn["say"],
+                        _strings(turn.get("expect"), where),
+                        _strings(turn.get("reject"), where),
+                        bool(turn.get("silent")),
+                    )
+                )
+            conversations.append(
+                Conversation(str(entry["name"]), str(entry.get("customer") or ANONYMOUS), tuple(turns), _source(path))
+            )
     return conversations
 
 
@@ -175,8 +183,9 @@ class Customers:
         return self.stack.sign_in(sender)
 
 
-def evaluate(stack: Stack, conversations: list[Conversation], crm_url: str | None,
-             progress: bool = True) -> list[Outcome]:
+def evaluate(
+    stack: Stack, conversations: list[Conversation], crm_url: str | None, progress: bool = True
+) -> list[Outcome]:
     customers = Customers(stack, crm_url)
     outcomes = []
     for conversation in tqdm(conversations, desc="conversations", unit="conv", disable=not progress):
@@ -191,10 +200,19 @@ def own_stack() -> Iterator[tuple[Stack, str]]:
     with tempfile.TemporaryDirectory(prefix="kelian-dialogue-") as folder:
         var = Path(folder)
         crm_url = f"sqlite:///{var / 'crm.db'}"
-        subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"], cwd=ROOT,
-                       check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        config = StackConfig(rasa_port=free_port(), action_port=free_port(), console_port=free_port(),
-                             var_dir=var / "var", extra_env={"CRM_DATABASE_URL": crm_url})
+        subprocess.run(
+            [sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        config = StackConfig(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            console_port=free_port(),
+            var_dir=var / "var",
+            extra_env={"CRM_DATABASE_URL": crm_url},
+        )
         with Stack(config) as stack:
             yield stack, crm_url
 
@@ -223,7 +241,9 @@ def report(outcomes: list[Outcome], verbose: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.eval_dialogue", description=__doc__.split("\n\n")[0])
     parser.add_argument("scripts", nargs="*", type=Path, help=f"script files (default: every .yml under {SCRIPTS})")
-    parser.add_argument("--start", action="store_true", help="start a stack of its own on a fresh demo CRM for each script")
+    parser.add_argument(
+        "--start", action="store_true", help="start a stack of its own on a fresh demo CRM for each script"
+    )
     parser.add_argument("--only", default="", help="only conversations whose name contains this")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the conversations that passed too")
     args = parser.parse_args(argv)
@@ -248,8 +268,11 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 requests.get(f"{stack.config.rasa_url}/", timeout=5).raise_for_status()
             except requests.RequestException:
-                print(f"error: no Rasa server answers at {stack.config.rasa_url}: start one with `make run` "
-                      "(or use --start)", file=sys.stderr)
+                print(
+                    f"error: no Rasa server answers at {stack.config.rasa_url}: start one with `make run` "
+                    "(or use --start)",
+                    file=sys.stderr,
+                )
                 return 1
             outcomes = evaluate(stack, conversations, None)
     except (StackError, ScriptError, requests.RequestException) as error:

@@ -4,6 +4,7 @@ served with `rasa run --enable-api` on a port of its own. It needs no action ser
 plain response. Served with the same environment as Kelian's Rasa server (StackConfig.env(): offline,
 OMP_NUM_THREADS=1), so the two answer the same load on equal terms.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -63,12 +64,23 @@ class InitBot(Stack):
 
     def rasa_server_command(self) -> list[str]:
         model = latest_model(self.project / "models")
-        return [str(VENV_BOT / "rasa"), "run", "--enable-api",
-                "--port", str(self.config.rasa_port), "--interface", self.config.host,
-                "--model", str(model),
-                "--credentials", str(self.project / "credentials.yml"),
-                "--endpoints", str(self.project / "endpoints.yml"),
-                "--log-file", str(self.config.log_dir / "rasa.log")]
+        return [
+            str(VENV_BOT / "rasa"),
+            "run",
+            "--enable-api",
+            "--port",
+            str(self.config.rasa_port),
+            "--interface",
+            self.config.host,
+            "--model",
+            str(model),
+            "--credentials",
+            str(self.project / "credentials.yml"),
+            "--endpoints",
+            str(self.project / "endpoints.yml"),
+            "--log-file",
+            str(self.config.log_dir / "rasa.log"),
+        ]
 
     def start(self, timeout: float = 300.0) -> None:
         prepare(self.project, self.config.env())

@@ -10,8 +10,10 @@ the pairs at or above `THRESHOLD`.
 Very short dev messages are exempt (a greeting, "yes", "好的", "人工"): every assistant must be taught
 those few words, and there is no other way to write them.
 
-`python -m devstack near-copies` prints the pairs (`--remove` deletes those training lines); tests/nlu/test_near_copies.py keeps the list empty.
+`python -m devstack near-copies` prints the pairs (`--remove` deletes those training lines);
+tests/nlu/test_near_copies.py keeps the list empty.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,17 +67,26 @@ def comparable(dev_text: str) -> bool:
     return len(normalised) >= minimum
 
 
-def near_copies(training_dir: Path = TRAINING_DIR, dev_files: list[Path] | None = None,
-                threshold: float = THRESHOLD) -> list[NearCopy]:
-    training = [(normalise(text), text, str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path))
-                for path in sorted(training_dir.rglob("*.yml")) for text in examples(path)]
+def near_copies(
+    training_dir: Path = TRAINING_DIR, dev_files: list[Path] | None = None, threshold: float = THRESHOLD
+) -> list[NearCopy]:
+    training = [
+        (normalise(text), text, str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path))
+        for path in sorted(training_dir.rglob("*.yml"))
+        for text in examples(path)
+    ]
     training = [row for row in training if row[0]]
-    dev = [(normalise(text), text, path.stem) for path in (dev_files or eval_files()) for text in examples(path)
-           if comparable(text)]
+    dev = [
+        (normalise(text), text, path.stem)
+        for path in (dev_files or eval_files())
+        for text in examples(path)
+        if comparable(text)
+    ]
     if not training or not dev:
         return []
-    scores = process.cdist([d[0] for d in dev], [t[0] for t in training], scorer=fuzz.ratio,
-                           score_cutoff=threshold, workers=1)
+    scores = process.cdist(
+        [d[0] for d in dev], [t[0] for t in training], scorer=fuzz.ratio, score_cutoff=threshold, workers=1
+    )
     found = []
     for i, j in zip(*scores.nonzero()):
         found.append(NearCopy(float(scores[i, j]), training[j][1], training[j][2], dev[i][1], dev[i][2]))
@@ -110,5 +121,7 @@ def report(args: argparse.Namespace) -> int:
 def add_commands(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("near-copies", help="training examples that nearly copy a dev-set message (must be none)")
     p.add_argument("--threshold", type=float, default=THRESHOLD)
-    p.add_argument("--remove", action="store_true", help="delete those training lines (then write new examples of your own)")
+    p.add_argument(
+        "--remove", action="store_true", help="delete those training lines (then write new examples of your own)"
+    )
     p.set_defaults(func=report)

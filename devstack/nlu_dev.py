@@ -7,6 +7,7 @@ drops more than `TOLERANCE` below the accepted one in docs/nlu-dev-baseline.json
 message's worth where a figure counts fewer than 50 messages (the off-topic messages of en-real and
 zh-real: one message there is 2.4-2.6 points, and retraining can move one borderline message).
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,9 @@ class DevScores:
 
     def tolerance(self, figure: str) -> float:
         """Points `figure` may fall: TOLERANCE, or one message of the figure's own denominator."""
-        denominator = {"off_topic_rejected": self.off_topic_messages,
-                       "in_scope_rejected": self.in_scope_messages}.get(figure, self.messages)
+        denominator = {"off_topic_rejected": self.off_topic_messages, "in_scope_rejected": self.in_scope_messages}.get(
+            figure, self.messages
+        )
         return max(TOLERANCE, 100 / denominator + 0.05) if denominator else TOLERANCE
 
 
@@ -95,14 +97,27 @@ def eval_files() -> list[Path]:
     if missing:
         raise MissingEvalSets(
             f"the development sets are missing ({', '.join(missing)}): they live in ../shared/eval "
-            "next to the repository; without them the real-message gate cannot run")
+            "next to the repository; without them the real-message gate cannot run"
+        )
     return files
 
 
 def run_predictions(model: Path, out: Path = PREDICTIONS) -> dict[str, Any]:
     """Every dev message parsed by the model in .venv-bot (devstack/nlu_predict.py)."""
-    subprocess.run([str(VENV_BOT / "python"), str(ROOT / "devstack" / "nlu_predict.py"), "--model", str(model),
-                    "--out", str(out), *map(str, eval_files())], cwd=ROOT, env=StackConfig().env(), check=True)
+    subprocess.run(
+        [
+            str(VENV_BOT / "python"),
+            str(ROOT / "devstack" / "nlu_predict.py"),
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+            *map(str, eval_files()),
+        ],
+        cwd=ROOT,
+        env=StackConfig().env(),
+        check=True,
+    )
     return json.loads(out.read_text())
 
 
@@ -114,8 +129,12 @@ def latency_ms(predictions: dict[str, Any]) -> dict[str, float]:
     """Per-message parse time over all dev messages (one process, model loaded and warm), and the
     1-minute load average when the parsing ended."""
     seconds = sorted(r["seconds"] for rows in predictions["sets"].values() for r in rows)
-    return {"p50": 1000 * seconds[len(seconds) // 2], "p95": 1000 * seconds[int(len(seconds) * 0.95)],
-            "max": 1000 * seconds[-1], "load": float(predictions.get("load_average", float("nan")))}
+    return {
+        "p50": 1000 * seconds[len(seconds) // 2],
+        "p95": 1000 * seconds[int(len(seconds) * 0.95)],
+        "max": 1000 * seconds[-1],
+        "load": float(predictions.get("load_average", float("nan"))),
+    }
 
 
 def regressions(scores: dict[str, DevScores], baseline: dict[str, dict[str, float]]) -> list[str]:
@@ -149,27 +168,35 @@ def rejected_after_faq(predictions: dict[str, Any], faq: FaqIndex | None = None)
     shares: dict[str, float | None] = {}
     for name, rows in predictions["sets"].items():
         off_topic = [r for r in rows if label(r["gold"]) == REJECTED]
-        still = sum(label(r["predicted"]) == REJECTED
-                    and faq.answer(r["text"], margin=OFF_TOPIC_MARGIN if r["predicted"] == "out_of_scope" else 0.0) is None
-                    for r in off_topic)
+        still = sum(
+            label(r["predicted"]) == REJECTED
+            and faq.answer(r["text"], margin=OFF_TOPIC_MARGIN if r["predicted"] == "out_of_scope" else 0.0) is None
+            for r in off_topic
+        )
         shares[name] = still / len(off_topic) if off_topic else None
     return shares
 
 
 def table(scores: dict[str, DevScores], after_faq: dict[str, float | None] | None = None) -> list[str]:
     """The figures as a markdown table; `after_faq` (rejected_after_faq) adds what the FAQ step leaves."""
+
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.1%}"
 
     extra = after_faq is not None
-    lines = ["| dev set | messages | intent accuracy | macro F1 (≥ 6 msgs) | off-topic rejected | "
-             + ("off-topic still rejected after the FAQ | " if extra else "") + "in-scope wrongly rejected |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if extra else "")]
+    lines = [
+        "| dev set | messages | intent accuracy | macro F1 (≥ 6 msgs) | off-topic rejected | "
+        + ("off-topic still rejected after the FAQ | " if extra else "")
+        + "in-scope wrongly rejected |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if extra else ""),
+    ]
     for name, s in scores.items():
         f1 = "—" if s.macro_f1 is None else f"{s.macro_f1:.3f}"
         faq = f" {pct(after_faq.get(name))} |" if after_faq is not None else ""
-        lines.append(f"| `{name}` | {s.messages} | {pct(s.accuracy)} | {f1} | {pct(s.off_topic_rejected)} |{faq} "
-                     f"{pct(s.in_scope_rejected)} |")
+        lines.append(
+            f"| `{name}` | {s.messages} | {pct(s.accuracy)} | {f1} | {pct(s.off_topic_rejected)} |{faq} "
+            f"{pct(s.in_scope_rejected)} |"
+        )
     return lines
 
 
@@ -178,5 +205,10 @@ def read_baseline() -> dict[str, dict[str, float]]:
 
 
 def write_baseline(scores: dict[str, DevScores], model: str) -> None:
-    BASELINE.write_text(json.dumps({"model": model, "tolerance_points": TOLERANCE,
-                                    "sets": {name: s.figures() for name, s in scores.items()}}, indent=2) + "\n")
+    BASELINE.write_text(
+        json.dumps(
+            {"model": model, "tolerance_points": TOLERANCE, "sets": {name: s.figures() for name, s in scores.items()}},
+            indent=2,
+        )
+        + "\n"
+    )

@@ -1,6 +1,7 @@
 """NLU quality: the real-message dev sets' gate and the team's held-out sets' gate (make test), and
 the evaluation document docs/nlu-evaluation.md (make eval-nlu): dev sets first, then the team's own
 sets, then (optionally, slow) per-language cross-validation."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,9 +45,13 @@ def read_scores(result_dir: Path) -> IntentScores:
     if oos and oos["support"]:
         rejected = round(oos["recall"] * oos["support"]) + oos.get("confused_with", {}).get("nlu_fallback", 0)
         rejection = rejected / oos["support"]
-    return IntentScores(accuracy=report["accuracy"], macro_f1=report["macro avg"]["f1-score"],
-                        weighted_f1=report["weighted avg"]["f1-score"], out_of_scope_rejection=rejection,
-                        examples=int(report["weighted avg"]["support"]))
+    return IntentScores(
+        accuracy=report["accuracy"],
+        macro_f1=report["macro avg"]["f1-score"],
+        weighted_f1=report["weighted avg"]["f1-score"],
+        out_of_scope_rejection=rejection,
+        examples=int(report["weighted avg"]["support"]),
+    )
 
 
 def report(args: argparse.Namespace) -> int:
@@ -61,7 +66,9 @@ def report(args: argparse.Namespace) -> int:
         if minimum is not None and scores.accuracy < minimum:
             failures.append(f"{result_dir.name}: intent accuracy {scores.accuracy:.1%} < {minimum:.0%}")
         if scores.out_of_scope_rejection is not None and scores.out_of_scope_rejection < MIN_OUT_OF_SCOPE_REJECTION:
-            failures.append(f"{result_dir.name}: only {scores.out_of_scope_rejection:.1%} of out-of-scope messages rejected")
+            failures.append(
+                f"{result_dir.name}: only {scores.out_of_scope_rejection:.1%} of out-of-scope messages rejected"
+            )
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     return 1 if failures else 0
@@ -82,14 +89,19 @@ def dev_gate(args: argparse.Namespace) -> int:
     scores = nlu_dev.scores_by_set(predictions)
     print("\n".join(nlu_dev.table(scores, nlu_dev.rejected_after_faq(predictions))))
     latency = nlu_dev.latency_ms(predictions)
-    print(f"NLU parse time per message: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
-          f"max {latency['max']:.1f} ms (load average {latency['load']:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"NLU parse time per message: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+        f"max {latency['max']:.1f} ms (load average {latency['load']:.1f} on {os.cpu_count()} cores)"
+    )
     if args.accept:
         nlu_dev.write_baseline(scores, model.name)
         print(f"accepted: {nlu_dev.BASELINE}")
         return 0
     if not nlu_dev.BASELINE.is_file():
-        print(f"FAILED no accepted figures in {nlu_dev.BASELINE}: run `python -m devstack nlu-dev --accept`", file=sys.stderr)
+        print(
+            f"FAILED no accepted figures in {nlu_dev.BASELINE}: run `python -m devstack nlu-dev --accept`",
+            file=sys.stderr,
+        )
         return 1
     failures = nlu_dev.regressions(scores, nlu_dev.read_baseline())
     for failure in failures:
@@ -115,8 +127,11 @@ def evaluate(args: argparse.Namespace) -> int:
             run_cross_validation(language, args.folds, out)
         if (out / "intent_report.json").exists():
             rows.append((language, read_scores(out), entity_f1(out)))
-    held_out = [(language, read_scores(results / f"nlu-{language}")) for language in LANGUAGES
-                if (results / f"nlu-{language}" / "intent_report.json").exists()]
+    held_out = [
+        (language, read_scores(results / f"nlu-{language}"))
+        for language in LANGUAGES
+        if (results / f"nlu-{language}" / "intent_report.json").exists()
+    ]
     write_markdown(predictions, rows, held_out, args.folds)
     return 0
 
@@ -129,9 +144,25 @@ def run_cross_validation(language: str, folds: int, out: Path) -> None:
             shutil.copy(source, data / source.name)
         shutil.copy(ROOT / "data" / "rasa" / "nlu" / "entities.yml", data / "entities.yml")
         print(f"{folds}-fold cross-validation, {language}…", flush=True)
-        subprocess.run([str(VENV_BOT / "rasa"), "test", "nlu", "--config", str(ROOT / "config.yml"),
-                        "--nlu", str(data), "--cross-validation", "--folds", str(folds),
-                        "--out", str(out)], cwd=ROOT, env=StackConfig().env(), check=True)
+        subprocess.run(
+            [
+                str(VENV_BOT / "rasa"),
+                "test",
+                "nlu",
+                "--config",
+                str(ROOT / "config.yml"),
+                "--nlu",
+                str(data),
+                "--cross-validation",
+                "--folds",
+                str(folds),
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            env=StackConfig().env(),
+            check=True,
+        )
 
 
 def entity_f1(result_dir: Path) -> dict[str, float]:
@@ -144,40 +175,61 @@ def entity_f1(result_dir: Path) -> dict[str, float]:
     return scores
 
 
-def write_markdown(predictions: dict[str, Any], rows: list[tuple[str, IntentScores, dict[str, float]]],
-                   held_out: list[tuple[str, IntentScores]], folds: int) -> None:
+def write_markdown(
+    predictions: dict[str, Any],
+    rows: list[tuple[str, IntentScores, dict[str, float]]],
+    held_out: list[tuple[str, IntentScores]],
+    folds: int,
+) -> None:
     latency = nlu_dev.latency_ms(predictions)
     lines = [
-        "# NLU evaluation", "",
-        f"Measured {date.today().isoformat()} with `make eval-nlu` (pipeline: `config.yml`, model `{predictions['model']}`).", "",
-        "## Real customer messages (`../shared/eval`, never trained on)", "",
-        "`out_of_scope` and `nlu_fallback` count as one \"rejected\" answer; macro F1 averages the intents",
+        "# NLU evaluation",
+        "",
+        f"Measured {date.today().isoformat()} with `make eval-nlu` (pipeline: `config.yml`, model "
+        f"`{predictions['model']}`).",
+        "",
+        "## Real customer messages (`../shared/eval`, never trained on)",
+        "",
+        '`out_of_scope` and `nlu_fallback` count as one "rejected" answer; macro F1 averages the intents',
         "with at least 6 messages. `make test` fails when a figure drops more than "
-        f"{nlu_dev.TOLERANCE:g} points below `docs/nlu-dev-baseline.json`.", "",
-        *nlu_dev.table(nlu_dev.scores_by_set(predictions), nlu_dev.rejected_after_faq(predictions)), "",
-        "\"Still rejected after the FAQ\": a message the NLU rejects goes to the FAQ (`actions/faq.py`), which",
+        f"{nlu_dev.TOLERANCE:g} points below `docs/nlu-dev-baseline.json`.",
+        "",
+        *nlu_dev.table(nlu_dev.scores_by_set(predictions), nlu_dev.rejected_after_faq(predictions)),
+        "",
+        '"Still rejected after the FAQ": a message the NLU rejects goes to the FAQ (`actions/faq.py`), which',
         "answers it when an entry is close enough; on `oos-dev` every such answer is wrong, while the Chinese",
-        "off-topic messages include shop topics with no intent (warranty, 价保) that the FAQ should answer.", "",
+        "off-topic messages include shop topics with no intent (warranty, 价保) that the FAQ should answer.",
+        "",
         f"NLU parse time per message (all dev messages, one warm process): p50 {latency['p50']:.1f} ms, "
         f"p95 {latency['p95']:.1f} ms, max {latency['max']:.1f} ms, with a load average of {latency['load']:.1f} "
         f"on {os.cpu_count()} cores (other work on the machine multiplies these times).",
     ]
     if held_out:
-        lines += ["", "## The team's own sets (`tests/nlu/`, written by the team like the training data)", "",
-                  "| language | examples | intent accuracy | macro F1 | out-of-scope rejected |",
-                  "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            "## The team's own sets (`tests/nlu/`, written by the team like the training data)",
+            "",
+            "| language | examples | intent accuracy | macro F1 | out-of-scope rejected |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
         for language, scores in held_out:
             oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
             lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} |")
     if rows:
-        lines += ["", f"## {folds}-fold cross-validation on the training data, per language "
-                  "(`make eval-nlu CV=1`; figures of the last run)", "",
-                  "| language | examples | intent accuracy | macro F1 | out-of-scope rejected | entity F1 (weighted) |",
-                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        lines += [
+            "",
+            f"## {folds}-fold cross-validation on the training data, per language "
+            "(`make eval-nlu CV=1`; figures of the last run)",
+            "",
+            "| language | examples | intent accuracy | macro F1 | out-of-scope rejected | entity F1 (weighted) |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
         for language, scores, entities in rows:
             oos = "—" if scores.out_of_scope_rejection is None else f"{scores.out_of_scope_rejection:.1%}"
             ents = ", ".join(f"{name} {value:.3f}" for name, value in sorted(entities.items()))
-            lines.append(f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} | {ents} |")
+            lines.append(
+                f"| {language} | {scores.examples} | {scores.accuracy:.1%} | {scores.macro_f1:.3f} | {oos} | {ents} |"
+            )
     path = ROOT / "docs" / "nlu-evaluation.md"
     existing = path.read_text() if path.exists() else ""
     notes = existing.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in existing else "\n"
@@ -190,11 +242,20 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("result_dirs", nargs="+")
     p.set_defaults(func=report)
     p = commands.add_parser("nlu-dev", help="score the latest model on the real-message dev sets; fail on a regression")
-    p.add_argument("--accept", action="store_true", help="record the figures as the accepted ones (docs/nlu-dev-baseline.json)")
+    p.add_argument(
+        "--accept", action="store_true", help="record the figures as the accepted ones (docs/nlu-dev-baseline.json)"
+    )
     p.set_defaults(func=dev_gate)
-    p = commands.add_parser("eval-nlu", help="dev sets, held-out sets and (optionally) cross-validation into docs/nlu-evaluation.md")
-    p.add_argument("--cross-validation", action="store_true", help="also run k-fold cross-validation per language (slow)")
+    p = commands.add_parser(
+        "eval-nlu", help="dev sets, held-out sets and (optionally) cross-validation into docs/nlu-evaluation.md"
+    )
+    p.add_argument(
+        "--cross-validation", action="store_true", help="also run k-fold cross-validation per language (slow)"
+    )
     p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--report-only", action="store_true",
-                   help="rewrite the document from the results of the last runs without parsing or training anything")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the document from the results of the last runs without parsing or training anything",
+    )
     p.set_defaults(func=evaluate)

@@ -6,6 +6,7 @@ FILE...`. Loading the model once and parsing in-process is several times faster 
 `rasa test nlu` per file, and it times each parse, which gives the NLU latency figures for free.
 Scoring happens in devstack/nlu_dev.py (the services environment), from the JSON written here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,12 +57,16 @@ async def predict(model: Path, files: list[Path]) -> dict[str, Any]:
             parsed = await agent.parse_message(text)
             elapsed = time.perf_counter() - start
             ranking = parsed.get("intent_ranking") or []
-            rows.append({
-                "text": text, "gold": gold, "predicted": parsed["intent"]["name"],
-                "confidence": float(parsed["intent"].get("confidence") or 0.0),
-                "top": ranking[0]["name"] if ranking else None,
-                "seconds": elapsed,
-            })
+            rows.append(
+                {
+                    "text": text,
+                    "gold": gold,
+                    "predicted": parsed["intent"]["name"],
+                    "confidence": float(parsed["intent"].get("confidence") or 0.0),
+                    "top": ranking[0]["name"] if ranking else None,
+                    "seconds": elapsed,
+                }
+            )
         sets[path.stem] = rows
     # Parse times mean little without the machine's load: other work on two cores multiplies them.
     return {"model": model.name, "load_average": os.getloadavg()[0], "sets": sets}

@@ -8,6 +8,7 @@ dialogue policies once with the check on, into a temporary directory, and fails 
 would on a contradiction. It runs Rasa with bot/speedups.py installed: the check predicts every rule's
 state against every rule key, and the rule-key cache there cut it from 111 s to 36 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,12 +40,30 @@ def check(args: argparse.Namespace) -> int:
         path.write_text(yaml.safe_dump(checking_config(config), allow_unicode=True), encoding="utf-8")
         print("rule contradiction check (rasa train core with check_for_contradictions)…", flush=True)
         # bot.speedups: the RulePolicy's rule-key cache makes the check three times faster (bot/speedups.py)
-        return subprocess.call([str(VENV_BOT / "python"), "-m", "bot.speedups", "train", "core", "--config", str(path),
-                                "--domain", str(ROOT / "bot" / "domain"), "--stories", str(ROOT / "data" / "rasa"),
-                                "--out", tmp, "--fixed-model-name", "rule-check"],
-                               cwd=ROOT, env=StackConfig().env())
+        return subprocess.call(
+            [
+                str(VENV_BOT / "python"),
+                "-m",
+                "bot.speedups",
+                "train",
+                "core",
+                "--config",
+                str(path),
+                "--domain",
+                str(ROOT / "bot" / "domain"),
+                "--stories",
+                str(ROOT / "data" / "rasa"),
+                "--out",
+                tmp,
+                "--fixed-model-name",
+                "rule-check",
+            ],
+            cwd=ROOT,
+            env=StackConfig().env(),
+        )
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    commands.add_parser("check-rules", help="Rasa's rule contradiction check (off in config.yml to keep training fast)"
-                        ).set_defaults(func=check)
+    commands.add_parser(
+        "check-rules", help="Rasa's rule contradiction check (off in config.yml to keep training fast)"
+    ).set_defaults(func=check)

@@ -1,5 +1,6 @@
 """Starts the Rasa server and the action server, waits until both answer, stops both cleanly.
 Used by `make run`, `make shell` and the end-to-end tests, so they all run the same stack."""
+
 from __future__ import annotations
 
 import os
@@ -40,36 +41,63 @@ class Stack(AbstractContextManager["Stack"]):
 
     # ---- commands ---------------------------------------------------------------------------
     def action_server_command(self) -> list[str]:
-        return [str(VENV / "python"), "-m", "actions", "--actions", "actions",
-                "--port", str(self.config.action_port)]
+        return [str(VENV / "python"), "-m", "actions", "--actions", "actions", "--port", str(self.config.action_port)]
 
     def rasa_server_command(self) -> list[str]:
-        return [str(VENV_BOT / "python"), "-m", "bot.serve", "--enable-api",
-                "--port", str(self.config.rasa_port), "--interface", self.config.host,
-                "--model", str(self.config.models_dir),
-                "--credentials", str(ROOT / "bot" / "credentials.yml"),
-                "--endpoints", str(self.config.endpoints),
-                "--log-file", str(self.config.log_dir / "rasa.log")]
+        return [
+            str(VENV_BOT / "python"),
+            "-m",
+            "bot.serve",
+            "--enable-api",
+            "--port",
+            str(self.config.rasa_port),
+            "--interface",
+            self.config.host,
+            "--model",
+            str(self.config.models_dir),
+            "--credentials",
+            str(ROOT / "bot" / "credentials.yml"),
+            "--endpoints",
+            str(self.config.endpoints),
+            "--log-file",
+            str(self.config.log_dir / "rasa.log"),
+        ]
 
     def consumer_command(self) -> list[str]:
         """The feedback consumer reading this stack's event broker: the SQL broker's database in the var
         directory, or RabbitMQ (KELIAN_AMQP_URL / KELIAN_AMQP_QUEUE of the environment)."""
         if self.config.event_broker == "rabbitmq":
             return [str(VENV / "python"), "-m", "crm", "consume", "--broker", "rabbitmq"]
-        return [str(VENV / "python"), "-m", "crm", "consume",
-                "--events-url", f"sqlite:///{self.config.var_dir / 'rasa-events.db'}"]
+        return [
+            str(VENV / "python"),
+            "-m",
+            "crm",
+            "consume",
+            "--events-url",
+            f"sqlite:///{self.config.var_dir / 'rasa-events.db'}",
+        ]
 
     def console_command(self) -> list[str]:
-        return [str(VENV / "python"), "-m", "console", "serve", "--host", self.config.host,
-                "--port", str(self.config.console_port), "--rasa-url", self.config.rasa_url]
+        return [
+            str(VENV / "python"),
+            "-m",
+            "console",
+            "serve",
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.console_port),
+            "--rasa-url",
+            self.config.rasa_url,
+        ]
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def _spawn(self, name: str, command: list[str]) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.config.log_dir / f"{name}.out", "ab")
         self._processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.config.env(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            command, cwd=ROOT, env=self.config.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start(self, timeout: float = 300.0) -> None:
         ports = [("action server", self.config.action_port), ("Rasa server", self.config.rasa_port)]
@@ -77,8 +105,10 @@ class Stack(AbstractContextManager["Stack"]):
             ports.append(("staff console", self.config.console_port))
         for name, port in ports:
             if port_in_use(self.config.host, port):
-                raise StackError(f"port {port} for the {name} is already in use (another `make run`?); stop it or "
-                                 "choose other ports with KELIAN_RASA_PORT / KELIAN_ACTION_PORT / KELIAN_CONSOLE_PORT")
+                raise StackError(
+                    f"port {port} for the {name} is already in use (another `make run`?); stop it or "
+                    "choose other ports with KELIAN_RASA_PORT / KELIAN_ACTION_PORT / KELIAN_CONSOLE_PORT"
+                )
         self._spawn("actions", self.action_server_command())
         self._spawn("rasa", self.rasa_server_command())
         deadline = time.monotonic() + timeout
@@ -94,7 +124,9 @@ class Stack(AbstractContextManager["Stack"]):
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 self.stop()
-                raise StackError(f"{name} exited with code {process.returncode}; see {self.config.log_dir / (name + '.out')}")
+                raise StackError(
+                    f"{name} exited with code {process.returncode}; see {self.config.log_dir / (name + '.out')}"
+                )
             try:
                 if requests.get(url, timeout=2).ok:
                     return
@@ -102,7 +134,9 @@ class Stack(AbstractContextManager["Stack"]):
                 pass
             time.sleep(0.5)
         self.stop()
-        raise StackError(f"{name} did not answer {url.split('?')[0]} in time; see {self.config.log_dir / (name + '.out')}")
+        raise StackError(
+            f"{name} did not answer {url.split('?')[0]} in time; see {self.config.log_dir / (name + '.out')}"
+        )
 
     def stop(self, grace: float = 15.0) -> None:
         for process in self._processes.values():
@@ -132,7 +166,9 @@ class Stack(AbstractContextManager["Stack"]):
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # ---- talking to it ------------------------------------------------------------------------
@@ -158,22 +194,33 @@ class Stack(AbstractContextManager["Stack"]):
         """One customer message over the REST channel; the bot's replies."""
         if sender not in self._signed:
             self._anonymous.add(sender)
-        response = requests.post(f"{self.config.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                                 headers=self.rest_headers(sender), timeout=60)
+        response = requests.post(
+            f"{self.config.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            headers=self.rest_headers(sender),
+            timeout=60,
+        )
         response.raise_for_status()
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.config.rasa_url}/conversations/{self.conversation_id(sender)}/tracker",
-                                params={"token": self.token}, timeout=30)
+        response = requests.get(
+            f"{self.config.rasa_url}/conversations/{self.conversation_id(sender)}/tracker",
+            params={"token": self.token},
+            timeout=30,
+        )
         response.raise_for_status()
         return response.json()
 
     def hand_back(self, sender: str) -> None:
         """What an agent does when they are done: the bot answers this conversation again, listening for
         the customer's next message (the messages written while paused got no bot turn of their own)."""
-        response = requests.post(f"{self.config.rasa_url}/conversations/{self.conversation_id(sender)}/tracker/events",
-                                 params={"token": self.token}, json=HAND_BACK_EVENTS, timeout=30)
+        response = requests.post(
+            f"{self.config.rasa_url}/conversations/{self.conversation_id(sender)}/tracker/events",
+            params={"token": self.token},
+            json=HAND_BACK_EVENTS,
+            timeout=30,
+        )
         response.raise_for_status()
 
     def wait_forever(self) -> None:
@@ -189,8 +236,11 @@ class Stack(AbstractContextManager["Stack"]):
         while not stop:
             for name, process in self._processes.items():
                 if process.poll() is not None:
-                    print(f"{name} stopped unexpectedly (code {process.returncode}); see "
-                          f"{self.config.log_dir / (name + '.out')}", file=sys.stderr)
+                    print(
+                        f"{name} stopped unexpectedly (code {process.returncode}); see "
+                        f"{self.config.log_dir / (name + '.out')}",
+                        file=sys.stderr,
+                    )
                     stop = True
             time.sleep(0.5)
         print("\nStopping…")

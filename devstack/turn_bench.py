@@ -11,6 +11,7 @@ every machine and never touches var/crm.db. Every turn — even a greeting — c
 once, for `action_validate_slot_mappings` (the language slot); "no data action" means no CRM or
 recommender work.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def conversation(session: aiohttp.ClientSession, url: str, sender: str, message: str, turns: int,
-                       latencies: list[float], progress: tqdm, headers: dict[str, str]) -> None:
+async def conversation(
+    session: aiohttp.ClientSession,
+    url: str,
+    sender: str,
+    message: str,
+    turns: int,
+    latencies: list[float],
+    progress: tqdm,
+    headers: dict[str, str],
+) -> None:
     for _ in range(turns):
         started = time.perf_counter()
         async with session.post(url, json={"sender": sender, "message": message}, headers=headers) as response:
@@ -63,8 +72,9 @@ async def conversation(session: aiohttp.ClientSession, url: str, sender: str, me
 Row = tuple[str, int, float, float, float]  # turn, concurrent conversations, p50 ms, p95 ms, turns/s
 
 
-async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int,
-                  which: dict[str, tuple[str, str]] | None = None) -> list[Row]:
+async def measure(
+    stack: Stack, alices: list[str], levels: list[int], turns: int, which: dict[str, tuple[str, str]] | None = None
+) -> list[Row]:
     """`which`: the turns to run (name -> (sender prefix, message)); all of TURNS by default."""
     url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
     rows = []
@@ -76,11 +86,18 @@ async def measure(stack: Stack, alices: list[str], levels: list[int], turns: int
                 with tqdm(total=level * turns, desc=f"{name} ×{level}", leave=False) as progress:
                     started = time.perf_counter()
                     senders = [alices[i] if who == "alice" else f"bench-{uuid.uuid4().hex[:10]}" for i in range(level)]
-                    await asyncio.gather(*(conversation(session, url, sender, message, turns, latencies, progress,
-                                                        stack.rest_headers(sender)) for sender in senders))
+                    await asyncio.gather(
+                        *(
+                            conversation(
+                                session, url, sender, message, turns, latencies, progress, stack.rest_headers(sender)
+                            )
+                            for sender in senders
+                        )
+                    )
                     elapsed = time.perf_counter() - started
-                rows.append((name, level, percentile(latencies, 0.5), percentile(latencies, 0.95),
-                             len(latencies) / elapsed))
+                rows.append(
+                    (name, level, percentile(latencies, 0.5), percentile(latencies, 0.95), len(latencies) / elapsed)
+                )
     return rows
 
 
@@ -101,20 +118,25 @@ def ratios(rows: list[Row]) -> list[str]:
 
     for (name, level), (p95, rate) in by_turn.items():
         if name == GREETING and (INIT_GREETING, level) in by_turn:
-            lines.append(f"greeting throughput Kelian / rasa init = {rate / by_turn[INIT_GREETING, level][1]:.2f}× "
-                         + at(level))
+            lines.append(
+                f"greeting throughput Kelian / rasa init = {rate / by_turn[INIT_GREETING, level][1]:.2f}× " + at(level)
+            )
     for (name, level), (p95, rate) in by_turn.items():
         if name not in (GREETING, INIT_GREETING) and (GREETING, level) in by_turn:
-            lines.append(f"{name}: data-turn p95 / greeting p95 = {p95 / by_turn[GREETING, level][0]:.2f}× "
-                         + at(level))
+            lines.append(
+                f"{name}: data-turn p95 / greeting p95 = {p95 / by_turn[GREETING, level][0]:.2f}× " + at(level)
+            )
     return lines
 
 
 def report(rows: list[Row], *, turns: int, cores: int | None, load: tuple[float, float], day: str) -> str:
     """The marked section of docs/benchmarks.md: the table, the ratios and the conditions of the run."""
-    parts = [table(rows), "\n".join(f"- {line}" for line in ratios(rows)),
-             f"Measured {day} on {cores} cores, {turns} turns per conversation one after another; 1-minute load "
-             f"average {load[0]:.1f} before the run, {load[1]:.1f} after it."]
+    parts = [
+        table(rows),
+        "\n".join(f"- {line}" for line in ratios(rows)),
+        f"Measured {day} on {cores} cores, {turns} turns per conversation one after another; 1-minute load "
+        f"average {load[0]:.1f} before the run, {load[1]:.1f} after it.",
+    ]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -132,8 +154,9 @@ def write_markdown(path: Path, text: str) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50], help="concurrent conversations")
     parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
-    parser.add_argument("--no-init-bot", action="store_true",
-                        help="skip the `rasa init` bot's greeting (and the throughput ratio)")
+    parser.add_argument(
+        "--no-init-bot", action="store_true", help="skip the `rasa init` bot's greeting (and the throughput ratio)"
+    )
     parser.add_argument("--markdown", type=Path, help="write the table and the ratios into this file (between markers)")
 
 
@@ -161,20 +184,34 @@ def run(args: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kelian-bench-") as tmp:
         crm_url = f"sqlite:///{tmp}/crm.db"
-        subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"],
-                       cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "crm", "--database-url", crm_url, "ensure-demo", "--quiet"], cwd=ROOT, check=True
+        )
         # One sender per concurrent conversation, each known as demo-alice: Rasa serialises the turns
         # of one conversation, so sharing a sender would measure its lock, not the stack.
         alices = [f"bench-alice-{i}-{uuid.uuid4().hex[:6]}" for i in range(max(args.levels))]
-        subprocess.run([sys.executable, "-c", "import sys\nfrom crm.db import session_factory, transaction\n"
-                        "from crm.repository import add_identity, find_customer\n"
-                        "with transaction(session_factory(sys.argv[1])) as s:\n"
-                        "    alice = find_customer(s, 'rest', 'demo-alice').id\n"
-                        "    for sender in sys.argv[2:]:\n"
-                        "        add_identity(s, alice, 'rest', sender)",
-                        crm_url, *alices], cwd=ROOT, check=True)
-        config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=Path(tmp) / "var",
-                             extra_env={"CRM_DATABASE_URL": crm_url})
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys\nfrom crm.db import session_factory, transaction\n"
+                "from crm.repository import add_identity, find_customer\n"
+                "with transaction(session_factory(sys.argv[1])) as s:\n"
+                "    alice = find_customer(s, 'rest', 'demo-alice').id\n"
+                "    for sender in sys.argv[2:]:\n"
+                "        add_identity(s, alice, 'rest', sender)",
+                crm_url,
+                *alices,
+            ],
+            cwd=ROOT,
+            check=True,
+        )
+        config = StackConfig(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            var_dir=Path(tmp) / "var",
+            extra_env={"CRM_DATABASE_URL": crm_url},
+        )
         # The init bot first: it trains its model on the first run, before anything is measured.
         init_config = StackConfig(rasa_port=free_port(), action_port=free_port(), var_dir=Path(tmp) / "var-init")
         with contextlib.ExitStack() as servers:
@@ -184,10 +221,17 @@ def run(args: argparse.Namespace) -> int:
                 stack.sign_in(alice)  # a signed-in customer, as the shop's app would send her
             for server in (stack, init):  # the first turn of a process pays for lazy imports in Rasa
                 if server is not None and not server.say(alices[0], "hello there"):
-                    raise StackError(f"no answer to a greeting from {server.config.rasa_url}; see {server.config.log_dir}")
+                    raise StackError(
+                        f"no answer to a greeting from {server.config.rasa_url}; see {server.config.log_dir}"
+                    )
             rows = measure_all(stack, init, alices, args.levels, args.turns)
-    text = report(rows, turns=args.turns, cores=os.cpu_count(), load=(load_before, os.getloadavg()[0]),
-                  day=datetime.now(timezone.utc).date().isoformat())
+    text = report(
+        rows,
+        turns=args.turns,
+        cores=os.cpu_count(),
+        load=(load_before, os.getloadavg()[0]),
+        day=datetime.now(timezone.utc).date().isoformat(),
+    )
     print(text)
     if args.markdown:
         write_markdown(args.markdown, text)

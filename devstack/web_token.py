@@ -2,6 +2,7 @@
 page of a signed-in user (what the shop's server does, for development, the README and the tests).
 Signed with $KELIAN_WEB_SECRET, else var/web-secret — the key the Rasa server checks with unless
 credentials.yml sets a `secret` of its own."""
+
 from __future__ import annotations
 
 import argparse

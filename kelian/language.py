@@ -7,6 +7,7 @@ The rule is a majority: Chinese when Chinese characters are at least as many as 
 an order number ("KL20251107"), a number or an emoji says nothing: None, and the caller keeps the
 language the conversation already has.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,12 +1,12 @@
 """python -m recommender train | search-params | eval-search | faq-eval | bench | evaluate
 
-    train          train from the CRM (default: the demo CRM, CRM_DATABASE_URL or var/crm.db)
-                   or from an interactions file, and switch var/recommender/current to it
-    search-params  pick hyper-parameters on a validation split; writes a TOML config
-    eval-search    measure product search on the labelled bilingual query set
-    faq-eval       measure FAQ retrieval and its confidence thresholds on held-out questions
-    bench          training / latency / FAISS benchmarks; table into docs/benchmarks.md
-    evaluate       the offline evaluation contract (see recommender.evaluate)
+train          train from the CRM (default: the demo CRM, CRM_DATABASE_URL or var/crm.db)
+               or from an interactions file, and switch var/recommender/current to it
+search-params  pick hyper-parameters on a validation split; writes a TOML config
+eval-search    measure product search on the labelled bilingual query set
+faq-eval       measure FAQ retrieval and its confidence thresholds on held-out questions
+bench          training / latency / FAISS benchmarks; table into docs/benchmarks.md
+evaluate       the offline evaluation contract (see recommender.evaluate)
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def _train(args: argparse.Namespace) -> int:
     print(
         f"trained {path.name}: {data['customers']} customers, {data['products']} products, "
         f"{data['interactions']} interactions in {trained.meta['train_seconds']:.1f}s; "
-        f"hold-out P@10 ALS {als.get('precision', float('nan')):.3f} vs popularity {pop.get('precision', float('nan')):.3f}; "
+        f"hold-out P@10 ALS {als.get('precision', float('nan')):.3f} vs popularity "
+        f"{pop.get('precision', float('nan')):.3f}; "
         f"{args.out}/current -> {path.name}"
     )
     return 0
@@ -74,7 +75,10 @@ def _search_params(args: argparse.Namespace) -> int:
     best, trials = search(interactions, k=args.k, seed=args.seed, base=load_config(args.config), grids=grids)
     write_config(best, args.out, trials, str(args.interactions))
     top = max((t for t in trials if t.model == "als"), key=lambda t: t.ndcg)
-    print(f"searched {len(trials)} settings; best ALS validation nDCG@{args.k} {top.ndcg:.4f} with {top.params}; wrote {args.out}")
+    print(
+        f"searched {len(trials)} settings; best ALS validation nDCG@{args.k} {top.ndcg:.4f} with {top.params}; wrote "
+        f"{args.out}"
+    )
     return 0
 
 
@@ -123,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--interactions", help="train from this CSV / MovieLens file instead of the CRM")
     train.add_argument("--format", choices=("csv", "movielens"), default="csv")
     train.add_argument("--products", help="with --interactions: a products JSON file (ProductRecord fields)")
-    train.add_argument("--out", default=str(REPO_ROOT / "var" / "recommender"), help="artifact root (default var/recommender)")
+    train.add_argument(
+        "--out", default=str(REPO_ROOT / "var" / "recommender"), help="artifact root (default var/recommender)"
+    )
     train.add_argument("--config", help="TOML file overriding recommender/defaults.toml")
     train.add_argument("--no-text", action="store_true", help="skip the text index (no search, no content vectors)")
     train.add_argument("--keep", type=int, default=3, help="versions to keep (default 3)")
@@ -141,11 +147,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     eval_search.add_argument("--json", action="store_true")
 
     faq_eval = commands.add_parser("faq-eval", help="measure FAQ retrieval on held-out questions")
-    faq_eval.add_argument("--faq", default=str(REPO_ROOT / "data" / "knowledge" / "faq.yml"),
-                          help="the FAQ file (default data/knowledge/faq.yml)")
+    faq_eval.add_argument(
+        "--faq",
+        default=str(REPO_ROOT / "data" / "knowledge" / "faq.yml"),
+        help="the FAQ file (default data/knowledge/faq.yml)",
+    )
     faq_eval.add_argument("--queries", help="labelled questions (default recommender/evalsets/faq_queries.yml)")
-    faq_eval.add_argument("--min-rejection", type=float, default=0.85,
-                          help="share of none questions the threshold must reject (default 0.85)")
+    faq_eval.add_argument(
+        "--min-rejection",
+        type=float,
+        default=0.85,
+        help="share of none questions the threshold must reject (default 0.85)",
+    )
     faq_eval.add_argument("--markdown", help="also write the tables into this markdown file (between faq-eval markers)")
     faq_eval.add_argument("--json", action="store_true")
 
@@ -176,7 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             from recommender.bench import run
 
-            return run(quick=args.quick, max_interactions=int(args.max_interactions), max_items=int(args.max_items), docs=Path(args.docs))
+            return run(
+                quick=args.quick,
+                max_interactions=int(args.max_interactions),
+                max_items=int(args.max_items),
+                docs=Path(args.docs),
+            )
     except (DataError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

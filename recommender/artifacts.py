@@ -87,7 +87,15 @@ def save(trained: TrainedRecommender, root: str | Path, keep: int = 3) -> Path:
             np.savez(staging / "text.npz", **arrays)
             strategy = trained.text.strategy
             (staging / "text.json").write_text(
-                json.dumps({"en": strategy.en, "zh": strategy.zh, "weights": strategy.weights, "depth": strategy.depth, "rrf_k": strategy.rrf_k}),
+                json.dumps(
+                    {
+                        "en": strategy.en,
+                        "zh": strategy.zh,
+                        "weights": strategy.weights,
+                        "depth": strategy.depth,
+                        "rrf_k": strategy.rrf_k,
+                    }
+                ),
                 encoding="utf-8",
             )
         for file in staging.iterdir():
@@ -120,7 +128,8 @@ def versions(root: str | Path) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(
-        p.name for p in root.iterdir()
+        p.name
+        for p in root.iterdir()
         if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and (p / "meta.json").is_file()
     )
 
@@ -157,7 +166,9 @@ def load(path: str | Path) -> TrainedRecommender:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
             raise ArtifactError(f"{directory}: artifact format {meta.get('format')} is not {FORMAT_VERSION}; retrain")
-        products = [ProductRecord.from_json(p) for p in json.loads((directory / "products.json").read_text(encoding="utf-8"))]
+        products = [
+            ProductRecord.from_json(p) for p in json.loads((directory / "products.json").read_text(encoding="utf-8"))
+        ]
         config = config_from_dict(meta["params"])
         with np.load(directory / "als.npz", allow_pickle=False) as data:
             state = {key: data[key] for key in data.files}
@@ -166,9 +177,11 @@ def load(path: str | Path) -> TrainedRecommender:
         if (directory / "text.npz").is_file():
             settings = json.loads((directory / "text.json").read_text(encoding="utf-8"))
             strategy = SearchStrategy(
-                en=tuple(settings["en"]), zh=tuple(settings["zh"]),
+                en=tuple(settings["en"]),
+                zh=tuple(settings["zh"]),
                 weights=tuple((name, float(w)) for name, w in settings["weights"]),
-                depth=int(settings["depth"]), rrf_k=float(settings["rrf_k"]),
+                depth=int(settings["depth"]),
+                rrf_k=float(settings["rrf_k"]),
             )
             with np.load(directory / "text.npz", allow_pickle=False) as data:
                 names = {key.split("__")[0] for key in data.files}

@@ -65,8 +65,13 @@ def train_one(n_interactions: int) -> dict[str, Any]:
     model = ALSModel(load_config().models.als).fit(matrix)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return {
-        "interactions": n_interactions, "users": users, "items": items, "nnz": int(matrix.nnz),
-        "build_seconds": round(build, 2), "train_seconds": round(model.train_seconds, 2), "peak_rss_mb": round(peak_mb, 1),
+        "interactions": n_interactions,
+        "users": users,
+        "items": items,
+        "nnz": int(matrix.nnz),
+        "build_seconds": round(build, 2),
+        "train_seconds": round(model.train_seconds, 2),
+        "peak_rss_mb": round(peak_mb, 1),
     }
 
 
@@ -95,9 +100,17 @@ def bench_serving(n_interactions: int) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     categories = [f"Category {i}" for i in range(20)]
     products = [
-        ProductRecord(product_id=str(i), sku=f"SKU-{i}", name_en=f"Product {i}", name_zh=f"商品{i}",
-                      category_en=categories[i % 20], category_path=("Shop", categories[i % 20]),
-                      price=float(rng.integers(10, 2000)), stock=int(rng.integers(0, 50)), consumable=bool(i % 7 == 0))
+        ProductRecord(
+            product_id=str(i),
+            sku=f"SKU-{i}",
+            name_en=f"Product {i}",
+            name_zh=f"商品{i}",
+            category_en=categories[i % 20],
+            category_path=("Shop", categories[i % 20]),
+            price=float(rng.integers(10, 2000)),
+            stock=int(rng.integers(0, 50)),
+            consumable=bool(i % 7 == 0),
+        )
         for i in range(items)
     ]
     interactions = interaction_matrix(users, items, n_interactions, seed=0)
@@ -116,9 +129,14 @@ def bench_serving(n_interactions: int) -> dict[str, Any]:
     explain_item = service.recommend(str(customers[0]), k=1)[0].product_id
     explain = timed(lambda: service.explain(str(customers[0]), explain_item), 100)
     return {
-        "catalogue": items, "customers": users, "interactions": n_interactions,
-        "recommend_filtered": percentiles(single), "recommend": percentiles(plain),
-        "batch_1000_users": percentiles(batch), "fold_in_20_events": percentiles(fold_in), "explain": percentiles(explain),
+        "catalogue": items,
+        "customers": users,
+        "interactions": n_interactions,
+        "recommend_filtered": percentiles(single),
+        "recommend": percentiles(plain),
+        "batch_1000_users": percentiles(batch),
+        "fold_in_20_events": percentiles(fold_in),
+        "explain": percentiles(explain),
     }
 
 
@@ -211,12 +229,14 @@ def _markdown(r: dict[str, Any], plot_name: str) -> str:
     s = r["serving"]
     lines += [
         "",
-        f"### Serving latency ({s['catalogue']:,} products, {s['customers']:,} customers, {s['interactions']:,} interactions; in-process)",
+        f"### Serving latency ({s['catalogue']:,} products, {s['customers']:,} customers, {s['interactions']:,} "
+        f"interactions; in-process)",
         "",
         "| call | p50 ms | p99 ms |",
         "|---|---|---|",
         f"| `recommend(k=10)` one customer | {s['recommend']['p50_ms']} | {s['recommend']['p99_ms']} |",
-        f"| `recommend(k=10, category, max_price)` one customer | {s['recommend_filtered']['p50_ms']} | {s['recommend_filtered']['p99_ms']} |",
+        f"| `recommend(k=10, category, max_price)` one customer | {s['recommend_filtered']['p50_ms']} | "
+        f"{s['recommend_filtered']['p99_ms']} |",
         f"| batch top-10 for 1,000 customers | {s['batch_1000_users']['p50_ms']} | {s['batch_1000_users']['p99_ms']} |",
         f"| `update` fold-in of 20 events | {s['fold_in_20_events']['p50_ms']} | {s['fold_in_20_events']['p99_ms']} |",
         f"| `explain` | {s['explain']['p50_ms']} | {s['explain']['p99_ms']} |",
@@ -224,26 +244,31 @@ def _markdown(r: dict[str, Any], plot_name: str) -> str:
     if "search" in r:
         q = r["search"]
         lines += [
-            f"| `search` English query ({q['products']} products, e5 dense) | {q['en']['p50_ms']} | {q['en']['p99_ms']} |",
+            f"| `search` English query ({q['products']} products, e5 dense) | {q['en']['p50_ms']} | "
+            f"{q['en']['p99_ms']} |",
             f"| `search` Chinese query (e5 dense + BM25, fused) | {q['zh']['p50_ms']} | {q['zh']['p99_ms']} |",
         ]
     lines += [
         "",
-        "### FAISS: exact inner product vs approximate (32-dim clustered vectors of unequal norm, like ALS factors; 200 queries)",
+        "### FAISS: exact inner product vs approximate (32-dim clustered vectors of unequal norm, like ALS factors; "
+        "200 queries)",
         "",
-        "| items | exact ms/query | HNSW build s | HNSW ms/query | HNSW recall@10 | HNSW speed-up | IVF build s | IVF ms/query | IVF recall@10 | IVF speed-up |",
+        "| items | exact ms/query | HNSW build s | HNSW ms/query | HNSW recall@10 | HNSW speed-up | IVF build s | IVF "
+        "ms/query | IVF recall@10 | IVF speed-up |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in r["faiss"]:
         h, i = row["hnsw"], row["ivf"]
         lines.append(
-            f"| {row['items']:,} | {row['exact_ms_per_query']} | {h['build_seconds']} | {h['ms_per_query']} | {h['recall_at_10']} "
+            f"| {row['items']:,} | {row['exact_ms_per_query']} | {h['build_seconds']} | {h['ms_per_query']} | "
+            f"{h['recall_at_10']} "
             f"| {h['speedup']}x | {i['build_seconds']} | {i['ms_per_query']} | {i['recall_at_10']} | {i['speedup']}x |"
         )
     lines += [
         "",
         "The index is chosen by catalogue size (`recommender/index.py`): exact up to 20,000 items, HNSW up to "
-        "2,000,000 (it is the fastest at equal recall in the table above), IVF beyond (faster to build, no graph in memory).",
+        "2,000,000 (it is the fastest at equal recall in the table above), IVF beyond (faster to build, no graph in "
+        "memory).",
         "",
         f"![recommender benchmarks]({plot_name})",
     ]
@@ -304,6 +329,8 @@ def run(quick: bool = False, max_interactions: int = 10**7, max_items: int = 10*
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, indent=1), encoding="utf-8")
     largest = results["training"][-1]
-    print(f"bench: done; largest training run {largest.get('interactions'):,} interactions "
-          f"in {largest.get('train_seconds', 'n/a')}s; wrote {target}")
+    print(
+        f"bench: done; largest training run {largest.get('interactions'):,} interactions "
+        f"in {largest.get('train_seconds', 'n/a')}s; wrote {target}"
+    )
     return 0

@@ -22,10 +22,29 @@ KIND_CODES = {kind: code for code, kind in enumerate(INTERACTION_KINDS)}
 NO_KIND = -1
 
 HEADER_WORDS = {
-    "user", "user_id", "userid", "customer", "customer_id", "uid",
-    "item", "item_id", "itemid", "product", "product_id", "sku", "iid",
-    "weight", "rating", "score", "count", "value",
-    "timestamp", "time", "ts", "date", "occurred_at",
+    "user",
+    "user_id",
+    "userid",
+    "customer",
+    "customer_id",
+    "uid",
+    "item",
+    "item_id",
+    "itemid",
+    "product",
+    "product_id",
+    "sku",
+    "iid",
+    "weight",
+    "rating",
+    "score",
+    "count",
+    "value",
+    "timestamp",
+    "time",
+    "ts",
+    "date",
+    "occurred_at",
 }
 
 
@@ -121,8 +140,13 @@ class Interactions:
     def subset(self, mask: np.ndarray) -> Interactions:
         """Rows selected by `mask`, keeping the same user and item code spaces."""
         return Interactions(
-            self.users[mask], self.items[mask], self.weights[mask], self.timestamps[mask],
-            self.user_ids, self.item_ids, self.kinds[mask],
+            self.users[mask],
+            self.items[mask],
+            self.weights[mask],
+            self.timestamps[mask],
+            self.user_ids,
+            self.item_ids,
+            self.kinds[mask],
         )
 
     def deduplicated(self) -> Interactions:
@@ -142,8 +166,13 @@ class Interactions:
             timestamps = np.fmax.reduceat(ts, starts)
         strongest = order[last]
         return Interactions(
-            self.users[strongest], self.items[strongest], weights, timestamps,
-            self.user_ids, self.item_ids, self.kinds[strongest],
+            self.users[strongest],
+            self.items[strongest],
+            weights,
+            timestamps,
+            self.user_ids,
+            self.item_ids,
+            self.kinds[strongest],
         )
 
     def to_csr(self) -> sparse.csr_matrix:
@@ -307,7 +336,9 @@ def from_records(records: Iterable[InteractionLike], config: WeightConfig | None
     return apply_time_decay(interactions, config.half_life_days)
 
 
-def apply_time_decay(interactions: Interactions, half_life_days: float | None, now: float | None = None) -> Interactions:
+def apply_time_decay(
+    interactions: Interactions, half_life_days: float | None, now: float | None = None
+) -> Interactions:
     """Halve weights per half-life of age, measured from `now` or from the newest event."""
     if half_life_days is None or len(interactions) == 0 or np.isnan(interactions.timestamps).all():
         return interactions
@@ -315,8 +346,13 @@ def apply_time_decay(interactions: Interactions, half_life_days: float | None, n
     age_days = np.nan_to_num((reference - interactions.timestamps) / 86400.0, nan=0.0).clip(min=0.0)
     decay = np.power(0.5, age_days / half_life_days).astype(np.float32)
     return Interactions(
-        interactions.users, interactions.items, interactions.weights * decay, interactions.timestamps,
-        interactions.user_ids, interactions.item_ids, interactions.kinds,
+        interactions.users,
+        interactions.items,
+        interactions.weights * decay,
+        interactions.timestamps,
+        interactions.user_ids,
+        interactions.item_ids,
+        interactions.kinds,
     )
 
 

@@ -84,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", choices=("random", "time"), default="random")
     parser.add_argument("--config", help="TOML file overriding recommender/defaults.toml")
-    parser.add_argument("--models", default=",".join(MODEL_NAMES), help="comma-separated subset of " + ",".join(MODEL_NAMES))
+    parser.add_argument(
+        "--models", default=",".join(MODEL_NAMES), help="comma-separated subset of " + ",".join(MODEL_NAMES)
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object (otherwise a table)")
     args = parser.parse_args(argv)
     if args.k <= 0:

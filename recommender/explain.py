@@ -39,12 +39,17 @@ def _pick(pair: tuple[str, str], language: str) -> str:
 
 
 def because(items: list[tuple[str | None, str]], language: str) -> str:
-    """"because you bought X and Y and viewed Z" / "因为您购买过“X”和“Y”，浏览过“Z”" from
+    """ "because you bought X and Y and viewed Z" / "因为您购买过“X”和“Y”，浏览过“Z”" from
     (kind, product name) pairs, most important first."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for kind, name in items:
-        grouped.setdefault(_BY_KIND.get(kind or "", _UNKNOWN_KIND), []).append(f"“{name}”" if language == "zh" else name)
-    clauses = [_pick(template, language).format(names=("和" if language == "zh" else " and ").join(names)) for template, names in grouped.items()]
+        grouped.setdefault(_BY_KIND.get(kind or "", _UNKNOWN_KIND), []).append(
+            f"“{name}”" if language == "zh" else name
+        )
+    clauses = [
+        _pick(template, language).format(names=("和" if language == "zh" else " and ").join(names))
+        for template, names in grouped.items()
+    ]
     if language == "zh":
         return "因为您" + "，".join(clauses)
     return "because you " + " and ".join(clauses)

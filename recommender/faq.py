@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "faq.yml"
 DEFAULT_CACHE_DIR = Path(os.environ.get("KELIAN_FAQ_CACHE", Path(__file__).resolve().parent.parent / "var" / "faq"))
-TOPICS = frozenset({"shipping", "returns", "payment", "warranty", "membership", "privacy", "account", "products", "invoices"})
+TOPICS = frozenset(
+    {"shipping", "returns", "payment", "warranty", "membership", "privacy", "account", "products", "invoices"}
+)
 LANGUAGES = ("en", "zh")
 # Weight of the lexical agreement (BM25 divided by the query's best BM25) added to the cosine.
 SPARSE_BONUS = 0.05
@@ -179,7 +181,9 @@ def _embed(texts: Sequence[str], encoder_name: str, cache_dir: Path | None) -> n
     missing = sorted({t for t in texts if t not in known})
     if missing:
         known.update(zip(missing, encoder.encode_queries(missing)))
-    vectors = np.stack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, encoder.dim), np.float32)
+    vectors = (
+        np.stack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, encoder.dim), np.float32)
+    )
     if missing:
         cache.save(texts, vectors)
     return vectors
@@ -254,7 +258,9 @@ class FaqIndex:
         if lexical.max() > 0:
             best = best + self.sparse_bonus * lexical / lexical.max()
         top = np.argsort(-best, kind="stable")[:k]
-        return [FaqMatch(self.entries[i], float(best[i]), self.questions[best_row[i]]) for i in top if np.isfinite(best[i])]
+        return [
+            FaqMatch(self.entries[i], float(best[i]), self.questions[best_row[i]]) for i in top if np.isfinite(best[i])
+        ]
 
     def answer(self, text: str, language: str | None = None, margin: float = 0.0) -> FaqMatch | None:
         """The best match when its score reaches the threshold of the language `text` is written

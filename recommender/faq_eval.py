@@ -60,7 +60,11 @@ def load_queries(path: Path | None = None, known_ids: set[str] | None = None) ->
         raise FaqError(f"{path}: expected a list of {{query, expected}} items")
     queries: list[FaqQuery] = []
     for position, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("query"), str) or not isinstance(item.get("expected"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("query"), str)
+            or not isinstance(item.get("expected"), str)
+        ):
             raise FaqError(f"{path}: item {position} needs a query and an expected FAQ id (or none)")
         expected = None if item["expected"] == NONE else item["expected"]
         if expected is not None and known_ids is not None and expected not in known_ids:
@@ -86,8 +90,12 @@ def rates(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float]:
     none = [o for o in outcomes if o.query.expected is None]
     return {
         "top1": float(np.mean([o.correct for o in in_scope])) if in_scope else float("nan"),
-        "answered_correct": float(np.mean([o.correct and o.score >= threshold for o in in_scope])) if in_scope else float("nan"),
-        "answered_wrong": float(np.mean([not o.correct and o.score >= threshold for o in in_scope])) if in_scope else float("nan"),
+        "answered_correct": float(np.mean([o.correct and o.score >= threshold for o in in_scope]))
+        if in_scope
+        else float("nan"),
+        "answered_wrong": float(np.mean([not o.correct and o.score >= threshold for o in in_scope]))
+        if in_scope
+        else float("nan"),
         "rejected": float(np.mean([o.score < threshold for o in none])) if none else float("nan"),
         "in_scope": len(in_scope),
         "none": len(none),
@@ -100,7 +108,11 @@ def choose_threshold(outcomes: Sequence[Outcome], min_rejection: float = MIN_REJ
     (an interval), its middle, so the choice does not sit on the edge of one question's score."""
     scores = np.unique([o.score for o in outcomes])
     candidates = np.r_[scores[0] - 1e-3, (scores[:-1] + scores[1:]) / 2, scores[-1] + 1e-3]
-    feasible = [(rates(outcomes, t)["answered_correct"], t) for t in candidates if rates(outcomes, t)["rejected"] >= min_rejection]
+    feasible = [
+        (rates(outcomes, t)["answered_correct"], t)
+        for t in candidates
+        if rates(outcomes, t)["rejected"] >= min_rejection
+    ]
     if not feasible:
         return float(candidates[-1])
     best = max(answered for answered, _ in feasible)
@@ -108,7 +120,9 @@ def choose_threshold(outcomes: Sequence[Outcome], min_rejection: float = MIN_REJ
     return round(float((min(tied) + max(tied)) / 2), 3)
 
 
-def cross_validate(outcomes: Sequence[Outcome], min_rejection: float = MIN_REJECTION, folds: int = 5, seed: int = 0) -> dict[str, float]:
+def cross_validate(
+    outcomes: Sequence[Outcome], min_rejection: float = MIN_REJECTION, folds: int = 5, seed: int = 0
+) -> dict[str, float]:
     """Choose the threshold on k-1 folds, score the held-out fold; rates pooled over the folds.
     In-scope and `none` questions are dealt into folds separately so each fold holds both."""
     rng = random.Random(seed)
@@ -195,8 +209,13 @@ def evaluate(
         row["latency_ms"] = {"p50": float(np.percentile(latencies, 50)), "p95": float(np.percentile(latencies, 95))}
         if bonus == index.sparse_bonus:
             row["misses"] = [
-                {"query": o.query.text, "expected": o.query.expected or NONE, "got": o.predicted,
-                 "score": round(o.score, 3), "outcome": miss}
+                {
+                    "query": o.query.text,
+                    "expected": o.query.expected or NONE,
+                    "got": o.predicted,
+                    "score": round(o.score, 3),
+                    "outcome": miss,
+                }
                 for o in outcomes
                 if (miss := _miss(o, thresholds[o.query.language]))
             ]
@@ -213,13 +232,15 @@ def format_report(results: dict[str, Any]) -> str:
     """The figures as markdown tables (the console shows the same text the docs hold)."""
     chosen = results["variants"][results["chosen_bonus"]]
     lines = [
-        f"{results['entries']} entries, {results['questions']} questions; index build {results['build_seconds']['cold']} s "
+        f"{results['entries']} entries, {results['questions']} questions; index build "
+        f"{results['build_seconds']['cold']} s "
         f"cold (every question embedded), {results['build_seconds']['cached']} s from the embedding cache; "
         f"search p50 {chosen['latency_ms']['p50']:.1f} ms, p95 {chosen['latency_ms']['p95']:.1f} ms.",
         "",
         f"At the default thresholds (sparse bonus {results['chosen_bonus']}):",
         "",
-        "| language | in-scope | none | top-1 accuracy | threshold | answered correctly | answered wrongly | none rejected |",
+        "| language | in-scope | none | top-1 accuracy | threshold | answered correctly | answered wrongly | none "
+        "rejected |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for language in LANGUAGES:
@@ -251,12 +272,16 @@ def format_report(results: dict[str, Any]) -> str:
             marker = " (chosen)" if bonus == results["chosen_bonus"] else ""
             lines.append(
                 f"| {bonus}{marker} | {language} | {_percent(at['top1'])} | {row['suggested_threshold']:.3f} "
-                f"| {_percent(at['answered_correct'])} | {_percent(at['rejected'])} | {_percent(cv['answered_correct'])} "
-                f"| {_percent(cv['answered_wrong'])} | {_percent(cv['rejected'])} | {variant['latency_ms']['p50']:.1f} |"
+                f"| {_percent(at['answered_correct'])} | {_percent(at['rejected'])} | "
+                f"{_percent(cv['answered_correct'])} "
+                f"| {_percent(cv['answered_wrong'])} | {_percent(cv['rejected'])} | "
+                f"{variant['latency_ms']['p50']:.1f} |"
             )
     lines += ["", "Questions the defaults get wrong:", ""]
     lines += ["| question | expected | best entry | score | outcome |", "|---|---|---|---|---|"]
-    lines += [f"| {m['query']} | {m['expected']} | {m['got']} | {m['score']:.3f} | {m['outcome']} |" for m in chosen["misses"]]
+    lines += [
+        f"| {m['query']} | {m['expected']} | {m['got']} | {m['score']:.3f} | {m['outcome']} |" for m in chosen["misses"]
+    ]
     return "\n".join(lines)
 
 

@@ -3,7 +3,8 @@
 Exact search (IndexFlatIP) is cheap up to tens of thousands of items; beyond that an HNSW
 graph is built (at 10^6 items it answered 43x faster than exact search at recall@10 0.99, IVF only
 4.6x, see docs/benchmarks.md); past two million items an IVF index, which builds faster and needs
-no graph in memory. Both search inner products directly. (Reducing MIPS to L2 search with an extra coordinate, Bachrach et al. 2014,
+no graph in memory. Both search inner products directly. (Reducing MIPS to L2 search with an extra coordinate,
+Bachrach et al. 2014,
 was measured too: on ALS factors it cut HNSW recall@10 from 0.996 to 0.52 at efSearch 128,
 because every query lands far from the data sphere; docs/recommender.md has the figures.)
 """
@@ -38,7 +39,15 @@ class SearchResult:
 class VectorIndex:
     """Top-k inner-product search with an optional allow-list (business filters)."""
 
-    def __init__(self, vectors: np.ndarray, kind: str = "auto", hnsw_m: int = 32, ef_search: int = 128, nprobe: int | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        kind: str = "auto",
+        hnsw_m: int = 32,
+        ef_search: int = 128,
+        nprobe: int | None = None,
+        seed: int = 0,
+    ) -> None:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, self.dim = self.vectors.shape
         self.kind = choose_kind(n) if kind == "auto" else kind

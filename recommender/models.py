@@ -56,7 +56,9 @@ class Model(ABC):
     def scores(self, users: np.ndarray, user_items: sparse.csr_matrix) -> np.ndarray:
         """Dense (len(users), n_items) scores; `user_items` holds one row per user in `users`."""
 
-    def recommend(self, users: np.ndarray, user_items: sparse.csr_matrix, k: int, filter_seen: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def recommend(
+        self, users: np.ndarray, user_items: sparse.csr_matrix, k: int, filter_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         scores = self.scores(users, user_items).astype(np.float32, copy=False)
         if filter_seen:
             rows = np.repeat(np.arange(user_items.shape[0]), np.diff(user_items.indptr))
@@ -161,7 +163,9 @@ class ALSModel(FactorModel):
         vectors = self._als.recalculate_user(np.arange(confidence.shape[0]), confidence)
         return np.atleast_2d(vectors)
 
-    def explain(self, user_items_row: sparse.csr_matrix, items: list[int], n: int = 3) -> list[tuple[float, list[tuple[int, float]]]]:
+    def explain(
+        self, user_items_row: sparse.csr_matrix, items: list[int], n: int = 3
+    ) -> list[tuple[float, list[tuple[int, float]]]]:
         """For each item, the customer's own items that contributed most to its score
         (implicit's explain, Hu et al. section 5); the customer's Cholesky factor is shared."""
         confidence = self.scaler.transform(user_items_row)
@@ -170,7 +174,9 @@ class ALSModel(FactorModel):
         results = []
         user_weights = None
         for item in items:
-            total, contributions, user_weights = self._als.explain(0, confidence, int(item), user_weights=user_weights, N=n)
+            total, contributions, user_weights = self._als.explain(
+                0, confidence, int(item), user_weights=user_weights, N=n
+            )
             results.append((float(total), [(int(i), float(s)) for i, s in contributions]))
         return results
 

@@ -104,9 +104,14 @@ def category_precision(
             empty[parsed.language] += 1
             continue
         per_language[parsed.language].append(sum(category[doc] in asked for doc in ranked) / len(ranked))
-    return {language: {"precision": round(float(np.mean(scores)), 4) if scores else 0.0,
-                       "answered": len(scores), "empty": empty[language]}
-            for language, scores in per_language.items()}
+    return {
+        language: {
+            "precision": round(float(np.mean(scores)), 4) if scores else 0.0,
+            "answered": len(scores),
+            "empty": empty[language],
+        }
+        for language, scores in per_language.items()
+    }
 
 
 def evaluate_category_precision(
@@ -116,9 +121,13 @@ def evaluate_category_precision(
     k: int = 4,
 ) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
     """{set name: {"words only" | "product type filter": per-language figures}}."""
-    return {name: {"words only": category_precision(products, queries, index, by_type=False, k=k),
-                   "product type filter": category_precision(products, queries, index, by_type=True, k=k)}
-            for name, queries in sets.items()}
+    return {
+        name: {
+            "words only": category_precision(products, queries, index, by_type=False, k=k),
+            "product type filter": category_precision(products, queries, index, by_type=True, k=k),
+        }
+        for name, queries in sets.items()
+    }
 
 
 def build_index(products: Sequence[ProductRecord], strategy: SearchStrategy | None = None) -> TextSearchIndex:
@@ -164,7 +173,9 @@ def evaluate_search(
             per_language[parsed.language].append(score_ranking(ranked, relevant, k))
         elapsed = time.perf_counter() - started
         results[name] = {
-            language: {metric: round(float(np.mean([s[metric] for s in scores])), 4) for metric in ("recall", "mrr", "ndcg")}
+            language: {
+                metric: round(float(np.mean([s[metric] for s in scores])), 4) for metric in ("recall", "mrr", "ndcg")
+            }
             | {"queries": len(scores)}
             for language, scores in per_language.items()
         }
@@ -190,11 +201,17 @@ def format_table(results: dict[str, Any], k: int = 10) -> str:
             f"| {zh['recall']:.3f} | {zh['mrr']:.3f} | {zh['ndcg']:.3f} | {row['ms_per_query']} |"
         )
     if "category_precision" in results:
-        lines += ["", "| query set | category filter | en precision@4 | en answered / empty | zh precision@4 | zh answered / empty |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| query set | category filter | en precision@4 | en answered / empty | zh precision@4 | zh answered / "
+            "empty |",
+            "|---|---|---|---|---|---|",
+        ]
         for set_name, modes in results["category_precision"].items():
             for mode, figures in modes.items():
                 en, zh = figures["en"], figures["zh"]
-                lines.append(f"| {set_name} | {mode} | {en['precision']:.3f} | {en['answered']} / {en['empty']} "
-                             f"| {zh['precision']:.3f} | {zh['answered']} / {zh['empty']} |")
+                lines.append(
+                    f"| {set_name} | {mode} | {en['precision']:.3f} | {en['answered']} / {en['empty']} "
+                    f"| {zh['precision']:.3f} | {zh['answered']} / {zh['empty']} |"
+                )
     return "\n".join(lines)

@@ -111,4 +111,3 @@ def write_config(config: Config, path: str | Path, trials: list[Trial], source: 
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-

@@ -48,7 +48,9 @@ TASTE_SHOWN = 0.5
 REQUEST_DEPTH = 10  # with a request, personal taste re-ranks only this many best matches (or 2k)
 SESSION_WEIGHT = 1.0  # what the customer engaged with in this conversation weighs as much as their taste
 SESSION_SHOWN = 0.8  # a product this close to the session's products is explained by them
-CHILD_WORDS = re.compile(r"(?<![a-z])(?:kids?|kids'|children'?s?|child'?s?|toddlers?|baby|babies)(?![a-z])|儿童|少儿|童装|宝宝|婴儿|幼儿")
+CHILD_WORDS = re.compile(
+    r"(?<![a-z])(?:kids?|kids'|children'?s?|child'?s?|toddlers?|baby|babies)(?![a-z])|儿童|少儿|童装|宝宝|婴儿|幼儿"
+)
 
 
 def type_mask(catalogue: Catalogue, product_type: str | None) -> np.ndarray | None:
@@ -58,13 +60,17 @@ def type_mask(catalogue: Catalogue, product_type: str | None) -> np.ndarray | No
     if not product_type:
         return None
     entry = VOCABULARY.get(product_type)
-    names = [n for n in (entry.categories if entry is not None else (product_type,)) if catalogue.category_mask(n).any()]
+    names = [
+        n for n in (entry.categories if entry is not None else (product_type,)) if catalogue.category_mask(n).any()
+    ]
     if not names:
         return None
     mask = catalogue.mask(names, in_stock_only=False, active_only=False)
     pattern = NAME_PATTERNS.get(product_type)
     if pattern is not None:
-        named = mask & np.asarray([bool(pattern.search(f"{p.name_en.lower()} {p.name_zh}")) for p in catalogue.products])
+        named = mask & np.asarray(
+            [bool(pattern.search(f"{p.name_en.lower()} {p.name_zh}")) for p in catalogue.products]
+        )
         if named.any():
             mask = named
     return mask
@@ -126,7 +132,10 @@ class Recommender:
         return self.trained.catalogue
 
     def info(self) -> dict[str, object]:
-        return {"version": self.version, **{k: self.trained.meta.get(k) for k in ("created_at", "source", "data", "metrics")}}
+        return {
+            "version": self.version,
+            **{k: self.trained.meta.get(k) for k in ("created_at", "source", "data", "metrics")},
+        }
 
     def _history(self, customer_id: object) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:
         key = str(customer_id)
@@ -154,7 +163,16 @@ class Recommender:
 
     def _recommendation(self, row: int, score: float, source: str, reason: str, language: str) -> Recommendation:
         product = self.catalogue.products[row]
-        return Recommendation(product.product_id, product.sku, product.name(language), product.price, product.category(language), round(float(score), 4), source, reason)
+        return Recommendation(
+            product.product_id,
+            product.sku,
+            product.name(language),
+            product.price,
+            product.category(language),
+            round(float(score), 4),
+            source,
+            reason,
+        )
 
     def _text(self) -> TextSearchIndex | None:
         return self.trained.text
@@ -162,8 +180,10 @@ class Recommender:
     def _children_mask(self) -> np.ndarray:
         """Products made for children (their name says so, in either language)."""
         if self._for_children is None or len(self._for_children) != len(self.catalogue):
-            self._for_children = np.asarray([bool(CHILD_WORDS.search(f"{p.name_en.lower()} {p.name_zh}"))
-                                             for p in self.catalogue.products], dtype=bool)
+            self._for_children = np.asarray(
+                [bool(CHILD_WORDS.search(f"{p.name_en.lower()} {p.name_zh}")) for p in self.catalogue.products],
+                dtype=bool,
+            )
         return self._for_children
 
     def _type_mask(self, product_type: str | None) -> np.ndarray | None:
@@ -179,8 +199,13 @@ class Recommender:
         with self._lock:
             return self._type_mask(product_type) is not None
 
-    def _restrict(self, allowed: np.ndarray, hide_products: Iterable[object], for_children: bool | None,
-                  product_type: str | None = None) -> None:
+    def _restrict(
+        self,
+        allowed: np.ndarray,
+        hide_products: Iterable[object],
+        for_children: bool | None,
+        product_type: str | None = None,
+    ) -> None:
         """Keeps only products of the product type (when the catalogue has it) and drops the hidden
         products (already shown: "something else") and, for a named recipient, the products for the
         other age group (a gift for a wife is not a kids' shoe)."""
@@ -195,10 +220,19 @@ class Recommender:
             children = self._children_mask()
             allowed &= children if for_children else ~children
 
-    def nearest_in_price(self, k: int = 4, *, category: str | Sequence[str] | None = None, min_price: float | None = None,
-                         max_price: float | None = None, in_stock_only: bool = True, language: str = "en",
-                         hide_products: Iterable[object] = (), for_children: bool | None = None,
-                         product_type: str | None = None) -> list[Recommendation]:
+    def nearest_in_price(
+        self,
+        k: int = 4,
+        *,
+        category: str | Sequence[str] | None = None,
+        min_price: float | None = None,
+        max_price: float | None = None,
+        in_stock_only: bool = True,
+        language: str = "en",
+        hide_products: Iterable[object] = (),
+        for_children: bool | None = None,
+        product_type: str | None = None,
+    ) -> list[Recommendation]:
         """When nothing of the type (or in `category`) fits the budget: those whose price is closest to
         it (the cheapest above a ceiling, the dearest below a floor), nearest first."""
         if k <= 0:
@@ -213,7 +247,10 @@ class Recommender:
             if min_price is not None:
                 distance += np.maximum(min_price - price, 0.0)
             rows = [int(r) for r in np.lexsort((price, distance)) if allowed[r]][:k]
-            return [self._recommendation(r, -float(distance[r]), "alternative", reasons.popular(language), language) for r in rows]
+            return [
+                self._recommendation(r, -float(distance[r]), "alternative", reasons.popular(language), language)
+                for r in rows
+            ]
 
     # --- recommend -------------------------------------------------------------------------
 
@@ -300,8 +337,12 @@ class Recommender:
             if session is None:
                 return results
             nearest = self.catalogue.products[session_rows[-1]].name(language)
-            return [replace(r, source="session", reason=reasons.similar_to(nearest, language))
-                    if session[row] >= SESSION_SHOWN and r.source != "search" else r for row, r in zip(rows, results)]
+            return [
+                replace(r, source="session", reason=reasons.similar_to(nearest, language))
+                if session[row] >= SESSION_SHOWN and r.source != "search"
+                else r
+                for row, r in zip(rows, results)
+            ]
 
     def _hybrid(self, overrides: Mapping[str, float] | None) -> HybridConfig:
         """The trained blend with `overrides` applied; unknown names or negative weights are refused."""
@@ -336,7 +377,15 @@ class Recommender:
         scores[found.ids] = found.scores
         return scores
 
-    def _with_reasons(self, customer_id: object, rows: list[int], scores: np.ndarray, taste: np.ndarray | None, text_scores: np.ndarray | None, language: str) -> list[Recommendation]:
+    def _with_reasons(
+        self,
+        customer_id: object,
+        rows: list[int],
+        scores: np.ndarray,
+        taste: np.ndarray | None,
+        text_scores: np.ndarray | None,
+        language: str,
+    ) -> list[Recommendation]:
         """Each product's main reason; a request match mentions the customer's history only
         when their taste clearly points at the product too (scaled taste >= TASTE_SHOWN)."""
         explanations: dict[int, Explanation] = {}
@@ -348,7 +397,12 @@ class Recommender:
             if text_scores is not None and text_scores[row] > 0:
                 source, reason = "search", reasons.matches_request(language)
                 personal_reason = explanations.get(row)
-                if personal_reason is not None and personal_reason.contributions and taste is not None and taste[row] >= TASTE_SHOWN:
+                if (
+                    personal_reason is not None
+                    and personal_reason.contributions
+                    and taste is not None
+                    and taste[row] >= TASTE_SHOWN
+                ):
                     reason = reasons.join_reasons([reason, personal_reason.text], language)
             elif row in explanations and explanations[row].contributions:
                 source, reason = "personal", explanations[row].text
@@ -364,20 +418,27 @@ class Recommender:
     def _explain_rows(self, customer_id: object, rows: list[int], language: str) -> list[Explanation]:
         history = self._history(customer_id)
         if history is None or history[0].nnz == 0:
-            return [Explanation(customer_id, self.catalogue.products[r].product_id, reasons.popular(language), 0.0) for r in rows]
+            return [
+                Explanation(customer_id, self.catalogue.products[r].product_id, reasons.popular(language), 0.0)
+                for r in rows
+            ]
         raw, kinds = history
         kind_of = dict(zip(kinds.indices.tolist(), kinds.data.tolist()))
         results = []
         for row, (total, contributions) in zip(rows, self.trained.als.explain(raw, rows, n=3)):
             positive = [(item, s) for item, s in contributions if s > 0]
             if not positive:
-                results.append(Explanation(customer_id, self.catalogue.products[row].product_id, reasons.popular(language), total))
+                results.append(
+                    Explanation(customer_id, self.catalogue.products[row].product_id, reasons.popular(language), total)
+                )
                 continue
             parts = []
             for item, share in positive[:2]:
                 product = self.catalogue.products[item]
                 kind = reasons.kind_name(kind_of.get(item, UNKNOWN_KIND))
-                parts.append(Contribution(product.product_id, product.name(language), kind, share / total if total else 0.0))
+                parts.append(
+                    Contribution(product.product_id, product.name(language), kind, share / total if total else 0.0)
+                )
             shown = [parts[0]] + [p for p in parts[1:] if p.share >= 0.25]
             text = reasons.because([(p.kind, p.name) for p in shown], language)
             results.append(Explanation(customer_id, self.catalogue.products[row].product_id, text, total, tuple(parts)))
@@ -391,7 +452,9 @@ class Recommender:
 
     # --- similar & search ------------------------------------------------------------------
 
-    def similar(self, product_id: object, k: int = 10, *, method: str = "auto", language: str = "en", in_stock_only: bool = True) -> list[Recommendation]:
+    def similar(
+        self, product_id: object, k: int = 10, *, method: str = "auto", language: str = "en", in_stock_only: bool = True
+    ) -> list[Recommendation]:
         """Products like this one: bought by the same customers (item factors), described alike
         (text embeddings), or both fused ("auto")."""
         if method not in ("auto", "cf", "text"):
@@ -414,7 +477,9 @@ class Recommender:
             fused = reciprocal_rank_fusion(rankings, k=10.0)
             best = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
             name = self.catalogue.products[row].name(language)
-            return [self._recommendation(i, s, "similar", reasons.similar_to(name, language), language) for i, s in best]
+            return [
+                self._recommendation(i, s, "similar", reasons.similar_to(name, language), language) for i, s in best
+            ]
 
     def search(
         self,
@@ -467,7 +532,9 @@ class Recommender:
             added_rows, added_weights, kind_codes = [], [], []
             for event in interactions:
                 if str(event.customer_id) != key:
-                    raise RecommenderError(f"interaction for customer {event.customer_id!r} passed to update({customer_id!r})")
+                    raise RecommenderError(
+                        f"interaction for customer {event.customer_id!r} passed to update({customer_id!r})"
+                    )
                 row = self.catalogue.row(event.product_id)
                 weight = weights.weight_of(event.kind) * float(event.weight if event.weight is not None else 1.0)
                 if row is None or weight == 0.0:
@@ -477,7 +544,9 @@ class Recommender:
                 kind_codes.append(KIND_CODES[event.kind] + 2)
             if not added_rows:
                 return
-            delta = sparse.csr_matrix((added_weights, ([0] * len(added_rows), added_rows)), shape=(1, n_items), dtype=np.float32)
+            delta = sparse.csr_matrix(
+                (added_weights, ([0] * len(added_rows), added_rows)), shape=(1, n_items), dtype=np.float32
+            )
             raw = (raw + delta).tocsr()
             kinds = self._merge_kinds(kinds, added_rows, kind_codes)
             self._histories[key], self._kinds[key] = raw, kinds
@@ -498,13 +567,18 @@ class Recommender:
         return datetime.fromisoformat(created) if created else None
 
     def _merge_kinds(self, kinds: sparse.csr_matrix, rows: list[int], codes: list[int]) -> sparse.csr_matrix:
-        strength = {code: self._weights.kind_weights.get(kind, 0.0) for kind, code in ((k, c + 2) for k, c in KIND_CODES.items())}
+        strength = {
+            code: self._weights.kind_weights.get(kind, 0.0)
+            for kind, code in ((k, c + 2) for k, c in KIND_CODES.items())
+        }
         current = dict(zip(kinds.indices.tolist(), kinds.data.tolist()))
         for row, code in zip(rows, codes):
             if row not in current or strength.get(code, 0.0) > strength.get(current[row], 0.0):
                 current[row] = code
         items = sorted(current)
-        return sparse.csr_matrix(([current[i] for i in items], ([0] * len(items), items)), shape=kinds.shape, dtype=np.int16)
+        return sparse.csr_matrix(
+            ([current[i] for i in items], ([0] * len(items), items)), shape=kinds.shape, dtype=np.int16
+        )
 
     def add_products(self, products: Iterable[ProductLike | ProductRecord]) -> None:
         """Make new products recommendable and searchable before the next training run:
@@ -517,7 +591,9 @@ class Recommender:
             new = [trained.catalogue.products[r] for r in rows]
             if trained.text is not None:
                 trained.text.add_documents([p.text("en") for p in new], [p.text("zh") for p in new])
-            factors = np.vstack([trained.item_vectors, np.zeros((len(rows), trained.item_vectors.shape[1]), dtype=np.float32)])
+            factors = np.vstack(
+                [trained.item_vectors, np.zeros((len(rows), trained.item_vectors.shape[1]), dtype=np.float32)]
+            )
             cold = np.r_[trained.cold_items, np.ones(len(rows), dtype=bool)]
             only_new = np.zeros(len(cold), dtype=bool)
             only_new[rows] = True
@@ -525,8 +601,14 @@ class Recommender:
             trained.als.set_item_factors(filled)
             trained.cold_items = cold
             trained.popularity = np.r_[trained.popularity, np.zeros(len(rows), dtype=np.float32)]
-            trained.history = sparse.csr_matrix((trained.history.data, trained.history.indices, trained.history.indptr), shape=(trained.history.shape[0], len(cold)))
-            trained.kinds = sparse.csr_matrix((trained.kinds.data, trained.kinds.indices, trained.kinds.indptr), shape=(trained.kinds.shape[0], len(cold)))
+            trained.history = sparse.csr_matrix(
+                (trained.history.data, trained.history.indices, trained.history.indptr),
+                shape=(trained.history.shape[0], len(cold)),
+            )
+            trained.kinds = sparse.csr_matrix(
+                (trained.kinds.data, trained.kinds.indices, trained.kinds.indptr),
+                shape=(trained.kinds.shape[0], len(cold)),
+            )
             self._popularity = popularity_signal(trained.popularity)
             self._histories = {k: _widen(v, len(cold)) for k, v in self._histories.items()}
             self._kinds = {k: _widen(v, len(cold)) for k, v in self._kinds.items()}
@@ -534,4 +616,3 @@ class Recommender:
 
 def _widen(matrix: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], columns))
-

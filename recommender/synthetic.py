@@ -51,17 +51,23 @@ def shop_events(
                     if rng.random() > probability:
                         break
                     when += timedelta(minutes=float(rng.uniform(1, 20)))
-                    events.append(InteractionRecord(customer, catalogue.products[product].product_id, kind, 1.0, when, "web"))
+                    events.append(
+                        InteractionRecord(customer, catalogue.products[product].product_id, kind, 1.0, when, "web")
+                    )
                     if kind == "purchase":
                         bought.append(int(product))
             if bought and rng.random() < 0.3:
                 again = bought[int(rng.integers(len(bought)))]
                 if catalogue.consumable[again]:
-                    events.append(InteractionRecord(customer, catalogue.products[again].product_id, "purchase", 1.0, when, "web"))
+                    events.append(
+                        InteractionRecord(customer, catalogue.products[again].product_id, "purchase", 1.0, when, "web")
+                    )
     return events
 
 
-def interaction_matrix(n_users: int, n_items: int, n_interactions: int, clusters: int = 50, seed: int = 0) -> Interactions:
+def interaction_matrix(
+    n_users: int, n_items: int, n_interactions: int, clusters: int = 50, seed: int = 0
+) -> Interactions:
     """Clustered, Zipf-popular interactions at scale (10^7 rows in seconds, ~120 MB).
 
     Each user belongs to a taste cluster; 80 % of their interactions fall in their cluster's
@@ -95,7 +101,10 @@ def interaction_matrix(n_users: int, n_items: int, n_interactions: int, clusters
     weights = np.ones(n_interactions, dtype=np.float32)
     timestamps = np.full(n_interactions, np.nan)
     return Interactions(
-        users, items, weights, timestamps,
-        np.arange(n_users).astype(str).astype(object), np.arange(n_items).astype(str).astype(object),
+        users,
+        items,
+        weights,
+        timestamps,
+        np.arange(n_users).astype(str).astype(object),
+        np.arange(n_items).astype(str).astype(object),
     )
-

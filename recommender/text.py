@@ -193,7 +193,9 @@ def get_encoder(name: str) -> TextEncoder:
     return _ENCODERS[name]
 
 
-def reciprocal_rank_fusion(rankings: Iterable[Sequence[int]], k: float = 60.0, weights: Sequence[float] | None = None) -> dict[int, float]:
+def reciprocal_rank_fusion(
+    rankings: Iterable[Sequence[int]], k: float = 60.0, weights: Sequence[float] | None = None
+) -> dict[int, float]:
     """Cormack et al.'s RRF: sum over rankings of w / (k + rank); robust to incomparable scores."""
     fused: dict[int, float] = {}
     for position, ranking in enumerate(rankings):
@@ -270,7 +272,9 @@ class TextSearchIndex:
         self.n_docs = len(self.documents)
 
     @classmethod
-    def build(cls, texts_en: Sequence[str], texts_zh: Sequence[str], strategy: SearchStrategy | None = None) -> TextSearchIndex:
+    def build(
+        cls, texts_en: Sequence[str], texts_zh: Sequence[str], strategy: SearchStrategy | None = None
+    ) -> TextSearchIndex:
         strategy = (strategy or SearchStrategy()).available()
         documents = [f"{en} {zh}".strip() for en, zh in zip(texts_en, texts_zh)]
         dense: dict[str, DenseVectors] = {}
@@ -292,7 +296,9 @@ class TextSearchIndex:
         built = TextSearchIndex.build(texts_en, texts_zh, self.strategy)
         for name, extra in built.dense.items():
             current = self.dense[name]
-            self.dense[name] = DenseVectors(np.vstack([current.vectors, extra.vectors]), np.r_[current.owners, extra.owners + start])
+            self.dense[name] = DenseVectors(
+                np.vstack([current.vectors, extra.vectors]), np.r_[current.owners, extra.owners + start]
+            )
         self.documents.extend(built.documents)
         self.__post_init__()
 
@@ -328,7 +334,9 @@ class TextSearchIndex:
         ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
         return ranked
 
-    def match_scores(self, query: str, language: str, allowed: np.ndarray | None = None, depth: int | None = None) -> np.ndarray:
+    def match_scores(
+        self, query: str, language: str, allowed: np.ndarray | None = None, depth: int | None = None
+    ) -> np.ndarray:
         """Fused relevance to `query` of the `depth` best products, scaled to [0, 1]; every
         other product scores 0 (dense retrieval ranks everything, so "matches the request"
         has to mean "among the best matches")."""

@@ -58,8 +58,13 @@ def align_to_catalogue(interactions: Interactions, catalogue: Catalogue) -> tupl
     keep = item_rows >= 0
     catalogue_ids = np.asarray([str(p.product_id) for p in catalogue.products], dtype=object)
     aligned = Interactions(
-        interactions.users[keep], item_rows[keep].astype(np.int32), interactions.weights[keep],
-        interactions.timestamps[keep], interactions.user_ids, catalogue_ids, interactions.kinds[keep],
+        interactions.users[keep],
+        item_rows[keep].astype(np.int32),
+        interactions.weights[keep],
+        interactions.timestamps[keep],
+        interactions.user_ids,
+        catalogue_ids,
+        interactions.kinds[keep],
     )
     return aligned, int((~keep).sum())
 
@@ -125,7 +130,9 @@ def train(
 
     metrics: dict[str, Any] = {}
     if holdout_metrics and len(aligned) >= 20:
-        metrics = evaluate(aligned, k=10, seed=config.models.seed, config=config, models=("als", "popularity", "random"))
+        metrics = evaluate(
+            aligned, k=10, seed=config.models.seed, config=config, models=("als", "popularity", "random")
+        )
     timestamps = aligned.timestamps[~np.isnan(aligned.timestamps)]
     meta = {
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

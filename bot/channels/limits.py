@@ -6,6 +6,7 @@ A message is cut before it reaches the NLU: nothing a customer types should cost
 than a bounded amount of work, whatever patterns run on it. The customer is told, politely, that
 only the beginning was read. Standard library only (both environments may import it).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,10 @@ MAX_SENDER_CHARS = 64
 # Ids end up in Rasa's tracker URLs, log lines and the CRM: printable ASCII without separators.
 _SENDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}")
 
-TRUNCATION_NOTE = ("您的消息很长,我只读了前 {limit} 个字,请分几条发给我。"
-                   " / Your message was long: I read the first {limit} characters. Please send the rest separately.")
+TRUNCATION_NOTE = (
+    "您的消息很长,我只读了前 {limit} 个字,请分几条发给我。"
+    " / Your message was long: I read the first {limit} characters. Please send the rest separately."
+)
 
 T = TypeVar("T")
 

@@ -16,6 +16,7 @@ Answers: 200 with the bot's messages (as Rasa's connector), 400 for a body that 
 with a valid `sender` (when unsigned) and a text `message`, 401 for a token that is present but not
 valid (expired, forged), 413 for a body over the limit.
 """
+
 from __future__ import annotations
 
 import json

@@ -14,6 +14,7 @@ Events (socket.io, path /socket.io):
                  bot_uttered     {"text", "quick_replies"?} | a custom JSON message as it is ({"type": "product", …})
                  bot_done        {} once the bot has answered a message (it may have said nothing)
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,7 @@ ORIGINS_ENV = "KELIAN_WEB_ORIGINS"
 # The page and its scripts come from this server only; the socket connects back to it.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'",
+    "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'",
     "Referrer-Policy": "no-referrer",  # the page's URL carries the customer's token
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -84,11 +85,17 @@ class WebInput(SocketIOInput):
             allowed_origins=credentials.get("allowed_origins"),
         )
 
-    def __init__(self, user_message_evt: str = "user_uttered", bot_message_evt: str = "bot_uttered",
-                 socketio_path: str = "/socket.io", secret: Optional[str] = None,
-                 allowed_origins: Optional[list[str]] = None) -> None:
-        super().__init__(user_message_evt=user_message_evt, bot_message_evt=bot_message_evt,
-                         socketio_path=socketio_path)
+    def __init__(
+        self,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        socketio_path: str = "/socket.io",
+        secret: Optional[str] = None,
+        allowed_origins: Optional[list[str]] = None,
+    ) -> None:
+        super().__init__(
+            user_message_evt=user_message_evt, bot_message_evt=bot_message_evt, socketio_path=socketio_path
+        )
         self.secret = web_auth.web_secret(secret)
         configured = os.environ.get(ORIGINS_ENV)
         origins = [o.strip() for o in configured.split(",")] if configured else list(allowed_origins or [])
@@ -112,8 +119,9 @@ class WebInput(SocketIOInput):
         return guest_id, False, web_auth.sign_guest(guest_id, self.secret)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins,
-                          max_http_buffer_size=limits.MAX_BODY_BYTES)
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=self.allowed_origins, max_http_buffer_size=limits.MAX_BODY_BYTES
+        )
         web = SocketBlueprint(sio, self.socketio_path, "web_webhook", __name__)
         self.sio = sio
 
@@ -122,7 +130,9 @@ class WebInput(SocketIOInput):
             if not request.path.endswith("/"):  # the page's assets are relative to /webhooks/web/
                 query = f"?{request.query_string}" if request.query_string else ""
                 return response.redirect(f"{request.path}/{query}")
-            return await response.file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+            return await response.file(
+                STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8", headers=PAGE_HEADERS
+            )
 
         web.static("/static", str(STATIC_DIR), name="web_static")
 
@@ -142,8 +152,9 @@ class WebInput(SocketIOInput):
                 await sio.leave_room(sid, conversation_room(previous))
             self.senders[sid] = sender_id
             await sio.enter_room(sid, conversation_room(sender_id))
-            await sio.emit("session_confirm", {"sender": sender_id, "signed_in": signed_in,
-                                               "session_id": signed_guest}, to=sid)
+            await sio.emit(
+                "session_confirm", {"sender": sender_id, "signed_in": signed_in, "session_id": signed_guest}, to=sid
+            )
             logger.debug(f"web socket {sid} is conversation {sender_id} (signed in: {signed_in})")
 
         @sio.on(self.user_message_evt)

@@ -15,6 +15,7 @@ Only the standard library and PyJWT: the Rasa server (connectors), the action se
 developer tools (`python -m devstack web-token`, the tests) share this module across the two
 environments.
 """
+
 from __future__ import annotations
 
 import base64

@@ -8,6 +8,7 @@ The protocol is in wechat_webhook.py; settings and their environment variables i
 The sender id of every Rasa turn is the follower's openid and the input channel is "wechat": the
 action server knows the customer by that CRM identity.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,9 @@ class WeChatOutput(OutputChannel):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.api.deliver(recipient_id, [text])
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         texts, payloads = render([{"text": text, "buttons": buttons}])
         if self.webhook is not None:
             self.webhook.buttons.remember(recipient_id, payloads)
@@ -91,8 +93,9 @@ class WeChatInput(InputChannel):
         self.api = CustomerServiceApi(settings.app_id, settings.app_secret, settings.api_base)
         self.webhook: Optional[WeChatWebhook] = None
         if not self.api.configured:
-            logger.warning("wechat: no app id / app secret: answers that are slow or have several messages "
-                           "cannot be delivered")
+            logger.warning(
+                "wechat: no app id / app secret: answers that are slow or have several messages cannot be delivered"
+            )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WeChatOutput(self.api, self.webhook)
@@ -112,8 +115,11 @@ class WeChatInput(InputChannel):
             try:
                 body = await read_body(request, self.settings.max_body_bytes)
                 if body is None:
-                    logger.warning("wechat: refused a request from %s (413): body over %d bytes",
-                                   remote, self.settings.max_body_bytes)
+                    logger.warning(
+                        "wechat: refused a request from %s (413): body over %d bytes",
+                        remote,
+                        self.settings.max_body_bytes,
+                    )
                     return response.text("too large", status=413)
                 args = {name: request.args.get(name) for name in request.args}
                 return to_sanic(await webhook.receive(args, body, remote))
@@ -123,8 +129,7 @@ class WeChatInput(InputChannel):
 
         for route in ROUTES:
             blueprint.add_route(verify, route, methods=["GET"], name=f"verify{route.replace('/', '_')}")
-            blueprint.add_route(receive, route, methods=["POST"], name=f"receive{route.replace('/', '_')}",
-                                stream=True)
+            blueprint.add_route(receive, route, methods=["POST"], name=f"receive{route.replace('/', '_')}", stream=True)
 
         @blueprint.listener("before_server_stop")
         async def finish_deliveries(app: Any, loop: Any) -> None:

@@ -9,6 +9,7 @@ slower than WeChat's 5 seconds, or more than one message.
 The access token is cached until shortly before it expires, and fetched again when WeChat says it
 is invalid or expired (errcode 40001, 40014, 42001). Neither the secret nor a token is ever logged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,14 @@ def refresh_margin(expires_in: float) -> float:
 
 
 class CustomerServiceApi:
-    def __init__(self, app_id: str, app_secret: str, api_base: str = DEFAULT_API_BASE, timeout: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        api_base: str = DEFAULT_API_BASE,
+        timeout: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app_id = app_id
         self._secret = app_secret
         self.api_base = api_base.rstrip("/")
@@ -65,12 +72,15 @@ class CustomerServiceApi:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    async def _call(self, method: str, path: str, params: dict[str, str], body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    async def _call(
+        self, method: str, path: str, params: dict[str, str], body: Optional[dict[str, Any]] = None
+    ) -> dict[str, Any]:
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {} if body is None else {"Content-Type": "application/json; charset=utf-8"}
         try:
-            async with self._client().request(method, self.api_base + path, params=params, data=data,
-                                              headers=headers) as response:
+            async with self._client().request(
+                method, self.api_base + path, params=params, data=data, headers=headers
+            ) as response:
                 if response.status != 200:
                     raise WeChatApiError(f"{path} answered HTTP {response.status}")
                 answer = await response.json(content_type=None)
@@ -89,12 +99,17 @@ class CustomerServiceApi:
                 return self._token
             if not self.configured:
                 raise WeChatApiError("the app id or app secret is not configured")
-            answer = await self._call("GET", "/cgi-bin/token", {
-                "grant_type": "client_credential", "appid": self.app_id, "secret": self._secret})
+            answer = await self._call(
+                "GET",
+                "/cgi-bin/token",
+                {"grant_type": "client_credential", "appid": self.app_id, "secret": self._secret},
+            )
             token = answer.get("access_token")
             if not isinstance(token, str) or not token:
-                raise WeChatApiError(f"no access token: errcode {answer.get('errcode')} {answer.get('errmsg', '')}".strip(),
-                                     answer.get("errcode"))
+                raise WeChatApiError(
+                    f"no access token: errcode {answer.get('errcode')} {answer.get('errmsg', '')}".strip(),
+                    answer.get("errcode"),
+                )
             expires_in = float(answer.get("expires_in") or 7200)
             self._token = token
             self._expires_at = self._clock() + expires_in - refresh_margin(expires_in)

@@ -1,6 +1,7 @@
 """The WeChat connector's settings: the `bot.channels.wechat.WeChatInput:` block of credentials.yml,
 each value overridable by an environment variable (so real secrets need not be written in a file;
 Rasa's own ${VAR} expansion in credentials.yml fails when the variable is unset)."""
+
 from __future__ import annotations
 
 import base64
@@ -64,7 +65,9 @@ class WeChatSettings:
             raise WeChatConfigError("wechat: a token is required (KELIAN_WECHAT_TOKEN or `token:`)")
         if self.encrypted:
             if not self.app_id:
-                raise WeChatConfigError(f"wechat: mode {self.mode} needs the app id (KELIAN_WECHAT_APP_ID or `app_id:`)")
+                raise WeChatConfigError(
+                    f"wechat: mode {self.mode} needs the app id (KELIAN_WECHAT_APP_ID or `app_id:`)"
+                )
             try:
                 aes_key(self.encoding_aes_key)
             except WeChatCryptoError as error:
@@ -81,8 +84,9 @@ class WeChatSettings:
         return self.mode != "plain"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Mapping[str, Any]],
-                         environ: Mapping[str, str] = os.environ) -> "WeChatSettings":
+    def from_credentials(
+        cls, credentials: Optional[Mapping[str, Any]], environ: Mapping[str, str] = os.environ
+    ) -> "WeChatSettings":
         values: dict[str, Any] = dict(credentials or {})
         for name, variable in ENVIRONMENT.items():
             if environ.get(variable):

@@ -8,6 +8,7 @@
 
 AES itself is the `cryptography` package's; this module only frames the bytes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -61,7 +62,9 @@ def pkcs7_unpad(data: bytes, block_size: int = PAD_BLOCK) -> bytes:
 def aes_key(encoding_aes_key: str) -> bytes:
     """The 32-byte AES key an EncodingAESKey (43 characters, base64 without its final "=") stands for."""
     if len(encoding_aes_key) != ENCODING_AES_KEY_LENGTH:
-        raise WeChatCryptoError(f"an EncodingAESKey has {ENCODING_AES_KEY_LENGTH} characters, not {len(encoding_aes_key)}")
+        raise WeChatCryptoError(
+            f"an EncodingAESKey has {ENCODING_AES_KEY_LENGTH} characters, not {len(encoding_aes_key)}"
+        )
     try:
         key = base64.b64decode(encoding_aes_key + "=", validate=True)
     except (binascii.Error, ValueError) as error:
@@ -103,13 +106,13 @@ class MessageCrypto:
         plaintext = pkcs7_unpad(decryptor.update(ciphertext) + decryptor.finalize())
         if len(plaintext) < RANDOM_BYTES + 4:
             raise WeChatCryptoError("the decrypted message is too short")
-        (length,) = struct.unpack(">I", plaintext[RANDOM_BYTES:RANDOM_BYTES + 4])
+        (length,) = struct.unpack(">I", plaintext[RANDOM_BYTES : RANDOM_BYTES + 4])
         start = RANDOM_BYTES + 4
         if start + length > len(plaintext):
             raise WeChatCryptoError("the decrypted message's length field is wrong")
-        if not hmac.compare_digest(plaintext[start + length:], self._app_id):
+        if not hmac.compare_digest(plaintext[start + length :], self._app_id):
             raise AppIdMismatch("the message was encrypted for another app id")
         try:
-            return plaintext[start:start + length].decode("utf-8")
+            return plaintext[start : start + length].decode("utf-8")
         except UnicodeDecodeError as error:
             raise WeChatCryptoError("the decrypted message is not UTF-8") from error

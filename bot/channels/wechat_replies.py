@@ -1,5 +1,6 @@
 """The bot's answer as WeChat text messages. A WeChat text has no buttons, so each button becomes a
 numbered line ("回复 1 确认" / "Reply 1 for Yes") and the numbers are remembered (wechat_state.py)."""
+
 from __future__ import annotations
 
 import json
@@ -14,17 +15,23 @@ logger = logging.getLogger(__name__)
 
 
 # What the channel itself says, Chinese first (most official-account followers read Chinese).
-WELCOME = ("感谢关注客连！我可以帮你查订单、办理退款退货、解答账户问题，也可以为你推荐商品。\n"
-           "为了答复你并改进服务，我们会保存对话记录；如不希望根据记录推荐，随时回复“关闭个性化推荐”。\n"
-           "Thanks for following Kelian! I can track orders, handle refunds and returns, help with your "
-           "account and recommend products. We keep this conversation to answer you and improve our "
-           "service; reply \"turn off personalization\" at any time to opt out.")
-UNSUPPORTED = ("暂时只能处理文字消息，请用文字告诉我你的问题。\n"
-               "Sorry, I can only read text messages for now. Please type your question.")
-UNKNOWN_MENU = ("这个菜单暂时不可用，请直接输入你的问题。\n"
-                "This menu item isn't available right now. Please type your question.")
-APOLOGY = ("抱歉，系统暂时出了点问题，请稍后再试。\n"
-           "Sorry, something went wrong on our side. Please try again in a moment.")
+WELCOME = (
+    "感谢关注客连！我可以帮你查订单、办理退款退货、解答账户问题，也可以为你推荐商品。\n"
+    "为了答复你并改进服务，我们会保存对话记录；如不希望根据记录推荐，随时回复“关闭个性化推荐”。\n"
+    "Thanks for following Kelian! I can track orders, handle refunds and returns, help with your "
+    "account and recommend products. We keep this conversation to answer you and improve our "
+    'service; reply "turn off personalization" at any time to opt out.'
+)
+UNSUPPORTED = (
+    "暂时只能处理文字消息，请用文字告诉我你的问题。\n"
+    "Sorry, I can only read text messages for now. Please type your question."
+)
+UNKNOWN_MENU = (
+    "这个菜单暂时不可用，请直接输入你的问题。\nThis menu item isn't available right now. Please type your question."
+)
+APOLOGY = (
+    "抱歉，系统暂时出了点问题，请稍后再试。\nSorry, something went wrong on our side. Please try again in a moment."
+)
 
 
 # WeChat refuses a text message longer than 2048 bytes (UTF-8); longer answers are sent in parts.
@@ -79,7 +86,8 @@ def render(messages: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
             logger.debug("wechat: a custom message without text is not shown: %s", json.dumps(custom)[:200])
         buttons = message.get("buttons") or []
         chinese = is_chinese(str(message.get("text") or "")) or (
-            not message.get("text") and any(is_chinese(str(b.get("title", ""))) for b in buttons))
+            not message.get("text") and any(is_chinese(str(b.get("title", ""))) for b in buttons)
+        )
         lines = []
         for button in buttons:
             title = str(button.get("title") or button.get("payload") or "").strip()

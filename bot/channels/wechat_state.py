@@ -5,6 +5,7 @@ and each user's last numbered options.
 
 Several Rasa servers behind one webhook URL would each see only some of the retries: they would
 need a shared store (Redis, with SET NX EX for the claim) instead of these dictionaries."""
+
 from __future__ import annotations
 
 import asyncio
@@ -126,8 +127,14 @@ def message_key(fields: dict[str, str]) -> str:
     so a subscribe and a menu click in the same second stay two)."""
     if fields.get("MsgId"):
         return "msg:" + fields["MsgId"]
-    return "event:" + "|".join((fields.get("FromUserName", ""), fields.get("CreateTime", ""),
-                                fields.get("Event", ""), fields.get("EventKey", "")))
+    return "event:" + "|".join(
+        (
+            fields.get("FromUserName", ""),
+            fields.get("CreateTime", ""),
+            fields.get("Event", ""),
+            fields.get("EventKey", ""),
+        )
+    )
 
 
 _CHOICE = re.compile(r"(\d{1,3})[.。、)]?")
@@ -142,7 +149,9 @@ def chosen_number(text: str) -> Optional[int]:
 class ButtonMemory:
     """Each user's last numbered options (the payloads of the buttons of the bot's last answer)."""
 
-    def __init__(self, maxsize: int = 10_000, ttl: float = 86_400.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, maxsize: int = 10_000, ttl: float = 86_400.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._options: ExpiringCache[str, list[str]] = ExpiringCache(maxsize, ttl, clock)
 
     def remember(self, user: str, payloads: list[str]) -> None:

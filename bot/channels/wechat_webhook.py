@@ -6,6 +6,7 @@ MsgId → what Rasa should hear (text, a numbered option's payload, a menu's int
 subscribe) → the answer: the passive XML reply if it is one text ready within the deadline,
 otherwise "success" at once and every message through the customer-service API.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,13 +56,19 @@ class Rejected(Exception):
 class Plan:
     """What to do with one message: what Rasa should hear (None: no turn) and what the channel says
     itself, before Rasa's answer and in the same WeChat message."""
+
     rasa_text: Optional[str] = None
     preface: Optional[str] = None
 
 
 class WeChatWebhook:
-    def __init__(self, settings: WeChatSettings, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                 api: CustomerServiceApi, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: WeChatSettings,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        api: CustomerServiceApi,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.on_new_message = on_new_message
         self.api = api
@@ -78,8 +85,9 @@ class WeChatWebhook:
         """WeChat's GET when the URL is saved in its console: echo `echostr` if the signature is ours."""
         try:
             self._check_fresh(args)
-            if not signature_matches(args.get("signature"), self.settings.token, args.get("timestamp", ""),
-                                     args.get("nonce", "")):
+            if not signature_matches(
+                args.get("signature"), self.settings.token, args.get("timestamp", ""), args.get("nonce", "")
+            ):
                 raise Rejected(403, "bad signature on URL verification")
             if "echostr" not in args:
                 raise Rejected(400, "URL verification without echostr")
@@ -110,7 +118,9 @@ class WeChatWebhook:
 
     def _refuse(self, rejected: Rejected, remote: str) -> HttpReply:
         logger.warning("wechat: refused a request from %s (%d): %s", remote, rejected.status, rejected.reason)
-        return HttpReply(rejected.status, {400: "bad request", 403: "forbidden", 413: "too large"}.get(rejected.status, "error"))
+        return HttpReply(
+            rejected.status, {400: "bad request", 403: "forbidden", 413: "too large"}.get(rejected.status, "error")
+        )
 
     def _check_fresh(self, args: Mapping[str, str]) -> None:
         try:
@@ -192,8 +202,11 @@ class WeChatWebhook:
             self._in_background(self._deliver_later(user, turn, plan.preface))
             raise
         if not done:
-            logger.info("wechat: the answer to %s takes longer than %.1f s; it will go through the API",
-                        fields.get("MsgId") or fields.get("Event"), self.settings.reply_deadline)
+            logger.info(
+                "wechat: the answer to %s takes longer than %.1f s; it will go through the API",
+                fields.get("MsgId") or fields.get("Event"),
+                self.settings.reply_deadline,
+            )
             self._in_background(self._deliver_later(user, turn, plan.preface))
             return None
         return self._passive_or_deliver(fields, with_preface(plan.preface, turn.result()))
@@ -208,13 +221,27 @@ class WeChatWebhook:
     async def _rasa_turn(self, fields: Mapping[str, str], text: str) -> list[str]:
         user = fields["FromUserName"]
         collector = WeChatCollector()
-        metadata = {"wechat": {"msg_type": fields["MsgType"], "msg_id": fields.get("MsgId"),
-                               "event": fields.get("Event") or None}}
+        metadata = {
+            "wechat": {
+                "msg_type": fields["MsgType"],
+                "msg_id": fields.get("MsgId"),
+                "event": fields.get("Event") or None,
+            }
+        }
         try:
-            await limits.timed(self.on_new_message, UserMessage(text, collector, user, input_channel=CHANNEL,
-                                                                message_id=fields.get("MsgId") or None,
-                                                                metadata=metadata),
-                               channel=CHANNEL, length=len(text))
+            await limits.timed(
+                self.on_new_message,
+                UserMessage(
+                    text,
+                    collector,
+                    user,
+                    input_channel=CHANNEL,
+                    message_id=fields.get("MsgId") or None,
+                    metadata=metadata,
+                ),
+                channel=CHANNEL,
+                length=len(text),
+            )
         except Exception:
             logger.exception("wechat: the bot failed to answer a message")
             return [APOLOGY]
@@ -256,7 +283,9 @@ class WeChatWebhook:
         assert self.crypto is not None
         encrypt = self.crypto.encrypt(outcome)
         timestamp, nonce = str(int(self._clock())), str(secrets.randbelow(10**10))
-        envelope = encrypted_envelope(encrypt, signature(self.settings.token, timestamp, nonce, encrypt), timestamp, nonce)
+        envelope = encrypted_envelope(
+            encrypt, signature(self.settings.token, timestamp, nonce, encrypt), timestamp, nonce
+        )
         return HttpReply(200, envelope, "application/xml; charset=utf-8")
 
 

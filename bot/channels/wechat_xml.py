@@ -1,5 +1,6 @@
 """The XML of WeChat's messages: parsing what WeChat posts (through defusedxml, with DOCTYPEs refused
 outright) and writing the passive replies and the encrypted envelope."""
+
 from __future__ import annotations
 
 import re
@@ -36,20 +37,24 @@ def cdata(text: str) -> str:
 
 def text_reply(to_user: str, from_user: str, content: str, create_time: int) -> str:
     """The passive reply of one text message (the response to WeChat's POST)."""
-    return ("<xml>"
-            f"<ToUserName>{cdata(to_user)}</ToUserName>"
-            f"<FromUserName>{cdata(from_user)}</FromUserName>"
-            f"<CreateTime>{int(create_time)}</CreateTime>"
-            "<MsgType><![CDATA[text]]></MsgType>"
-            f"<Content>{cdata(content)}</Content>"
-            "</xml>")
+    return (
+        "<xml>"
+        f"<ToUserName>{cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{int(create_time)}</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{cdata(content)}</Content>"
+        "</xml>"
+    )
 
 
 def encrypted_envelope(encrypt: str, msg_signature: str, timestamp: str, nonce: str) -> str:
     """A reply in safe or compatible mode: the encrypted passive reply and its signature."""
-    return ("<xml>"
-            f"<Encrypt>{cdata(encrypt)}</Encrypt>"
-            f"<MsgSignature>{cdata(msg_signature)}</MsgSignature>"
-            f"<TimeStamp>{int(timestamp)}</TimeStamp>"
-            f"<Nonce>{cdata(nonce)}</Nonce>"
-            "</xml>")
+    return (
+        "<xml>"
+        f"<Encrypt>{cdata(encrypt)}</Encrypt>"
+        f"<MsgSignature>{cdata(msg_signature)}</MsgSignature>"
+        f"<TimeStamp>{int(timestamp)}</TimeStamp>"
+        f"<Nonce>{cdata(nonce)}</Nonce>"
+        "</xml>"
+    )

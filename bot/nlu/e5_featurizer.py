@@ -10,6 +10,7 @@ Encoding costs about 5-40 ms per message on one core, so training encodes in bat
 vectors on disk by text (`cache_dir`): retraining after a data edit only encodes the new wording.
 One OpenMP thread: faster than two on a busy 2-core machine, and it leaves a core to the others.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,8 +64,11 @@ class VectorCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
             with os.fdopen(handle, "wb") as out:
-                np.savez(out, keys=np.asarray(list(vectors), dtype=str),
-                         vectors=np.stack(list(vectors.values())).astype(np.float32))
+                np.savez(
+                    out,
+                    keys=np.asarray(list(vectors), dtype=str),
+                    vectors=np.stack(list(vectors.values())).astype(np.float32),
+                )
             os.replace(temporary, self.path)
         except OSError as error:
             logger.warning("cannot write the e5 vector cache %s: %s", self.path, error)
@@ -103,7 +107,9 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         if config["variant"] != "original":
-            raise InvalidConfigException("E5SentenceFeaturizer: only the multilingual 'original' e5 variant covers Chinese")
+            raise InvalidConfigException(
+                "E5SentenceFeaturizer: only the multilingual 'original' e5 variant covers Chinese"
+            )
         if not config["scale"] > 0 or config["batch_size"] < 1 or config["max_characters"] < 1:
             raise InvalidConfigException("E5SentenceFeaturizer: scale must be > 0, batch_size and max_characters ≥ 1")
 
@@ -112,8 +118,13 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         self._model: Any = None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "E5SentenceFeaturizer":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "E5SentenceFeaturizer":
         return cls({**cls.get_default_config(), **config}, execution_context)
 
     def _encoder(self) -> Any:
@@ -130,14 +141,16 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def encode(self, texts: List[str]) -> np.ndarray:
         """Unit vectors of `texts`, shape (len(texts), 384); cached vectors are not recomputed."""
         prepared = [self._prepared(t) for t in texts]
-        cache = VectorCache(Path(self._config["cache_dir"]), self._config["variant"]) if self._config["cache_dir"] else None
+        cache = (
+            VectorCache(Path(self._config["cache_dir"]), self._config["variant"]) if self._config["cache_dir"] else None
+        )
         known = cache.load() if cache else {}
         missing = sorted({p for p in prepared if VectorCache.key(p) not in known})
         if missing:
             logger.info("e5: encoding %d messages (%d cached)", len(missing), len(set(prepared)) - len(missing))
         size = self._config["batch_size"]
         for start in range(0, len(missing), size):
-            batch = missing[start:start + size]
+            batch = missing[start : start + size]
             known.update(zip(map(VectorCache.key, batch), self._encoder().query(batch)))
         if cache and missing:
             cache.save(known)
@@ -147,8 +160,9 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _add(self, messages: Iterable[Message], vectors: np.ndarray) -> None:
         for message, vector in zip(messages, vectors):
-            self.add_features_to_message(sequence=None, sentence=(vector * self._config["scale"])[np.newaxis, :],
-                                         attribute=TEXT, message=message)
+            self.add_features_to_message(
+                sequence=None, sentence=(vector * self._config["scale"])[np.newaxis, :], attribute=TEXT, message=message
+            )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         examples = [m for m in training_data.training_examples if m.get(TEXT)]

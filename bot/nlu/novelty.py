@@ -5,7 +5,8 @@ crypto or a phone bug can still win "recommend_products" at 0.9. The e5 sentence
 far the message is from the nearest in-scope training example; when even the nearest one is not
 close, the message is off-topic and becomes `out_of_scope`: the FAQ may still answer it, with the
 stricter threshold it applies to off-topic messages, and otherwise the customer gets the polite
-out-of-scope answer, never a policy that merely shares a few words. The thresholds are per language because e5 places Chinese sentences
+out-of-scope answer, never a policy that merely shares a few words. The thresholds are per language because e5 places
+Chinese sentences
 closer together than English ones; they were calibrated on the real-message dev sets
 (docs/nlu-evaluation.md). A message without language (an order number, digits, an emoji, a button
 payload) is never judged here: those belong to the dialogue.
@@ -13,6 +14,7 @@ payload) is never judged here: those belong to the dialogue.
 Placed after FallbackClassifier; it reads the dense sentence features (only the e5 featurizer
 produces any in this pipeline) and keeps the in-scope training vectors (float16, ~3 MB).
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +67,13 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
         # Cosine similarity to the nearest in-scope training example below which a message is rejected.
         return {"thresholds": {"en": 0.85, "zh": 0.89}}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 vectors: Optional[np.ndarray] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectors: Optional[np.ndarray] = None,
+    ) -> None:
         thresholds = config.get("thresholds") or {}
         if set(thresholds) - set(LANGUAGES) or not all(0.0 <= float(v) <= 1.0 for v in thresholds.values()):
             raise InvalidConfigException(f"NearestExampleFallback: thresholds are per language {LANGUAGES}, in [0, 1]")
@@ -76,24 +83,40 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
         self._vectors = vectors
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "NearestExampleFallback":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "NearestExampleFallback":
         return cls({**cls.get_default_config(), **config}, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        vectors = [v for m in training_data.intent_examples
-                   if m.get(INTENT) not in REJECTIONS and (v := sentence_vector(m)) is not None]
+        vectors = [
+            v
+            for m in training_data.intent_examples
+            if m.get(INTENT) not in REJECTIONS and (v := sentence_vector(m)) is not None
+        ]
         if not vectors:
-            raise InvalidConfigException("NearestExampleFallback needs a dense sentence featurizer before it "
-                                         "(bot.nlu.e5_featurizer.E5SentenceFeaturizer)")
+            raise InvalidConfigException(
+                "NearestExampleFallback needs a dense sentence featurizer before it "
+                "(bot.nlu.e5_featurizer.E5SentenceFeaturizer)"
+            )
         self._vectors = np.stack(vectors).astype(np.float16)
         with self._storage.write_to(self._resource) as directory:
             np.save(directory / VECTORS_FILE, self._vectors, allow_pickle=False)
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "NearestExampleFallback":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "NearestExampleFallback":
         try:
             with model_storage.read_from(resource) as directory:
                 vectors = np.load(directory / VECTORS_FILE, allow_pickle=False).astype(np.float32)
@@ -119,8 +142,13 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
             similarity = self.nearest_similarity(message)
             if similarity is None or similarity >= threshold:
                 continue
-            logger.debug("nearest in-scope example at %.3f < %.2f: '%s' becomes %s", similarity, threshold,
-                         intent.get(INTENT_NAME_KEY), OUT_OF_SCOPE)
+            logger.debug(
+                "nearest in-scope example at %.3f < %.2f: '%s' becomes %s",
+                similarity,
+                threshold,
+                intent.get(INTENT_NAME_KEY),
+                OUT_OF_SCOPE,
+            )
             fallback = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0 - similarity}
             message.set(INTENT, fallback, add_to_output=True)
             message.data.setdefault(INTENT_RANKING_KEY, []).insert(0, fallback)

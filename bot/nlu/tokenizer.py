@@ -2,6 +2,7 @@
 
 Rasa's JiebaTokenizer keeps the spaces between English words as tokens of their own, which doubles
 the length of English messages and gives DIET meaningless positions; this tokenizer drops them."""
+
 from __future__ import annotations
 
 from typing import List, Text

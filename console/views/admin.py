@@ -1,5 +1,6 @@
 """User management, for admins: create accounts, change roles, disable, reset passwords, unlock, turn off
 a lost second factor."""
+
 from __future__ import annotations
 
 import aiohttp_jinja2
@@ -15,17 +16,28 @@ from console.i18n import describe, refusal
 from console.web import db, form, language, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
-DONE = {done: f"users.done.{done}" for done in ("created", "role", "disabled", "enabled", "password", "unlocked",
-                                                  "totp_off")}
+DONE = {
+    done: f"users.done.{done}"
+    for done in ("created", "role", "disabled", "enabled", "password", "unlocked", "totp_off")
+}
 
 
 async def _page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
     users = await db(request).run(accounts.list_users)
     done = DONE.get(request.query.get("done", ""))
-    return aiohttp_jinja2.render_template("users.html", request, {
-        "users": users, "roles": [r.value for r in StaffRole], "error": error,
-        "done": None if done is None else text(request, done), "min_length": accounts.PASSWORD_MIN_LENGTH,
-        "now_utc": utcnow()}, status=status)
+    return aiohttp_jinja2.render_template(
+        "users.html",
+        request,
+        {
+            "users": users,
+            "roles": [r.value for r in StaffRole],
+            "error": error,
+            "done": None if done is None else text(request, done),
+            "min_length": accounts.PASSWORD_MIN_LENGTH,
+            "now_utc": utcnow(),
+        },
+        status=status,
+    )
 
 
 @routes.get("/admin/users")
@@ -39,8 +51,11 @@ async def users(request: web.Request) -> web.StreamResponse:
 async def create(request: web.Request) -> web.StreamResponse:
     actor, data = staff(request).user, await form(request)
     try:
-        await db(request).run(lambda s: accounts.create_user(s, data.get("username", ""), data.get("password", ""),
-                                                             data.get("role", ""), actor=actor.username))
+        await db(request).run(
+            lambda s: accounts.create_user(
+                s, data.get("username", ""), data.get("password", ""), data.get("role", ""), actor=actor.username
+            )
+        )
     except InvalidInput as error:
         return await _page(request, error=describe(language(request), error), status=400)
     raise web.HTTPSeeOther("/admin/users?done=created")

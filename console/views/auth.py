@@ -1,5 +1,6 @@
 """Signing in (password, then the TOTP code when the account has one), signing out, and the account page
 (password change, TOTP enrolment with a QR code drawn here)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -37,8 +38,12 @@ from console.web import (
 routes = web.RouteTableDef()
 # The page's hint says that five failures lock an account for 15 minutes.
 SIGN_IN_REFUSED = "login.refused"
-ACCOUNT_DONE = {"password": "account.done.password", "totp_on": "account.done.totp_on",
-                "totp_off": "account.done.totp_off", "language": "account.done.language"}
+ACCOUNT_DONE = {
+    "password": "account.done.password",
+    "totp_on": "account.done.totp_on",
+    "totp_off": "account.done.totp_off",
+    "language": "account.done.language",
+}
 
 
 def _lifetimes(request: web.Request) -> dict[str, timedelta]:
@@ -47,16 +52,36 @@ def _lifetimes(request: web.Request) -> dict[str, timedelta]:
 
 
 def _set_session(request: web.Request, response: web.StreamResponse, value: str) -> None:
-    response.set_cookie(session_cookie_name(config(request)), value, httponly=True, samesite="Strict", path="/",
-                        secure=config(request).secure_cookies)
+    response.set_cookie(
+        session_cookie_name(config(request)),
+        value,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=config(request).secure_cookies,
+    )
 
 
-def _login_page(request: web.Request, *, error: str | None = None, status: int = 200, username: str = "",
-                next_page: str | None = None) -> web.Response:
+def _login_page(
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    username: str = "",
+    next_page: str | None = None,
+) -> web.Response:
     token, fresh = login_form_token(request)
-    response = aiohttp_jinja2.render_template("login.html", request, {
-        "error": error, "next": safe_next(next_page or request.query.get("next")), "username": username,
-        "login_token": token}, status=status)
+    response = aiohttp_jinja2.render_template(
+        "login.html",
+        request,
+        {
+            "error": error,
+            "next": safe_next(next_page or request.query.get("next")),
+            "username": username,
+            "login_token": token,
+        },
+        status=status,
+    )
     set_login_cookie(request, response, fresh)
     return response
 
@@ -85,11 +110,14 @@ async def login(request: web.Request) -> web.StreamResponse:
     if result.outcome in (LoginOutcome.INVALID, LoginOutcome.LOCKED) or result.user is None:
         # One answer for an unknown name, a wrong password and a locked account: telling them apart would
         # tell a stranger which usernames exist.
-        return _login_page(request, status=401, username=username, next_page=next_page,
-                           error=text(request, SIGN_IN_REFUSED))
+        return _login_page(
+            request, status=401, username=username, next_page=next_page, error=text(request, SIGN_IN_REFUSED)
+        )
     pending = result.outcome == LoginOutcome.NEEDS_CODE
     user_id = result.user.id
-    new = await db(request).run(lambda s: accounts.start_session(s, user_id, mfa_pending=pending, **_lifetimes(request)))
+    new = await db(request).run(
+        lambda s: accounts.start_session(s, user_id, mfa_pending=pending, **_lifetimes(request))
+    )
     target = safe_next(data.get("next"))
     response = web.HTTPSeeOther(f"/login/totp?next={quote(target, safe='/?=')}" if pending else target)
     _set_session(request, response, new.cookie_value)
@@ -102,8 +130,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def totp_form(request: web.Request) -> web.StreamResponse:
     if not staff(request).mfa_pending:
         raise web.HTTPSeeOther("/")
-    return aiohttp_jinja2.render_template("totp.html", request, {"next": safe_next(request.query.get("next")),
-                                                                 "error": None})
+    return aiohttp_jinja2.render_template(
+        "totp.html", request, {"next": safe_next(request.query.get("next")), "error": None}
+    )
 
 
 @routes.post("/login/totp")
@@ -118,12 +147,20 @@ async def totp(request: web.Request) -> web.StreamResponse:
     if result.outcome != LoginOutcome.OK:
         if result.outcome == LoginOutcome.LOCKED:
             await db(request).run(lambda s: accounts.end_session(s, old_cookie))
-            response = _login_page(request, status=429, username=info.user.username, error=text(
-                request, "login.locked", minutes=accounts.LOCKOUT.seconds // 60))
+            response = _login_page(
+                request,
+                status=429,
+                username=info.user.username,
+                error=text(request, "login.locked", minutes=accounts.LOCKOUT.seconds // 60),
+            )
             response.del_cookie(session_cookie_name(config(request)), path="/")
             return response
-        return aiohttp_jinja2.render_template("totp.html", request, {
-            "next": safe_next(data.get("next")), "error": text(request, "totp.wrong")}, status=401)
+        return aiohttp_jinja2.render_template(
+            "totp.html",
+            request,
+            {"next": safe_next(data.get("next")), "error": text(request, "totp.wrong")},
+            status=401,
+        )
 
     def promote(s):  # noqa: ANN001, ANN202 - a CRM session; a new session id after the second factor
         accounts.end_session(s, old_cookie)
@@ -152,12 +189,24 @@ def _qr(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
-async def _account_page(request: web.Request, *, error: str | None = None, done: str | None = None,
-                        enrol: str | None = None, status: int = 200) -> web.Response:
+async def _account_page(
+    request: web.Request,
+    *,
+    error: str | None = None,
+    done: str | None = None,
+    enrol: str | None = None,
+    status: int = 200,
+) -> web.Response:
     info = staff(request)
     user = await db(request).run(lambda s: accounts.get_user(s, info.user.id))
-    context = {"user": user, "error": error, "done": done, "enrol": None, "languages": LANGUAGES,
-               "native": {code: label(code, "language", code) for code in LANGUAGES}}
+    context = {
+        "user": user,
+        "error": error,
+        "done": done,
+        "enrol": None,
+        "languages": LANGUAGES,
+        "native": {code: label(code, "language", code) for code in LANGUAGES},
+    }
     if enrol is not None:
         uri = accounts.totp_uri(enrol, user.username)
         context["enrol"] = {"secret": enrol, "uri": uri, "qr": _qr(uri)}
@@ -191,8 +240,11 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     if data.get("new_password") != data.get("repeat_password"):
         return await _account_page(request, error=text(request, "account.passwords_differ"), status=400)
     try:
-        await db(request).run(lambda s: accounts.change_password(s, info.user.id, data.get("current_password", ""),
-                                                                 data.get("new_password", "")))
+        await db(request).run(
+            lambda s: accounts.change_password(
+                s, info.user.id, data.get("current_password", ""), data.get("new_password", "")
+            )
+        )
     except (InvalidInput, NotAllowed) as error:
         return await _account_page(request, error=describe(language(request), error), status=400)
     raise web.HTTPSeeOther("/login")  # every session of the account ended, this one too
@@ -212,7 +264,12 @@ async def totp_confirm(request: web.Request) -> web.StreamResponse:
     try:
         await db(request).run(lambda s: accounts.enable_totp(s, info.user.id, secret, data.get("code", "")))
     except InvalidInput as error:
-        return await _account_page(request, error=describe(language(request), error), enrol=secret if accounts.is_totp_secret(secret) else None, status=400)
+        return await _account_page(
+            request,
+            error=describe(language(request), error),
+            enrol=secret if accounts.is_totp_secret(secret) else None,
+            status=400,
+        )
     raise web.HTTPSeeOther("/account?done=totp_on")
 
 

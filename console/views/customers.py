@@ -1,4 +1,5 @@
 """Customer 360: finding a customer, and everything the shop knows about them on one page."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,12 +42,16 @@ async def find(request: web.Request) -> web.StreamResponse:
         except ValueError:
             error = text(request, "customers.not_segment", segment=repr(segment[:40]))
         else:
+
             def load(session: Session) -> list[Any]:
                 return [get_customer(session, cid) for cid in customers_in_segment(session, chosen, limit=50)]
 
             listed = [{"c": c, "name": mask_name(c.name) if c.name else None} for c in await db(request).run(load)]
-    return aiohttp_jinja2.render_template("customers.html", request, {
-        "q": query, "segment": segment, "segments": [s.value for s in Segment], "listed": listed, "error": error})
+    return aiohttp_jinja2.render_template(
+        "customers.html",
+        request,
+        {"q": query, "segment": segment, "segments": [s.value for s in Segment], "listed": listed, "error": error},
+    )
 
 
 async def _page(request: web.Request, *, reveal: bool) -> web.Response:
@@ -62,8 +67,11 @@ async def _page(request: web.Request, *, reveal: bool) -> web.Response:
     else:
         recommendations, problem = await _recommend(request, customer_id, profile.preferred_language.value)
         notice = None if problem is None else text(request, "customer.notice.recommender", problem=problem)
-    return aiohttp_jinja2.render_template("customer.html", request, {
-        "p": page, "c": profile, "revealed": reveal, "recommendations": recommendations, "rec_notice": notice})
+    return aiohttp_jinja2.render_template(
+        "customer.html",
+        request,
+        {"p": page, "c": profile, "revealed": reveal, "recommendations": recommendations, "rec_notice": notice},
+    )
 
 
 async def _recommend(request: web.Request, customer_id: int, language: str) -> tuple[list[Any], str | None]:
@@ -79,5 +87,5 @@ async def customer(request: web.Request) -> web.StreamResponse:
 @routes.post("/customers/{id}")
 @requires(StaffRole.AGENT)
 async def customer_revealed(request: web.Request) -> web.StreamResponse:
-    """"Show personal data" for this one response; `customer_360` audits the reveal."""
+    """ "Show personal data" for this one response; `customer_360` audits the reveal."""
     return await _page(request, reveal=True)

@@ -1,4 +1,5 @@
 """The metrics dashboard: figures with their definitions, and charts drawn on the server as SVG."""
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,9 @@ async def _board(request: web.Request, days: int) -> Dashboard:
 async def dashboard(request: web.Request) -> web.StreamResponse:
     days = _days(request)
     board = await _board(request, days)
-    return aiohttp_jinja2.render_template("dashboard.html", request, {
-        "b": board, "days": days, "periods": PERIODS, "charts": list(CHARTS)})
+    return aiohttp_jinja2.render_template(
+        "dashboard.html", request, {"b": board, "days": days, "periods": PERIODS, "charts": list(CHARTS)}
+    )
 
 
 @routes.get("/dashboard/charts/{name}.svg")

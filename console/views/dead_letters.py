@@ -1,6 +1,7 @@
 """The feedback consumer's dead letters (events it set aside), listed for supervisors and admins: what each
 was and why it was refused. Never the payload: it is customer text, read (audited) and replayed or dropped
 with `python -m crm dead-letters`."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,5 +34,8 @@ async def dead_letters(request: web.Request) -> web.StreamResponse:
     letters, pending = await db(request).run(load)
     masker = Masker()  # a refusal's reason may quote the event, so customer text
     rows = [{"l": letter, "reason": masker.text(letter.reason)} for letter in letters]
-    return aiohttp_jinja2.render_template("dead_letters.html", request, {
-        "rows": rows, "pending": pending, "status": chosen, "statuses": [*STATUSES, "all"], "shown": SHOWN})
+    return aiohttp_jinja2.render_template(
+        "dead_letters.html",
+        request,
+        {"rows": rows, "pending": pending, "status": chosen, "statuses": [*STATUSES, "all"], "shown": SHOWN},
+    )

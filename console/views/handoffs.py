@@ -1,6 +1,7 @@
 """The live hand-off inbox and the agent's workspace for one conversation: its history, the live exchange
 (read from the Rasa tracker, the ground truth while the bot is paused), replies delivered through Rasa to
 the customer's channel, and handing the conversation back to the bot."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -43,14 +44,23 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     waiting, serving = await db(request).run(handoffs.inbox)
 
     def shown(items: list[handoffs.InboxItem]) -> list[dict[str, Any]]:
-        return [{"i": item, "name": Masker([item.customer_name]).text(item.customer_name) if item.customer_name else None}
-                for item in items]
+        return [
+            {"i": item, "name": Masker([item.customer_name]).text(item.customer_name) if item.customer_name else None}
+            for item in items
+        ]
 
     template = "inbox_rows.html" if request.query.get("fragment") else "inbox.html"
     done = request.query.get("done", "")
-    return aiohttp_jinja2.render_template(template, request, {
-        "waiting": shown(waiting), "serving": shown(serving), "me": staff(request).user.username,
-        "notice": text(request, f"inbox.done.{done}") if done in ("closed", "closed_unreachable") else None})
+    return aiohttp_jinja2.render_template(
+        template,
+        request,
+        {
+            "waiting": shown(waiting),
+            "serving": shown(serving),
+            "me": staff(request).user.username,
+            "notice": text(request, f"inbox.done.{done}") if done in ("closed", "closed_unreachable") else None,
+        },
+    )
 
 
 @routes.post("/handoffs/{id}/take")
@@ -61,7 +71,9 @@ async def take(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/handoffs/{handoff_id}")
 
 
-async def _live(request: web.Request, case: handoffs.HandoffCase, masker: Masker | None) -> tuple[list[dict[str, Any]], str | None]:
+async def _live(
+    request: web.Request, case: handoffs.HandoffCase, masker: Masker | None
+) -> tuple[list[dict[str, Any]], str | None]:
     if case.sender_id is None:
         return [], text(request, "handoff.no_sender")
     try:
@@ -70,21 +82,35 @@ async def _live(request: web.Request, case: handoffs.HandoffCase, masker: Masker
         return [], text(request, "handoff.live_unavailable", problem=problem)
     show = mask_secrets if masker is None else masker.text
     lang = language(request)
-    return [{**m, "text": show(m["text"]), "label": label(lang, "sender", m["who"]),
-             "at": None if m.get("at") is None else datetime.fromtimestamp(m["at"], timezone.utc)}
-            for m in live_messages(tracker)], None
+    return [
+        {
+            **m,
+            "text": show(m["text"]),
+            "label": label(lang, "sender", m["who"]),
+            "at": None if m.get("at") is None else datetime.fromtimestamp(m["at"], timezone.utc),
+        }
+        for m in live_messages(tracker)
+    ], None
 
 
-async def _workspace(request: web.Request, *, reveal: bool, error: str | None = None, status: int = 200) -> web.Response:
+async def _workspace(
+    request: web.Request, *, reveal: bool, error: str | None = None, status: int = 200
+) -> web.Response:
     handoff_id, info = path_id(request), staff(request)
 
     def load(session: Session) -> Any:
         case = handoffs.case(session, handoff_id)
         detail = conversation_detail(session, case.handoff.conversation_id)
         names, identifiers = personal_data_of(session, case.handoff.customer_id)
-        audit(session, actor=info.user.username, action="reveal_personal_data" if reveal else "read_transcript",
-              customer_id=case.handoff.customer_id, conversation_id=case.handoff.conversation_id,
-              handoff_id=handoff_id, revealed=reveal)
+        audit(
+            session,
+            actor=info.user.username,
+            action="reveal_personal_data" if reveal else "read_transcript",
+            customer_id=case.handoff.customer_id,
+            conversation_id=case.handoff.conversation_id,
+            handoff_id=handoff_id,
+            revealed=reveal,
+        )
         return case, detail, names, identifiers
 
     case, detail, names, identifiers = await db(request).run(load)
@@ -92,14 +118,29 @@ async def _workspace(request: web.Request, *, reveal: bool, error: str | None = 
     show = mask_secrets if masker is None else masker.text
     live, live_problem = await _live(request, case, masker)
     lang, labels = language(request), intent_labels(config(request).intent_labels_path)
-    history = [{"m": m, "text": as_read(lang, show(m.text), labels) if m.sender == "customer" else show(m.text)}
-               for m in detail.messages]
-    return aiohttp_jinja2.render_template("handoff.html", request, {
-        "case": case, "h": case.handoff, "summary": readable_summary(lang, show(case.handoff.summary or ""), labels),
-        "history": history,
-        "live": live, "live_problem": live_problem, "revealed": reveal, "error": error,
-        "serving": handoffs.may_serve(case.handoff, info.user), "waiting": case.handoff.status == HandoffStatus.WAITING,
-        "closed": case.handoff.status == HandoffStatus.CLOSED, "reply_max": REPLY_MAX_CHARS}, status=status)
+    history = [
+        {"m": m, "text": as_read(lang, show(m.text), labels) if m.sender == "customer" else show(m.text)}
+        for m in detail.messages
+    ]
+    return aiohttp_jinja2.render_template(
+        "handoff.html",
+        request,
+        {
+            "case": case,
+            "h": case.handoff,
+            "summary": readable_summary(lang, show(case.handoff.summary or ""), labels),
+            "history": history,
+            "live": live,
+            "live_problem": live_problem,
+            "revealed": reveal,
+            "error": error,
+            "serving": handoffs.may_serve(case.handoff, info.user),
+            "waiting": case.handoff.status == HandoffStatus.WAITING,
+            "closed": case.handoff.status == HandoffStatus.CLOSED,
+            "reply_max": REPLY_MAX_CHARS,
+        },
+        status=status,
+    )
 
 
 @routes.get("/handoffs/{id}")
@@ -126,8 +167,21 @@ async def live(request: web.Request) -> web.StreamResponse:
 
     case, (names, identifiers) = await db(request).run(load)
     messages, problem = await _live(request, case, Masker(names, identifiers))
-    return web.json_response({"status": case.handoff.status.value, "problem": problem, "messages": [
-        {"who": m["who"], "label": m["label"], "text": m["text"], "at": None if m["at"] is None else m["at"].isoformat()} for m in messages]})
+    return web.json_response(
+        {
+            "status": case.handoff.status.value,
+            "problem": problem,
+            "messages": [
+                {
+                    "who": m["who"],
+                    "label": m["label"],
+                    "text": m["text"],
+                    "at": None if m["at"] is None else m["at"].isoformat(),
+                }
+                for m in messages
+            ],
+        }
+    )
 
 
 @routes.post("/handoffs/{id}/reply")
@@ -157,9 +211,16 @@ async def reply(request: web.Request) -> web.StreamResponse:
         except RasaUnavailable as error:
             problem, status = text(request, "handoff.not_delivered", problem=error), 502
     if problem is None:
-        await db(request).run(lambda s: audit(s, actor=user.username, action="handoff_reply",
-                                              customer_id=case.handoff.customer_id, handoff_id=handoff_id,
-                                              characters=len(answer)))
+        await db(request).run(
+            lambda s: audit(
+                s,
+                actor=user.username,
+                action="handoff_reply",
+                customer_id=case.handoff.customer_id,
+                handoff_id=handoff_id,
+                characters=len(answer),
+            )
+        )
     if _wants_json(request):
         return web.json_response({"ok": problem is None, "error": problem}, status=status)
     if problem is not None:
@@ -185,7 +246,8 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         try:
             await request.app[RASA].hand_back(case.sender_id)
         except RasaUnavailable as error:
-            return await _workspace(request, reveal=False, error=text(request, "handoff.not_handed_back", problem=error),
-                                    status=502)
+            return await _workspace(
+                request, reveal=False, error=text(request, "handoff.not_handed_back", problem=error), status=502
+            )
     await db(request).run(lambda s: handoffs.finish(s, handoff_id, user))
     raise web.HTTPSeeOther("/inbox?done=closed" if case.sender_id is not None else "/inbox?done=closed_unreachable")

@@ -81,15 +81,17 @@ def z_test(conversions: int, n: int, control_conversions: int, control_n: int) -
     return float(p)
 
 
-def lift_interval(conversions: int, n: int, control_conversions: int, control_n: int,
-                  alpha: float) -> tuple[float, float, float] | None:
+def lift_interval(
+    conversions: int, n: int, control_conversions: int, control_n: int, alpha: float
+) -> tuple[float, float, float] | None:
     """Relative lift and its interval; None while either arm has no conversion (the ratio is undefined)."""
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     if min(conversions, control_conversions, n, control_n) == 0:
         return None
-    low, high = confint_proportions_2indep(conversions, n, control_conversions, control_n,
-                                           compare="ratio", method="log", alpha=alpha)
+    low, high = confint_proportions_2indep(
+        conversions, n, control_conversions, control_n, compare="ratio", method="log", alpha=alpha
+    )
     return (conversions / n) / (control_conversions / control_n) - 1, float(low) - 1, float(high) - 1
 
 
@@ -109,8 +111,11 @@ def minimum_detectable_effect(control_rate: float, control_n: int, n: int, alpha
 
     if control_n < 2 or n < 2 or not 0 < control_rate < 1:
         return None
-    h = float(NormalIndPower().solve_power(effect_size=None, nobs1=control_n, alpha=alpha, power=POWER,
-                                           ratio=n / control_n, alternative="two-sided"))
+    h = float(
+        NormalIndPower().solve_power(
+            effect_size=None, nobs1=control_n, alpha=alpha, power=POWER, ratio=n / control_n, alternative="two-sided"
+        )
+    )
     angle = math.asin(math.sqrt(control_rate)) + h / 2
     detectable = 1.0 if angle >= math.pi / 2 else math.sin(angle) ** 2
     return detectable / control_rate - 1
@@ -156,32 +161,50 @@ def analyse(counts: Sequence[ArmCounts], *, planned_per_arm: int, alpha: float =
     srm = srm_p is not None and srm_p < SRM_THRESHOLD
     smallest = min(counts[1:], key=lambda a: a.analysed)
     control_rate = results[0].rate
-    mde = None if control_rate is None else minimum_detectable_effect(control_rate, control.analysed,
-                                                                      smallest.analysed, alpha)
+    mde = (
+        None
+        if control_rate is None
+        else minimum_detectable_effect(control_rate, control.analysed, smallest.analysed, alpha)
+    )
     reached = min(a.analysed for a in counts) >= planned_per_arm
-    winner, verdict = _verdict(results, reached=reached, srm=srm, srm_p=srm_p, planned=planned_per_arm,
-                               alpha=alpha, mde=mde)
+    winner, verdict = _verdict(
+        results, reached=reached, srm=srm, srm_p=srm_p, planned=planned_per_arm, alpha=alpha, mde=mde
+    )
     return Analysis(results, alpha, planned_per_arm, reached, srm_p, srm, mde, winner, verdict)
 
 
-def _verdict(results: list[ArmResult], *, reached: bool, srm: bool, srm_p: float | None, planned: int,
-             alpha: float, mde: float | None) -> tuple[str | None, str]:
+def _verdict(
+    results: list[ArmResult],
+    *,
+    reached: bool,
+    srm: bool,
+    srm_p: float | None,
+    planned: int,
+    alpha: float,
+    mde: float | None,
+) -> tuple[str | None, str]:
     if srm:
-        return None, (f"sample ratio mismatch (chi-square p = {srm_p:.2g}): the arms did not get the traffic "
-                      "their weights ask for, so the groups may differ in more than the variant; find the cause "
-                      "(assignment, exposure logging, bot traffic) before trusting any figure here")
+        return None, (
+            f"sample ratio mismatch (chi-square p = {srm_p:.2g}): the arms did not get the traffic "
+            "their weights ask for, so the groups may differ in more than the variant; find the cause "
+            "(assignment, exposure logging, bot traffic) before trusting any figure here"
+        )
     if not reached:
         smallest = min(r.analysed for r in results)
-        return None, (f"no winner yet: the smallest arm has {smallest:,} of the planned {planned:,} analysed "
-                      "units; this is a fixed-horizon test, and calling it early (stopping on a good day) "
-                      "makes false winners much more likely than the stated error rate")
+        return None, (
+            f"no winner yet: the smallest arm has {smallest:,} of the planned {planned:,} analysed "
+            "units; this is a fixed-horizon test, and calling it early (stopping on a good day) "
+            "makes false winners much more likely than the stated error rate"
+        )
     significant = [r for r in results[1:] if r.adjusted_p is not None and r.adjusted_p < alpha]
     better = [r for r in significant if r.lift is not None and r.lift > 0]
     if better:
         best = max(better, key=lambda r: r.rate or 0.0)
-        return best.name, (f"{best.name} beats {results[0].name}: lift {_percent(best.lift or 0.0)} "
-                           f"({1 - alpha:.0%} CI {_percent(best.lift_low or 0.0)} to {_percent(best.lift_high or 0.0)}),"
-                           f" p = {best.adjusted_p:.3g}")
+        return best.name, (
+            f"{best.name} beats {results[0].name}: lift {_percent(best.lift or 0.0)} "
+            f"({1 - alpha:.0%} CI {_percent(best.lift_low or 0.0)} to {_percent(best.lift_high or 0.0)}),"
+            f" p = {best.adjusted_p:.3g}"
+        )
     if significant:
         worst = ", ".join(r.name for r in significant)
         return results[0].name, f"{results[0].name} beats {worst}: the variant(s) did significantly worse"

@@ -29,19 +29,23 @@ IMAGE = REPO_ROOT / "docs" / "experiments-simulation.png"
 def add_parser(commands: Any, as_of: Any, positive: Any) -> None:
     """The `experiments` command and its sub-commands (`as_of`, `positive`: crm.cli's argument types)."""
     parser = commands.add_parser(
-        "experiments", help="A/B experiments on recommendations: list, create, start, stop, report, simulate",
+        "experiments",
+        help="A/B experiments on recommendations: list, create, start, stop, report, simulate",
         description="Experiments assign customers (by CRM id; guests by conversation) to arms with a salted hash, "
-                    "record who saw which arm, and report conversions per arm with a fixed-horizon verdict.")
+        "record who saw which arm, and report conversions per arm with a fixed-horizon verdict.",
+    )
     sub = parser.add_subparsers(dest="experiments_command", required=True, metavar="SUBCOMMAND")
     listing = sub.add_parser("list", help="every experiment, newest first")
     listing.add_argument("--json", action="store_true")
 
     create = sub.add_parser(
-        "create", help="a draft experiment (the first --arm is the control)",
+        "create",
+        help="a draft experiment (the first --arm is the control)",
         description="Arms are NAME:WEIGHT[:key=value,...]; settings: strategy=hybrid|als|popularity, "
-                    "diversity=on|off, personal_weight, text_weight, popularity_weight, diversity_penalty. "
-                    "The planned sample per arm is --sample-size, or computed from --baseline and --mde "
-                    "(two-proportion z-test, 80 %% power).")
+        "diversity=on|off, personal_weight, text_weight, popularity_weight, diversity_penalty. "
+        "The planned sample per arm is --sample-size, or computed from --baseline and --mde "
+        "(two-proportion z-test, 80 %% power).",
+    )
     create.add_argument("key")
     create.add_argument("--arm", action="append", required=True, help="NAME:WEIGHT[:key=value,...] (2 to 5)")
     create.add_argument("--metric", required=True, help="rec_click, add_to_cart, purchase or resolved")
@@ -55,8 +59,10 @@ def add_parser(commands: Any, as_of: Any, positive: Any) -> None:
     create.add_argument("--mde", type=float, help="smallest relative lift worth detecting (e.g. 0.1 for +10 %%)")
     create.add_argument("--description", default="")
 
-    for name, what in (("start", "start assigning (draft to running; --at later schedules it)"),
-                       ("stop", "stop assigning (running to stopped; --at later schedules it)")):
+    for name, what in (
+        ("start", "start assigning (draft to running; --at later schedules it)"),
+        ("stop", "stop assigning (running to stopped; --at later schedules it)"),
+    ):
         command = sub.add_parser(name, help=what)
         command.add_argument("key")
         command.add_argument("--at", type=as_of, default=None, help="when (ISO; default now)")
@@ -82,14 +88,20 @@ def _summary(experiment: Experiment) -> dict[str, Any]:
     from crm.experiments.variants import describe
 
     return {
-        "key": experiment.key, "status": experiment.status.value, "surface": experiment.surface.value,
-        "metric": experiment.metric.value, "window_days": experiment.window_days,
+        "key": experiment.key,
+        "status": experiment.status.value,
+        "surface": experiment.surface.value,
+        "metric": experiment.metric.value,
+        "window_days": experiment.window_days,
         "target": experiment.target_kind.value + (f":{experiment.target_value}" if experiment.target_value else ""),
-        "planned_per_arm": experiment.planned_per_arm, "alpha": experiment.alpha,
+        "planned_per_arm": experiment.planned_per_arm,
+        "alpha": experiment.alpha,
         "starts_at": experiment.starts_at.isoformat() if experiment.starts_at else None,
         "stops_at": experiment.stops_at.isoformat() if experiment.stops_at else None,
-        "arms": [{"name": a.name, "weight": a.weight, "parameters": a.parameters, "variant": describe(a.parameters)}
-                 for a in experiment.arms],
+        "arms": [
+            {"name": a.name, "weight": a.weight, "parameters": a.parameters, "variant": describe(a.parameters)}
+            for a in experiment.arms
+        ],
     }
 
 
@@ -98,21 +110,49 @@ def _pct(value: float | None, signed: bool = False) -> str:
 
 
 def _print_report(summary: dict[str, Any], analysis: Any) -> None:
-    print(f"experiment {summary['key']} ({summary['status']}, {summary['surface']}, target {summary['target']}): "
-          f"{summary['metric']} within {summary['window_days']} days of the exposure")
+    print(
+        f"experiment {summary['key']} ({summary['status']}, {summary['surface']}, target {summary['target']}): "
+        f"{summary['metric']} within {summary['window_days']} days of the exposure"
+    )
     level = f"{1 - analysis.alpha:.0%}"
-    print(table(("arm", "weight", "exposed", "analysed", "converted", f"rate [{level} Wilson]",
-                  f"lift vs control [{level}]", "p (z-test)", "p (Holm)"),
-                 [(a.name, a.weight, f"{a.exposed:,}", f"{a.analysed:,}", f"{a.conversions:,}",
-                   f"{_pct(a.rate)} [{_pct(a.rate_low)}, {_pct(a.rate_high)}]",
-                   "control" if i == 0 else f"{_pct(a.lift, True)} [{_pct(a.lift_low, True)}, {_pct(a.lift_high, True)}]",
-                   "" if i == 0 else ("n/a" if a.p_value is None else f"{a.p_value:.3g}"),
-                   "" if i == 0 else ("n/a" if a.adjusted_p is None else f"{a.adjusted_p:.3g}"))
-                  for i, a in enumerate(analysis.arms)]))
+    print(
+        table(
+            (
+                "arm",
+                "weight",
+                "exposed",
+                "analysed",
+                "converted",
+                f"rate [{level} Wilson]",
+                f"lift vs control [{level}]",
+                "p (z-test)",
+                "p (Holm)",
+            ),
+            [
+                (
+                    a.name,
+                    a.weight,
+                    f"{a.exposed:,}",
+                    f"{a.analysed:,}",
+                    f"{a.conversions:,}",
+                    f"{_pct(a.rate)} [{_pct(a.rate_low)}, {_pct(a.rate_high)}]",
+                    "control"
+                    if i == 0
+                    else f"{_pct(a.lift, True)} [{_pct(a.lift_low, True)}, {_pct(a.lift_high, True)}]",
+                    "" if i == 0 else ("n/a" if a.p_value is None else f"{a.p_value:.3g}"),
+                    "" if i == 0 else ("n/a" if a.adjusted_p is None else f"{a.adjusted_p:.3g}"),
+                )
+                for i, a in enumerate(analysis.arms)
+            ],
+        )
+    )
     srm = "n/a" if analysis.srm_p is None else f"chi-square p = {analysis.srm_p:.3g}"
-    print(f"sample ratio: {srm}{' — MISMATCH' if analysis.srm else ' (fine)'}; "
-          f"minimum detectable effect now: {_pct(analysis.mde, True)} (80 % power); "
-          f"planned {analysis.planned_per_arm:,} analysed units per arm ({'reached' if analysis.reached else 'not reached'})")
+    print(
+        f"sample ratio: {srm}{' — MISMATCH' if analysis.srm else ' (fine)'}; "
+        f"minimum detectable effect now: {_pct(analysis.mde, True)} (80 % power); "
+        f"planned {analysis.planned_per_arm:,} analysed units per arm "
+        f"({'reached' if analysis.reached else 'not reached'})"
+    )
     print(f"verdict: {analysis.verdict}")
 
 
@@ -123,10 +163,16 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
     if command == "simulate":
         from crm.experiments.simulation import SimulationConfig, run as simulate, summary_line
 
-        config = SimulationConfig(repetitions=args.repetitions, customers=args.customers, baseline=args.baseline,
-                                  lift=args.lift, seed=args.seed)
-        result = simulate(config, None if args.no_doc else args.doc, None if args.no_doc else args.image,
-                          show_progress=not args.quiet)
+        config = SimulationConfig(
+            repetitions=args.repetitions,
+            customers=args.customers,
+            baseline=args.baseline,
+            lift=args.lift,
+            seed=args.seed,
+        )
+        result = simulate(
+            config, None if args.no_doc else args.doc, None if args.no_doc else args.image, show_progress=not args.quiet
+        )
         print(summary_line(result) + ("" if args.no_doc else f"; written to {args.doc}"))
         return 0
 
@@ -139,9 +185,22 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
             if args.json:
                 print(json.dumps(rows, ensure_ascii=False, indent=2))
                 return 0
-            print(table(("key", "status", "metric", "target", "planned/arm", "arms"),
-                         [(r["key"], r["status"], r["metric"], r["target"], f"{r['planned_per_arm']:,}",
-                           "; ".join(f"{a['name']} {a['weight']} ({a['variant']})" for a in r["arms"])) for r in rows]))
+            print(
+                table(
+                    ("key", "status", "metric", "target", "planned/arm", "arms"),
+                    [
+                        (
+                            r["key"],
+                            r["status"],
+                            r["metric"],
+                            r["target"],
+                            f"{r['planned_per_arm']:,}",
+                            "; ".join(f"{a['name']} {a['weight']} ({a['variant']})" for a in r["arms"]),
+                        )
+                        for r in rows
+                    ],
+                )
+            )
             print(f"{len(rows)} experiment(s)")
             return 0
         if command == "create":
@@ -151,12 +210,22 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
                     raise InvalidInput("--baseline needs --mde (the smallest relative lift worth detecting)")
                 planned = ex.planned_sample_size(args.baseline, args.mde, alpha=args.alpha)
             experiment = ex.create_experiment(
-                session, args.key, [ex.parse_arm(a) for a in args.arm], metric=args.metric, planned_per_arm=planned,
-                target=args.target, window_days=args.window_days, alpha=args.alpha, surface=args.surface,
-                description=args.description)
-            print(f"experiment {experiment.key} created as a draft: {len(experiment.arms)} arms, "
-                  f"{planned:,} analysed units per arm planned; start it with "
-                  f"`python -m crm experiments start {experiment.key}`")
+                session,
+                args.key,
+                [ex.parse_arm(a) for a in args.arm],
+                metric=args.metric,
+                planned_per_arm=planned,
+                target=args.target,
+                window_days=args.window_days,
+                alpha=args.alpha,
+                surface=args.surface,
+                description=args.description,
+            )
+            print(
+                f"experiment {experiment.key} created as a draft: {len(experiment.arms)} arms, "
+                f"{planned:,} analysed units per arm planned; start it with "
+                f"`python -m crm experiments start {experiment.key}`"
+            )
             return 0
         if command in ("start", "stop"):
             change = ex.start_experiment if command == "start" else ex.stop_experiment
@@ -174,12 +243,16 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
 
         experiment = ex.get_experiment(session, args.key)
         as_of = args.as_of or datetime.now(timezone.utc)
-        analysis = analyse(arm_counts(session, experiment, as_of), planned_per_arm=experiment.planned_per_arm,
-                           alpha=experiment.alpha)
+        analysis = analyse(
+            arm_counts(session, experiment, as_of), planned_per_arm=experiment.planned_per_arm, alpha=experiment.alpha
+        )
         summary = _summary(experiment)
         if args.json:
-            print(json.dumps({**summary, "as_of": as_of.isoformat(), "analysis": asdict(analysis)},
-                             ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {**summary, "as_of": as_of.isoformat(), "analysis": asdict(analysis)}, ensure_ascii=False, indent=2
+                )
+            )
         else:
             _print_report(summary, analysis)
         return 0

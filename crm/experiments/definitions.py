@@ -78,12 +78,15 @@ def parse_target(text: str) -> tuple[ExperimentTarget, str | None]:
         return ExperimentTarget.SEGMENT, value
     if kind == ExperimentTarget.CHANNEL and value in {c.value for c in Channel}:
         return ExperimentTarget.CHANNEL, value
-    raise InvalidInput(f"target {text!r}: all, segment:<{'|'.join(s.value for s in Segment)}> or "
-                       f"channel:<{'|'.join(c.value for c in Channel)}>")
+    raise InvalidInput(
+        f"target {text!r}: all, segment:<{'|'.join(s.value for s in Segment)}> or "
+        f"channel:<{'|'.join(c.value for c in Channel)}>"
+    )
 
 
-def planned_sample_size(baseline: float, relative_lift: float, *, alpha: float = 0.05,
-                        power: float = DEFAULT_POWER) -> int:
+def planned_sample_size(
+    baseline: float, relative_lift: float, *, alpha: float = 0.05, power: float = DEFAULT_POWER
+) -> int:
     """Units per arm a two-sided two-proportion z-test needs to detect `baseline` -> `baseline x (1 + lift)`
     with `power` (statsmodels NormalIndPower on Cohen's h, equal arms)."""
     from statsmodels.stats.power import NormalIndPower
@@ -98,10 +101,20 @@ def planned_sample_size(baseline: float, relative_lift: float, *, alpha: float =
     return math.ceil(NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=power, ratio=1.0))
 
 
-def create_experiment(session: Session, key: str, arms: Sequence[ArmSpec], *, metric: ExperimentMetric | str,
-                      planned_per_arm: int, target: str = "all", window_days: int = 7, alpha: float = 0.05,
-                      surface: ExperimentSurface | str = ExperimentSurface.RECOMMENDATIONS,
-                      description: str = "", now: datetime | None = None) -> Experiment:
+def create_experiment(
+    session: Session,
+    key: str,
+    arms: Sequence[ArmSpec],
+    *,
+    metric: ExperimentMetric | str,
+    planned_per_arm: int,
+    target: str = "all",
+    window_days: int = 7,
+    alpha: float = 0.05,
+    surface: ExperimentSurface | str = ExperimentSurface.RECOMMENDATIONS,
+    description: str = "",
+    now: datetime | None = None,
+) -> Experiment:
     """A draft experiment; nobody is assigned until it is started."""
     if not KEY_PATTERN.fullmatch(key):
         raise InvalidInput(f"experiment key {key!r}: lower-case letters, digits, - and _ (at most 64)")
@@ -122,12 +135,22 @@ def create_experiment(session: Session, key: str, arms: Sequence[ArmSpec], *, me
         raise InvalidInput(str(error)) from None
     target_kind, target_value = parse_target(target)
     experiment = Experiment(
-        key=key, description=description[:500], surface=surface, salt=secrets.token_hex(16),
-        target_kind=target_kind, target_value=target_value, metric=metric, window_days=window_days,
-        planned_per_arm=planned_per_arm, alpha=alpha, status=ExperimentStatus.DRAFT,
+        key=key,
+        description=description[:500],
+        surface=surface,
+        salt=secrets.token_hex(16),
+        target_kind=target_kind,
+        target_value=target_value,
+        metric=metric,
+        window_days=window_days,
+        planned_per_arm=planned_per_arm,
+        alpha=alpha,
+        status=ExperimentStatus.DRAFT,
         created_at=now or datetime.now(timezone.utc),
-        arms=[ExperimentArm(name=a.name, position=i, weight=a.weight, parameters=a.parameters)
-              for i, a in enumerate(arms)])
+        arms=[
+            ExperimentArm(name=a.name, position=i, weight=a.weight, parameters=a.parameters) for i, a in enumerate(arms)
+        ],
+    )
     session.add(experiment)
     session.flush()
     return experiment
@@ -141,31 +164,44 @@ def get_experiment(session: Session, key: str) -> Experiment:
 
 
 def list_experiments(session: Session) -> list[Experiment]:
-    return list(session.scalars(select(Experiment).options(selectinload(Experiment.arms))
-                                .order_by(Experiment.created_at.desc(), Experiment.id.desc())))
+    return list(
+        session.scalars(
+            select(Experiment)
+            .options(selectinload(Experiment.arms))
+            .order_by(Experiment.created_at.desc(), Experiment.id.desc())
+        )
+    )
 
 
 def settle(session: Session, now: datetime | None = None) -> None:
     """Marks stopped the running experiments whose scheduled stop time has passed (assignment already
     ended then: `arm_for` reads the stop time itself)."""
     now = now or datetime.now(timezone.utc)
-    for experiment in session.scalars(select(Experiment).where(Experiment.status == ExperimentStatus.RUNNING,
-                                                               Experiment.stops_at.is_not(None),
-                                                               Experiment.stops_at <= now)):
+    for experiment in session.scalars(
+        select(Experiment).where(
+            Experiment.status == ExperimentStatus.RUNNING, Experiment.stops_at.is_not(None), Experiment.stops_at <= now
+        )
+    ):
         experiment.status = ExperimentStatus.STOPPED
 
 
-def start_experiment(session: Session, key: str, *, at: datetime | None = None,
-                     now: datetime | None = None) -> Experiment:
+def start_experiment(
+    session: Session, key: str, *, at: datetime | None = None, now: datetime | None = None
+) -> Experiment:
     """From draft to running; assignment starts at `at` (default now; a later time schedules the start)."""
     now = now or datetime.now(timezone.utc)
     settle(session, now)
     experiment = get_experiment(session, key)
     if experiment.status != ExperimentStatus.DRAFT:
-        raise InvalidInput(f"experiment {key!r} is {experiment.status.value}; only a draft can start "
-                           "(a stopped experiment is not restarted: create a new one)")
-    running = session.scalar(select(Experiment.key).where(Experiment.surface == experiment.surface,
-                                                          Experiment.status == ExperimentStatus.RUNNING))
+        raise InvalidInput(
+            f"experiment {key!r} is {experiment.status.value}; only a draft can start "
+            "(a stopped experiment is not restarted: create a new one)"
+        )
+    running = session.scalar(
+        select(Experiment.key).where(
+            Experiment.surface == experiment.surface, Experiment.status == ExperimentStatus.RUNNING
+        )
+    )
     if running is not None:
         raise InvalidInput(f"experiment {running!r} already runs on {experiment.surface.value}; stop it first")
     experiment.status = ExperimentStatus.RUNNING
@@ -173,8 +209,9 @@ def start_experiment(session: Session, key: str, *, at: datetime | None = None,
     return experiment
 
 
-def stop_experiment(session: Session, key: str, *, at: datetime | None = None,
-                    now: datetime | None = None) -> Experiment:
+def stop_experiment(
+    session: Session, key: str, *, at: datetime | None = None, now: datetime | None = None
+) -> Experiment:
     """Ends assignment at `at` (default now; a later time schedules the stop and the experiment runs until
     then). The report goes on counting the conversions of those already exposed."""
     now = now or datetime.now(timezone.utc)
@@ -184,8 +221,9 @@ def stop_experiment(session: Session, key: str, *, at: datetime | None = None,
         raise InvalidInput(f"experiment {key!r} is {experiment.status.value}, not running")
     at = at or now
     if experiment.starts_at is not None and at <= experiment.starts_at:
-        raise InvalidInput(f"experiment {key!r} starts at {experiment.starts_at:%Y-%m-%d %H:%M} UTC; "
-                           "it cannot stop before that")
+        raise InvalidInput(
+            f"experiment {key!r} starts at {experiment.starts_at:%Y-%m-%d %H:%M} UTC; it cannot stop before that"
+        )
     experiment.stops_at = at
     if at <= now:
         experiment.status = ExperimentStatus.STOPPED

@@ -34,25 +34,40 @@ def _first_events(metric: ExperimentMetric) -> Select[tuple[int, datetime]]:
     """(exposure id, time of its first qualifying event after the exposure)."""
     if metric in (ExperimentMetric.REC_CLICK, ExperimentMetric.ADD_TO_CART):
         kind = InteractionKind.REC_CLICK if metric == ExperimentMetric.REC_CLICK else InteractionKind.ADD_TO_CART
-        return (select(E.id, func.min(Interaction.occurred_at))
-                .join(Interaction, and_(Interaction.customer_id == E.customer_id, Interaction.kind == kind,
-                                        Interaction.occurred_at >= E.exposed_at)))
+        return select(E.id, func.min(Interaction.occurred_at)).join(
+            Interaction,
+            and_(
+                Interaction.customer_id == E.customer_id,
+                Interaction.kind == kind,
+                Interaction.occurred_at >= E.exposed_at,
+            ),
+        )
     if metric == ExperimentMetric.PURCHASE:
-        return (select(E.id, func.min(Order.placed_at))
-                .join(Order, and_(Order.customer_id == E.customer_id, Order.status.in_(PURCHASE_STATUSES),
-                                  Order.placed_at >= E.exposed_at)))
-    return (select(E.id, func.min(Conversation.ended_at))
-            .join(Conversation, and_(or_(Conversation.customer_id == E.customer_id,
-                                         Conversation.sender_key == E.conversation_key),
-                                     Conversation.status == ConversationStatus.RESOLVED_BY_BOT,
-                                     Conversation.ended_at >= E.exposed_at)))
+        return select(E.id, func.min(Order.placed_at)).join(
+            Order,
+            and_(
+                Order.customer_id == E.customer_id, Order.status.in_(PURCHASE_STATUSES), Order.placed_at >= E.exposed_at
+            ),
+        )
+    return select(E.id, func.min(Conversation.ended_at)).join(
+        Conversation,
+        and_(
+            or_(Conversation.customer_id == E.customer_id, Conversation.sender_key == E.conversation_key),
+            Conversation.status == ConversationStatus.RESOLVED_BY_BOT,
+            Conversation.ended_at >= E.exposed_at,
+        ),
+    )
 
 
 def arm_counts(session: Session, experiment: Experiment, as_of: datetime) -> list[ArmCounts]:
     """Exposed, analysed (window ended by `as_of`) and converted units of every arm, control first."""
     window = timedelta(days=experiment.window_days)
-    first: dict[int, datetime] = {exposure_id: at for exposure_id, at in session.execute(
-        _first_events(experiment.metric).where(E.experiment_id == experiment.id).group_by(E.id))}
+    first: dict[int, datetime] = {
+        exposure_id: at
+        for exposure_id, at in session.execute(
+            _first_events(experiment.metric).where(E.experiment_id == experiment.id).group_by(E.id)
+        )
+    }
     exposed: Counter[int] = Counter()
     analysed: Counter[int] = Counter()
     converted: Counter[int] = Counter()
@@ -65,5 +80,6 @@ def arm_counts(session: Session, experiment: Experiment, as_of: datetime) -> lis
         event = first.get(exposure_id)
         if event is not None and event - exposed_at <= window:
             converted[arm_id] += 1
-    return [ArmCounts(arm.name, arm.weight, exposed[arm.id], analysed[arm.id], converted[arm.id])
-            for arm in experiment.arms]
+    return [
+        ArmCounts(arm.name, arm.weight, exposed[arm.id], analysed[arm.id], converted[arm.id]) for arm in experiment.arms
+    ]

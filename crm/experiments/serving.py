@@ -49,10 +49,16 @@ class Assignment:
 
 def running_experiment(session: Session, surface: ExperimentSurface | str, now: datetime) -> Experiment | None:
     return session.scalar(
-        select(Experiment).options(selectinload(Experiment.arms))
-        .where(Experiment.surface == ExperimentSurface(surface), Experiment.status == ExperimentStatus.RUNNING,
-               Experiment.starts_at <= now, or_(Experiment.stops_at.is_(None), Experiment.stops_at > now))
-        .limit(1))
+        select(Experiment)
+        .options(selectinload(Experiment.arms))
+        .where(
+            Experiment.surface == ExperimentSurface(surface),
+            Experiment.status == ExperimentStatus.RUNNING,
+            Experiment.starts_at <= now,
+            or_(Experiment.stops_at.is_(None), Experiment.stops_at > now),
+        )
+        .limit(1)
+    )
 
 
 def _targeted(session: Session, experiment: Experiment, customer_id: int | None, channel: Channel) -> bool:
@@ -66,9 +72,15 @@ def _targeted(session: Session, experiment: Experiment, customer_id: int | None,
     return True
 
 
-def arm_for(session: Session, surface: ExperimentSurface | str, *, customer_id: int | None = None,
-            conversation_id: str | None = None, channel: Channel | str = Channel.REST,
-            now: datetime | None = None) -> Assignment | None:
+def arm_for(
+    session: Session,
+    surface: ExperimentSurface | str,
+    *,
+    customer_id: int | None = None,
+    conversation_id: str | None = None,
+    channel: Channel | str = Channel.REST,
+    now: datetime | None = None,
+) -> Assignment | None:
     """The arm of the experiment running on `surface` for this customer (by CRM id when known, so linked
     channels agree) or this guest conversation (`conversation_id` is the Rasa sender id); None when no
     experiment runs, the unit is outside its target, or a guest cannot be measured by its metric."""
@@ -90,19 +102,28 @@ def arm_for(session: Session, surface: ExperimentSurface | str, *, customer_id: 
     return Assignment(experiment.id, experiment.key, arm.id, arm.name, dict(arm.parameters), unit, customer_id, key)
 
 
-def record_exposure(session: Session, assignment: Assignment, channel: Channel | str,
-                    now: datetime | None = None) -> bool:
+def record_exposure(
+    session: Session, assignment: Assignment, channel: Channel | str, now: datetime | None = None
+) -> bool:
     """Notes that the unit saw its arm; only the first time counts (True when this was it)."""
-    exists = select(ExperimentExposure.id).where(ExperimentExposure.experiment_id == assignment.experiment_id,
-                                                 ExperimentExposure.unit == assignment.unit)
+    exists = select(ExperimentExposure.id).where(
+        ExperimentExposure.experiment_id == assignment.experiment_id, ExperimentExposure.unit == assignment.unit
+    )
     if session.scalar(exists) is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(ExperimentExposure(
-                experiment_id=assignment.experiment_id, arm_id=assignment.arm_id, unit=assignment.unit,
-                customer_id=assignment.customer_id, conversation_key=assignment.conversation_key,
-                channel=Channel(channel), exposed_at=now or datetime.now(timezone.utc)))
+            session.add(
+                ExperimentExposure(
+                    experiment_id=assignment.experiment_id,
+                    arm_id=assignment.arm_id,
+                    unit=assignment.unit,
+                    customer_id=assignment.customer_id,
+                    conversation_key=assignment.conversation_key,
+                    channel=Channel(channel),
+                    exposed_at=now or datetime.now(timezone.utc),
+                )
+            )
     except IntegrityError:  # another action server recorded the same unit a moment ago
         return False
     return True

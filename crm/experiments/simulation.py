@@ -73,16 +73,20 @@ class SimulationResult:
 def _repetition(config: SimulationConfig, rep: int, lift: float, planned: int, scenario: Scenario) -> None:
     rng = np.random.default_rng([config.seed, rep, int(lift * 1e6)])
     salt = f"simulation-{config.seed}-{rep}-{lift}"
-    arms = np.fromiter((choose(salt, f"customer:{i}", (1, 1)) for i in range(config.customers)), dtype=np.int8,
-                       count=config.customers)
+    arms = np.fromiter(
+        (choose(salt, f"customer:{i}", (1, 1)) for i in range(config.customers)), dtype=np.int8, count=config.customers
+    )
     b = BETA_SHAPE * (1 - config.baseline) / config.baseline
     propensity = rng.beta(BETA_SHAPE, b, size=config.customers)
     propensity = np.where(arms == 1, np.minimum(propensity * (1 + lift), 1.0), propensity)
     converted = rng.random(config.customers) < propensity
     n = [int((arms == a).sum()) for a in (0, 1)]
     x = [int(converted[arms == a].sum()) for a in (0, 1)]
-    result = analyse([ArmCounts("control", 1, n[0], n[0], x[0]), ArmCounts("treatment", 1, n[1], n[1], x[1])],
-                     planned_per_arm=planned, alpha=config.alpha)
+    result = analyse(
+        [ArmCounts("control", 1, n[0], n[0], x[0]), ArmCounts("treatment", 1, n[1], n[1], x[1])],
+        planned_per_arm=planned,
+        alpha=config.alpha,
+    )
     treatment = result.arms[1]
     if treatment.lift is not None and treatment.p_value is not None:
         scenario.lifts.append(treatment.lift)
@@ -109,8 +113,9 @@ def simulate(config: SimulationConfig, *, show_progress: bool = True) -> Simulat
     started = datetime.now(timezone.utc)
     planned = planned_sample_size(config.baseline, config.lift, alpha=config.alpha)
     effect, null = Scenario(config.lift), Scenario(0.0)
-    with tqdm(total=2 * config.repetitions, desc="experiments: simulate", disable=not show_progress,
-              unit="rep") as progress:
+    with tqdm(
+        total=2 * config.repetitions, desc="experiments: simulate", disable=not show_progress, unit="rep"
+    ) as progress:
         for lift, scenario in ((config.lift, effect), (0.0, null)):
             for rep in range(config.repetitions):
                 _repetition(config, rep, lift, planned, scenario)
@@ -121,42 +126,46 @@ def simulate(config: SimulationConfig, *, show_progress: bool = True) -> Simulat
 
 def summary_line(result: SimulationResult) -> str:
     e, n = result.effect, result.null
-    return (f"simulated {result.config.repetitions:,} x 2 experiments of {result.config.customers:,} customers in "
-            f"{result.seconds:.0f} s: lift interval covered the true +{result.config.lift:.0%} in {e.coverage:.1%}, "
-            f"power {e.rejection_rate:.1%}; equal arms: false positives {n.rejection_rate:.1%} "
-            f"(coverage {n.coverage:.1%}), {n.peeking_rejections / result.config.repetitions:.1%} with 10 peeks; "
-            f"SRM alarms {(e.srm_alarms + n.srm_alarms) / (2 * result.config.repetitions):.2%}")
+    return (
+        f"simulated {result.config.repetitions:,} x 2 experiments of {result.config.customers:,} customers in "
+        f"{result.seconds:.0f} s: lift interval covered the true +{result.config.lift:.0%} in {e.coverage:.1%}, "
+        f"power {e.rejection_rate:.1%}; equal arms: false positives {n.rejection_rate:.1%} "
+        f"(coverage {n.coverage:.1%}), {n.peeking_rejections / result.config.repetitions:.1%} with 10 peeks; "
+        f"SRM alarms {(e.srm_alarms + n.srm_alarms) / (2 * result.config.repetitions):.2%}"
+    )
 
 
 def markdown(result: SimulationResult, image: str) -> str:
     c, e, n = result.config, result.effect, result.null
     reps = c.repetitions
-    return "\n".join([
-        START,
-        f"Written by `python -m crm experiments simulate` on {datetime.now(timezone.utc):%Y-%m-%d} "
-        f"(seed {c.seed}): {reps:,} repetitions per scenario, {c.customers:,} customers split 50/50 by the "
-        f"real assignment hash, baseline conversion {c.baseline:.0%} with customer propensities "
-        f"~ Beta({BETA_SHAPE:g}, {BETA_SHAPE * (1 - c.baseline) / c.baseline:g}); planned sample "
-        f"{result.planned_per_arm:,} per arm (a +{c.lift:.0%} lift at 80 % power, alpha {c.alpha:g}).",
-        "",
-        "| scenario | true lift | interval covers the true lift | p < 0.05 | winner called | "
-        "p < 0.05 at any of 10 peeks | SRM alarms | mean estimated lift |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| treatment better | +{c.lift:.0%} | {e.coverage:.1%} | {e.rejection_rate:.1%} (power) | "
-        f"{e.winners / reps:.1%} | {e.peeking_rejections / reps:.1%} | {e.srm_alarms / reps:.2%} | "
-        f"{np.mean(e.lifts):+.1%} |",
-        f"| arms equal | 0 % | {n.coverage:.1%} | {n.rejection_rate:.1%} (false positives) | "
-        f"{n.winners / reps:.1%} | {n.peeking_rejections / reps:.1%} | {n.srm_alarms / reps:.2%} | "
-        f"{np.mean(n.lifts):+.1%} |",
-        "",
-        "Reading it: the interval should cover the truth in about 95 % of repetitions and equal arms should "
-        "give p < 0.05 in about 5 %; with 1,000 repetitions a figure within ±1.4 points of those is what "
-        "chance allows. The peeking column is what the fixed-horizon guard prevents: stopping at the first "
-        "of ten looks that shows p < 0.05 calls a false winner far more often than 5 %.",
-        "",
-        f"![simulation: lift intervals and p-values]({image})",
-        END,
-    ])
+    return "\n".join(
+        [
+            START,
+            f"Written by `python -m crm experiments simulate` on {datetime.now(timezone.utc):%Y-%m-%d} "
+            f"(seed {c.seed}): {reps:,} repetitions per scenario, {c.customers:,} customers split 50/50 by the "
+            f"real assignment hash, baseline conversion {c.baseline:.0%} with customer propensities "
+            f"~ Beta({BETA_SHAPE:g}, {BETA_SHAPE * (1 - c.baseline) / c.baseline:g}); planned sample "
+            f"{result.planned_per_arm:,} per arm (a +{c.lift:.0%} lift at 80 % power, alpha {c.alpha:g}).",
+            "",
+            "| scenario | true lift | interval covers the true lift | p < 0.05 | winner called | "
+            "p < 0.05 at any of 10 peeks | SRM alarms | mean estimated lift |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| treatment better | +{c.lift:.0%} | {e.coverage:.1%} | {e.rejection_rate:.1%} (power) | "
+            f"{e.winners / reps:.1%} | {e.peeking_rejections / reps:.1%} | {e.srm_alarms / reps:.2%} | "
+            f"{np.mean(e.lifts):+.1%} |",
+            f"| arms equal | 0 % | {n.coverage:.1%} | {n.rejection_rate:.1%} (false positives) | "
+            f"{n.winners / reps:.1%} | {n.peeking_rejections / reps:.1%} | {n.srm_alarms / reps:.2%} | "
+            f"{np.mean(n.lifts):+.1%} |",
+            "",
+            "Reading it: the interval should cover the truth in about 95 % of repetitions and equal arms should "
+            "give p < 0.05 in about 5 %; with 1,000 repetitions a figure within ±1.4 points of those is what "
+            "chance allows. The peeking column is what the fixed-horizon guard prevents: stopping at the first "
+            "of ten looks that shows p < 0.05 calls a false winner far more often than 5 %.",
+            "",
+            f"![simulation: lift intervals and p-values]({image})",
+            END,
+        ]
+    )
 
 
 def plot(result: SimulationResult, path: Path, shown: int = 100) -> None:
@@ -199,10 +208,10 @@ def write_doc(result: SimulationResult, doc: Path, image: Path) -> None:
     doc.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
-def run(config: SimulationConfig, doc: Path | None, image: Path | None, *,
-        show_progress: bool = True) -> SimulationResult:
+def run(
+    config: SimulationConfig, doc: Path | None, image: Path | None, *, show_progress: bool = True
+) -> SimulationResult:
     result = simulate(config, show_progress=show_progress)
     if doc is not None and image is not None:
         write_doc(result, doc, image)
     return result
-

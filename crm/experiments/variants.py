@@ -26,8 +26,9 @@ def recommendation_parameters(settings: dict[str, str]) -> dict[str, Any]:
     diversity=off, popularity_weight=0.3, ...); an empty dict is the served default (a control)."""
     unknown = set(settings) - {"strategy", "diversity", *BLEND_KEYS}
     if unknown:
-        raise InvalidInput(f"unknown arm setting(s) {sorted(unknown)}; known: strategy, diversity, "
-                           f"{', '.join(BLEND_KEYS)}")
+        raise InvalidInput(
+            f"unknown arm setting(s) {sorted(unknown)}; known: strategy, diversity, {', '.join(BLEND_KEYS)}"
+        )
     parameters: dict[str, Any] = {}
     blend: dict[str, float] = {}
     strategy = settings.get("strategy")

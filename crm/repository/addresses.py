@@ -30,8 +30,11 @@ RECIPIENT_MAX_CHARS = 64
 _POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ROAD_ZH = re.compile(r"[东西南北中]{0,2}(?:路|大街|街|大道|道|巷|弄|胡同)")
-_ROAD_EN = re.compile(r"\s+(?:(?:east|west|north|south|middle|central|dong|xi|nan|bei|zhong|[ewns])\.?\s+)?"
-                      r"(?:road|rd|street|st|avenue|ave|boulevard|blvd|lane|ln|lu|jie|dadao)\b", re.IGNORECASE)
+_ROAD_EN = re.compile(
+    r"\s+(?:(?:east|west|north|south|middle|central|dong|xi|nan|bei|zhong|[ewns])\.?\s+)?"
+    r"(?:road|rd|street|st|avenue|ave|boulevard|blvd|lane|ln|lu|jie|dadao)\b",
+    re.IGNORECASE,
+)
 _PARENTHESES = re.compile(r"[(（]([^)）]*)[)）]")
 _LIST_SEPARATORS = re.compile(r"\s*(?:[,，、/;；]|\band\b|和)\s*")
 
@@ -78,7 +81,7 @@ class _Coverage:
 
 
 def _terms(name: str) -> list[str]:
-    """"偏远地区（新疆、西藏）" -> ["偏远地区", "新疆", "西藏"]: the name, and the places it lists."""
+    """ "偏远地区（新疆、西藏）" -> ["偏远地区", "新疆", "西藏"]: the name, and the places it lists."""
     name = unicodedata.normalize("NFKC", name)
     listed = [part for inner in _PARENTHESES.findall(name) for part in _LIST_SEPARATORS.split(inner)]
     return [key for key in (_key(term) for term in [_PARENTHESES.sub(" ", name), *listed]) if key]
@@ -121,8 +124,11 @@ def _regions_of(place: _Place, coverage: dict[str, _Coverage]) -> list[str]:
     if place.region_code is not None:
         return [place.region_code]
     division = _PROVINCE_DIVISION.get(place.province or "")
-    for covered in (lambda c: place.city in c.cities, lambda c: place.province in c.provinces,
-                    lambda c: division in c.divisions):
+    for covered in (
+        lambda c: place.city in c.cities,
+        lambda c: place.province in c.provinces,
+        lambda c: division in c.divisions,
+    ):
         codes = [code for code, covers in coverage.items() if covered(covers)]
         if codes:
             return codes
@@ -159,22 +165,44 @@ def normalize_address(text: str) -> str:
 
 
 def _address_view(address: Address) -> AddressView:
-    return AddressView(address.recipient, address.phone, address.street, address.city, address.region_code,
-                       address.postcode, address.is_default)
+    return AddressView(
+        address.recipient,
+        address.phone,
+        address.street,
+        address.city,
+        address.region_code,
+        address.postcode,
+        address.is_default,
+    )
 
 
 def _phone_on_file(session: Session, customer_id: int) -> str | None:
-    phone = session.scalar(select(Identity.external_id)
-                           .where(Identity.customer_id == customer_id, Identity.channel == Channel.PHONE)
-                           .order_by(Identity.verified.desc(), Identity.id).limit(1))
+    phone = session.scalar(
+        select(Identity.external_id)
+        .where(Identity.customer_id == customer_id, Identity.channel == Channel.PHONE)
+        .order_by(Identity.verified.desc(), Identity.id)
+        .limit(1)
+    )
     if phone is not None:
         return phone
-    return session.scalar(select(Address.phone).where(Address.customer_id == customer_id)
-                          .order_by(Address.is_default.desc(), Address.id).limit(1))
+    return session.scalar(
+        select(Address.phone)
+        .where(Address.customer_id == customer_id)
+        .order_by(Address.is_default.desc(), Address.id)
+        .limit(1)
+    )
 
 
-def save_address(session: Session, customer_id: int, text: str, *, recipient: str | None = None,
-                 phone: str | None = None, make_default: bool = True, now: datetime | None = None) -> AddressView:
+def save_address(
+    session: Session,
+    customer_id: int,
+    text: str,
+    *,
+    recipient: str | None = None,
+    phone: str | None = None,
+    make_default: bool = True,
+    now: datetime | None = None,
+) -> AddressView:
     """Save an address typed in one message ("上海市浦东新区世纪大道100号 200120").
 
     `street` keeps the whole normalised text; the region comes from the places it names (an address
@@ -196,8 +224,9 @@ def save_address(session: Session, customer_id: int, text: str, *, recipient: st
         raise InvalidInput(f"a recipient name is 1 to {RECIPIENT_MAX_CHARS} characters")
     phone = None if phone is None else normalize_phone(phone)
     customer = live_customer(session, customer_id)
-    rows = session.execute(select(DeliveryRegion.code, DeliveryRegion.name_en, DeliveryRegion.name_zh)
-                           .order_by(DeliveryRegion.code)).all()
+    rows = session.execute(
+        select(DeliveryRegion.code, DeliveryRegion.name_en, DeliveryRegion.name_zh).order_by(DeliveryRegion.code)
+    ).all()
     regions = tuple((code, name_en, name_zh) for code, name_en, name_zh in rows)
     region_code, city = _locate(street, regions)
     if city is None:
@@ -221,12 +250,19 @@ def save_address(session: Session, customer_id: int, text: str, *, recipient: st
             address.is_default = True
         session.flush()
         if address.is_default:
-            session.execute(update(Address).where(Address.customer_id == customer_id, Address.id != address.id,
-                                                  Address.is_default.is_(True)).values(is_default=False))
+            session.execute(
+                update(Address)
+                .where(Address.customer_id == customer_id, Address.id != address.id, Address.is_default.is_(True))
+                .values(is_default=False)
+            )
         return _address_view(address)
 
 
 def addresses_of(session: Session, customer_id: int) -> list[AddressView]:
     """The customer's addresses, the default one first."""
-    return [_address_view(a) for a in session.scalars(
-        select(Address).where(Address.customer_id == customer_id).order_by(Address.is_default.desc(), Address.id))]
+    return [
+        _address_view(a)
+        for a in session.scalars(
+            select(Address).where(Address.customer_id == customer_id).order_by(Address.is_default.desc(), Address.id)
+        )
+    ]

@@ -23,9 +23,16 @@ from crm.repository.common import as_channel, as_language, live_customer
 from crm.repository.orders import load_order
 
 
-def record_interaction(session: Session, customer_id: int, product_id: int, kind: InteractionKind | str, *,
-                       channel: Channel | str = Channel.WEB, weight: float | None = None,
-                       occurred_at: datetime | None = None) -> None:
+def record_interaction(
+    session: Session,
+    customer_id: int,
+    product_id: int,
+    kind: InteractionKind | str,
+    *,
+    channel: Channel | str = Channel.WEB,
+    weight: float | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
     """Log one implicit-feedback event. Logged for every customer; only customers who consented to
     personalisation are exported to the recommender (`crm.export`)."""
     try:
@@ -40,8 +47,16 @@ def record_interaction(session: Session, customer_id: int, product_id: int, kind
         if session.get(Product, product_id) is None:
             raise ProductNotFound(product_id)
         at = occurred_at or utcnow()
-        session.add(Interaction(customer_id=customer_id, product_id=product_id, kind=kind, channel=channel,
-                                weight=INTERACTION_WEIGHTS[kind] if weight is None else weight, occurred_at=at))
+        session.add(
+            Interaction(
+                customer_id=customer_id,
+                product_id=product_id,
+                kind=kind,
+                channel=channel,
+                weight=INTERACTION_WEIGHTS[kind] if weight is None else weight,
+                occurred_at=at,
+            )
+        )
         if customer.last_seen_at is None or customer.last_seen_at < at:
             customer.last_seen_at = at
         session.flush()
@@ -50,16 +65,28 @@ def record_interaction(session: Session, customer_id: int, product_id: int, kind
 def recently_viewed(session: Session, customer_id: int, *, limit: int = 10) -> list[int]:
     rows = session.execute(
         select(Interaction.product_id, func.max(Interaction.occurred_at).label("last"))
-        .where(Interaction.customer_id == customer_id,
-               Interaction.kind.in_([InteractionKind.VIEW, InteractionKind.CLICK, InteractionKind.ADD_TO_CART]))
-        .group_by(Interaction.product_id).order_by(func.max(Interaction.occurred_at).desc()).limit(limit)
+        .where(
+            Interaction.customer_id == customer_id,
+            Interaction.kind.in_([InteractionKind.VIEW, InteractionKind.CLICK, InteractionKind.ADD_TO_CART]),
+        )
+        .group_by(Interaction.product_id)
+        .order_by(func.max(Interaction.occurred_at).desc())
+        .limit(limit)
     ).all()
     return [row.product_id for row in rows]
 
 
-def add_review(session: Session, customer_id: int, product_id: int, rating: int, *, body: str | None = None,
-               language: Language | str = Language.ZH, order_number: str | None = None,
-               now: datetime | None = None) -> None:
+def add_review(
+    session: Session,
+    customer_id: int,
+    product_id: int,
+    rating: int,
+    *,
+    body: str | None = None,
+    language: Language | str = Language.ZH,
+    order_number: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """A star rating (and text); it is also a `rating` interaction for the recommender."""
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("a rating is a whole number of stars from 1 to 5")
@@ -72,15 +99,33 @@ def add_review(session: Session, customer_id: int, product_id: int, rating: int,
         order_id = None
         if order_number is not None:
             order_id = load_order(session, order_number, customer_id).id
-        session.add(Review(customer_id=customer_id, product_id=product_id, order_id=order_id, rating=rating,
-                           language=language, body=body, created_at=now))
-        session.add(Interaction(customer_id=customer_id, product_id=product_id, kind=InteractionKind.RATING,
-                                channel=Channel.WEB, weight=rating_weight(rating), occurred_at=now))
+        session.add(
+            Review(
+                customer_id=customer_id,
+                product_id=product_id,
+                order_id=order_id,
+                rating=rating,
+                language=language,
+                body=body,
+                created_at=now,
+            )
+        )
+        session.add(
+            Interaction(
+                customer_id=customer_id,
+                product_id=product_id,
+                kind=InteractionKind.RATING,
+                channel=Channel.WEB,
+                weight=rating_weight(rating),
+                occurred_at=now,
+            )
+        )
         session.flush()
 
 
 def product_rating(session: Session, product_id: int) -> tuple[float | None, int]:
     """(average stars, number of reviews)."""
-    average, count = session.execute(select(func.avg(Review.rating), func.count(Review.id))
-                                     .where(Review.product_id == product_id)).one()
+    average, count = session.execute(
+        select(func.avg(Review.rating), func.count(Review.id)).where(Review.product_id == product_id)
+    ).one()
     return (None if average is None else round(float(average), 2)), int(count)

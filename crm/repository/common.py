@@ -50,10 +50,17 @@ def identity_hash(channel: Channel | str, external_id: str) -> str:
 
 def customer_view(customer: Customer) -> CustomerView:
     return CustomerView(
-        id=customer.id, name=customer.name, preferred_language=customer.preferred_language, tier=customer.tier,
-        created_at=customer.created_at, last_seen_at=customer.last_seen_at,
-        marketing_consent=customer.marketing_consent, personalization_consent=customer.personalization_consent,
-        lifecycle_stage=customer.lifecycle_stage, segment=customer.segment, churn_risk=customer.churn_risk,
+        id=customer.id,
+        name=customer.name,
+        preferred_language=customer.preferred_language,
+        tier=customer.tier,
+        created_at=customer.created_at,
+        last_seen_at=customer.last_seen_at,
+        marketing_consent=customer.marketing_consent,
+        personalization_consent=customer.personalization_consent,
+        lifecycle_stage=customer.lifecycle_stage,
+        segment=customer.segment,
+        churn_risk=customer.churn_risk,
         erased=customer.erased_at is not None,
     )
 

@@ -41,13 +41,23 @@ def sender_key(channel: Channel | str, sender_id: str) -> str:
 
 
 def _live_conversation_id(session: Session, key: str) -> int | None:
-    return session.scalar(select(Conversation.id)
-                          .where(Conversation.sender_key == key, Conversation.status.in_(_LIVE_CONVERSATION))
-                          .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1))
+    return session.scalar(
+        select(Conversation.id)
+        .where(Conversation.sender_key == key, Conversation.status.in_(_LIVE_CONVERSATION))
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
 
 
-def open_conversation(session: Session, channel: Channel | str, sender_id: str, *, customer_id: int | None = None,
-                      language: Language | str | None = None, now: datetime | None = None) -> int:
+def open_conversation(
+    session: Session,
+    channel: Channel | str,
+    sender_id: str,
+    *,
+    customer_id: int | None = None,
+    language: Language | str | None = None,
+    now: datetime | None = None,
+) -> int:
     """The sender's open conversation, or a new one."""
     now = now or utcnow()
     key = sender_key(channel, sender_id)
@@ -57,17 +67,30 @@ def open_conversation(session: Session, channel: Channel | str, sender_id: str, 
     with session.begin_nested():
         if customer_id is not None:
             live_customer(session, customer_id)
-        conversation = Conversation(customer_id=customer_id, channel=as_channel(channel), sender_key=key,
-                                    language=None if language is None else as_language(language),
-                                    status=ConversationStatus.OPEN, started_at=now)
+        conversation = Conversation(
+            customer_id=customer_id,
+            channel=as_channel(channel),
+            sender_key=key,
+            language=None if language is None else as_language(language),
+            status=ConversationStatus.OPEN,
+            started_at=now,
+        )
         session.add(conversation)
         session.flush()
         return conversation.id
 
 
-def record_message(session: Session, conversation_id: int, sender: MessageSender | str, text: str, *,
-                   intent: str | None = None, confidence: float | None = None,
-                   entities: list[dict[str, Any]] | None = None, at: datetime | None = None) -> int:
+def record_message(
+    session: Session,
+    conversation_id: int,
+    sender: MessageSender | str,
+    text: str,
+    *,
+    intent: str | None = None,
+    confidence: float | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    at: datetime | None = None,
+) -> int:
     try:
         sender = MessageSender(sender)
     except ValueError:
@@ -77,15 +100,23 @@ def record_message(session: Session, conversation_id: int, sender: MessageSender
     with session.begin_nested():
         if session.get(Conversation, conversation_id) is None:
             raise ConversationNotFound(conversation_id)
-        message = Message(conversation_id=conversation_id, sender=sender, text=text, intent=intent,
-                          confidence=confidence, entities=entities, created_at=at or utcnow())
+        message = Message(
+            conversation_id=conversation_id,
+            sender=sender,
+            text=text,
+            intent=intent,
+            confidence=confidence,
+            entities=entities,
+            created_at=at or utcnow(),
+        )
         session.add(message)
         session.flush()
         return message.id
 
 
-def close_conversation(session: Session, conversation_id: int, status: ConversationStatus | str, *,
-                       now: datetime | None = None) -> None:
+def close_conversation(
+    session: Session, conversation_id: int, status: ConversationStatus | str, *, now: datetime | None = None
+) -> None:
     try:
         status = ConversationStatus(status)
     except ValueError:
@@ -98,29 +129,48 @@ def close_conversation(session: Session, conversation_id: int, status: Conversat
     conversation.status, conversation.ended_at = status, now or utcnow()
 
 
-def request_handoff(session: Session, conversation_id: int, *, reason: str, summary: str | None = None,
-                    priority: int = 0, sender_id: str | None = None, now: datetime | None = None) -> int:
+def request_handoff(
+    session: Session,
+    conversation_id: int,
+    *,
+    reason: str,
+    summary: str | None = None,
+    priority: int = 0,
+    sender_id: str | None = None,
+    now: datetime | None = None,
+) -> int:
     """Queue the conversation for a human agent. Idempotent: while the conversation already has a waiting or
     assigned request, that request's id is returned and nothing changes. `sender_id` is the Rasa sender id
     (stored encrypted): the staff console answers and hands the conversation back through it."""
     now = now or utcnow()
     if isinstance(priority, bool) or not isinstance(priority, int) or priority not in HANDOFF_PRIORITIES:
-        raise InvalidInput(f"a hand-off priority is a whole number from {HANDOFF_PRIORITIES.start} (normal) "
-                           f"to {HANDOFF_PRIORITIES.stop - 1}, got {priority!r}")
+        raise InvalidInput(
+            f"a hand-off priority is a whole number from {HANDOFF_PRIORITIES.start} (normal) "
+            f"to {HANDOFF_PRIORITIES.stop - 1}, got {priority!r}"
+        )
     summary = (summary or "").strip()[:SUMMARY_MAX_CHARS] or None
     with session.begin_nested():
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
             raise ConversationNotFound(conversation_id)
-        waiting = session.scalar(select(HandoffRequest.id).where(
-            HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(_LIVE_HANDOFF)))
+        waiting = session.scalar(
+            select(HandoffRequest.id).where(
+                HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(_LIVE_HANDOFF)
+            )
+        )
         if waiting is not None:
             return waiting
         conversation.status = ConversationStatus.HANDED_OFF
-        handoff = HandoffRequest(conversation_id=conversation_id, customer_id=conversation.customer_id,
-                                 reason=reason[:64], priority=priority, summary=summary,
-                                 sender_id=(sender_id or "").strip() or None,
-                                 status=HandoffStatus.WAITING, requested_at=now)
+        handoff = HandoffRequest(
+            conversation_id=conversation_id,
+            customer_id=conversation.customer_id,
+            reason=reason[:64],
+            priority=priority,
+            summary=summary,
+            sender_id=(sender_id or "").strip() or None,
+            status=HandoffStatus.WAITING,
+            requested_at=now,
+        )
         session.add(handoff)
         session.flush()
         return handoff.id
@@ -141,25 +191,42 @@ def close_handoff(session: Session, handoff_id: int, *, resolved: bool = True, n
     if handoff is None:
         raise NotFound(f"no handoff request {handoff_id}")
     handoff.status, handoff.closed_at = HandoffStatus.CLOSED, now
-    close_conversation(session, handoff.conversation_id,
-                       ConversationStatus.RESOLVED_BY_AGENT if resolved else ConversationStatus.ABANDONED, now=now)
+    close_conversation(
+        session,
+        handoff.conversation_id,
+        ConversationStatus.RESOLVED_BY_AGENT if resolved else ConversationStatus.ABANDONED,
+        now=now,
+    )
 
 
 def _handoff_view(handoff: HandoffRequest) -> HandoffView:
-    return HandoffView(handoff.id, handoff.conversation_id, handoff.customer_id, handoff.reason, handoff.status,
-                       handoff.agent, handoff.requested_at, handoff.priority, handoff.summary)
+    return HandoffView(
+        handoff.id,
+        handoff.conversation_id,
+        handoff.customer_id,
+        handoff.reason,
+        handoff.status,
+        handoff.agent,
+        handoff.requested_at,
+        handoff.priority,
+        handoff.summary,
+    )
 
 
-def handoff_inbox(session: Session, *, status: HandoffStatus | str = HandoffStatus.WAITING,
-                  limit: int = 50) -> list[HandoffView]:
+def handoff_inbox(
+    session: Session, *, status: HandoffStatus | str = HandoffStatus.WAITING, limit: int = 50
+) -> list[HandoffView]:
     """In the order agents serve them: highest priority first, then first come, first served."""
     try:
         status = HandoffStatus(status)
     except ValueError:
         raise InvalidInput(f"unknown handoff status {status!r}") from None
-    rows = session.scalars(select(HandoffRequest).where(HandoffRequest.status == status)
-                           .order_by(HandoffRequest.priority.desc(), HandoffRequest.requested_at, HandoffRequest.id)
-                           .limit(limit))
+    rows = session.scalars(
+        select(HandoffRequest)
+        .where(HandoffRequest.status == status)
+        .order_by(HandoffRequest.priority.desc(), HandoffRequest.requested_at, HandoffRequest.id)
+        .limit(limit)
+    )
     return [_handoff_view(h) for h in rows]
 
 
@@ -177,19 +244,27 @@ def handoff_wait(session: Session, handoff_id: int, *, default_minutes: float = 
         return HandoffWait(position=0, waiting=waiting, estimated_minutes=0)
     served_before = or_(
         HandoffRequest.priority > handoff.priority,
-        and_(HandoffRequest.priority == handoff.priority,
-             or_(HandoffRequest.requested_at < handoff.requested_at,
-                 and_(HandoffRequest.requested_at == handoff.requested_at, HandoffRequest.id < handoff.id))))
+        and_(
+            HandoffRequest.priority == handoff.priority,
+            or_(
+                HandoffRequest.requested_at < handoff.requested_at,
+                and_(HandoffRequest.requested_at == handoff.requested_at, HandoffRequest.id < handoff.id),
+            ),
+        ),
+    )
     ahead = session.scalar(select(func.count()).select_from(HandoffRequest).where(is_waiting, served_before)) or 0
-    recent = session.execute(select(HandoffRequest.requested_at, HandoffRequest.assigned_at)
-                             .where(HandoffRequest.assigned_at.is_not(None))
-                             .order_by(HandoffRequest.assigned_at.desc(), HandoffRequest.id.desc())
-                             .limit(RECENT_ASSIGNMENTS)).all()
+    recent = session.execute(
+        select(HandoffRequest.requested_at, HandoffRequest.assigned_at)
+        .where(HandoffRequest.assigned_at.is_not(None))
+        .order_by(HandoffRequest.assigned_at.desc(), HandoffRequest.id.desc())
+        .limit(RECENT_ASSIGNMENTS)
+    ).all()
     pickups = [max((assigned - requested).total_seconds(), 0.0) / 60 for requested, assigned in recent]
     per_request = statistics.median(pickups) if len(pickups) >= MIN_ASSIGNMENTS else default_minutes
     position = ahead + 1
-    return HandoffWait(position=position, waiting=waiting,
-                       estimated_minutes=max(1, math.ceil(round(position * per_request, 6))))
+    return HandoffWait(
+        position=position, waiting=waiting, estimated_minutes=max(1, math.ceil(round(position * per_request, 6)))
+    )
 
 
 def open_handoff_of(session: Session, channel: Channel | str, sender_id: str) -> HandoffView | None:
@@ -198,10 +273,12 @@ def open_handoff_of(session: Session, channel: Channel | str, sender_id: str) ->
     conversation_id = _live_conversation_id(session, sender_key(channel, sender_id))
     if conversation_id is None:
         return None
-    handoff = session.scalar(select(HandoffRequest)
-                             .where(HandoffRequest.conversation_id == conversation_id,
-                                    HandoffRequest.status.in_(_LIVE_HANDOFF))
-                             .order_by(HandoffRequest.requested_at.desc(), HandoffRequest.id.desc()).limit(1))
+    handoff = session.scalar(
+        select(HandoffRequest)
+        .where(HandoffRequest.conversation_id == conversation_id, HandoffRequest.status.in_(_LIVE_HANDOFF))
+        .order_by(HandoffRequest.requested_at.desc(), HandoffRequest.id.desc())
+        .limit(1)
+    )
     return None if handoff is None else _handoff_view(handoff)
 
 
@@ -210,8 +287,15 @@ def transcript(session: Session, conversation_id: int, *, actor: str) -> list[Me
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise ConversationNotFound(conversation_id)
-    messages = session.scalars(select(Message).where(Message.conversation_id == conversation_id)
-                               .order_by(Message.created_at, Message.id)).all()
-    audit(session, actor=actor, action="read_transcript", customer_id=conversation.customer_id,
-          conversation_id=conversation_id, messages=len(messages))
+    messages = session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.created_at, Message.id)
+    ).all()
+    audit(
+        session,
+        actor=actor,
+        action="read_transcript",
+        customer_id=conversation.customer_id,
+        conversation_id=conversation_id,
+        messages=len(messages),
+    )
     return [MessageView(m.sender, m.text, m.intent, m.confidence, m.entities, m.created_at) for m in messages]

@@ -30,14 +30,26 @@ from crm.repository.views import CustomerView
 # loading, which is most of the cost of a millisecond query.
 
 _CUSTOMER_BY_IDENTITY = (
-    select(Customer.id, Customer.name, Customer.preferred_language, Customer.tier, Customer.created_at,
-           Customer.last_seen_at, Customer.marketing_consent, Customer.personalization_consent,
-           Customer.lifecycle_stage, Customer.segment, Customer.churn_risk, Customer.erased_at)
+    select(
+        Customer.id,
+        Customer.name,
+        Customer.preferred_language,
+        Customer.tier,
+        Customer.created_at,
+        Customer.last_seen_at,
+        Customer.marketing_consent,
+        Customer.personalization_consent,
+        Customer.lifecycle_stage,
+        Customer.segment,
+        Customer.churn_risk,
+        Customer.erased_at,
+    )
     .join(Identity, Identity.customer_id == Customer.id)
     .where(Identity.channel == bindparam("channel"), Identity.lookup_hash == bindparam("digest"))
 )
 _ORDER_OWNER = (
-    select(Order.customer_id).join(Customer, Customer.id == Order.customer_id)
+    select(Order.customer_id)
+    .join(Customer, Customer.id == Order.customer_id)
     .where(Order.number == bindparam("number"), Customer.erased_at.is_(None))
 )
 # "8000", "尾号8000", "手机尾号是 8000", "后四位：8000" (full-width digits and colons are folded first).
@@ -54,15 +66,27 @@ def get_customer(session: Session, customer_id: int) -> CustomerView:
 
 def find_customer(session: Session, channel: Channel | str, external_id: str) -> CustomerView | None:
     """The customer known on `channel` as `external_id` (web user id, WeChat openid, phone, email), or None."""
-    row = session.connection().execute(_CUSTOMER_BY_IDENTITY, {
-        "channel": as_channel(channel), "digest": identity_hash(channel, external_id)}).one_or_none()
+    row = (
+        session.connection()
+        .execute(_CUSTOMER_BY_IDENTITY, {"channel": as_channel(channel), "digest": identity_hash(channel, external_id)})
+        .one_or_none()
+    )
     if row is None:
         return None
     return CustomerView(
-        id=row.id, name=row.name, preferred_language=row.preferred_language, tier=row.tier,
-        created_at=row.created_at, last_seen_at=row.last_seen_at, marketing_consent=row.marketing_consent,
-        personalization_consent=row.personalization_consent, lifecycle_stage=row.lifecycle_stage,
-        segment=row.segment, churn_risk=row.churn_risk, erased=row.erased_at is not None)
+        id=row.id,
+        name=row.name,
+        preferred_language=row.preferred_language,
+        tier=row.tier,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        marketing_consent=row.marketing_consent,
+        personalization_consent=row.personalization_consent,
+        lifecycle_stage=row.lifecycle_stage,
+        segment=row.segment,
+        churn_risk=row.churn_risk,
+        erased=row.erased_at is not None,
+    )
 
 
 def verify_order_contact(session: Session, number: str, proof: str) -> int | None:
@@ -91,8 +115,11 @@ def verify_order_contact(session: Session, number: str, proof: str) -> int | Non
     if customer_id is None:
         return None
     channel = Channel.PHONE if by_phone else Channel.EMAIL
-    known = list(session.scalars(select(Identity.external_id)
-                                 .where(Identity.customer_id == customer_id, Identity.channel == channel)))
+    known = list(
+        session.scalars(
+            select(Identity.external_id).where(Identity.customer_id == customer_id, Identity.channel == channel)
+        )
+    )
     if by_phone:
         known += session.scalars(select(Address.phone).where(Address.customer_id == customer_id))
         known = [_NON_DIGITS.sub("", phone)[-4:] for phone in known]
@@ -110,10 +137,17 @@ def find_customer_by_email(session: Session, email: str) -> CustomerView | None:
     return find_customer(session, Channel.EMAIL, email)
 
 
-def create_customer(session: Session, *, name: str | None, language: Language | str = Language.ZH,
-                    identities: Sequence[tuple[Channel | str, str]] = (), marketing_consent: bool = False,
-                    personalization_consent: bool = False, source: str = "signup",
-                    now: datetime | None = None) -> CustomerView:
+def create_customer(
+    session: Session,
+    *,
+    name: str | None,
+    language: Language | str = Language.ZH,
+    identities: Sequence[tuple[Channel | str, str]] = (),
+    marketing_consent: bool = False,
+    personalization_consent: bool = False,
+    source: str = "signup",
+    now: datetime | None = None,
+) -> CustomerView:
     now = now or utcnow()
     language = as_language(language)
     keys = [(as_channel(c), identity_hash(c, e), normalize_external_id(c, e)) for c, e in identities]
@@ -121,18 +155,34 @@ def create_customer(session: Session, *, name: str | None, language: Language | 
         raise InvalidInput("the same identity is listed twice")
     with session.begin_nested():
         for channel, digest, _ in keys:
-            owner = session.scalar(select(Identity.customer_id)
-                                   .where(Identity.channel == channel, Identity.lookup_hash == digest))
+            owner = session.scalar(
+                select(Identity.customer_id).where(Identity.channel == channel, Identity.lookup_hash == digest)
+            )
             if owner is not None:
                 raise DuplicateIdentity(channel.value, owner)
-        customer = Customer(name=name, preferred_language=language, tier=Tier.STANDARD, created_at=now,
-                            last_seen_at=now, marketing_consent=False, personalization_consent=False,
-                            lifecycle_stage=LifecycleStage.PROSPECT)
+        customer = Customer(
+            name=name,
+            preferred_language=language,
+            tier=Tier.STANDARD,
+            created_at=now,
+            last_seen_at=now,
+            marketing_consent=False,
+            personalization_consent=False,
+            lifecycle_stage=LifecycleStage.PROSPECT,
+        )
         session.add(customer)
         session.flush()
         for channel, digest, normalized in keys:
-            session.add(Identity(customer_id=customer.id, channel=channel, lookup_hash=digest,
-                                 external_id=normalized, verified=False, created_at=now))
+            session.add(
+                Identity(
+                    customer_id=customer.id,
+                    channel=channel,
+                    lookup_hash=digest,
+                    external_id=normalized,
+                    verified=False,
+                    created_at=now,
+                )
+            )
         session.flush()
     if marketing_consent:
         set_consent(session, customer.id, "marketing", True, source=source, now=now)
@@ -141,34 +191,61 @@ def create_customer(session: Session, *, name: str | None, language: Language | 
     return customer_view(customer)
 
 
-def add_identity(session: Session, customer_id: int, channel: Channel | str, external_id: str, *,
-                 verified: bool = False, now: datetime | None = None) -> None:
+def add_identity(
+    session: Session,
+    customer_id: int,
+    channel: Channel | str,
+    external_id: str,
+    *,
+    verified: bool = False,
+    now: datetime | None = None,
+) -> None:
     """Link one more way of recognising the customer; linking the same identity again is a no-op."""
     channel = as_channel(channel)
     digest = identity_hash(channel, external_id)
     with session.begin_nested():
         live_customer(session, customer_id)
-        owner = session.scalar(select(Identity.customer_id)
-                               .where(Identity.channel == channel, Identity.lookup_hash == digest))
+        owner = session.scalar(
+            select(Identity.customer_id).where(Identity.channel == channel, Identity.lookup_hash == digest)
+        )
         if owner == customer_id:
             return
         if owner is not None:
             raise DuplicateIdentity(channel.value, owner)
-        session.add(Identity(customer_id=customer_id, channel=channel, lookup_hash=digest,
-                             external_id=normalize_external_id(channel, external_id), verified=verified,
-                             created_at=now or utcnow()))
+        session.add(
+            Identity(
+                customer_id=customer_id,
+                channel=channel,
+                lookup_hash=digest,
+                external_id=normalize_external_id(channel, external_id),
+                verified=verified,
+                created_at=now or utcnow(),
+            )
+        )
         session.flush()
 
 
-def customer_for_sender(session: Session, channel: Channel | str, sender_id: str, *,
-                        language: Language | str = Language.ZH, now: datetime | None = None) -> CustomerView:
+def customer_for_sender(
+    session: Session,
+    channel: Channel | str,
+    sender_id: str,
+    *,
+    language: Language | str = Language.ZH,
+    now: datetime | None = None,
+) -> CustomerView:
     """The customer behind a chat sender id, created as a prospect on first contact."""
     found = find_customer(session, channel, sender_id)
     if found is not None:
         touch_customer(session, found.id, now=now)
         return found
-    return create_customer(session, name=None, language=language, identities=[(channel, sender_id)],
-                           source=f"{as_channel(channel).value}-chat", now=now)
+    return create_customer(
+        session,
+        name=None,
+        language=language,
+        identities=[(channel, sender_id)],
+        source=f"{as_channel(channel).value}-chat",
+        now=now,
+    )
 
 
 def resolve_customer(session: Session, reference: str) -> CustomerView:
@@ -199,5 +276,9 @@ def set_preferred_language(session: Session, customer_id: int, language: Languag
 
 
 def default_address_region(session: Session, customer_id: int) -> str | None:
-    return session.scalar(select(Address.region_code).where(Address.customer_id == customer_id)
-                          .order_by(Address.is_default.desc(), Address.id).limit(1))
+    return session.scalar(
+        select(Address.region_code)
+        .where(Address.customer_id == customer_id)
+        .order_by(Address.is_default.desc(), Address.id)
+        .limit(1)
+    )

@@ -39,22 +39,49 @@ class DeadLetterView:
 
 
 def _view(letter: DeadLetter) -> DeadLetterView:
-    return DeadLetterView(letter.id, letter.source, letter.reference, letter.event_name, letter.reason,
-                          letter.payload_chars, letter.truncated, letter.status, letter.attempts, letter.created_at,
-                          letter.updated_at)
+    return DeadLetterView(
+        letter.id,
+        letter.source,
+        letter.reference,
+        letter.event_name,
+        letter.reason,
+        letter.payload_chars,
+        letter.truncated,
+        letter.status,
+        letter.attempts,
+        letter.created_at,
+        letter.updated_at,
+    )
 
 
-def record_dead_letter(session: Session, *, source: str, payload: str, reason: str, reference: str | None = None,
-                       event_name: str | None = None, now: datetime | None = None) -> int | None:
+def record_dead_letter(
+    session: Session,
+    *,
+    source: str,
+    payload: str,
+    reason: str,
+    reference: str | None = None,
+    event_name: str | None = None,
+    now: datetime | None = None,
+) -> int | None:
     """Set an event aside; returns the letter's id, or None when the same payload from the same source is
     already a letter (a redelivery). Runs in a savepoint: the caller's transaction is untouched on failure."""
     now = now or utcnow()
     digest = hashlib.sha1(payload.encode("utf-8", "surrogatepass")).hexdigest()
-    letter = DeadLetter(source=source[:64], reference=None if reference is None else str(reference)[:64], digest=digest,
-                        event_name=None if event_name is None else event_name[:64], reason=reason[:REASON_CHARS] or "?",
-                        payload=payload[:MAX_STORED_PAYLOAD].encode("utf-8", "replace").decode("utf-8"),
-                        payload_chars=len(payload), truncated=len(payload) > MAX_STORED_PAYLOAD,
-                        status=DeadLetterStatus.PENDING, attempts=1, created_at=now, updated_at=now)
+    letter = DeadLetter(
+        source=source[:64],
+        reference=None if reference is None else str(reference)[:64],
+        digest=digest,
+        event_name=None if event_name is None else event_name[:64],
+        reason=reason[:REASON_CHARS] or "?",
+        payload=payload[:MAX_STORED_PAYLOAD].encode("utf-8", "replace").decode("utf-8"),
+        payload_chars=len(payload),
+        truncated=len(payload) > MAX_STORED_PAYLOAD,
+        status=DeadLetterStatus.PENDING,
+        attempts=1,
+        created_at=now,
+        updated_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(letter)
@@ -70,12 +97,14 @@ def _status(value: DeadLetterStatus | str | None) -> DeadLetterStatus | None:
     try:
         return DeadLetterStatus(value)
     except ValueError:
-        raise InvalidInput(f"unknown dead-letter status {value!r}; expected "
-                           f"{', '.join(s.value for s in DeadLetterStatus)}") from None
+        raise InvalidInput(
+            f"unknown dead-letter status {value!r}; expected {', '.join(s.value for s in DeadLetterStatus)}"
+        ) from None
 
 
-def list_dead_letters(session: Session, limit: int = 100, *,
-                      status: DeadLetterStatus | str | None = DeadLetterStatus.PENDING) -> list[DeadLetterView]:
+def list_dead_letters(
+    session: Session, limit: int = 100, *, status: DeadLetterStatus | str | None = DeadLetterStatus.PENDING
+) -> list[DeadLetterView]:
     """The newest letters first (`status=None`: every status). No payloads: see `read_dead_letter`."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
         raise InvalidInput("limit is a whole number from 1 to 10000")
@@ -87,8 +116,9 @@ def list_dead_letters(session: Session, limit: int = 100, *,
 
 
 def count_dead_letters(session: Session, status: DeadLetterStatus | str = DeadLetterStatus.PENDING) -> int:
-    return int(session.scalar(select(func.count()).select_from(DeadLetter)
-                              .where(DeadLetter.status == _status(status))) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(DeadLetter).where(DeadLetter.status == _status(status))) or 0
+    )
 
 
 def _letter(session: Session, letter_id: int) -> DeadLetter:
@@ -111,8 +141,10 @@ def pending_payload(session: Session, letter_id: int) -> tuple[str, str]:
     if letter.status is not DeadLetterStatus.PENDING:
         raise NotAllowed(f"dead letter {letter_id} is {letter.status.value}, not pending")
     if letter.truncated or letter.payload is None:
-        raise NotAllowed(f"dead letter {letter_id} keeps only the first {MAX_STORED_PAYLOAD} of its "
-                         f"{letter.payload_chars} characters and cannot be replayed; drop it")
+        raise NotAllowed(
+            f"dead letter {letter_id} keeps only the first {MAX_STORED_PAYLOAD} of its "
+            f"{letter.payload_chars} characters and cannot be replayed; drop it"
+        )
     return letter.source, letter.payload
 
 

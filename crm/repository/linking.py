@@ -7,7 +7,8 @@ orders, refunds and recommendations follow them. A sender may try `MAX_ATTEMPTS`
 `CODE_LIFETIME`; the code itself is stored only as a keyed hash.
 
 Codes are only for chat identities (`LINKABLE_CHANNELS`) and, on both ends, only for ones the shop or
-WeChat signed: the action server asks for the signed identity, never an order proof or a client-chosen id. A link is audited (`link_identity`), shown
+WeChat signed: the action server asks for the signed identity, never an order proof or a client-chosen id. A link is
+audited (`link_identity`), shown
 to the customer on their next turn in every conversation (`links_since`), listed for staff
 (`list_links`) and can be undone (`remove_link`, audited). A linked identity is the one added by a
 redeemed code: same customer, and created at the moment the code was used.
@@ -66,8 +67,9 @@ def find_link_code(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def issue_link_code(session: Session, customer_id: int, *, channel: Channel | str,
-                    now: datetime | None = None) -> LinkCodeIssued:
+def issue_link_code(
+    session: Session, customer_id: int, *, channel: Channel | str, now: datetime | None = None
+) -> LinkCodeIssued:
     """A fresh code for the customer; codes issued before and not used stop working."""
     now = now or utcnow()
     channel = as_channel(channel)
@@ -75,26 +77,44 @@ def issue_link_code(session: Session, customer_id: int, *, channel: Channel | st
         raise NotAllowed(f"link codes are given on chat channels only (web, wechat, rest), not {channel.value}")
     with session.begin_nested():
         live_customer(session, customer_id)
-        session.execute(update(LinkCode).where(LinkCode.customer_id == customer_id, LinkCode.used_at.is_(None))
-                        .values(expires_at=now))
+        session.execute(
+            update(LinkCode)
+            .where(LinkCode.customer_id == customer_id, LinkCode.used_at.is_(None))
+            .values(expires_at=now)
+        )
         code = f"{secrets.randbelow(10**6):06d}"
         expires = now + CODE_LIFETIME
-        session.add(LinkCode(customer_id=customer_id, code_hash=_code_hash(code), issued_on=channel, created_at=now,
-                             expires_at=expires))
+        session.add(
+            LinkCode(
+                customer_id=customer_id,
+                code_hash=_code_hash(code),
+                issued_on=channel,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
         session.flush()
     return LinkCodeIssued(code, expires)
 
 
 def link_attempts_left(session: Session, channel: Channel | str, sender_id: str, *, now: datetime | None = None) -> int:
     now = now or utcnow()
-    failed = session.scalar(select(func.count()).where(
-        LinkAttempt.sender_key == sender_key(channel, sender_id), LinkAttempt.succeeded.is_(False),
-        LinkAttempt.attempted_at > now - CODE_LIFETIME)) or 0
+    failed = (
+        session.scalar(
+            select(func.count()).where(
+                LinkAttempt.sender_key == sender_key(channel, sender_id),
+                LinkAttempt.succeeded.is_(False),
+                LinkAttempt.attempted_at > now - CODE_LIFETIME,
+            )
+        )
+        or 0
+    )
     return max(0, MAX_ATTEMPTS - failed)
 
 
-def redeem_link_code(session: Session, code: str, *, channel: Channel | str, sender_id: str,
-                     now: datetime | None = None) -> LinkResult:
+def redeem_link_code(
+    session: Session, code: str, *, channel: Channel | str, sender_id: str, now: datetime | None = None
+) -> LinkResult:
     """Link `sender_id` on `channel` to the customer whose unexpired code this is. Every attempt is
     recorded (also the failed ones: the caller commits them), so a sender cannot guess for long."""
     now = now or utcnow()
@@ -107,8 +127,11 @@ def redeem_link_code(session: Session, code: str, *, channel: Channel | str, sen
     left = link_attempts_left(session, channel, sender_id, now=now)
     if left == 0:
         return LinkResult(None, 0)
-    found = session.scalar(select(LinkCode).where(LinkCode.code_hash == _code_hash(code), LinkCode.used_at.is_(None),
-                                                  LinkCode.expires_at > now))
+    found = session.scalar(
+        select(LinkCode).where(
+            LinkCode.code_hash == _code_hash(code), LinkCode.used_at.is_(None), LinkCode.expires_at > now
+        )
+    )
     session.add(LinkAttempt(sender_key=sender_key(channel, sender_id), succeeded=found is not None, attempted_at=now))
     if found is None:
         session.flush()
@@ -119,8 +142,15 @@ def redeem_link_code(session: Session, code: str, *, channel: Channel | str, sen
         session.flush()
         return LinkResult(None, left - 1)
     found.used_at = now
-    audit(session, actor=f"{channel.value}-chat", action="link_identity", customer_id=found.customer_id,
-          now=now, channel=channel.value, issued_on=found.issued_on.value)
+    audit(
+        session,
+        actor=f"{channel.value}-chat",
+        action="link_identity",
+        customer_id=found.customer_id,
+        now=now,
+        channel=channel.value,
+        issued_on=found.issued_on.value,
+    )
     session.flush()
     return LinkResult(get_customer(session, found.customer_id), left)
 
@@ -141,14 +171,18 @@ def _mask(value: str) -> str:
 
 
 def _links(session: Session, customer_id: int, since: datetime | None = None) -> list[LinkView]:
-    query = (select(Identity, LinkCode.issued_on)
-             .join(LinkCode, and_(LinkCode.customer_id == Identity.customer_id, LinkCode.used_at == Identity.created_at))
-             .where(Identity.customer_id == customer_id, Identity.channel.in_(LINKABLE_CHANNELS))
-             .order_by(Identity.created_at.desc(), Identity.id.desc()))
+    query = (
+        select(Identity, LinkCode.issued_on)
+        .join(LinkCode, and_(LinkCode.customer_id == Identity.customer_id, LinkCode.used_at == Identity.created_at))
+        .where(Identity.customer_id == customer_id, Identity.channel.in_(LINKABLE_CHANNELS))
+        .order_by(Identity.created_at.desc(), Identity.id.desc())
+    )
     if since is not None:
         query = query.where(Identity.created_at > since)
-    return [LinkView(identity.id, identity.channel, _mask(identity.external_id), identity.created_at, issued_on)
-            for identity, issued_on in session.execute(query)]
+    return [
+        LinkView(identity.id, identity.channel, _mask(identity.external_id), identity.created_at, issued_on)
+        for identity, issued_on in session.execute(query)
+    ]
 
 
 def list_links(session: Session, customer_id: int) -> list[LinkView]:
@@ -161,8 +195,9 @@ def links_since(session: Session, customer_id: int, since: datetime | None) -> l
     return _links(session, customer_id, since)
 
 
-def remove_link(session: Session, customer_id: int, identity_id: int, *, actor: str,
-                now: datetime | None = None) -> None:
+def remove_link(
+    session: Session, customer_id: int, identity_id: int, *, actor: str, now: datetime | None = None
+) -> None:
     """Undo a link: the identity is deleted (that channel's conversations are anonymous again) and the
     removal is audited. Only identities added by a link code can go this way: the customer's own sign-in
     identity cannot be removed by mistake."""
@@ -172,7 +207,13 @@ def remove_link(session: Session, customer_id: int, identity_id: int, *, actor: 
         identity = session.get(Identity, identity_id)
         channel = identity.channel.value
         session.delete(identity)
-        audit(session, actor=actor, action="unlink_identity", customer_id=customer_id, now=now, channel=channel,
-              identity=identity_id)
+        audit(
+            session,
+            actor=actor,
+            action="unlink_identity",
+            customer_id=customer_id,
+            now=now,
+            channel=channel,
+            identity=identity_id,
+        )
         session.flush()
-

@@ -15,10 +15,19 @@ from crm.repository.views import ProductView
 
 def _product_view(product: Product) -> ProductView:
     return ProductView(
-        id=product.id, sku=product.sku, name_en=product.name_en, name_zh=product.name_zh,
-        description_en=product.description_en, description_zh=product.description_zh,
-        category_en=product.category.name_en, category_zh=product.category.name_zh, brand=product.brand,
-        price=product.price, stock=product.stock, active=product.active, attributes=dict(product.attributes or {}),
+        id=product.id,
+        sku=product.sku,
+        name_en=product.name_en,
+        name_zh=product.name_zh,
+        description_en=product.description_en,
+        description_zh=product.description_zh,
+        category_en=product.category.name_en,
+        category_zh=product.category.name_zh,
+        brand=product.brand,
+        price=product.price,
+        stock=product.stock,
+        active=product.active,
+        attributes=dict(product.attributes or {}),
     )
 
 
@@ -33,8 +42,12 @@ def get_product(session: Session, product: int | str) -> ProductView:
 
 def products_by_ids(session: Session, product_ids: Sequence[int]) -> list[ProductView]:
     """In the order asked (the recommender's ranking); unknown ids are left out."""
-    found = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(product_ids)))
-                                             .options(joinedload(Product.category)))}
+    found = {
+        p.id: p
+        for p in session.scalars(
+            select(Product).where(Product.id.in_(list(product_ids))).options(joinedload(Product.category))
+        )
+    }
     return [_product_view(found[i]) for i in product_ids if i in found]
 
 
@@ -46,10 +59,15 @@ def search_products(session: Session, text: str, *, limit: int = 10, active_only
     query = select(Product).options(joinedload(Product.category))
     for word in words:
         pattern = f"%{word.lower()}%"
-        query = query.where(or_(func.lower(Product.name_en).like(pattern), Product.name_zh.like(pattern),
-                                func.lower(Product.brand).like(pattern),
-                                func.lower(Product.description_en).like(pattern),
-                                Product.description_zh.like(pattern)))
+        query = query.where(
+            or_(
+                func.lower(Product.name_en).like(pattern),
+                Product.name_zh.like(pattern),
+                func.lower(Product.brand).like(pattern),
+                func.lower(Product.description_en).like(pattern),
+                Product.description_zh.like(pattern),
+            )
+        )
     if active_only:
         query = query.where(Product.active.is_(True))
     return [_product_view(p) for p in session.scalars(query.order_by(Product.id).limit(limit))]

@@ -56,8 +56,14 @@ def _failures(session: Session, column: object, value: str, scope: str, now: dat
     lock = session.get(ProofLock, scope)
     if lock is not None and lock.locked_until > since:
         since = lock.locked_until
-    return int(session.scalar(select(func.count()).select_from(ProofAttempt).where(
-        column == value, ProofAttempt.succeeded.is_(False), ProofAttempt.attempted_at >= since)) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ProofAttempt)
+            .where(column == value, ProofAttempt.succeeded.is_(False), ProofAttempt.attempted_at >= since)
+        )
+        or 0
+    )
 
 
 def _lock(session: Session, scope: str, now: datetime) -> ProofLock:
@@ -73,18 +79,23 @@ def _lock(session: Session, scope: str, now: datetime) -> ProofLock:
     return lock
 
 
-def proof_lock(session: Session, number: str, *, channel: str, sender_id: str,
-               now: datetime | None = None) -> datetime | None:
+def proof_lock(
+    session: Session, number: str, *, channel: str, sender_id: str, now: datetime | None = None
+) -> datetime | None:
     """Until when the order or this sender may not try a proof (None: they may)."""
     now = now or utcnow()
     number = parse_order_number(number)
-    ends = [lock.locked_until for scope in (f"order:{number}", f"sender:{sender_key(channel, sender_id)}")
-            if (lock := _active_lock(session, scope, now)) is not None]
+    ends = [
+        lock.locked_until
+        for scope in (f"order:{number}", f"sender:{sender_key(channel, sender_id)}")
+        if (lock := _active_lock(session, scope, now)) is not None
+    ]
     return max(ends) if ends else None
 
 
-def check_order_proof(session: Session, number: str, proof: str, *, channel: str, sender_id: str,
-                      now: datetime | None = None) -> ProofResult:
+def check_order_proof(
+    session: Session, number: str, proof: str, *, channel: str, sender_id: str, now: datetime | None = None
+) -> ProofResult:
     """`verify_order_contact` with the attempts counted: the attempt is recorded (the caller commits), a
     locked order or sender is refused without looking at the answer, and the failure that reaches the limit
     locks (audited). A malformed number raises `InvalidOrderNumber` and counts nothing."""
@@ -105,15 +116,26 @@ def check_order_proof(session: Session, number: str, proof: str, *, channel: str
             lock.strikes, lock.updated_at = 0, now
         return ProofResult(owner)
     until: datetime | None = None
-    for scope, column, value, limit in ((order_scope, ProofAttempt.order_number, number, MAX_FAILURES),
-                                        (sender_scope, ProofAttempt.sender_key, key, MAX_SENDER_FAILURES)):
+    for scope, column, value, limit in (
+        (order_scope, ProofAttempt.order_number, number, MAX_FAILURES),
+        (sender_scope, ProofAttempt.sender_key, key, MAX_SENDER_FAILURES),
+    ):
         failures = _failures(session, column, value, scope, now)
         if failures >= limit:
             lock = _lock(session, scope, now)
             until = max(until or lock.locked_until, lock.locked_until)
             owner_id = session.scalar(select(Order.customer_id).where(Order.number == number))
-            audit(session, actor=f"{channel}-chat", action="proof_locked", customer_id=owner_id, now=now,
-                  scope=scope.split(":", 1)[0], order=number, failures=failures, strikes=lock.strikes,
-                  minutes=int((lock.locked_until - now).total_seconds() // 60))
+            audit(
+                session,
+                actor=f"{channel}-chat",
+                action="proof_locked",
+                customer_id=owner_id,
+                now=now,
+                scope=scope.split(":", 1)[0],
+                order=number,
+                failures=failures,
+                strikes=lock.strikes,
+                minutes=int((lock.locked_until - now).total_seconds() // 60),
+            )
     session.flush()
     return ProofResult(None, until)

@@ -26,8 +26,14 @@ from crm.repository.orders import load_order, parse_order_number
 from crm.repository.views import TicketView
 
 
-def subscribe_newsletter(session: Session, customer_id: int, topic: str, *, channel: Channel | str = Channel.EMAIL,
-                         now: datetime | None = None) -> None:
+def subscribe_newsletter(
+    session: Session,
+    customer_id: int,
+    topic: str,
+    *,
+    channel: Channel | str = Channel.EMAIL,
+    now: datetime | None = None,
+) -> None:
     """Subscribing is itself a marketing-consent decision, recorded as such."""
     now = now or utcnow()
     channel = as_channel(channel)
@@ -37,23 +43,40 @@ def subscribe_newsletter(session: Session, customer_id: int, topic: str, *, chan
     live_customer(session, customer_id)
     set_consent(session, customer_id, "marketing", True, source="newsletter", now=now)
     with session.begin_nested():
-        subscription = session.scalar(select(NewsletterSubscription).where(
-            NewsletterSubscription.customer_id == customer_id, NewsletterSubscription.topic == topic))
+        subscription = session.scalar(
+            select(NewsletterSubscription).where(
+                NewsletterSubscription.customer_id == customer_id, NewsletterSubscription.topic == topic
+            )
+        )
         if subscription is None:
-            session.add(NewsletterSubscription(customer_id=customer_id, topic=topic, channel=channel,
-                                               status=SubscriptionStatus.SUBSCRIBED, created_at=now, updated_at=now))
+            session.add(
+                NewsletterSubscription(
+                    customer_id=customer_id,
+                    topic=topic,
+                    channel=channel,
+                    status=SubscriptionStatus.SUBSCRIBED,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         else:
             subscription.status, subscription.channel, subscription.updated_at = (
-                SubscriptionStatus.SUBSCRIBED, channel, now)
+                SubscriptionStatus.SUBSCRIBED,
+                channel,
+                now,
+            )
         session.flush()
 
 
-def unsubscribe_newsletter(session: Session, customer_id: int, topic: str | None = None, *,
-                           now: datetime | None = None) -> int:
+def unsubscribe_newsletter(
+    session: Session, customer_id: int, topic: str | None = None, *, now: datetime | None = None
+) -> int:
     """One topic, or all of them (None); returns how many subscriptions ended."""
     now = now or utcnow()
-    query = select(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id,
-                                                 NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED)
+    query = select(NewsletterSubscription).where(
+        NewsletterSubscription.customer_id == customer_id,
+        NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED,
+    )
     if topic is not None:
         query = query.where(NewsletterSubscription.topic == topic.strip().lower())
     ended = 0
@@ -65,21 +88,46 @@ def unsubscribe_newsletter(session: Session, customer_id: int, topic: str | None
 
 def newsletter_audience(session: Session, topic: str) -> list[int]:
     """Customers to send a topic to: subscribed and still consenting to marketing."""
-    return list(session.scalars(
-        select(NewsletterSubscription.customer_id).join(Customer)
-        .where(NewsletterSubscription.topic == topic, NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED,
-               Customer.marketing_consent.is_(True), Customer.erased_at.is_(None))
-        .order_by(NewsletterSubscription.customer_id)))
+    return list(
+        session.scalars(
+            select(NewsletterSubscription.customer_id)
+            .join(Customer)
+            .where(
+                NewsletterSubscription.topic == topic,
+                NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED,
+                Customer.marketing_consent.is_(True),
+                Customer.erased_at.is_(None),
+            )
+            .order_by(NewsletterSubscription.customer_id)
+        )
+    )
 
 
 def _ticket_view(ticket: Ticket, order_number: str | None) -> TicketView:
-    return TicketView(ticket.number, ticket.customer_id, order_number, ticket.channel, ticket.category,
-                      ticket.priority, ticket.status, ticket.created_at, ticket.resolved_at)
+    return TicketView(
+        ticket.number,
+        ticket.customer_id,
+        order_number,
+        ticket.channel,
+        ticket.category,
+        ticket.priority,
+        ticket.status,
+        ticket.created_at,
+        ticket.resolved_at,
+    )
 
 
-def open_ticket(session: Session, customer_id: int, *, category: TicketCategory | str, subject: str,
-                priority: TicketPriority | str = TicketPriority.NORMAL, channel: Channel | str = Channel.WEB,
-                order_number: str | None = None, now: datetime | None = None) -> TicketView:
+def open_ticket(
+    session: Session,
+    customer_id: int,
+    *,
+    category: TicketCategory | str,
+    subject: str,
+    priority: TicketPriority | str = TicketPriority.NORMAL,
+    channel: Channel | str = Channel.WEB,
+    order_number: str | None = None,
+    now: datetime | None = None,
+) -> TicketView:
     now = now or utcnow()
     try:
         category, priority = TicketCategory(category), TicketPriority(priority)
@@ -93,16 +141,31 @@ def open_ticket(session: Session, customer_id: int, *, category: TicketCategory 
         order_id = None
         if order_number is not None:
             order_id = load_order(session, order_number, customer_id).id
-        ticket = Ticket(number=new_number(session, Ticket.number, "TK", now), customer_id=customer_id,
-                        order_id=order_id, channel=channel, category=category, priority=priority,
-                        status=TicketStatus.OPEN, subject=subject.strip()[:500], created_at=now, updated_at=now)
+        ticket = Ticket(
+            number=new_number(session, Ticket.number, "TK", now),
+            customer_id=customer_id,
+            order_id=order_id,
+            channel=channel,
+            category=category,
+            priority=priority,
+            status=TicketStatus.OPEN,
+            subject=subject.strip()[:500],
+            created_at=now,
+            updated_at=now,
+        )
         session.add(ticket)
         session.flush()
         return _ticket_view(ticket, None if order_number is None else parse_order_number(order_number))
 
 
-def set_ticket_status(session: Session, number: str, status: TicketStatus | str, *, assignee: str | None = None,
-                      now: datetime | None = None) -> TicketView:
+def set_ticket_status(
+    session: Session,
+    number: str,
+    status: TicketStatus | str,
+    *,
+    assignee: str | None = None,
+    now: datetime | None = None,
+) -> TicketView:
     now = now or utcnow()
     try:
         status = TicketStatus(status)
@@ -120,13 +183,18 @@ def set_ticket_status(session: Session, number: str, status: TicketStatus | str,
         if status in (TicketStatus.OPEN, TicketStatus.PENDING):
             ticket.resolved_at = None
         session.flush()
-        order_number = (session.scalar(select(Order.number).where(Order.id == ticket.order_id))
-                        if ticket.order_id else None)
+        order_number = (
+            session.scalar(select(Order.number).where(Order.id == ticket.order_id)) if ticket.order_id else None
+        )
         return _ticket_view(ticket, order_number)
 
 
 def tickets_of(session: Session, customer_id: int, *, limit: int = 20) -> list[TicketView]:
-    rows = session.execute(select(Ticket, Order.number).outerjoin(Order, Ticket.order_id == Order.id)
-                           .where(Ticket.customer_id == customer_id)
-                           .order_by(Ticket.created_at.desc()).limit(limit)).all()
+    rows = session.execute(
+        select(Ticket, Order.number)
+        .outerjoin(Order, Ticket.order_id == Order.id)
+        .where(Ticket.customer_id == customer_id)
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    ).all()
     return [_ticket_view(ticket, number) for ticket, number in rows]

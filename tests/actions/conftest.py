@@ -1,6 +1,7 @@
 """Fixtures of the action server's unit tests: trackers, and the real services behind the actions —
 a small demo CRM on SQLite built by the demo generator, a recommender trained from it, and the FAQ
 index of data/knowledge — built once per test session. No mocks of the CRM."""
+
 from __future__ import annotations
 
 import os
@@ -27,30 +28,55 @@ from tests.demo_crm import demo_crm_url  # noqa: E402
 ALICE, LI = "demo-alice", "demo-li"
 
 
-def make_tracker(text: str = "", intent: str = "greet", slots: dict[str, Any] | None = None,
-                 ranking: list[dict[str, Any]] | None = None, active_loop: str | None = None,
-                 new_slots: dict[str, Any] | None = None, sender: str = "test", channel: str = "rest",
-                 entities: list[dict[str, Any]] | None = None, history: list[dict[str, Any]] | None = None) -> Tracker:
+def make_tracker(
+    text: str = "",
+    intent: str = "greet",
+    slots: dict[str, Any] | None = None,
+    ranking: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+    new_slots: dict[str, Any] | None = None,
+    sender: str = "test",
+    channel: str = "rest",
+    entities: list[dict[str, Any]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+) -> Tracker:
     """A tracker whose latest user message is `text` from `sender` on `channel`; `new_slots` were set by
     that message (the slots a validation action validates), `slots` earlier; `history` are earlier events."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}], "entities": entities or []}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
+        "entities": entities or [],
+    }
     events = list(history or [])
     events.append({"event": "user", "text": text, "parse_data": latest, "input_channel": channel})
     events += [{"event": "slot", "name": name, "value": value} for name, value in (new_slots or {}).items()]
-    return Tracker(sender_id=sender, slots={**(slots or {}), **(new_slots or {})}, latest_message=latest, events=events,
-                   paused=False, followup_action=None, active_loop={"name": active_loop} if active_loop else {},
-                   latest_action_name="action_listen")
+    return Tracker(
+        sender_id=sender,
+        slots={**(slots or {}), **(new_slots or {})},
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
 
 
 def user_event(text: str, intent: str) -> dict[str, Any]:
-    return {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}},
-            "input_channel": "rest"}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}},
+        "input_channel": "rest",
+    }
 
 
 @pytest.fixture(scope="session")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return demo_crm_url(tmp_path_factory.mktemp('crm'), DemoConfig(customers=80, products=120, interactions=4000, seed=5))
+    return demo_crm_url(
+        tmp_path_factory.mktemp("crm"), DemoConfig(customers=80, products=120, interactions=4000, seed=5)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +98,10 @@ def services(crm_url: str, recommender_dir: Path) -> Iterator[Services]:
 @pytest.fixture
 def crm(services: Services):
     """A CRM session for checking what an action wrote (committed when the test's block ends)."""
+
     def open_session():
         return transaction(services.crm)
+
     return open_session
 
 

@@ -27,23 +27,29 @@ async def test_account_help_follows_the_intent(dispatcher):
 
 
 async def test_a_faq_question_gets_the_faq_answer(dispatcher):
-    events = await ActionAnswerFaq().run(dispatcher, make_tracker("how long is the warranty on headphones?",
-                                                                  intent="nlu_fallback"), DOMAIN)
+    events = await ActionAnswerFaq().run(
+        dispatcher, make_tracker("how long is the warranty on headphones?", intent="nlu_fallback"), DOMAIN
+    )
     assert "warrant" in dispatcher.messages[0]["text"].lower()
     assert SlotSet("misunderstandings", 0.0) in events
 
 
 async def test_not_understood_twice_offers_a_person(dispatcher):
-    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "get_refund", "confidence": 0.25},
-               {"name": "track_refund", "confidence": 0.2}, {"name": "out_of_scope", "confidence": 0.1}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "get_refund", "confidence": 0.25},
+        {"name": "track_refund", "confidence": 0.2},
+        {"name": "out_of_scope", "confidence": 0.1},
+    ]
     tracker = make_tracker("钱呢 那个 嗯", intent="nlu_fallback", slots={"language": "zh"}, ranking=ranking)
     events = await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/get_refund", "/track_refund"]
     assert dispatcher.messages[0]["buttons"][0]["title"] == "申请退款"
     assert SlotSet("misunderstandings", 1.0) in events
     dispatcher.messages.clear()
-    tracker = make_tracker("钱呢 那个 嗯", intent="nlu_fallback", slots={"language": "zh", "misunderstandings": 1.0},
-                           ranking=ranking)
+    tracker = make_tracker(
+        "钱呢 那个 嗯", intent="nlu_fallback", slots={"language": "zh", "misunderstandings": 1.0}, ranking=ranking
+    )
     events = await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
     assert dispatcher.messages[0]["buttons"][0]["payload"] == "/contact_human_agent"
     assert SlotSet("human_offered", True) in events
@@ -51,15 +57,21 @@ async def test_not_understood_twice_offers_a_person(dispatcher):
 
 async def test_every_other_answer_says_no_person_was_offered(dispatcher):
     """The rule for a typed yes reads human_offered right after this action: it must never be stale."""
-    for text, intent in [("how long is the warranty on headphones?", "nlu_fallback"),
-                         ("write me a poem about the sea", "out_of_scope"), ("钱呢 那个 嗯", "nlu_fallback")]:
-        events = await ActionAnswerFaq().run(dispatcher, make_tracker(text, intent=intent,
-                                                                      slots={"human_offered": True}), DOMAIN)
+    for text, intent in [
+        ("how long is the warranty on headphones?", "nlu_fallback"),
+        ("write me a poem about the sea", "out_of_scope"),
+        ("钱呢 那个 嗯", "nlu_fallback"),
+    ]:
+        events = await ActionAnswerFaq().run(
+            dispatcher, make_tracker(text, intent=intent, slots={"human_offered": True}), DOMAIN
+        )
         assert SlotSet("human_offered", False) in events, text
 
 
 async def test_out_of_scope_without_a_faq_says_what_the_bot_does(dispatcher):
-    await ActionAnswerFaq().run(dispatcher, make_tracker("write me a poem about the sea", intent="out_of_scope"), DOMAIN)
+    await ActionAnswerFaq().run(
+        dispatcher, make_tracker("write me a poem about the sea", intent="out_of_scope"), DOMAIN
+    )
     assert "outside what I can help with" in dispatcher.messages[0]["text"]
 
 

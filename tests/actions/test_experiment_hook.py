@@ -1,6 +1,7 @@
 """The recommendations action's one hook into experiments: the customer's arm decides how the list is
 ranked, the exposure is recorded once per customer on every linked channel, guests are left out of
 an experiment whose metric cannot see them, and a broken experiment never costs the answer."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -35,8 +36,13 @@ def popularity_experiment(crm, alice: int) -> Iterator[int]:
     """A running experiment whose salt puts Alice in the popularity arm; deleted afterwards, as the
     action tests share one CRM."""
     with crm() as session:
-        created = create_experiment(session, KEY, [parse_arm("control:1"), parse_arm("popular:1:strategy=popularity")],
-                                    metric="rec_click", planned_per_arm=100)
+        created = create_experiment(
+            session,
+            KEY,
+            [parse_arm("control:1"), parse_arm("popular:1:strategy=popularity")],
+            metric="rec_click",
+            planned_per_arm=100,
+        )
         created.salt = next(s for s in (f"hook-{i}" for i in range(64)) if choose(s, f"customer:{alice}", (1, 1)) == 1)
         start_experiment(session, KEY, at=datetime.now(timezone.utc) - timedelta(minutes=1))
         experiment_id = created.id
@@ -53,13 +59,15 @@ def exposures(crm, experiment_id: int) -> list[tuple[str, str]]:
         return [(row.unit, row.channel.value) for row in rows]
 
 
-async def test_the_arm_ranks_the_list_and_the_exposure_is_recorded_once(dispatcher, crm, services, alice: int,
-                                                                        popularity_experiment: int) -> None:
+async def test_the_arm_ranks_the_list_and_the_exposure_is_recorded_once(
+    dispatcher, crm, services, alice: int, popularity_experiment: int
+) -> None:
     default = services.recommender.recommend(alice, 4)
     assert any(item.source != "popular" for item in default)  # Alice's own list is personal by default
 
-    await ActionRecommendProducts().run(dispatcher, make_tracker("recommend something", intent="recommend_products",
-                                                                 sender=ALICE), {})
+    await ActionRecommendProducts().run(
+        dispatcher, make_tracker("recommend something", intent="recommend_products", sender=ALICE), {}
+    )
     reasons = [line for line in texts(dispatcher).splitlines()[1:] if not line[:1].isdigit()]
     assert len(reasons) == 4 and set(reasons) == {popular("en")}  # the popularity arm: no "because you bought"
     assert exposures(crm, popularity_experiment) == [(f"customer:{alice}", "rest")]
@@ -67,27 +75,33 @@ async def test_the_arm_ranks_the_list_and_the_exposure_is_recorded_once(dispatch
     with crm() as session:
         add_identity(session, alice, "wechat", "wx-openid-alice-hook")
     dispatcher.messages.clear()
-    await ActionRecommendProducts().run(dispatcher, make_tracker("推荐点东西", intent="recommend_products",
-                                                                 sender="wx-openid-alice-hook", channel="wechat"), {})
+    await ActionRecommendProducts().run(
+        dispatcher,
+        make_tracker("推荐点东西", intent="recommend_products", sender="wx-openid-alice-hook", channel="wechat"),
+        {},
+    )
     assert texts(dispatcher).count(popular("zh")) == 4  # the same arm on her linked WeChat account
     assert exposures(crm, popularity_experiment) == [(f"customer:{alice}", "rest")]  # still seen once
 
 
 async def test_guests_are_not_in_a_click_experiment(dispatcher, crm, popularity_experiment: int) -> None:
-    await ActionRecommendProducts().run(dispatcher, make_tracker("recommend", intent="recommend_products",
-                                                                 sender="guest-hook-visitor"), {})
+    await ActionRecommendProducts().run(
+        dispatcher, make_tracker("recommend", intent="recommend_products", sender="guest-hook-visitor"), {}
+    )
     assert len([m for m in dispatcher.messages if m.get("buttons")]) == 4  # the guest still gets the default list
     assert exposures(crm, popularity_experiment) == []
 
 
-async def test_a_failing_experiment_lookup_still_answers(dispatcher, crm, popularity_experiment: int,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failing_experiment_lookup_still_answers(
+    dispatcher, crm, popularity_experiment: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("experiments table unreadable")
 
     monkeypatch.setattr(actions.shopping, "arm_for", broken)
-    await ActionRecommendProducts().run(dispatcher, make_tracker("recommend something", intent="recommend_products",
-                                                                 sender=ALICE), {})
+    await ActionRecommendProducts().run(
+        dispatcher, make_tracker("recommend something", intent="recommend_products", sender=ALICE), {}
+    )
     assert len([m for m in dispatcher.messages if m.get("buttons")]) == 4
     assert exposures(crm, popularity_experiment) == []
 

@@ -8,15 +8,18 @@ from actions.i18n import detect_language, language_of, say
 from tests.actions.conftest import ALICE, LI, make_tracker
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("where is my order", "en"),
-    ("我的快递到哪了", "zh"),
-    ("帮我cancel一下订单", "zh"),
-    ("refund什么时候到账", "zh"),
-    ("do you sell 旗袍 dresses", "en"),
-    ("Hi 你好", "zh"),
-    ("運費怎麼算", "zh"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("where is my order", "en"),
+        ("我的快递到哪了", "zh"),
+        ("帮我cancel一下订单", "zh"),
+        ("refund什么时候到账", "zh"),
+        ("do you sell 旗袍 dresses", "en"),
+        ("Hi 你好", "zh"),
+        ("運費怎麼算", "zh"),
+    ],
+)
 def test_detects_the_language_of_a_message(text, expected):
     assert detect_language(text) == expected
 
@@ -40,9 +43,16 @@ async def test_a_message_that_says_nothing_is_answered_in_the_language_of_the_si
     language = ValidateSlotMappings().extract_language
     dispatcher = CollectingDispatcher()
     assert await language(dispatcher, make_tracker("KL20250104", sender=LI, channel="web"), {}) == {"language": "zh"}
-    assert await language(dispatcher, make_tracker("KL20250104", sender=ALICE, channel="rest"), {}) == {"language": "en"}
+    assert await language(dispatcher, make_tracker("KL20250104", sender=ALICE, channel="rest"), {}) == {
+        "language": "en"
+    }
     # words win over the profile; a conversation that has a language keeps it; a guest has no profile
-    assert await language(dispatcher, make_tracker("where is KL20250104", sender=LI, channel="web"), {}) == {"language": "en"}
-    assert await language(dispatcher, make_tracker("KL20250104", sender=LI, channel="web", slots={"language": "en"}), {}) == {}
+    assert await language(dispatcher, make_tracker("where is KL20250104", sender=LI, channel="web"), {}) == {
+        "language": "en"
+    }
+    assert (
+        await language(dispatcher, make_tracker("KL20250104", sender=LI, channel="web", slots={"language": "en"}), {})
+        == {}
+    )
     assert await language(dispatcher, make_tracker("KL20250104", sender="guest-4f1c", channel="web"), {}) == {}
     assert await language(dispatcher, make_tracker("是 li.wei@example.cn"), {}) == {"language": "zh"}

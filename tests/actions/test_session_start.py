@@ -1,5 +1,6 @@
 """A new session keeps who the customer is and drops what they were doing (actions/session.py), checked
 against the real domain: every form's slots, whatever forms are added later."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,10 +34,20 @@ def left_in_a_form(sender: str = "demo-li", language: str = "zh") -> Tracker:
     a recommendation being refined and an order proven along the way."""
     domain = real_domain()
     form_slots = {slot: f"stale {slot}" for form in domain["forms"].values() for slot in form["required_slots"]}
-    slots = {**form_slots, "requested_slot": "new_address", "confirmation": "yes", "order_proof": "verified",
-             "proof_attempts": 2.0, "misunderstandings": 1.0, "rec_query": "yoga mat", "rec_max_price": 200.0,
-             "language": language, "customer_id": sealed_proof(7, sender), "link_notice": "2026-12-01T08:00:00+00:00",
-             "session_started_metadata": {"source": "app"}}
+    slots = {
+        **form_slots,
+        "requested_slot": "new_address",
+        "confirmation": "yes",
+        "order_proof": "verified",
+        "proof_attempts": 2.0,
+        "misunderstandings": 1.0,
+        "rec_query": "yoga mat",
+        "rec_max_price": 200.0,
+        "language": language,
+        "customer_id": sealed_proof(7, sender),
+        "link_notice": "2026-12-01T08:00:00+00:00",
+        "session_started_metadata": {"source": "app"},
+    }
     return make_tracker("在吗", slots=slots, sender=sender, active_loop="address_form")
 
 
@@ -48,8 +59,12 @@ async def test_a_new_session_keeps_the_customer_and_drops_the_form():
     events = await session_events(left_in_a_form(), real_domain())
     assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
     carried = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
-    assert carried == {"language": "zh", "customer_id": sealed_proof(7, "demo-li"),
-                       "link_notice": "2026-12-01T08:00:00+00:00", "session_started_metadata": {"source": "app"}}
+    assert carried == {
+        "language": "zh",
+        "customer_id": sealed_proof(7, "demo-li"),
+        "link_notice": "2026-12-01T08:00:00+00:00",
+        "session_started_metadata": {"source": "app"},
+    }
 
 
 async def test_no_forms_slot_survives_the_new_session():
@@ -68,8 +83,11 @@ async def test_the_order_proof_still_proves_the_customer_in_the_new_session():
 
 async def test_unset_slots_are_not_written_and_carrying_over_can_be_switched_off():
     fresh = make_tracker("hello", slots={"language": "en", "customer_id": None})
-    assert await session_events(fresh, real_domain()) == [SessionStarted(), SlotSet("language", "en"),
-                                                          ActionExecuted("action_listen")]
+    assert await session_events(fresh, real_domain()) == [
+        SessionStarted(),
+        SlotSet("language", "en"),
+        ActionExecuted("action_listen"),
+    ]
     off = {**real_domain(), "session_config": {"session_expiration_time": 60, "carry_over_slots_to_new_session": False}}
     assert await session_events(left_in_a_form(), off) == [SessionStarted(), ActionExecuted("action_listen")]
 
@@ -77,5 +95,9 @@ async def test_unset_slots_are_not_written_and_carrying_over_can_be_switched_off
 def test_the_domain_expires_sessions_and_names_the_action():
     domain = real_domain()
     assert domain["session_config"]["session_expiration_time"] > 0
-    actions = [a for path in DOMAIN_DIR.glob("*.yml") for a in yaml.safe_load(path.read_text(encoding="utf-8")).get("actions") or []]
+    actions = [
+        a
+        for path in DOMAIN_DIR.glob("*.yml")
+        for a in yaml.safe_load(path.read_text(encoding="utf-8")).get("actions") or []
+    ]
     assert "action_session_start" in actions

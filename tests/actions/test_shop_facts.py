@@ -4,6 +4,7 @@ languages — the policy answers, the FAQ, the domain's responses and the action
 
 The check reads every money amount and every duration out of an answer and requires each to be a
 figure of the single source; two answers that disagree cannot both pass it."""
+
 from __future__ import annotations
 
 import re
@@ -44,14 +45,32 @@ LANGUAGES = ("en", "zh")
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _MONEY_EN = re.compile(rf"¥({_NUMBER})(?:\s?[–-]\s?¥?({_NUMBER})|\s?to\s?¥({_NUMBER}))?")
 _MONEY_ZH = re.compile(rf"({_NUMBER})(?:\s?(?:[–-]|至|到)\s?({_NUMBER}))?\s?元")
-_DURATION = re.compile(rf"(\d+)(?:\s?[–-]\s?(\d+))?[\s-]?(working days?|days?|hours?|minutes?|months?|个工作日|天|小时|分钟|个月)")
-_UNIT = {"working day": "working_days", "working days": "working_days", "个工作日": "working_days",
-         "day": "days", "days": "days", "天": "days", "hour": "hours", "hours": "hours", "小时": "hours",
-         "minute": "minutes", "minutes": "minutes", "分钟": "minutes", "month": "months", "months": "months",
-         "个月": "months"}
+_DURATION = re.compile(
+    r"(\d+)(?:\s?[–-]\s?(\d+))?[\s-]?(working days?|days?|hours?|minutes?|months?|个工作日|天|小时|分钟|个月)"
+)
+_UNIT = {
+    "working day": "working_days",
+    "working days": "working_days",
+    "个工作日": "working_days",
+    "day": "days",
+    "days": "days",
+    "天": "days",
+    "hour": "hours",
+    "hours": "hours",
+    "小时": "hours",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "分钟": "minutes",
+    "month": "months",
+    "months": "months",
+    "个月": "months",
+}
 # What an answer about delivery, fees or response times says: its figures must be facts.
-_ABOUT_FACTS = re.compile(r"deliver(y|ies)\b|shipping|\bships?\b|courier|parcel|postage|express|\bfees?\b|free over|reply|"
-                          r"answered within|refund|配送|快递|运费|包邮|送达|发货|包裹|回复|手续费|退款|费用", re.IGNORECASE)
+_ABOUT_FACTS = re.compile(
+    r"deliver(y|ies)\b|shipping|\bships?\b|courier|parcel|postage|express|\bfees?\b|free over|reply|"
+    r"answered within|refund|配送|快递|运费|包邮|送达|发货|包裹|回复|手续费|退款|费用",
+    re.IGNORECASE,
+)
 
 
 def _figure(low: str, high: str | None) -> str:
@@ -85,11 +104,17 @@ def source(delivery) -> set[tuple[str, str]]:
 
 def knowledge_texts() -> list[tuple[str, str, str]]:
     """(where, language, template) of every policy answer and FAQ answer: filled by `render`."""
-    found = [(f"policies.yml {topic}", language, texts[language])
-             for topic, texts in policies().items() for language in LANGUAGES]
+    found = [
+        (f"policies.yml {topic}", language, texts[language])
+        for topic, texts in policies().items()
+        for language in LANGUAGES
+    ]
     with open(KNOWLEDGE_DIR / "faq.yml", encoding="utf-8") as f:
-        found += [(f"faq.yml {entry['id']}", language, entry["answer"][language])
-                  for entry in yaml.safe_load(f) for language in LANGUAGES]
+        found += [
+            (f"faq.yml {entry['id']}", language, entry["answer"][language])
+            for entry in yaml.safe_load(f)
+            for language in LANGUAGES
+        ]
     return found
 
 
@@ -124,8 +149,11 @@ def delivery_disagreements(text: str, delivery, region: str | None = None) -> li
     Express is no option); the options are
     summarised over every region unless the text names one region (or `region` is given)."""
     codes = [code for code in ("standard", "express", "same_day") if code in delivery]
-    regions = {key.removesuffix("_standard"): delivery[key] for key in delivery if key.endswith("_standard")
-               and key != "standard"}
+    regions = {
+        key.removesuffix("_standard"): delivery[key]
+        for key in delivery
+        if key.endswith("_standard") and key != "standard"
+    }
     if region is None:
         named = [code for code, f in regions.items() if f.regions_en[0] in text or f.regions_zh[0] in text]
         region = named[0] if len(named) == 1 else None
@@ -135,8 +163,12 @@ def delivery_disagreements(text: str, delivery, region: str | None = None) -> li
         text = text.replace(delivery[code].carrier, "")
     off = []
     for clause in _CLAUSE.split(text):
-        mentions = sorted((m.start(), code) for code in codes for name in names[code]
-                          for m in re.finditer(r"(?<!American )" + re.escape(name), clause, re.IGNORECASE))
+        mentions = sorted(
+            (m.start(), code)
+            for code in codes
+            for name in names[code]
+            for m in re.finditer(r"(?<!American )" + re.escape(name), clause, re.IGNORECASE)
+        )
         if not mentions:
             continue
         for pattern in _FIGURES:
@@ -144,8 +176,11 @@ def delivery_disagreements(text: str, delivery, region: str | None = None) -> li
                 before = [code for at, code in mentions if at < figure.start()]
                 code = before[-1] if before else mentions[0][1]
                 option = facts[code]
-                said = set() if option is None else claims(" ".join([*option.values("en").values(),
-                                                                      *option.values("zh").values()]))
+                said = (
+                    set()
+                    if option is None
+                    else claims(" ".join([*option.values("en").values(), *option.values("zh").values()]))
+                )
                 if claims(figure.group()) - said:
                     off.append(f"{code}: {figure.group()} in {clause!r}")
     return off
@@ -168,16 +203,32 @@ def test_a_range_whose_ends_agree_is_one_number():
     assert days_of(0, 0, "en") == "the same day"
     assert span(4, 4, "hours", "en") == "4 hours" and span(4, 4, "hours", "zh") == "4 小时"
     assert money_span(Decimal(8), Decimal(8), "en") == "¥8"
-    assert money_span(Decimal(8), Decimal(20), "en") == "¥8–¥20" and money_span(Decimal(8), Decimal(20), "zh") == "8–20 元"
+    assert (
+        money_span(Decimal(8), Decimal(20), "en") == "¥8–¥20" and money_span(Decimal(8), Decimal(20), "zh") == "8–20 元"
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_regional_option_of_one_day_says_one_day(dispatcher, language):
-    express = DeliveryOptionView(1, "east", "East China", "华东", "express", "Express delivery", "顺丰特快", "SF Express",
-                                 Decimal("18"), None, 1, 1)
+    express = DeliveryOptionView(
+        1,
+        "east",
+        "East China",
+        "华东",
+        "express",
+        "Express delivery",
+        "顺丰特快",
+        "SF Express",
+        Decimal("18"),
+        None,
+        1,
+        1,
+    )
     reply = Reply(dispatcher, make_tracker("delivery?", slots={"language": language}))
     line = option_line(delivery_facts([express])["express"], reply)
-    assert "1–1" not in line and days_of(1, 1, language) in line and money_span(Decimal(18), Decimal(18), language) in line
+    assert (
+        "1–1" not in line and days_of(1, 1, language) in line and money_span(Decimal(18), Decimal(18), language) in line
+    )
 
 
 # --- the texts ----------------------------------------------------------------------------------
@@ -193,9 +244,11 @@ def test_every_text_renders_in_both_languages(delivery):
 def test_no_answer_about_delivery_fees_or_response_times_writes_a_figure_itself():
     """Figures come from placeholders: a literal one is a second source that will drift. The domain's
     responses cannot name a fact at all, so they state none."""
-    written = {(where, language): sorted(claims(template))
-               for where, language, template in knowledge_texts() + domain_texts()
-               if about_facts(template) and claims(template)}
+    written = {
+        (where, language): sorted(claims(template))
+        for where, language, template in knowledge_texts() + domain_texts()
+        if about_facts(template) and claims(template)
+    }
     assert written == {}
 
 
@@ -213,8 +266,9 @@ def test_every_figure_of_those_answers_is_the_sources(delivery, source):
 def test_answers_that_disagree_fail_the_check(delivery, source):
     """The contradictions of #13, against the CRM's options and the facts of policies.yml."""
     east = delivery["east_standard"].values("en")
-    assert not delivery_disagreements(f"Standard delivery: {east['east_standard_days']}, {east['east_standard_fee']}",
-                                      delivery, region="east")
+    assert not delivery_disagreements(
+        f"Standard delivery: {east['east_standard_days']}, {east['east_standard_fee']}", delivery, region="east"
+    )
     assert delivery_disagreements("Standard 3–5 working days, ¥10", delivery, region="east")
     assert delivery_disagreements("Standard (3–5 working days) — free over ¥99, otherwise ¥10", delivery)
     assert delivery_disagreements("订单满 99 元标准快递包邮,不满 99 元运费 10 元。", delivery)
@@ -237,11 +291,14 @@ async def test_cancellation_fees_are_told_from_the_crms_rules(dispatcher, servic
         if rule.free_within_hours:
             assert ("hours", str(rule.free_within_hours)) in stated, text
         if rule.fee_percent:
-            assert f"{rule.fee_percent.normalize():f}%" in text and ("money", f"{rule.min_fee.normalize():f}") in stated, text
+            assert (
+                f"{rule.fee_percent.normalize():f}%" in text and ("money", f"{rule.min_fee.normalize():f}") in stated
+            ), text
         else:
             assert not stated, text
     assert not {claim for claim in claims(said) if claim[0] == "money"} - {
-        ("money", f"{rule.min_fee.normalize():f}") for rule in rules if rule.fee_percent}, said
+        ("money", f"{rule.min_fee.normalize():f}") for rule in rules if rule.fee_percent
+    }, said
     assert fact("return_window", language) in said
 
 
@@ -250,8 +307,9 @@ async def test_cancellation_fees_are_told_from_the_crms_rules(dispatcher, servic
 
 async def said_by(action, dispatcher, text: str, language: str, **tracker) -> str:
     dispatcher.messages.clear()
-    await action.run(dispatcher, make_tracker(text, slots={"language": language, **tracker.pop("slots", {})},
-                                              **tracker), {})
+    await action.run(
+        dispatcher, make_tracker(text, slots={"language": language, **tracker.pop("slots", {})}, **tracker), {}
+    )
     return texts(dispatcher)
 
 
@@ -272,8 +330,15 @@ async def test_delivery_answers_state_the_crms_figures(dispatcher, services, del
     assert standard["standard_days"] in period
 
 
-@pytest.mark.parametrize(("question", "language"), [("how much is delivery", "en"), ("运费多少钱", "zh"),
-                                                    ("Do you have same day delivery?", "en"), ("快递柜能放几天", "zh")])
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("how much is delivery", "en"),
+        ("运费多少钱", "zh"),
+        ("Do you have same day delivery?", "en"),
+        ("快递柜能放几天", "zh"),
+    ],
+)
 async def test_faq_answers_are_filled_from_the_source(dispatcher, source, question, language):
     said = await said_by(ActionAnswerFaq(), dispatcher, question, language, intent="nlu_fallback")
     assert "{" not in said and claims(said) and not off_source(said, source), said
@@ -289,10 +354,17 @@ async def test_policy_actions_state_the_sources_figures(dispatcher, source, lang
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_order_messages_state_the_sources_figures(dispatcher, source, language):
-    payment = await said_by(ActionPaymentIssue(), dispatcher, "was i charged twice", language, sender=ALICE,
-                            slots={"order_id": "KL20250101"})
-    invoice = await said_by(ActionInvoice(), dispatcher, "my invoice", language, sender=ALICE,
-                            slots={"order_id": "KL20250101"})
+    payment = await said_by(
+        ActionPaymentIssue(),
+        dispatcher,
+        "was i charged twice",
+        language,
+        sender=ALICE,
+        slots={"order_id": "KL20250101"},
+    )
+    invoice = await said_by(
+        ActionInvoice(), dispatcher, "my invoice", language, sender=ALICE, slots={"order_id": "KL20250101"}
+    )
     for said, named in ((payment, "pre_authorisation_release"), (invoice, "invoice_time")):
         times = {claim for claim in off_source(said, source) if claim[0] != "money"}  # amounts are the order's own
         assert fact(named, language) in said and not times, said
@@ -301,10 +373,13 @@ async def test_order_messages_state_the_sources_figures(dispatcher, source, lang
 # --- complaints: one ticket, one promise --------------------------------------------------------
 
 
-@pytest.mark.parametrize(("language", "angry", "more"), [
-    ("en", "worst service ever, a total scam", "and nobody has answered my emails either"),
-    ("zh", "太差了,简直是骗子", "而且客服邮件也一直没人回"),
-])
+@pytest.mark.parametrize(
+    ("language", "angry", "more"),
+    [
+        ("en", "worst service ever, a total scam", "and nobody has answered my emails either"),
+        ("zh", "太差了,简直是骗子", "而且客服邮件也一直没人回"),
+    ],
+)
 async def test_a_complaint_told_in_two_messages_opens_one_ticket(dispatcher, crm, source, language, angry, more):
     sender = f"complainer-{language}"
     first = await said_by(ActionOpenComplaint(), dispatcher, angry, language, intent="complaint", sender=sender)
@@ -312,12 +387,15 @@ async def test_a_complaint_told_in_two_messages_opens_one_ticket(dispatcher, crm
     with crm() as session:
         opened = session.scalars(select(Ticket).order_by(Ticket.id.desc())).first().number
     assert opened in first
-    history = [{"event": "user", "text": angry, "parse_data": {"intent": {"name": "complaint", "confidence": 0.9}}},
-               {"event": "action", "name": "action_open_complaint"},
-               {"event": "bot", "text": first},
-               {"event": "action", "name": "action_listen"}]
-    second = await said_by(ActionOpenComplaint(), dispatcher, more, language, intent="complaint", sender=sender,
-                           history=history)
+    history = [
+        {"event": "user", "text": angry, "parse_data": {"intent": {"name": "complaint", "confidence": 0.9}}},
+        {"event": "action", "name": "action_open_complaint"},
+        {"event": "bot", "text": first},
+        {"event": "action", "name": "action_listen"},
+    ]
+    second = await said_by(
+        ActionOpenComplaint(), dispatcher, more, language, intent="complaint", sender=sender, history=history
+    )
     with crm() as session:
         newest = session.scalars(select(Ticket).order_by(Ticket.id.desc())).first().number
     assert newest == opened and opened in second
@@ -325,12 +403,23 @@ async def test_a_complaint_told_in_two_messages_opens_one_ticket(dispatcher, crm
 
 
 async def test_a_new_session_gets_a_new_ticket(dispatcher, crm):
-    first = await said_by(ActionOpenComplaint(), dispatcher, "the parcel is late", "en", intent="complaint",
-                          sender="complainer-again")
+    first = await said_by(
+        ActionOpenComplaint(), dispatcher, "the parcel is late", "en", intent="complaint", sender="complainer-again"
+    )
     assert fact("ticket_reply", "en") in first
-    history = [{"event": "action", "name": "action_open_complaint"}, {"event": "bot", "text": first},
-               {"event": "session_started"}]
-    second = await said_by(ActionOpenComplaint(), dispatcher, "the parcel is late again", "en", intent="complaint",
-                           sender="complainer-again", history=history)
+    history = [
+        {"event": "action", "name": "action_open_complaint"},
+        {"event": "bot", "text": first},
+        {"event": "session_started"},
+    ]
+    second = await said_by(
+        ActionOpenComplaint(),
+        dispatcher,
+        "the parcel is late again",
+        "en",
+        intent="complaint",
+        sender="complainer-again",
+        history=history,
+    )
     number = re.search(r"TK\d+", first).group()
     assert "TK" in second and number not in second

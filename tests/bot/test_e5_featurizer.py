@@ -1,5 +1,6 @@
 """The e5 sentence featurizer: one scaled vector per message, meaning across languages, a cache
 that spares re-encoding (runs in .venv-bot)."""
+
 from __future__ import annotations
 
 import numpy as np

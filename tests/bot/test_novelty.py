@@ -1,4 +1,5 @@
 """The nearest-example fallback: trained on real e5 vectors, saved and loaded through Rasa's storage."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """bot/speedups.py replaces two functions of Rasa's: the replacements keep their contracts on the
 installed Rasa (the same rule states; every action response still validated, Rasa's error on a bad one)."""
+
 from __future__ import annotations
 
 import json
@@ -37,20 +38,26 @@ def test_a_policy_instance_uses_the_cache():
     assert policy._rule_key_to_state(RULE_KEY) is RulePolicy._rule_key_to_state(RULE_KEY)
 
 
-@pytest.mark.parametrize("response", [
-    {"events": [{"event": "slot", "name": "language", "value": "zh"}], "responses": [{"text": "你好"}]},
-    {"events": [], "responses": []},
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"events": [{"event": "slot", "name": "language", "value": "zh"}], "responses": [{"text": "你好"}]},
+        {"events": [], "responses": []},
+    ],
+)
 def test_a_valid_action_response_passes(response):
     action = RemoteAction("action_validate_slot_mappings", EndpointConfig("http://127.0.0.1:1"))
     assert action._validate_action_result(response) is True
 
 
-@pytest.mark.parametrize("response", [
-    {"events": [{"name": "language"}], "responses": []},  # an event without its type
-    {"events": "not a list", "responses": []},
-    {"events": [{"event": 5}], "responses": []},  # an event type that is no string
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"events": [{"name": "language"}], "responses": []},  # an event without its type
+        {"events": "not a list", "responses": []},
+        {"events": [{"event": 5}], "responses": []},  # an event type that is no string
+    ],
+)
 def test_an_invalid_action_response_is_refused_with_rasas_message(response):
     action = RemoteAction("action_validate_slot_mappings", EndpointConfig("http://127.0.0.1:1"))
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):

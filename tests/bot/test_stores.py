@@ -1,6 +1,7 @@
 """The embedded default's tracker store and event broker (bot/stores.py): loaded from bot/endpoints.yml
 the way the Rasa server loads them (Rasa falls back to memory or to no broker when a custom class
 cannot be imported), in WAL mode, and still Rasa's SQL store and broker underneath."""
+
 from __future__ import annotations
 
 import asyncio

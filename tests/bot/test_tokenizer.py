@@ -1,4 +1,5 @@
 """The bilingual tokenizer: jieba for Chinese, words for English, no space tokens."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,4 +42,4 @@ def test_shop_vocabulary_keeps_product_words_whole(tokenizer):
 def test_offsets_point_into_the_text(tokenizer):
     text = "帮我cancel一下订单 please"
     for token in tokenizer.tokenize(Message(data={"text": text}), "text"):
-        assert text[token.start:token.end] == token.text
+        assert text[token.start : token.end] == token.text

@@ -1,4 +1,5 @@
 """The training data and domain, read with Rasa's own loaders (runs in .venv-bot)."""
+
 from __future__ import annotations
 
 import re
@@ -13,13 +14,38 @@ ROOT = Path(__file__).resolve().parents[2]
 NLU = ROOT / "data" / "rasa" / "nlu"
 
 SUPPORT_INTENTS = [
-    "place_order", "track_order", "cancel_order", "change_order", "check_cancellation_fee",
-    "delivery_options", "delivery_period", "change_shipping_address", "set_up_shipping_address",
-    "check_payment_methods", "payment_issue", "check_invoice", "get_invoice", "check_refund_policy",
-    "get_refund", "track_refund", "create_account", "edit_account", "delete_account", "recover_password",
-    "registration_problems", "switch_account", "contact_customer_service", "contact_human_agent",
-    "complaint", "review", "newsletter_subscription", "recommend_products", "search_products",
-    "similar_products", "product_info", "stop_personalization",
+    "place_order",
+    "track_order",
+    "cancel_order",
+    "change_order",
+    "check_cancellation_fee",
+    "delivery_options",
+    "delivery_period",
+    "change_shipping_address",
+    "set_up_shipping_address",
+    "check_payment_methods",
+    "payment_issue",
+    "check_invoice",
+    "get_invoice",
+    "check_refund_policy",
+    "get_refund",
+    "track_refund",
+    "create_account",
+    "edit_account",
+    "delete_account",
+    "recover_password",
+    "registration_problems",
+    "switch_account",
+    "contact_customer_service",
+    "contact_human_agent",
+    "complaint",
+    "review",
+    "newsletter_subscription",
+    "recommend_products",
+    "search_products",
+    "similar_products",
+    "product_info",
+    "stop_personalization",
 ]
 CONVERSATION_INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope"]
 ENTITIES = {"order_id", "product", "category", "price", "email", "phone"}
@@ -75,7 +101,9 @@ def test_domain_declares_exactly_the_data_intents_and_entities(domain):
 
 def test_annotated_order_numbers_have_the_shop_format():
     data = load_data(str(NLU))
-    order_ids = [e["value"] for ex in data.training_examples for e in ex.get("entities", []) if e["entity"] == "order_id"]
+    order_ids = [
+        e["value"] for ex in data.training_examples for e in ex.get("entities", []) if e["entity"] == "order_id"
+    ]
     assert order_ids
     assert all(re.fullmatch(r"[Kk][Ll]\d{8}", value) for value in order_ids)
 
@@ -85,5 +113,6 @@ def test_every_response_has_an_english_and_a_chinese_variation(domain):
         conditioned = [v for v in variations if v.get("condition")]
         plain = [v for v in variations if not v.get("condition")]
         assert plain, f"{name} has no default (English) text"
-        assert any(c["name"] == "language" and c["value"] == "zh" for v in conditioned for c in v["condition"]), \
+        assert any(c["name"] == "language" and c["value"] == "zh" for v in conditioned for c in v["condition"]), (
             f"{name} has no Chinese variation"
+        )

@@ -1,6 +1,7 @@
 """The web channel's identity rules (bot/channels/web_auth.py) and its connector (bot/channels/web.py)
 without a server: who a socket is, and that nothing the browser sends can change it. The same page in
 a real browser against the whole stack: tests/e2e/test_webchat.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,15 +33,21 @@ def test_a_valid_token_names_its_user():
     assert web_auth.user_from_token(web_auth.issue_user_token("demo-alice", SECRET), SECRET) == "demo-alice"
 
 
-@pytest.mark.parametrize("token", [
-    None, "", 42, "not.a.token",
-    web_auth.issue_user_token("demo-alice", SECRET, minutes=-1),  # expired
-    web_auth.issue_user_token("demo-alice", "another-secret-that-is-also-long-enough"),  # forged
-    f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64({'sub': 'demo-alice', 'exp': int(time.time()) + 60})}.",  # unsigned
-    jwt.encode({"sub": "demo-alice"}, SECRET, algorithm="HS256"),  # never expires
-    jwt.encode({"exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),  # nobody
-    jwt.encode({"sub": "../etc", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),  # not an id
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        None,
+        "",
+        42,
+        "not.a.token",
+        web_auth.issue_user_token("demo-alice", SECRET, minutes=-1),  # expired
+        web_auth.issue_user_token("demo-alice", "another-secret-that-is-also-long-enough"),  # forged
+        f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64({'sub': 'demo-alice', 'exp': int(time.time()) + 60})}.",  # unsigned
+        jwt.encode({"sub": "demo-alice"}, SECRET, algorithm="HS256"),  # never expires
+        jwt.encode({"exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),  # nobody
+        jwt.encode({"sub": "../etc", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),  # not an id
+    ],
+)
 def test_anything_else_names_nobody(token: Any):
     assert web_auth.user_from_token(token, SECRET) is None
 
@@ -68,8 +75,16 @@ def test_a_signed_guest_id_comes_back():
 def test_a_tampered_or_made_up_guest_id_is_refused():
     guest, other = web_auth.new_guest(), web_auth.new_guest()
     signature = web_auth.sign_guest(guest, SECRET).split(".")[1]
-    for value in (f"{other}.{signature}", guest, f"{guest}.", f"demo-alice.{signature}",
-                  web_auth.sign_guest(guest, "another-secret-that-is-also-long-enough"), None, 7, "a.b.c"):
+    for value in (
+        f"{other}.{signature}",
+        guest,
+        f"{guest}.",
+        f"demo-alice.{signature}",
+        web_auth.sign_guest(guest, "another-secret-that-is-also-long-enough"),
+        None,
+        7,
+        "a.b.c",
+    ):
         assert web_auth.guest_from_signed(value, SECRET) is None, value
 
 
@@ -98,7 +113,9 @@ class FakeSocketServer:
         self.emitted: list[tuple[str, Any, str | None]] = []
         self.rooms: dict[str, set[str]] = {}
 
-    async def emit(self, event: str, data: Any = None, to: str | None = None, room: str | None = None, **_: Any) -> None:
+    async def emit(
+        self, event: str, data: Any = None, to: str | None = None, room: str | None = None, **_: Any
+    ) -> None:
         self.emitted.append((event, data, to or room))
 
     async def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
@@ -186,11 +203,21 @@ def test_each_answer_ends_with_bot_done_to_the_conversation(channel):
 def test_product_cards_are_emitted_as_they_are():
     fake = FakeSocketServer()
     output = WebOutput(fake, "bot_uttered")  # type: ignore[arg-type]
-    card = {"type": "product", "sku": "SKU1", "name": "Tea", "price": "¥129", "buttons": [{"title": "Details", "payload": "/x"}]}
+    card = {
+        "type": "product",
+        "sku": "SKU1",
+        "name": "Tea",
+        "price": "¥129",
+        "buttons": [{"title": "Details", "payload": "/x"}],
+    }
     asyncio.run(output.send_response("guest-0123456789abcdef", {"custom": dict(card)}))
     asyncio.run(output.send_response("guest-0123456789abcdef", {"text": "Pick one", "buttons": card["buttons"]}))
     room = conversation_room("guest-0123456789abcdef")
     assert fake.emitted == [
         ("bot_uttered", card, room),
-        ("bot_uttered", {"text": "Pick one", "quick_replies": [{"content_type": "text", "title": "Details", "payload": "/x"}]}, room),
+        (
+            "bot_uttered",
+            {"text": "Pick one", "quick_replies": [{"content_type": "text", "title": "Details", "payload": "/x"}]},
+            room,
+        ),
     ]

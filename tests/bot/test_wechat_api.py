@@ -1,4 +1,5 @@
 """The customer-service API client against a local fake of WeChat's API (aiohttp, on a free port)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -92,7 +93,9 @@ def test_messages_are_sent_with_one_cached_token():
         assert await api.deliver("wx-demo-li", ["第一条", "second"]) == 2
         assert [m["text"]["content"] for m in fake.sent] == ["第一条", "second"]
         assert fake.sent[0]["touser"] == "wx-demo-li" and fake.sent[0]["msgtype"] == "text"
-        assert fake.token_requests == [{"grant_type": "client_credential", "appid": "wxkelian0000000001", "secret": SECRET}]
+        assert fake.token_requests == [
+            {"grant_type": "client_credential", "appid": "wxkelian0000000001", "secret": SECRET}
+        ]
         assert "第一条".encode() in fake.raw_bodies[0]  # UTF-8, not \\u escapes
 
     with_fake(test)

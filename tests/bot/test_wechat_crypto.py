@@ -8,6 +8,7 @@
 - wechatpy's crypto tests (the WeChat Work samples: same framing, the corp id in the app id's
   place): a decryption, an encryption with a fixed random prefix, a URL-verification signature.
 """
+
 from __future__ import annotations
 
 import base64
@@ -63,7 +64,10 @@ WORK_REPLY_ENCRYPT = (
 
 
 def test_official_sample_message_signature_and_decryption():
-    assert signature("spamtest", "1409735669", "1320562132", OFFICIAL_SAMPLE_ENCRYPT) == "5d197aaffba7e9b25a30732f161a50dee96bd5fa"
+    assert (
+        signature("spamtest", "1409735669", "1320562132", OFFICIAL_SAMPLE_ENCRYPT)
+        == "5d197aaffba7e9b25a30732f161a50dee96bd5fa"
+    )
     xml = MessageCrypto(SAMPLE_KEY, "wx2c2769f8efd9abc2").decrypt(OFFICIAL_SAMPLE_ENCRYPT)
     assert "<Content><![CDATA[abcdteT]]></Content>" in xml
     assert "<FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></FromUserName>" in xml
@@ -91,7 +95,9 @@ def test_wechatpy_vectors_decrypt_encrypt_and_sign():
 def test_wechatpy_url_verification_signature():
     echostr = "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q=="
     assert signature_matches("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", WORK_TOKEN, "1411443780", "437374425", echostr)
-    assert not signature_matches("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", WORK_TOKEN, "1411443780", "437374424", echostr)
+    assert not signature_matches(
+        "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", WORK_TOKEN, "1411443780", "437374424", echostr
+    )
     assert MessageCrypto(WORK_KEY, WORK_ID).decrypt(echostr) == "5927782489442352469"
 
 
@@ -144,8 +150,9 @@ def test_a_message_encrypted_with_another_key_does_not_decrypt():
         MessageCrypto(SAMPLE_KEY, "wxkelian0000000001").decrypt(encrypted)
 
 
-@pytest.mark.parametrize("encrypted", ["", "not base64!", base64.b64encode(b"short").decode(),
-                                       base64.b64encode(b"\0" * 32).decode()])
+@pytest.mark.parametrize(
+    "encrypted", ["", "not base64!", base64.b64encode(b"short").decode(), base64.b64encode(b"\0" * 32).decode()]
+)
 def test_garbage_does_not_decrypt(encrypted):
     with pytest.raises(WeChatCryptoError):
         MessageCrypto(SAMPLE_KEY, "wxkelian0000000001").decrypt(encrypted)

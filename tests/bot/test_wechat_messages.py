@@ -1,4 +1,5 @@
 """WeChat XML, the bot's answers as numbered text options, the connector's memory and its settings."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,29 +26,42 @@ class Clock:
 
 
 def test_a_text_message_is_read_field_by_field():
-    fields = parse_message("""<xml><ToUserName><![CDATA[gh_kelian]]></ToUserName>
+    fields = parse_message(
+        """<xml><ToUserName><![CDATA[gh_kelian]]></ToUserName>
         <FromUserName><![CDATA[wx-demo-li]]></FromUserName><CreateTime>1700000000</CreateTime>
         <MsgType><![CDATA[text]]></MsgType><Content><![CDATA[我的订单KL20251104到哪了]]></Content>
-        <MsgId>1234567890123456</MsgId></xml>""".encode())
-    assert fields == {"ToUserName": "gh_kelian", "FromUserName": "wx-demo-li", "CreateTime": "1700000000",
-                      "MsgType": "text", "Content": "我的订单KL20251104到哪了", "MsgId": "1234567890123456"}
+        <MsgId>1234567890123456</MsgId></xml>""".encode()
+    )
+    assert fields == {
+        "ToUserName": "gh_kelian",
+        "FromUserName": "wx-demo-li",
+        "CreateTime": "1700000000",
+        "MsgType": "text",
+        "Content": "我的订单KL20251104到哪了",
+        "MsgId": "1234567890123456",
+    }
 
 
 def test_nested_elements_are_kept_empty():
-    fields = parse_message(b"<xml><MsgType>event</MsgType><ScanCodeInfo><ScanType>qrcode</ScanType></ScanCodeInfo></xml>")
+    fields = parse_message(
+        b"<xml><MsgType>event</MsgType><ScanCodeInfo><ScanType>qrcode</ScanType></ScanCodeInfo></xml>"
+    )
     assert fields["ScanCodeInfo"] == ""
 
 
-@pytest.mark.parametrize("body", [
-    b"",
-    b"not xml",
-    b"<xml><Content>unclosed</xml>",
-    b"<message><Content>hi</Content></message>",
-    b'<?xml version="1.0"?><!DOCTYPE xml><xml><Content>hi</Content></xml>',
-    b'<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa">]><xml><Content>&a;&a;</Content></xml>',
-    b'<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Content>&xxe;</Content></xml>',
-    b"\xff\xfe<xml/>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not xml",
+        b"<xml><Content>unclosed</xml>",
+        b"<message><Content>hi</Content></message>",
+        b'<?xml version="1.0"?><!DOCTYPE xml><xml><Content>hi</Content></xml>',
+        b'<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa">]><xml><Content>&a;&a;</Content></xml>',
+        b'<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Content>&xxe;</Content></xml>',
+        b"\xff\xfe<xml/>",
+    ],
+)
 def test_malformed_xml_doctypes_and_entities_are_refused(body):
     with pytest.raises(InvalidXml):
         parse_message(body)
@@ -61,8 +75,13 @@ def test_cdata_survives_its_own_terminator_and_drops_control_characters():
 
 def test_the_passive_reply_swaps_sender_and_receiver():
     fields = parse_message(text_reply("wx-demo-li", "gh_kelian", "您好 <b>&", 1700000000).encode())
-    assert fields == {"ToUserName": "wx-demo-li", "FromUserName": "gh_kelian", "CreateTime": "1700000000",
-                      "MsgType": "text", "Content": "您好 <b>&"}
+    assert fields == {
+        "ToUserName": "wx-demo-li",
+        "FromUserName": "gh_kelian",
+        "CreateTime": "1700000000",
+        "MsgType": "text",
+        "Content": "您好 <b>&",
+    }
 
 
 def test_the_encrypted_envelope():
@@ -74,22 +93,41 @@ def test_the_encrypted_envelope():
 
 
 def test_chinese_buttons_become_numbered_lines():
-    texts, payloads = render([{"text": "确认取消订单KL20251105吗?", "buttons": [
-        {"title": "确认", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]}])
+    texts, payloads = render(
+        [
+            {
+                "text": "确认取消订单KL20251105吗?",
+                "buttons": [{"title": "确认", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}],
+            }
+        ]
+    )
     assert texts == ["确认取消订单KL20251105吗?\n回复 1 确认\n回复 2 不用了"]
     assert payloads == ["/affirm", "/deny"]
 
 
 def test_english_buttons_say_reply_n_for():
-    texts, _ = render([{"text": "Cancel order KL20250105?", "buttons": [
-        {"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]}])
+    texts, _ = render(
+        [
+            {
+                "text": "Cancel order KL20250105?",
+                "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+            }
+        ]
+    )
     assert texts == ["Cancel order KL20250105?\nReply 1 for Yes\nReply 2 for No"]
 
 
 def test_numbers_run_across_the_messages_of_one_answer():
-    products = [{"text": f"Product {i}", "buttons": [
-        {"title": "More like this", "payload": f'/similar_products{{"product_sku":"SKU{i}"}}'},
-        {"title": "Details", "payload": f'/product_info{{"product_sku":"SKU{i}"}}'}]} for i in (1, 2)]
+    products = [
+        {
+            "text": f"Product {i}",
+            "buttons": [
+                {"title": "More like this", "payload": f'/similar_products{{"product_sku":"SKU{i}"}}'},
+                {"title": "Details", "payload": f'/product_info{{"product_sku":"SKU{i}"}}'},
+            ],
+        }
+        for i in (1, 2)
+    ]
     texts, payloads = render([{"text": "Picked for you:"}, *products])
     assert texts[0] == "Picked for you:"
     assert texts[2].endswith("Reply 3 for More like this\nReply 4 for Details")
@@ -97,8 +135,14 @@ def test_numbers_run_across_the_messages_of_one_answer():
 
 
 def test_link_buttons_images_and_empty_messages():
-    texts, payloads = render([{"text": "看看这里", "buttons": [{"title": "官网", "url": "https://shop.example/"}]},
-                              {"image": "https://shop.example/p.png"}, {"custom": {"type": "product"}}, {}])
+    texts, payloads = render(
+        [
+            {"text": "看看这里", "buttons": [{"title": "官网", "url": "https://shop.example/"}]},
+            {"image": "https://shop.example/p.png"},
+            {"custom": {"type": "product"}},
+            {},
+        ]
+    )
     assert texts == ["看看这里\n官网: https://shop.example/", "https://shop.example/p.png"]
     assert payloads == []
 
@@ -116,8 +160,21 @@ def test_long_answers_are_sent_in_parts_under_wechats_limit():
     assert len(texts) == 3
 
 
-@pytest.mark.parametrize("text, number", [("1", 1), ("２", 2), (" 2 ", 2), ("3.", 3), ("１０", 10),
-                                          ("12a", None), ("one", None), ("", None), ("1 2", None), ("-1", None)])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("1", 1),
+        ("２", 2),
+        (" 2 ", 2),
+        ("3.", 3),
+        ("１０", 10),
+        ("12a", None),
+        ("one", None),
+        ("", None),
+        ("1 2", None),
+        ("-1", None),
+    ],
+)
 def test_numeric_replies(text, number):
     assert chosen_number(text) == number
 
@@ -194,13 +251,28 @@ def test_deduplicator_forgets_after_its_ttl():
 
 
 def test_settings_from_credentials_with_environment_overrides():
-    credentials = {"mode": "compatible", "token": "yml-token", "encoding_aes_key": KEY, "app_id": "wxkelian0000000001",
-                   "app_secret": "yml-secret", "reply_deadline": 4.5, "menu": {"ORDER_STATUS": "/track_order"}}
-    environ = {"KELIAN_WECHAT_TOKEN": "env-token", "KELIAN_WECHAT_MODE": "safe",
-               "KELIAN_WECHAT_API_BASE": "http://127.0.0.1:9999", "KELIAN_WECHAT_REPLY_DEADLINE": "3"}
+    credentials = {
+        "mode": "compatible",
+        "token": "yml-token",
+        "encoding_aes_key": KEY,
+        "app_id": "wxkelian0000000001",
+        "app_secret": "yml-secret",
+        "reply_deadline": 4.5,
+        "menu": {"ORDER_STATUS": "/track_order"},
+    }
+    environ = {
+        "KELIAN_WECHAT_TOKEN": "env-token",
+        "KELIAN_WECHAT_MODE": "safe",
+        "KELIAN_WECHAT_API_BASE": "http://127.0.0.1:9999",
+        "KELIAN_WECHAT_REPLY_DEADLINE": "3",
+    }
     settings = WeChatSettings.from_credentials(credentials, environ)
     assert (settings.token, settings.mode, settings.api_base, settings.reply_deadline) == (
-        "env-token", "safe", "http://127.0.0.1:9999", 3.0)
+        "env-token",
+        "safe",
+        "http://127.0.0.1:9999",
+        3.0,
+    )
     assert settings.app_secret == "yml-secret" and settings.menu == {"ORDER_STATUS": "/track_order"}
 
 
@@ -209,15 +281,18 @@ def test_plain_mode_needs_only_a_token():
     assert not settings.encrypted
 
 
-@pytest.mark.parametrize("credentials, complaint", [
-    ({"mode": "safe", "token": "t", "app_id": "wx1", "encoding_aes_key": "short"}, "EncodingAESKey"),
-    ({"mode": "safe", "token": "t", "encoding_aes_key": KEY}, "app id"),
-    ({"mode": "secret", "token": "t"}, "mode"),
-    ({"mode": "plain", "token": "t", "reply_deadline": 6}, "reply_deadline"),
-    ({"mode": "plain", "token": "t", "reply_deadline": "soon"}, "reply_deadline"),
-    ({"mode": "plain", "token": "t", "menu": ["a"]}, "menu"),
-    ({"mode": "plain", "token": "t", "tokn": "typo"}, "tokn"),
-])
+@pytest.mark.parametrize(
+    "credentials, complaint",
+    [
+        ({"mode": "safe", "token": "t", "app_id": "wx1", "encoding_aes_key": "short"}, "EncodingAESKey"),
+        ({"mode": "safe", "token": "t", "encoding_aes_key": KEY}, "app id"),
+        ({"mode": "secret", "token": "t"}, "mode"),
+        ({"mode": "plain", "token": "t", "reply_deadline": 6}, "reply_deadline"),
+        ({"mode": "plain", "token": "t", "reply_deadline": "soon"}, "reply_deadline"),
+        ({"mode": "plain", "token": "t", "menu": ["a"]}, "menu"),
+        ({"mode": "plain", "token": "t", "tokn": "typo"}, "tokn"),
+    ],
+)
 def test_settings_that_cannot_work_are_refused_by_name(credentials, complaint):
     with pytest.raises(WeChatConfigError, match=complaint):
         WeChatSettings.from_credentials(credentials, {})
@@ -227,6 +302,7 @@ def test_without_secrets_each_install_generates_its_own(monkeypatch, tmp_path):
     """Before: a development token and EncodingAESKey were committed in credentials.yml and worked as
     real ones on every install."""
     import os
+
     keys = []
     for install in ("one", "two"):
         monkeypatch.setenv("KELIAN_VAR", str(tmp_path / install))

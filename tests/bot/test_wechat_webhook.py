@@ -1,5 +1,6 @@
 """The WeChat protocol of the connector (wechat_webhook.py) with a scripted bot in place of Rasa and a
 recorder in place of the customer-service API: signatures, modes, replies, retries, deadlines."""
+
 from __future__ import annotations
 
 import asyncio
@@ -54,17 +55,28 @@ def echo(text: str) -> list[dict[str, Any]]:
     return [{"text": f"echo: {text}"}]
 
 
-def make(mode: str = "compatible", bot: Optional[ScriptedBot] = None, **settings: Any) -> tuple[WeChatWebhook, ScriptedBot, RecordingApi]:
+def make(
+    mode: str = "compatible", bot: Optional[ScriptedBot] = None, **settings: Any
+) -> tuple[WeChatWebhook, ScriptedBot, RecordingApi]:
     bot = bot or ScriptedBot(echo)
     api = RecordingApi()
-    config = WeChatSettings(token=TOKEN, mode=mode, encoding_aes_key=KEY, app_id=APP_ID, app_secret="s",
-                            menu={"ORDER_STATUS": "/track_order"}, **settings)
+    config = WeChatSettings(
+        token=TOKEN,
+        mode=mode,
+        encoding_aes_key=KEY,
+        app_id=APP_ID,
+        app_secret="s",
+        menu={"ORDER_STATUS": "/track_order"},
+        **settings,
+    )
     return WeChatWebhook(config, bot, api), bot, api  # type: ignore[arg-type]
 
 
 def message_xml(msg_type: str = "text", openid: str = OPENID, msg_id: Optional[str] = "1001", **fields: str) -> str:
-    parts = [f"<ToUserName><![CDATA[gh_kelian]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>",
-             f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"]
+    parts = [
+        f"<ToUserName><![CDATA[gh_kelian]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>",
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>",
+    ]
     parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items()]
     if msg_id:
         parts.append(f"<MsgId>{msg_id}</MsgId>")
@@ -79,10 +91,20 @@ def plain_request(xml: str, timestamp: Optional[int] = None, token: str = TOKEN)
 def encrypted_request(xml: str, app_id: str = APP_ID, compatible: bool = False) -> tuple[dict[str, str], bytes]:
     ts, nonce = str(int(time.time())), "314159"
     encrypt = MessageCrypto(KEY, app_id).encrypt(xml)
-    body = (xml[:-len("</xml>")] if compatible else "<xml><ToUserName><![CDATA[gh_kelian]]></ToUserName>") + \
-        f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    return ({"signature": signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce, "openid": OPENID,
-             "encrypt_type": "aes", "msg_signature": signature(TOKEN, ts, nonce, encrypt)}, body.encode())
+    body = (
+        xml[: -len("</xml>")] if compatible else "<xml><ToUserName><![CDATA[gh_kelian]]></ToUserName>"
+    ) + f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    return (
+        {
+            "signature": signature(TOKEN, ts, nonce),
+            "timestamp": ts,
+            "nonce": nonce,
+            "openid": OPENID,
+            "encrypt_type": "aes",
+            "msg_signature": signature(TOKEN, ts, nonce, encrypt),
+        },
+        body.encode(),
+    )
 
 
 def passive_text(reply: HttpReply) -> str:
@@ -182,8 +204,12 @@ def test_forged_stale_and_malformed_requests_are_refused_before_rasa(caplog):
         assert (await webhook.receive({**enc_args, "msg_signature": "0" * 40}, enc_body)).status == 403
         assert (await webhook.receive(*encrypted_request(xml, app_id="wxsomebodyelse00001"))).status == 403
         garbage = enc_body.replace(b"<Encrypt><![CDATA[", b"<Encrypt><![CDATA[AAAA")
-        garbage_args = {**enc_args, "msg_signature": signature(TOKEN, enc_args["timestamp"], enc_args["nonce"],
-                                                               parse_message(garbage)["Encrypt"])}
+        garbage_args = {
+            **enc_args,
+            "msg_signature": signature(
+                TOKEN, enc_args["timestamp"], enc_args["nonce"], parse_message(garbage)["Encrypt"]
+            ),
+        }
         assert (await webhook.receive(garbage_args, garbage)).status == 400
         assert bot.heard == []
 
@@ -309,9 +335,13 @@ def test_unsubscribe_and_other_events_get_no_turn():
 def test_menu_clicks_map_to_intents():
     async def scenario() -> None:
         webhook, bot, _ = make()
-        reply = await webhook.receive(*plain_request(message_xml("event", msg_id=None, Event="CLICK", EventKey="ORDER_STATUS")))
+        reply = await webhook.receive(
+            *plain_request(message_xml("event", msg_id=None, Event="CLICK", EventKey="ORDER_STATUS"))
+        )
         assert passive_text(reply) == "echo: /track_order"
-        unknown = await webhook.receive(*plain_request(message_xml("event", msg_id=None, Event="CLICK", EventKey="NOPE")))
+        unknown = await webhook.receive(
+            *plain_request(message_xml("event", msg_id=None, Event="CLICK", EventKey="NOPE"))
+        )
         assert passive_text(unknown) == UNKNOWN_MENU and len(bot.heard) == 1
 
     run(scenario())
@@ -343,8 +373,12 @@ def test_an_empty_text_gets_no_turn():
 def test_a_numeric_reply_sends_that_buttons_payload():
     def answers(text: str) -> list[dict[str, Any]]:
         if text.startswith("取消"):
-            return [{"text": "确认取消吗?", "buttons": [{"title": "确认", "payload": "/affirm"},
-                                                   {"title": "不用了", "payload": "/deny"}]}]
+            return [
+                {
+                    "text": "确认取消吗?",
+                    "buttons": [{"title": "确认", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}],
+                }
+            ]
         return [{"text": f"ok {text}"}]
 
     async def scenario() -> None:
@@ -364,8 +398,13 @@ def test_messages_rasa_sends_on_its_own_go_through_the_api_with_numbered_options
     async def scenario() -> None:
         webhook, bot, api = make()
         output = WeChatOutput(api, webhook)  # type: ignore[arg-type]
-        await output.send_response(OPENID, {"text": "还需要帮忙吗?", "buttons": [
-            {"title": "需要", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]})
+        await output.send_response(
+            OPENID,
+            {
+                "text": "还需要帮忙吗?",
+                "buttons": [{"title": "需要", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}],
+            },
+        )
         assert api.delivered == [(OPENID, ["还需要帮忙吗?\n回复 1 需要\n回复 2 不用了"])]
         await webhook.receive(*plain_request(message_xml(Content="1")))
         assert bot.heard[-1].text == "/affirm"

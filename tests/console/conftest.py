@@ -1,5 +1,6 @@
 """Fixtures of the console's tests: a small demo CRM on SQLite (the demo generator, anchored today so the
 dashboard's trailing windows hold data), an empty migrated CRM for exact figures, and console accounts."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """A stand-in for the Rasa server's HTTP API, as far as the console uses it: it keeps each conversation's
 events, records every request, and runs `action_agent_message` by saying the slot's text as a bot message."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,7 +49,10 @@ class FakeRasa:
         sender, body = request.match_info["sender"], await request.json()
         self.requests.append(("execute", sender, dict(request.query), body))
         events = self.events.setdefault(sender, [])
-        slot = next((e["value"] for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "agent_message"), None)
+        slot = next(
+            (e["value"] for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "agent_message"),
+            None,
+        )
         events.append({"event": "action", "name": body["name"], "timestamp": 1767000000.0})
         if body["name"] == "action_agent_message" and slot:
             events.append({"event": "bot", "text": slot, "timestamp": 1767000001.0})

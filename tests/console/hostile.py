@@ -3,6 +3,7 @@
 bot can put text: names, address fields, messages, NLU entities and intents, hand-off reasons and summaries,
 corrections, interests, and the live Rasa tracker. Shared by the console's security tests
 (tests/security/test_console*.py); import the fixtures into the test module to use them."""
+
 from __future__ import annotations
 
 import re
@@ -37,9 +38,13 @@ HOSTILE = f"{SCRIPT} {ATTRIBUTE} {SINGLE} {JS_URL} {MATH}"
 UNESCAPED = re.compile(r"<script>alert|<img src=x|<svg onload|(?:href|src|action)\s*=\s*[\"']?\s*javascript:", re.I)
 PAYLOAD_MARK = "payload-only-words"  # in a dead letter's payload, which no page shows
 LINK_CODE = "563102"
-BOT_CODE_EN = (f"Your linking code is {LINK_CODE} (valid for 10 minutes; don't share it). On our WeChat official "
-               "account, say \"link my account\" and send this code.")
-BOT_CODE_ZH = f"您的绑定验证码是 {LINK_CODE}(10 分钟内有效,请勿告诉他人)。请在微信公众号回复“绑定账号”,然后发送这个验证码。"
+BOT_CODE_EN = (
+    f"Your linking code is {LINK_CODE} (valid for 10 minutes; don't share it). On our WeChat official "
+    'account, say "link my account" and send this code.'
+)
+BOT_CODE_ZH = (
+    f"您的绑定验证码是 {LINK_CODE}(10 分钟内有效,请勿告诉他人)。请在微信公众号回复“绑定账号”,然后发送这个验证码。"
+)
 
 
 @dataclass(frozen=True)
@@ -58,30 +63,71 @@ def add_hostile_case(factory: sessionmaker[Session]) -> HostileCase:
     word = uuid.uuid4().hex[:8]
     sender = f"hostile-{word}"
     with transaction(factory) as session:
-        customer = create_customer(session, name=f"Mallory {SCRIPT}", language=Language.EN,
-                                   identities=[("rest", sender)], personalization_consent=True)
+        customer = create_customer(
+            session,
+            name=f"Mallory {SCRIPT}",
+            language=Language.EN,
+            identities=[("rest", sender)],
+            personalization_consent=True,
+        )
         region = session.scalar(select(Address.region_code).limit(1))
-        session.add(Address(customer_id=customer.id, recipient=ATTRIBUTE, phone="13800138000", street=HOSTILE,
-                            city=SINGLE[:60], region_code=region, postcode="<b>1", is_default=True))
+        session.add(
+            Address(
+                customer_id=customer.id,
+                recipient=ATTRIBUTE,
+                phone="13800138000",
+                street=HOSTILE,
+                city=SINGLE[:60],
+                region_code=region,
+                postcode="<b>1",
+                is_default=True,
+            )
+        )
         session.add(CustomerInterest(customer_id=customer.id, tag=SCRIPT, weight=2.0, updated_at=utcnow()))
         conversation = open_conversation(session, "rest", sender, customer_id=customer.id, language="en")
-        message = record_message(session, conversation, "customer", f"hostile {word} {HOSTILE}", intent=SCRIPT,
-                                 confidence=0.3, entities=[{"entity": ATTRIBUTE, "value": SCRIPT},
-                                                           {"entity": "product", "value": f"x{ATTRIBUTE}"}])
+        message = record_message(
+            session,
+            conversation,
+            "customer",
+            f"hostile {word} {HOSTILE}",
+            intent=SCRIPT,
+            confidence=0.3,
+            entities=[{"entity": ATTRIBUTE, "value": SCRIPT}, {"entity": "product", "value": f"x{ATTRIBUTE}"}],
+        )
         record_message(session, conversation, "customer", MATH, intent=MATH, confidence=0.2)
         record_message(session, conversation, "bot", BOT_CODE_EN)
         record_message(session, conversation, "bot", BOT_CODE_ZH)
         record_message(session, conversation, "bot", f"echo {HOSTILE}")
-        handoff = request_handoff(session, conversation, reason=SCRIPT, summary=f"customer: {HOSTILE}\n{BOT_CODE_EN}",
-                                  priority=0, sender_id=sender)
+        handoff = request_handoff(
+            session,
+            conversation,
+            reason=SCRIPT,
+            summary=f"customer: {HOSTILE}\n{BOT_CODE_EN}",
+            priority=0,
+            sender_id=sender,
+        )
         now = utcnow()
-        session.add(NluCorrection(message_id=message, text=HOSTILE, language=Language.EN, predicted_intent=SCRIPT,
-                                  intent=ATTRIBUTE[:64], entities=[{"entity": SINGLE, "value": SCRIPT,
-                                                                    "start": 0, "end": 1}],
-                                  author="someone", created_at=now, updated_at=now - timedelta(seconds=1)))
-        letter = record_dead_letter(session, source=f"rasa-{word}", payload=f'{{"text": "{HOSTILE} {PAYLOAD_MARK}"}}',
-                                    reason=f"unexpected text {HOSTILE} from 13800138000", reference=ATTRIBUTE,
-                                    event_name=SCRIPT)
+        session.add(
+            NluCorrection(
+                message_id=message,
+                text=HOSTILE,
+                language=Language.EN,
+                predicted_intent=SCRIPT,
+                intent=ATTRIBUTE[:64],
+                entities=[{"entity": SINGLE, "value": SCRIPT, "start": 0, "end": 1}],
+                author="someone",
+                created_at=now,
+                updated_at=now - timedelta(seconds=1),
+            )
+        )
+        letter = record_dead_letter(
+            session,
+            source=f"rasa-{word}",
+            payload=f'{{"text": "{HOSTILE} {PAYLOAD_MARK}"}}',
+            reason=f"unexpected text {HOSTILE} from 13800138000",
+            reference=ATTRIBUTE,
+            event_name=SCRIPT,
+        )
     assert letter is not None
     return HostileCase(customer.id, conversation, message, handoff, sender, letter)
 
@@ -121,6 +167,25 @@ async def sign_in(client: TestClient, demo: sessionmaker[Session], role: StaffRo
     return staff
 
 
-__all__ = ["ATTRIBUTE", "BOT_CODE_EN", "BOT_CODE_ZH", "CSRF", "HOSTILE", "JS_URL", "LINK_CODE", "MATH", "PASSWORD", "PAYLOAD_MARK",
-           "SCRIPT", "SINGLE", "UNESCAPED", "HostileCase", "Staff", "add_hostile_case", "client", "hostile_tracker",
-           "rasa", "sign_in"]
+__all__ = [
+    "ATTRIBUTE",
+    "BOT_CODE_EN",
+    "BOT_CODE_ZH",
+    "CSRF",
+    "HOSTILE",
+    "JS_URL",
+    "LINK_CODE",
+    "MATH",
+    "PASSWORD",
+    "PAYLOAD_MARK",
+    "SCRIPT",
+    "SINGLE",
+    "UNESCAPED",
+    "HostileCase",
+    "Staff",
+    "add_hostile_case",
+    "client",
+    "hostile_tracker",
+    "rasa",
+    "sign_in",
+]

@@ -1,4 +1,5 @@
 """Accounts: argon2 hashes, password rules, roles, lock-out, TOTP, sessions."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -40,12 +41,13 @@ def test_account_rules(empty: sessionmaker[Session]) -> None:
         stored = session.scalar(select(StaffUser).where(StaffUser.username == "mei.lin"))
         assert stored.password_hash.startswith("$argon2id$")
     for name, password, role, problem in (
-            ("mei.lin", PASSWORD, "agent", "taken"),
-            ("x", PASSWORD, "agent", "username"),
-            ("new user", PASSWORD, "agent", "username"),
-            ("bob", "short", "agent", "at least 10"),
-            ("bob", "bob-is-my-password", "agent", "username"),
-            ("bob", PASSWORD, "boss", "role")):
+        ("mei.lin", PASSWORD, "agent", "taken"),
+        ("x", PASSWORD, "agent", "username"),
+        ("new user", PASSWORD, "agent", "username"),
+        ("bob", "short", "agent", "at least 10"),
+        ("bob", "bob-is-my-password", "agent", "username"),
+        ("bob", PASSWORD, "boss", "role"),
+    ):
         with pytest.raises(InvalidInput, match=problem), transaction(empty) as session:
             accounts.create_user(session, name, password, role)
 
@@ -91,8 +93,9 @@ def test_unknown_and_disabled_accounts_fail_like_a_wrong_password(empty: session
     assert login(empty, "nobody", PASSWORD, T0).outcome == LoginOutcome.INVALID
     with transaction(empty) as session:
         me = accounts.get_user(session, session.scalar(select(StaffUser.id).where(StaffUser.username == admin)))
-        accounts.set_disabled(session, session.scalar(select(StaffUser.id).where(StaffUser.username == name)), True,
-                              actor=me)
+        accounts.set_disabled(
+            session, session.scalar(select(StaffUser.id).where(StaffUser.username == name)), True, actor=me
+        )
     assert login(empty, name, PASSWORD, T0).outcome == LoginOutcome.INVALID
 
 
@@ -111,16 +114,26 @@ def test_totp_second_factor_enrolment_login_and_replay(empty: sessionmaker[Sessi
     first = login(empty, name, PASSWORD, later)
     assert first.outcome == LoginOutcome.NEEDS_CODE
     with transaction(empty) as session:
-        assert accounts.verify_second_factor(session, user_id, "123 456" if totp.at(later) != "123456" else "654321",
-                                             now=later).outcome == LoginOutcome.INVALID
+        assert (
+            accounts.verify_second_factor(
+                session, user_id, "123 456" if totp.at(later) != "123456" else "654321", now=later
+            ).outcome
+            == LoginOutcome.INVALID
+        )
         assert accounts.verify_second_factor(session, user_id, totp.at(later), now=later).outcome == LoginOutcome.OK
         # The same code again (a replay) is refused, and so is the previous step's code.
-        assert accounts.verify_second_factor(session, user_id, totp.at(later), now=later).outcome == LoginOutcome.INVALID
-        assert accounts.verify_second_factor(session, user_id, totp.at(later - timedelta(seconds=30)),
-                                             now=later).outcome == LoginOutcome.INVALID
+        assert (
+            accounts.verify_second_factor(session, user_id, totp.at(later), now=later).outcome == LoginOutcome.INVALID
+        )
+        assert (
+            accounts.verify_second_factor(session, user_id, totp.at(later - timedelta(seconds=30)), now=later).outcome
+            == LoginOutcome.INVALID
+        )
         # The next step's code (clock drift of one step) is accepted.
-        assert accounts.verify_second_factor(session, user_id, totp.at(later + timedelta(seconds=30)),
-                                             now=later).outcome == LoginOutcome.OK
+        assert (
+            accounts.verify_second_factor(session, user_id, totp.at(later + timedelta(seconds=30)), now=later).outcome
+            == LoginOutcome.OK
+        )
 
 
 def test_wrong_codes_count_towards_the_lock_out(empty: sessionmaker[Session]) -> None:
@@ -132,7 +145,9 @@ def test_wrong_codes_count_towards_the_lock_out(empty: sessionmaker[Session]) ->
     outcomes = []
     for attempt in range(5):
         with transaction(empty) as session:
-            outcomes.append(accounts.verify_second_factor(session, user_id, "abcdef", now=T0 + timedelta(minutes=1)).outcome)
+            outcomes.append(
+                accounts.verify_second_factor(session, user_id, "abcdef", now=T0 + timedelta(minutes=1)).outcome
+            )
     assert outcomes == [LoginOutcome.INVALID] * 4 + [LoginOutcome.LOCKED]
     assert login(empty, name, PASSWORD, T0 + timedelta(minutes=2)).outcome == LoginOutcome.LOCKED
 

@@ -1,4 +1,5 @@
 """`python -m console create-user` and `export-corrections`."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,9 @@ def url(factory: sessionmaker[Session]) -> str:
     return factory.kw["bind"].url.render_as_string(hide_password=False)
 
 
-def test_create_user_from_stdin_and_twice_asked(empty: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_user_from_stdin_and_twice_asked(
+    empty: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli.main(["--database-url", url(empty), "create-user", "Ops", "--role", "admin", "--password-stdin"]) == 0
     assert "created console user ops (admin, pages in zh)" in capsys.readouterr().out
@@ -33,19 +35,35 @@ def test_create_user_from_stdin_and_twice_asked(empty: sessionmaker[Session], mo
     assert "at least 10" in capsys.readouterr().err
     with empty() as session:
         assert {u.username: u.role for u in session.scalars(select(StaffUser))} == {
-            "ops": StaffRole.ADMIN, "mei": StaffRole.AGENT}
+            "ops": StaffRole.ADMIN,
+            "mei": StaffRole.AGENT,
+        }
 
 
-def test_commands_refuse_an_unmigrated_database(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commands_refuse_an_unmigrated_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert cli.main(["--database-url", f"sqlite:///{tmp_path / 'new.db'}", "create-user", "ops", "--role", "admin",
-                     "--password-stdin"]) == 1
+    assert (
+        cli.main(
+            [
+                "--database-url",
+                f"sqlite:///{tmp_path / 'new.db'}",
+                "create-user",
+                "ops",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ]
+        )
+        == 1
+    )
     assert "python -m crm migrate" in capsys.readouterr().err
 
 
-def test_export_with_nothing_to_export(empty: sessionmaker[Session], tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_with_nothing_to_export(
+    empty: sessionmaker[Session], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "nlu"
     assert cli.main(["--database-url", url(empty), "export-corrections", "--out", str(out)]) == 0
     assert "no corrections to export" in capsys.readouterr().out and not out.exists()

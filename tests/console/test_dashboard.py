@@ -1,4 +1,5 @@
 """The dashboard's figures on a small CRM whose every count is known, and its charts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -29,22 +30,42 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)  # 20:00 in Shanghai
 DAY = timedelta(days=1)
 
 
-def conversation(session: Session, channel: str, status: str, started: datetime,
-                 messages: tuple[tuple[str | None, float | None], ...] = ()) -> Conversation:
+def conversation(
+    session: Session,
+    channel: str,
+    status: str,
+    started: datetime,
+    messages: tuple[tuple[str | None, float | None], ...] = (),
+) -> Conversation:
     row = Conversation(channel=channel, status=ConversationStatus(status), started_at=started, language="en")
     session.add(row)
     session.flush()
     for intent, confidence in messages:
-        session.add(Message(conversation_id=row.id, sender="customer", text="…", intent=intent, confidence=confidence,
-                            created_at=started + timedelta(seconds=5)))
+        session.add(
+            Message(
+                conversation_id=row.id,
+                sender="customer",
+                text="…",
+                intent=intent,
+                confidence=confidence,
+                created_at=started + timedelta(seconds=5),
+            )
+        )
     session.add(Message(conversation_id=row.id, sender="bot", text="…", created_at=started + timedelta(seconds=9)))
     return row
 
 
-def handoff(session: Session, row: Conversation, requested: datetime, assigned: datetime | None,
-            status: str) -> None:
-    session.add(HandoffRequest(conversation_id=row.id, reason="customer asked", status=HandoffStatus(status),
-                               requested_at=requested, assigned_at=assigned, priority=0))
+def handoff(session: Session, row: Conversation, requested: datetime, assigned: datetime | None, status: str) -> None:
+    session.add(
+        HandoffRequest(
+            conversation_id=row.id,
+            reason="customer asked",
+            status=HandoffStatus(status),
+            requested_at=requested,
+            assigned_at=assigned,
+            priority=0,
+        )
+    )
 
 
 @pytest.fixture
@@ -52,9 +73,21 @@ def shop(empty: sessionmaker[Session]) -> sessionmaker[Session]:
     with transaction(empty) as session:
         session.add(Category(id=1, slug="shoes", name_en="Shoes", name_zh="鞋"))
         for pid in (1, 2, 3, 4):
-            session.add(Product(id=pid, sku=f"S-{pid}", name_en=f"Shoe {pid}", name_zh=f"鞋{pid}", description_en="",
-                                description_zh="", category_id=1, brand="b", price=Decimal("100"), stock=5,
-                                created_at=NOW - 400 * DAY))
+            session.add(
+                Product(
+                    id=pid,
+                    sku=f"S-{pid}",
+                    name_en=f"Shoe {pid}",
+                    name_zh=f"鞋{pid}",
+                    description_en="",
+                    description_zh="",
+                    category_id=1,
+                    brand="b",
+                    price=Decimal("100"),
+                    stock=5,
+                    created_at=NOW - 400 * DAY,
+                )
+            )
         happy = Customer(name="A", created_at=NOW - 100 * DAY, satisfaction=4.5, last_contact_at=NOW - DAY)
         unhappy = Customer(name="B", created_at=NOW - 100 * DAY, satisfaction=2.0, last_contact_at=NOW - 2 * DAY)
         long_ago = Customer(name="C", created_at=NOW - 100 * DAY, satisfaction=5.0, last_contact_at=NOW - 60 * DAY)
@@ -74,20 +107,54 @@ def shop(empty: sessionmaker[Session]) -> sessionmaker[Session]:
 
         clicked = NOW - 6 * DAY
         for pid in (1, 2, 3, 4):
-            session.add(Interaction(customer_id=happy.id, product_id=pid, kind="rec_impression", weight=0.2,
-                                    channel="web", occurred_at=clicked - timedelta(minutes=1)))
+            session.add(
+                Interaction(
+                    customer_id=happy.id,
+                    product_id=pid,
+                    kind="rec_impression",
+                    weight=0.2,
+                    channel="web",
+                    occurred_at=clicked - timedelta(minutes=1),
+                )
+            )
         for pid in (1, 2, 3):
-            session.add(Interaction(customer_id=happy.id, product_id=pid, kind="rec_click", weight=3, channel="web",
-                                    occurred_at=clicked))
-        session.add(Interaction(customer_id=happy.id, product_id=1, kind="purchase", weight=8, channel="web",
-                                occurred_at=clicked + 2 * DAY))  # within 7 days of its click
-        session.add(Interaction(customer_id=happy.id, product_id=3, kind="purchase", weight=8, channel="web",
-                                occurred_at=clicked - DAY))  # before the click: not caused by it
-        session.add(Interaction(customer_id=unhappy.id, product_id=2, kind="purchase", weight=8, channel="web",
-                                occurred_at=clicked + DAY))  # someone else
-        session.add_all([Review(customer_id=happy.id, product_id=1, rating=4, language="en", created_at=NOW - DAY),
-                         Review(customer_id=unhappy.id, product_id=2, rating=2, language="en", created_at=NOW - DAY),
-                         Review(customer_id=unhappy.id, product_id=3, rating=5, language="en", created_at=NOW - 50 * DAY)])
+            session.add(
+                Interaction(
+                    customer_id=happy.id, product_id=pid, kind="rec_click", weight=3, channel="web", occurred_at=clicked
+                )
+            )
+        session.add(
+            Interaction(
+                customer_id=happy.id,
+                product_id=1,
+                kind="purchase",
+                weight=8,
+                channel="web",
+                occurred_at=clicked + 2 * DAY,
+            )
+        )  # within 7 days of its click
+        session.add(
+            Interaction(
+                customer_id=happy.id, product_id=3, kind="purchase", weight=8, channel="web", occurred_at=clicked - DAY
+            )
+        )  # before the click: not caused by it
+        session.add(
+            Interaction(
+                customer_id=unhappy.id,
+                product_id=2,
+                kind="purchase",
+                weight=8,
+                channel="web",
+                occurred_at=clicked + DAY,
+            )
+        )  # someone else
+        session.add_all(
+            [
+                Review(customer_id=happy.id, product_id=1, rating=4, language="en", created_at=NOW - DAY),
+                Review(customer_id=unhappy.id, product_id=2, rating=2, language="en", created_at=NOW - DAY),
+                Review(customer_id=unhappy.id, product_id=3, rating=5, language="en", created_at=NOW - 50 * DAY),
+            ]
+        )
     return empty
 
 
@@ -97,8 +164,12 @@ def test_the_figures(shop: sessionmaker[Session]) -> None:
     assert board.start == datetime(2026, 3, 4, tzinfo=SHANGHAI) and board.day_list[-1] == date(2026, 3, 10)
     assert board.conversations == 5 and board.resolved_by_bot == 1 and board.containment == pytest.approx(0.2)
     assert board.with_handoff == 3 and board.handoff_rate == pytest.approx(0.6)
-    assert (board.customer_messages, board.fallback_messages, board.predicted_messages, board.low_confidence_messages) == (
-        5, 1, 4, 2)
+    assert (
+        board.customer_messages,
+        board.fallback_messages,
+        board.predicted_messages,
+        board.low_confidence_messages,
+    ) == (5, 1, 4, 2)
     assert board.fallback_rate == pytest.approx(0.2) and board.low_confidence_rate == pytest.approx(0.5)
     assert sorted(board.waits_minutes) == pytest.approx([2.0, 6.0]) and board.median_wait == pytest.approx(4.0)
     assert board.waiting_now == 1 and board.longest_wait_minutes == pytest.approx(30.0)
@@ -114,8 +185,19 @@ def test_the_figures(shop: sessionmaker[Session]) -> None:
 
 
 def test_every_figure_has_a_definition() -> None:
-    assert set(DEFINITIONS) >= {"containment", "fallback", "handoff", "wait", "csat", "ctr", "rec_conversion",
-                                "conversion_rate", "engagement_rate", "service_efficiency", "repeat_purchase_rate"}
+    assert set(DEFINITIONS) >= {
+        "containment",
+        "fallback",
+        "handoff",
+        "wait",
+        "csat",
+        "ctr",
+        "rec_conversion",
+        "conversion_rate",
+        "engagement_rate",
+        "service_efficiency",
+        "repeat_purchase_rate",
+    }
 
 
 def test_empty_crm(empty: sessionmaker[Session]) -> None:
@@ -136,6 +218,8 @@ def test_charts_are_svg(shop: sessionmaker[Session]) -> None:
     assert "WeChat" in charts.conversations_per_day(board).decode()
     assert "微信" in charts.conversations_per_day(board, "zh").decode()
     assert "点击后 7 天内购买" in charts.recommendation_funnel(board, "zh").decode()
-    labelled = charts.top_intents(board, "zh", {name: {"zh": f"意图{i}"} for i, (name, _) in enumerate(board.top_intents)})
+    labelled = charts.top_intents(
+        board, "zh", {name: {"zh": f"意图{i}"} for i, (name, _) in enumerate(board.top_intents)}
+    )
     assert all(f"意图{i}" in labelled.decode() for i in range(len(board.top_intents)))
     assert "purchases" in charts.recommendation_funnel(board).decode()

@@ -1,5 +1,6 @@
 """The dead-letters page: supervisors and admins see what the feedback consumer set aside and why, never the
 payload (customer text), with personal data in the reason masked."""
+
 from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
@@ -12,8 +13,10 @@ from tests.console.conftest import demo, demo_engine  # noqa: F401 - fixtures
 from tests.console.hostile import PAYLOAD_MARK, add_hostile_case, client, rasa, sign_in  # noqa: F401 - fixtures
 
 
-async def test_supervisors_list_dead_letters_without_their_payload(client: TestClient,  # noqa: F811
-                                                                   demo: sessionmaker[Session]) -> None:
+async def test_supervisors_list_dead_letters_without_their_payload(
+    client: TestClient,  # noqa: F811
+    demo: sessionmaker[Session],
+) -> None:
     case = add_hostile_case(demo)
     supervisor = await sign_in(client, demo, StaffRole.SUPERVISOR)
     assert 'href="/dead-letters"' in await supervisor.page("/inbox")

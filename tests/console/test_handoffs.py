@@ -1,4 +1,5 @@
 """Hand-offs: the Rasa sender behind a queued conversation, taking one, and erasure of the sender id."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -31,7 +32,9 @@ def test_the_sender_id_is_stored_encrypted_and_resolved_first(empty: sessionmake
         # Asking again while it waits changes nothing (idempotent).
         assert request_handoff(session, conversation, reason="again", sender_id="other") == handoff_id
     with empty() as session:
-        stored = session.execute(text("SELECT sender_id FROM handoff_requests WHERE id = :id"), {"id": handoff_id}).scalar()
+        stored = session.execute(
+            text("SELECT sender_id FROM handoff_requests WHERE id = :id"), {"id": handoff_id}
+        ).scalar()
         assert b"guest-abc123" not in bytes(stored)
 
 
@@ -39,8 +42,9 @@ def test_the_sender_from_the_summary_or_the_customers_identity(empty: sessionmak
     with transaction(empty) as session:
         first = open_conversation(session, "web", "guest-1")
         from_summary = request_handoff(session, first, reason="x", summary="sender: guest-1\ncustomer: help")
-        alice = create_customer(session, name="Alice", language="en", identities=[("rest", "shop-user-7"),
-                                                                                  ("web", "shop-user-7-web")])
+        alice = create_customer(
+            session, name="Alice", language="en", identities=[("rest", "shop-user-7"), ("web", "shop-user-7-web")]
+        )
         second = open_conversation(session, "rest", "shop-user-7", customer_id=alice.id)
         from_identity = request_handoff(session, second, reason="x")
         third = open_conversation(session, "web", "guest-2")
@@ -72,8 +76,15 @@ def test_the_inbox_serves_priority_then_the_longest_wait(empty: sessionmaker[Ses
         ids = []
         for index, priority in enumerate((0, 10, 0)):
             conversation = open_conversation(session, "web", f"guest-{index}")
-            ids.append(request_handoff(session, conversation, reason="x", priority=priority,
-                                       now=datetime(2026, 3, 1, 9, index, tzinfo=timezone.utc)))
+            ids.append(
+                request_handoff(
+                    session,
+                    conversation,
+                    reason="x",
+                    priority=priority,
+                    now=datetime(2026, 3, 1, 9, index, tzinfo=timezone.utc),
+                )
+            )
         waiting, serving = handoffs.inbox(session, now=datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc))
     assert [item.handoff.id for item in waiting] == [ids[1], ids[0], ids[2]] and serving == []
     assert [item.waited_minutes for item in waiting] == [29, 30, 28]
@@ -90,12 +101,25 @@ def test_erasure_forgets_the_sender_id(empty: sessionmaker[Session]) -> None:
 
 
 def test_the_live_exchange_comes_from_the_current_session() -> None:
-    tracker = {"events": [
-        {"event": "user", "text": "old session"},
-        {"event": "session_started"},
-        {"event": "user", "text": "help", "timestamp": 1.0, "parse_data": {"intent": {"name": "greet", "confidence": 0.9}}},
-        {"event": "action", "name": "utter_greet"}, {"event": "bot", "text": "Hi!", "timestamp": 2.0},
-        {"event": "action", "name": "action_agent_message"}, {"event": "bot", "text": "This is Mei.", "timestamp": 3.0},
-        {"event": "user", "text": "  "}]}
+    tracker = {
+        "events": [
+            {"event": "user", "text": "old session"},
+            {"event": "session_started"},
+            {
+                "event": "user",
+                "text": "help",
+                "timestamp": 1.0,
+                "parse_data": {"intent": {"name": "greet", "confidence": 0.9}},
+            },
+            {"event": "action", "name": "utter_greet"},
+            {"event": "bot", "text": "Hi!", "timestamp": 2.0},
+            {"event": "action", "name": "action_agent_message"},
+            {"event": "bot", "text": "This is Mei.", "timestamp": 3.0},
+            {"event": "user", "text": "  "},
+        ]
+    }
     assert [(m["who"], m["text"]) for m in live_messages(tracker)] == [
-        ("customer", "help"), ("bot", "Hi!"), ("agent", "This is Mei.")]
+        ("customer", "help"),
+        ("bot", "Hi!"),
+        ("agent", "This is Mei."),
+    ]

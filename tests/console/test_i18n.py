@@ -2,6 +2,7 @@
 the pages and handlers use, no template carries words outside it, a page's language is the account's (Chinese
 for a new one) or, before sign-in, the browser's, and the names the CRM stores (intents, hand-off reasons,
 statuses, button payloads, dates) read in the staff member's language."""
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ from console.i18n import (
     readable_summary,
     translate,
 )
-from tests.console.conftest import PASSWORD, new_user
+from tests.console.conftest import PASSWORD
 from tests.console.test_web import CSRF, Staff, client, rasa  # noqa: F401 - fixtures
 
 CONSOLE = Path(__file__).resolve().parents[2] / "console"
@@ -114,23 +115,26 @@ def test_translate_fills_fields_and_picks_the_singular() -> None:
 # --- choosing the language ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
-    ("ZH-tw", "zh"),
-    ("zh-Hant-TW;q=0.8, en;q=0.5", "zh"),
-    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
-    ("en;q=0.4, zh;q=0.9", "zh"),
-    ("fr-FR,fr;q=0.9", "en"),
-    ("fr, zh;q=0.5", "zh"),
-    ("zh;q=0", "en"),
-    ("zh;q=abc", "en"),
-    ("zh;q=" + "9" * 50, "en"),
-    ("", "en"),
-    (None, "en"),
-    ("\x00zh\n;;;,,,", "en"),
-    ("en," * 200 + "zh", "en"),  # only the beginning of a long header is read
-    ("x" * (ACCEPT_LANGUAGE_MAX_CHARS + 10) + ",zh", "en"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("ZH-tw", "zh"),
+        ("zh-Hant-TW;q=0.8, en;q=0.5", "zh"),
+        ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+        ("en;q=0.4, zh;q=0.9", "zh"),
+        ("fr-FR,fr;q=0.9", "en"),
+        ("fr, zh;q=0.5", "zh"),
+        ("zh;q=0", "en"),
+        ("zh;q=abc", "en"),
+        ("zh;q=" + "9" * 50, "en"),
+        ("", "en"),
+        (None, "en"),
+        ("\x00zh\n;;;,,,", "en"),
+        ("en," * 200 + "zh", "en"),  # only the beginning of a long header is read
+        ("x" * (ACCEPT_LANGUAGE_MAX_CHARS + 10) + ",zh", "en"),
+    ],
+)
 def test_the_sign_in_page_follows_accept_language(header: str | None, expected: str) -> None:
     assert choose_language(header) == expected
 
@@ -151,7 +155,8 @@ def test_a_new_account_reads_chinese_and_may_switch(empty: sessionmaker[Session]
         assert accounts.get_user(session, jo.id).language == Language.EN
         assert session.query(StaffUser).filter_by(username="li").first() is None
         assert [e.detail for e in session.query(AuditEntry).filter_by(action="staff_ui_language")] == [
-            {"language": "en"}]
+            {"language": "en"}
+        ]
 
 
 def test_a_refusal_reads_in_the_staff_members_language() -> None:
@@ -199,7 +204,8 @@ def test_a_hand_off_summary_reads_in_the_staff_members_language() -> None:
     summary = "customer [contact_human_agent 0.97]: /contact_human_agent\nbot: Sure.\nsender: abc"
     assert readable_summary("zh", summary, LABELS) == "客户 [转人工客服 0.97]: 转人工客服\n机器人: Sure.\nsender: abc"
     assert readable_summary("en", summary, LABELS).splitlines()[0] == (
-        "customer [talking to a person 0.97]: talking to a person")
+        "customer [talking to a person 0.97]: talking to a person"
+    )
 
 
 def test_dates_are_in_the_shops_time_zone_as_each_language_writes_them() -> None:
@@ -222,28 +228,38 @@ async def test_the_sign_in_page_speaks_the_browsers_language(client: TestClient)
     assert '<html lang="zh-CN">' in chinese and "<h1>登录</h1>" in chinese and "用户名" in chinese
     english = await (await client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"})).text()
     assert '<html lang="en">' in english and "<h1>Sign in</h1>" in english
-    refused = await client.post("/login", data={"csrf_token": CSRF.search(chinese).group(1), "username": "nobody",
-                                                "password": "wrong"}, headers={"Accept-Language": "zh"})
+    refused = await client.post(
+        "/login",
+        data={"csrf_token": CSRF.search(chinese).group(1), "username": "nobody", "password": "wrong"},
+        headers={"Accept-Language": "zh"},
+    )
     assert refused.status == 401 and "用户名或密码错误。" in await refused.text()
 
 
 async def test_a_new_accounts_inbox_is_chinese_and_switching_changes_the_next_page(
-        client: TestClient, demo: sessionmaker[Session]) -> None:  # noqa: F811
+    client: TestClient, demo: sessionmaker[Session]
+) -> None:  # noqa: F811
     sender = f"zh-{uuid.uuid4().hex[:8]}"
     with transaction(demo) as session:
         conversation = open_conversation(session, "wechat", sender, language="zh")
-        record_message(session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent",
-                       confidence=0.99)
-        handoff = request_handoff(session, conversation, reason="customer asked", sender_id=sender,
-                                  summary="customer [contact_human_agent 0.99]: /contact_human_agent")
+        record_message(
+            session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent", confidence=0.99
+        )
+        handoff = request_handoff(
+            session,
+            conversation,
+            reason="customer asked",
+            sender_id=sender,
+            summary="customer [contact_human_agent 0.99]: /contact_human_agent",
+        )
     name = f"mei-{uuid.uuid4().hex[:6]}"
     with transaction(demo) as session:
         accounts.create_user(session, name, PASSWORD, "agent")  # no language given: Chinese
     staff = Staff(client)
     assert (await staff.login(name)).status == 303
     inbox = await staff.page("/inbox")
-    row = inbox[inbox.index(f'data-handoff="{handoff}"'):]
-    row = row[:row.index("</tr>")]
+    row = inbox[inbox.index(f'data-handoff="{handoff}"') :]
+    row = row[: row.index("</tr>")]
     assert "客户要求转人工" in row and "微信" in row and "中文" in row and "接待" in row
     assert "<h1>转人工收件箱</h1>" in inbox and "customer asked" not in row
     page = await staff.page(f"/handoffs/{handoff}")
@@ -261,7 +277,7 @@ async def test_a_new_accounts_inbox_is_chinese_and_switching_changes_the_next_pa
     assert switched.status == 303 and switched.headers["Location"] == "/account?done=language"
     assert "The console now speaks English." in await staff.page("/account?done=language")
     inbox = await staff.page("/inbox")
-    row = inbox[inbox.index(f'data-handoff="{handoff}"'):]
-    assert "<h1>Hand-off inbox</h1>" in inbox and "customer asked" in row[:row.index("</tr>")]
+    row = inbox[inbox.index(f'data-handoff="{handoff}"') :]
+    assert "<h1>Hand-off inbox</h1>" in inbox and "customer asked" in row[: row.index("</tr>")]
     page = await staff.page(f"/handoffs/{handoff}")
     assert "customer [talking to a person 0.99]: talking to a person" in page

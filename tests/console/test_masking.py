@@ -1,4 +1,5 @@
 """Personal data in transcripts is masked for display."""
+
 from __future__ import annotations
 
 from console.masking import Masker, mask_identifier, mask_secrets
@@ -51,6 +52,9 @@ def test_a_bare_six_digit_number_is_masked() -> None:
 
 
 def test_full_width_digits_and_codes_the_consumer_masked_already() -> None:
-    assert mask_secrets("您的绑定验证码是 ６４０２１７,订单 KL20250104 不受影响。") == "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。"
+    assert (
+        mask_secrets("您的绑定验证码是 ６４０２１７,订单 KL20250104 不受影响。")
+        == "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。"
+    )
     stored = "Your linking code is •••••• (valid for 10 minutes; don't share it)."
     assert mask_secrets(stored) == stored and Masker().text(stored) == stored

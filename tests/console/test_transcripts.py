@@ -1,4 +1,5 @@
 """Finding conversations: each filter, and search over the decrypted texts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -24,12 +25,18 @@ def build(factory: sessionmaker[Session]) -> dict[str, int]:
         alice = create_customer(session, name="Alice", language="en", identities=[("web", "alice-web")])
         ids = {}
         ids["web"] = open_conversation(session, "web", "alice-web", customer_id=alice.id, language="en", now=at(1))
-        record_message(session, ids["web"], "customer", "Where is my PARCEL?", intent="track_order", confidence=0.9, at=at(1))
+        record_message(
+            session, ids["web"], "customer", "Where is my PARCEL?", intent="track_order", confidence=0.9, at=at(1)
+        )
         close_conversation(session, ids["web"], "resolved_by_bot", now=at(1, 11))
         ids["wechat"] = open_conversation(session, "wechat", "wx-1", language="zh", now=at(3))
-        record_message(session, ids["wechat"], "customer", "我的包裹到哪了", intent="nlu_fallback", confidence=0.3, at=at(3))
+        record_message(
+            session, ids["wechat"], "customer", "我的包裹到哪了", intent="nlu_fallback", confidence=0.3, at=at(3)
+        )
         ids["rest"] = open_conversation(session, "rest", "r-1", language="en", now=at(5))
-        record_message(session, ids["rest"], "customer", "human please", intent="contact_human_agent", confidence=0.6, at=at(5))
+        record_message(
+            session, ids["rest"], "customer", "human please", intent="contact_human_agent", confidence=0.6, at=at(5)
+        )
         record_message(session, ids["rest"], "bot", "A colleague will reply about your parcel.", at=at(5))
         request_handoff(session, ids["rest"], reason="customer asked")
     return ids
@@ -71,5 +78,6 @@ def test_search_decrypts_and_matches_any_case_and_language(empty: sessionmaker[S
 def test_the_query_string_round_trips() -> None:
     filters = Filters.parse({"channel": "web", "from": "2026-03-01", "low_confidence": "1", "q": "退款", "page": "2"})
     assert filters.channel == transcripts.Channel.WEB and filters.low_confidence and filters.page == 2
-    assert Filters.parse(dict(parse_qsl(filters.query_string(page=3)))) == \
-        Filters(channel=filters.channel, date_from=filters.date_from, low_confidence=True, query="退款", page=3)
+    assert Filters.parse(dict(parse_qsl(filters.query_string(page=3)))) == Filters(
+        channel=filters.channel, date_from=filters.date_from, low_confidence=True, query="退款", page=3
+    )

@@ -1,6 +1,7 @@
 """The console over HTTP (aiohttp's test client against the real application and a small demo CRM, with a
 stand-in Rasa server): sign-in, cookies, CSRF, roles, TOTP, masking and its audited reveal, corrections and
 their export, the hand-off workspace, customer 360 and the dashboard."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,11 @@ class Staff:
     async def login(self, name: str, password: str = PASSWORD, next_page: str = "/inbox"):  # noqa: ANN201
         form = await self.client.get("/login")
         token = CSRF.search(await form.text()).group(1)
-        return await self.client.post("/login", data={"csrf_token": token, "username": name, "password": password,
-                                                      "next": next_page}, allow_redirects=False)
+        return await self.client.post(
+            "/login",
+            data={"csrf_token": token, "username": name, "password": password, "next": next_page},
+            allow_redirects=False,
+        )
 
     async def page(self, path: str, status: int = 200) -> str:
         response = await self.client.get(path)
@@ -58,8 +62,9 @@ class Staff:
         return text
 
     async def post(self, path: str, data: dict[str, str] | None = None, **kwargs):  # noqa: ANN003, ANN201
-        return await self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, allow_redirects=False,
-                                      **kwargs)
+        return await self.client.post(
+            path, data={"csrf_token": self.csrf, **(data or {})}, allow_redirects=False, **kwargs
+        )
 
 
 @pytest.fixture
@@ -71,9 +76,14 @@ async def rasa() -> AsyncIterator[FakeRasa]:
 
 
 def console_config(engine: Engine, tmp_path: Path, rasa_url: str, **changes: object) -> ConsoleConfig:
-    return ConsoleConfig(database_url=engine.url.render_as_string(hide_password=False), rasa_url=rasa_url,
-                         rasa_token=TOKEN, var_dir=tmp_path, recommender_path=tmp_path / "no-recommender",
-                         **{"secure_cookies": False, **changes})
+    return ConsoleConfig(
+        database_url=engine.url.render_as_string(hide_password=False),
+        rasa_url=rasa_url,
+        rasa_token=TOKEN,
+        var_dir=tmp_path,
+        recommender_path=tmp_path / "no-recommender",
+        **{"secure_cookies": False, **changes},
+    )
 
 
 @pytest.fixture
@@ -95,8 +105,10 @@ async def signed_in(client: TestClient, demo: sessionmaker[Session], role: str =
 
 def audit_actions(demo: sessionmaker[Session], actor: str) -> list[str]:
     with demo() as session:
-        return [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.actor == actor)
-                                                  .order_by(AuditEntry.id))]
+        return [
+            e.action
+            for e in session.scalars(select(AuditEntry).where(AuditEntry.actor == actor).order_by(AuditEntry.id))
+        ]
 
 
 # --- signing in, cookies, CSRF, roles ---------------------------------------------------------------
@@ -107,8 +119,10 @@ async def test_health_and_security_headers(client: TestClient) -> None:
     assert response.status == 200 and (await response.json()) == {"status": "ok"}
     login = await client.get("/login")
     headers = login.headers
-    assert "default-src 'self'" in headers["Content-Security-Policy"] and "frame-ancestors 'none'" in headers[
-        "Content-Security-Policy"]
+    assert (
+        "default-src 'self'" in headers["Content-Security-Policy"]
+        and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    )
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Cache-Control"] == "no-store"
 
@@ -153,17 +167,25 @@ async def test_lock_out_through_the_sign_in_form(client: TestClient, demo: sessi
     assert audit_actions(demo, name)[-2:] == ["staff_login_locked", "staff_login_refused"]
 
 
-async def test_secure_cookies_by_default(demo_engine: Engine, demo: sessionmaker[Session], tmp_path: Path,
-                                         rasa: FakeRasa) -> None:
+async def test_secure_cookies_by_default(
+    demo_engine: Engine, demo: sessionmaker[Session], tmp_path: Path, rasa: FakeRasa
+) -> None:
     config = console_config(demo_engine, tmp_path, rasa.url, secure_cookies=True)
     async with TestClient(TestServer(make_app(config))) as client:
         form = await client.get("/login")
         login_cookie = form.cookies["kelian_console_login"]
         assert login_cookie["secure"] and login_cookie["httponly"] and login_cookie["samesite"] == "Strict"
         # A client keeps Secure cookies for https only: sent back by hand, as a browser on https would.
-        response = await client.post("/login", headers={"Cookie": f"kelian_console_login={login_cookie.value}"},
-                                     data={"csrf_token": CSRF.search(await form.text()).group(1),
-                                           "username": new_user(demo), "password": PASSWORD}, allow_redirects=False)
+        response = await client.post(
+            "/login",
+            headers={"Cookie": f"kelian_console_login={login_cookie.value}"},
+            data={
+                "csrf_token": CSRF.search(await form.text()).group(1),
+                "username": new_user(demo),
+                "password": PASSWORD,
+            },
+            allow_redirects=False,
+        )
         cookie = response.cookies["__Host-kelian_console"]
         assert response.status == 303 and cookie["secure"] and cookie["httponly"] and cookie["path"] == "/"
 
@@ -179,8 +201,9 @@ async def test_state_changes_need_the_csrf_token(client: TestClient, demo: sessi
     header = await client.post("/account/totp/start", headers={"X-CSRF-Token": staff.csrf}, allow_redirects=False)
     assert header.status == 200
     # The sign-in form has its own token, tied to a cookie of the browser that loaded it.
-    stranger = await client.post("/login", data={"csrf_token": "x", "username": name, "password": PASSWORD},
-                                 allow_redirects=False)
+    stranger = await client.post(
+        "/login", data={"csrf_token": "x", "username": name, "password": PASSWORD}, allow_redirects=False
+    )
     assert stranger.status == 403
 
 
@@ -244,16 +267,22 @@ def alice_conversation(demo: sessionmaker[Session]) -> tuple[int, int]:
     with transaction(demo) as session:
         alice = find_customer(session, "rest", "demo-alice")
         conversation = open_conversation(session, "rest", f"alice-{word}", customer_id=alice.id, language="en")
-        message = record_message(session, conversation, "customer",
-                                 f"hi I'm Alice Chen, where is my jacket {word}? mail me at alice@example.com or "
-                                 "call 13800138000", intent="product_info", confidence=0.41,
-                                 entities=[{"entity": "email", "value": "alice@example.com"}])
+        message = record_message(
+            session,
+            conversation,
+            "customer",
+            f"hi I'm Alice Chen, where is my jacket {word}? mail me at alice@example.com or call 13800138000",
+            intent="product_info",
+            confidence=0.41,
+            entities=[{"entity": "email", "value": "alice@example.com"}],
+        )
         record_message(session, conversation, "bot", "Let me check that for you.")
     return conversation, message
 
 
-async def test_transcript_search_filters_and_masking(client: TestClient, demo: sessionmaker[Session],
-                                                     alice_conversation: tuple[int, int]) -> None:
+async def test_transcript_search_filters_and_masking(
+    client: TestClient, demo: sessionmaker[Session], alice_conversation: tuple[int, int]
+) -> None:
     staff, name = await signed_in(client, demo)
     conversation, _ = alice_conversation
     with demo() as session:
@@ -266,13 +295,15 @@ async def test_transcript_search_filters_and_masking(client: TestClient, demo: s
     assert f'href="/conversations/{conversation}"' in low
     assert f'href="/conversations/{conversation}"' not in await staff.page("/conversations?channel=wechat")
     assert f'href="/conversations/{conversation}"' not in await staff.page(
-        f"/conversations?q={word}&outcome=resolved_by_bot")
+        f"/conversations?q={word}&outcome=resolved_by_bot"
+    )
     assert "is not a date" in await staff.page("/conversations?from=yesterday")
     assert "search_transcripts" in audit_actions(demo, name)
 
 
 async def test_a_conversation_shows_the_nlu_and_reveals_personal_data_on_request(
-        client: TestClient, demo: sessionmaker[Session], alice_conversation: tuple[int, int]) -> None:
+    client: TestClient, demo: sessionmaker[Session], alice_conversation: tuple[int, int]
+) -> None:
     staff, name = await signed_in(client, demo)
     conversation, message = alice_conversation
     page = await staff.page(f"/conversations/{conversation}")
@@ -281,30 +312,47 @@ async def test_a_conversation_shows_the_nlu_and_reveals_personal_data_on_request
     revealed = await (await staff.post(f"/conversations/{conversation}")).text()
     assert "Alice Chen" in revealed and "alice@example.com" in revealed and "13800138000" in revealed
     with demo() as session:
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.actor == name,
-                                                         AuditEntry.action == "reveal_personal_data")).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == name, AuditEntry.action == "reveal_personal_data")
+        ).one()
         assert entry.detail["conversation_id"] == conversation and entry.detail["revealed"] is True
         assert "alice" not in str(entry.detail).lower()
 
 
-async def test_correcting_an_intent_and_exporting_it(client: TestClient, demo: sessionmaker[Session],
-                                                     alice_conversation: tuple[int, int]) -> None:
+async def test_correcting_an_intent_and_exporting_it(
+    client: TestClient, demo: sessionmaker[Session], alice_conversation: tuple[int, int]
+) -> None:
     agent, name = await signed_in(client, demo)
     conversation, message = alice_conversation
     await agent.page(f"/conversations/{conversation}")
-    refused = await agent.post(f"/messages/{message}/correction", {
-        "intent": "track_order", "entity_value_0": "not in the text", "entity_type_0": "product"})
+    refused = await agent.post(
+        f"/messages/{message}/correction",
+        {"intent": "track_order", "entity_value_0": "not in the text", "entity_type_0": "product"},
+    )
     assert refused.status == 400 and "does not appear in the example" in await refused.text()
     unknown = await agent.post(f"/messages/{message}/correction", {"intent": "make_coffee"})
     assert unknown.status == 400
-    saved = await agent.post(f"/messages/{message}/correction", {
-        "intent": "track_order", "text": "where is my jacket? mail me at sam@example.org",
-        "entity_value_0": "jacket", "entity_type_0": "product",
-        "entity_value_1": "sam@example.org", "entity_type_1": "email"})
-    assert saved.status == 303 and saved.headers["Location"] == f"/conversations/{conversation}?fixed={message}#m{message}"
+    saved = await agent.post(
+        f"/messages/{message}/correction",
+        {
+            "intent": "track_order",
+            "text": "where is my jacket? mail me at sam@example.org",
+            "entity_value_0": "jacket",
+            "entity_type_0": "product",
+            "entity_value_1": "sam@example.org",
+            "entity_type_1": "email",
+        },
+    )
+    assert (
+        saved.status == 303 and saved.headers["Location"] == f"/conversations/{conversation}?fixed={message}#m{message}"
+    )
     with demo() as session:
         correction = session.scalars(select(NluCorrection).where(NluCorrection.message_id == message)).one()
-        assert (correction.intent, correction.predicted_intent, correction.author) == ("track_order", "product_info", name)
+        assert (correction.intent, correction.predicted_intent, correction.author) == (
+            "track_order",
+            "product_info",
+            name,
+        )
         assert [e["entity"] for e in correction.entities] == ["product", "email"]
     listing = await agent.page("/corrections")
     assert "track_order" in listing and "Supervisors and admins export them." in listing
@@ -312,7 +360,7 @@ async def test_correcting_an_intent_and_exporting_it(client: TestClient, demo: s
 
     supervisor, _ = await signed_in(client, demo, "supervisor")
     response = await client.get("/corrections/export/en.yml")
-    assert response.status == 200 and 'corrections-en.yml' in response.headers["Content-Disposition"]
+    assert response.status == 200 and "corrections-en.yml" in response.headers["Content-Disposition"]
     exported = yaml.safe_load(await response.text())
     assert exported["version"] == "3.1"
     blocks = {b["intent"]: b["examples"] for b in exported["nlu"]}
@@ -331,19 +379,35 @@ def waiting(demo: sessionmaker[Session]) -> tuple[int, str]:
     with transaction(demo) as session:
         li = find_customer(session, "rest", "demo-li")
         conversation = open_conversation(session, "rest", sender, customer_id=li.id, language="zh")
-        record_message(session, conversation, "customer", "我要找人工客服", intent="contact_human_agent", confidence=0.97)
-        handoff = request_handoff(session, conversation, reason="customer asked", summary="customer: 我要找人工客服",
-                                  priority=100, sender_id=sender)
+        record_message(
+            session, conversation, "customer", "我要找人工客服", intent="contact_human_agent", confidence=0.97
+        )
+        handoff = request_handoff(
+            session,
+            conversation,
+            reason="customer asked",
+            summary="customer: 我要找人工客服",
+            priority=100,
+            sender_id=sender,
+        )
     return handoff, sender
 
 
-async def test_taking_answering_and_handing_back(client: TestClient, demo: sessionmaker[Session], rasa: FakeRasa,
-                                                 waiting: tuple[int, str]) -> None:
+async def test_taking_answering_and_handing_back(
+    client: TestClient, demo: sessionmaker[Session], rasa: FakeRasa, waiting: tuple[int, str]
+) -> None:
     handoff, sender = waiting
-    rasa.events[sender] = [{"event": "session_started"}, {"event": "user", "text": "我要找人工客服，我的电话13912345678",
-                                                           "timestamp": 1767000000.0,
-                                                           "parse_data": {"intent": {"name": "contact_human_agent"}}},
-                           {"event": "action", "name": "action_handoff"}, {"event": "pause"}]
+    rasa.events[sender] = [
+        {"event": "session_started"},
+        {
+            "event": "user",
+            "text": "我要找人工客服，我的电话13912345678",
+            "timestamp": 1767000000.0,
+            "parse_data": {"intent": {"name": "contact_human_agent"}},
+        },
+        {"event": "action", "name": "action_handoff"},
+        {"event": "pause"},
+    ]
     agent, name = await signed_in(client, demo)
     inbox = await agent.page("/inbox")
     assert inbox.index(f'data-handoff="{handoff}"') < inbox.index("</table>")  # priority 100 is served first
@@ -354,18 +418,28 @@ async def test_taking_answering_and_handing_back(client: TestClient, demo: sessi
 
     reply = await agent.post(f"/handoffs/{handoff}/reply", {"text": "您好，我是客服小美，马上为您处理。"})
     assert reply.status == 303
-    kinds = [(kind, query.get("output_channel"), body) for kind, who, query, body in rasa.requests
-             if who == sender and kind != "GET"]
-    assert kinds[0] == ("events", None, [{"event": "slot", "name": "agent_message", "value": "您好，我是客服小美，马上为您处理。"}])
+    kinds = [
+        (kind, query.get("output_channel"), body)
+        for kind, who, query, body in rasa.requests
+        if who == sender and kind != "GET"
+    ]
+    assert kinds[0] == (
+        "events",
+        None,
+        [{"event": "slot", "name": "agent_message", "value": "您好，我是客服小美，马上为您处理。"}],
+    )
     assert kinds[1] == ("execute", "latest", {"name": "action_agent_message"})
     live = await (await client.get(f"/handoffs/{handoff}/live", headers={"Accept": "application/json"})).json()
     assert {"who": "agent", "text": "您好，我是客服小美，马上为您处理。"} in [
-        {"who": m["who"], "text": m["text"]} for m in live["messages"]]
+        {"who": m["who"], "text": m["text"]} for m in live["messages"]
+    ]
 
     back = await agent.post(f"/handoffs/{handoff}/close")
     assert back.status == 303 and back.headers["Location"] == "/inbox?done=closed"
     assert rasa.requests[-1][0] == "events" and rasa.requests[-1][3] == [
-        {"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        {"event": "resume"},
+        {"event": "action", "name": "action_listen"},
+    ]
     with demo() as session:
         request = session.get(HandoffRequest, handoff)
         assert (request.status, request.agent) == (HandoffStatus.CLOSED, name)
@@ -373,8 +447,9 @@ async def test_taking_answering_and_handing_back(client: TestClient, demo: sessi
     assert {"handoff_take", "handoff_reply", "handoff_hand_back"} <= set(audit_actions(demo, name))
 
 
-async def test_a_taken_conversation_is_not_taken_twice(demo_engine: Engine, demo: sessionmaker[Session],
-                                                       tmp_path: Path, rasa: FakeRasa, waiting: tuple[int, str]) -> None:
+async def test_a_taken_conversation_is_not_taken_twice(
+    demo_engine: Engine, demo: sessionmaker[Session], tmp_path: Path, rasa: FakeRasa, waiting: tuple[int, str]
+) -> None:
     handoff, _ = waiting
     app = make_app(console_config(demo_engine, tmp_path, rasa.url))
     async with TestClient(TestServer(app)) as first_browser:
@@ -391,8 +466,9 @@ async def test_a_taken_conversation_is_not_taken_twice(demo_engine: Engine, demo
         assert session.get(HandoffRequest, handoff).agent == boss
 
 
-async def test_rasa_down_keeps_the_conversation_with_the_agent(demo_engine: Engine, demo: sessionmaker[Session],
-                                                               tmp_path: Path, waiting: tuple[int, str]) -> None:
+async def test_rasa_down_keeps_the_conversation_with_the_agent(
+    demo_engine: Engine, demo: sessionmaker[Session], tmp_path: Path, waiting: tuple[int, str]
+) -> None:
     handoff, _ = waiting
     async with TestClient(TestServer(make_app(console_config(demo_engine, tmp_path, "http://127.0.0.1:9")))) as browser:
         agent, _ = await signed_in(browser, demo)
@@ -428,8 +504,18 @@ async def test_customer_360_masked_with_a_recommender_notice(client: TestClient,
 async def test_dashboard_and_its_charts(client: TestClient, demo: sessionmaker[Session]) -> None:
     staff, _ = await signed_in(client, demo, "supervisor")
     page = await staff.page("/dashboard?days=90")
-    for label in ("Conversations", "Self-service rate", "Fallback rate", "Hand-off rate", "Hand-off wait", "CSAT",
-                  "Click-through rate", "Conversion after a click", "Conversion rate", "Service efficiency"):
+    for label in (
+        "Conversations",
+        "Self-service rate",
+        "Fallback rate",
+        "Hand-off rate",
+        "Hand-off wait",
+        "CSAT",
+        "Click-through rate",
+        "Conversion after a click",
+        "Conversion rate",
+        "Service efficiency",
+    ):
         assert label in page
     assert 'title="Self-service (containment) rate: conversations the assistant resolved' in page
     for chart in ("conversations", "rates", "waits", "funnel", "intents"):
@@ -440,14 +526,19 @@ async def test_dashboard_and_its_charts(client: TestClient, demo: sessionmaker[S
 
 
 @pytest.mark.parametrize("role", [StaffRole.AGENT])
-async def test_account_page_changes_the_password(client: TestClient, demo: sessionmaker[Session], role: StaffRole) -> None:
+async def test_account_page_changes_the_password(
+    client: TestClient, demo: sessionmaker[Session], role: StaffRole
+) -> None:
     staff, name = await signed_in(client, demo, role)
     await staff.page("/account")
-    differ = await staff.post("/account/password", {"current_password": PASSWORD, "new_password": "x" * 12,
-                                                    "repeat_password": "y" * 12})
+    differ = await staff.post(
+        "/account/password", {"current_password": PASSWORD, "new_password": "x" * 12, "repeat_password": "y" * 12}
+    )
     assert differ.status == 400
-    done = await staff.post("/account/password", {"current_password": PASSWORD, "new_password": "a new long password",
-                                                  "repeat_password": "a new long password"})
+    done = await staff.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "a new long password", "repeat_password": "a new long password"},
+    )
     assert done.status == 303 and done.headers["Location"] == "/login"
     assert (await client.get("/inbox", allow_redirects=False)).status == 303  # signed out everywhere
     assert (await Staff(client).login(name, "a new long password")).status == 303

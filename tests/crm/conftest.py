@@ -64,8 +64,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     global _DESELECTED
     if _PG_PROBLEM is None or IN_CI:
         return
-    deselected = [item for item in items
-                  if item.get_closest_marker("postgres") and HERE in Path(str(item.path)).resolve().parents]
+    deselected = [
+        item for item in items if item.get_closest_marker("postgres") and HERE in Path(str(item.path)).resolve().parents
+    ]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]
@@ -76,12 +77,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     where = make_url(PG_URL).render_as_string(hide_password=True)
     if _DESELECTED:
         terminalreporter.write_sep(
-            "!", f"crm: {_DESELECTED} PostgreSQL tests DESELECTED, PostgreSQL at {where} is unreachable "
-                 f"({_PG_PROBLEM}); start it or set KELIAN_TEST_PG_URL (with CI=true this fails instead)",
-            yellow=True)
+            "!",
+            f"crm: {_DESELECTED} PostgreSQL tests DESELECTED, PostgreSQL at {where} is unreachable "
+            f"({_PG_PROBLEM}); start it or set KELIAN_TEST_PG_URL (with CI=true this fails instead)",
+            yellow=True,
+        )
     if _BACKENDS_USED:
-        terminalreporter.write_line(f"crm: database tests ran on {', '.join(sorted(_BACKENDS_USED))}"
-                                    + (f" ({where})" if "postgres" in _BACKENDS_USED else ""))
+        terminalreporter.write_line(
+            f"crm: database tests ran on {', '.join(sorted(_BACKENDS_USED))}"
+            + (f" ({where})" if "postgres" in _BACKENDS_USED else "")
+        )
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,10 @@ def _count(session: Session, model: type) -> int:
 # --- order verification ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("proof", ["8000", "尾号8000", " 8000 ", "手机尾号是８０００", "后四位：8000", "alice@example.com",
-                                   " ALICE@Example.com "])
+@pytest.mark.parametrize(
+    "proof",
+    ["8000", "尾号8000", " 8000 ", "手机尾号是８０００", "后四位：8000", "alice@example.com", " ALICE@Example.com "],
+)
 def test_the_owner_of_an_order_is_verified_by_phone_or_email(session: Session, proof: str) -> None:
     assert repo.verify_order_contact(session, "KL20250104", proof) == ALICE
 
@@ -45,8 +47,24 @@ def test_each_customer_verifies_their_own_orders(session: Session) -> None:
     assert repo.verify_order_contact(session, "KL20251104", "li.wei@example.cn") == LI
 
 
-@pytest.mark.parametrize("proof", ["1234", "5678", "li.wei@example.cn", "bob@example.com", "13800138000", "800",
-                                   "80000", "尾号", "", "alice@", "8000 thanks", "8 0 0 0", "KL20250104"])
+@pytest.mark.parametrize(
+    "proof",
+    [
+        "1234",
+        "5678",
+        "li.wei@example.cn",
+        "bob@example.com",
+        "13800138000",
+        "800",
+        "80000",
+        "尾号",
+        "",
+        "alice@",
+        "8000 thanks",
+        "8 0 0 0",
+        "KL20250104",
+    ],
+)
 def test_a_wrong_or_foreign_proof_is_refused(session: Session, proof: str) -> None:
     assert repo.verify_order_contact(session, "KL20250104", proof) is None
 
@@ -60,8 +78,14 @@ def test_an_unknown_order_answers_like_a_wrong_proof(session: Session) -> None:
 
 def test_the_phone_of_an_address_verifies_and_an_erased_customer_never_does(session: Session) -> None:
     assert repo.verify_order_contact(session, "KL20250104", "4321") is None
-    repo.save_address(session, ALICE, "Room 5, 88 Nanjing Road, Shanghai 200001", recipient="Bob Chen",
-                      phone="137 0000 4321", make_default=False)
+    repo.save_address(
+        session,
+        ALICE,
+        "Room 5, 88 Nanjing Road, Shanghai 200001",
+        recipient="Bob Chen",
+        phone="137 0000 4321",
+        make_default=False,
+    )
     assert repo.verify_order_contact(session, "KL20250104", "4321") == ALICE
     erase_customer(session, ALICE, actor="test", now=AS_OF)
     for proof in ("8000", "4321", "alice@example.com"):
@@ -79,24 +103,28 @@ def test_a_chinese_address_is_placed_and_completed_from_the_profile(session: Ses
 
 
 def test_an_english_address_is_placed_despite_its_street_named_after_another_city(session: Session) -> None:
-    saved = repo.save_address(session, ALICE, "Room 5, 88 Nanjing Road, Shanghai 200001", recipient=" Bob  Chen ",
-                              phone="+86 137 0000 1234")
+    saved = repo.save_address(
+        session, ALICE, "Room 5, 88 Nanjing Road, Shanghai 200001", recipient=" Bob  Chen ", phone="+86 137 0000 1234"
+    )
     assert (saved.region_code, saved.city, saved.postcode) == ("east", "上海", "200001")
     assert (saved.recipient, saved.phone) == ("Bob Chen", "13700001234")
 
 
-@pytest.mark.parametrize(("text", "region", "city"), [
-    ("广州市天河区北京路1号", "south", "广州"),
-    ("吉林省长春市朝阳区人民大街1号", "northeast", "长春"),
-    ("新疆乌鲁木齐市天山区解放北路8号 830000", "remote", "乌鲁木齐"),
-    ("Flat 2, 9 Beijing Road, Lhasa, Tibet", "remote", "拉萨"),
-    ("湖南省长沙市岳麓区麓山南路932号", "central", "长沙"),
-    ("1 Chunxi Road, Chengdu, Sichuan 610000", "southwest", "成都"),
-    ("陕西省西安市雁塔区长安南路", "northwest", "西安"),
-    ("Building 3, Jianguo Road, Chaoyang District, BEIJING", "north", "北京"),
-    ("浙江省某县某村", "east", "华东"),
-    ("华南地区 某镇", "south", "华南"),
-])
+@pytest.mark.parametrize(
+    ("text", "region", "city"),
+    [
+        ("广州市天河区北京路1号", "south", "广州"),
+        ("吉林省长春市朝阳区人民大街1号", "northeast", "长春"),
+        ("新疆乌鲁木齐市天山区解放北路8号 830000", "remote", "乌鲁木齐"),
+        ("Flat 2, 9 Beijing Road, Lhasa, Tibet", "remote", "拉萨"),
+        ("湖南省长沙市岳麓区麓山南路932号", "central", "长沙"),
+        ("1 Chunxi Road, Chengdu, Sichuan 610000", "southwest", "成都"),
+        ("陕西省西安市雁塔区长安南路", "northwest", "西安"),
+        ("Building 3, Jianguo Road, Chaoyang District, BEIJING", "north", "北京"),
+        ("浙江省某县某村", "east", "华东"),
+        ("华南地区 某镇", "south", "华南"),
+    ],
+)
 def test_addresses_resolve_their_region_and_city(session: Session, text: str, region: str, city: str) -> None:
     saved = repo.save_address(session, ALICE, text)
     assert (saved.region_code, saved.city) == (region, city)
@@ -119,8 +147,12 @@ def test_an_address_outside_every_region_or_without_contact_is_refused_and_write
     with pytest.raises(MissingContact) as missing:
         repo.save_address(session, nameless.id, "北京市朝阳区建国路1号", phone="13500003333")
     assert missing.value.field == "recipient"
-    for bad in ({"text": "   "}, {"text": "北京" * 200}, {"text": "北京市", "phone": "12"},
-                {"text": "北京市", "recipient": " "}):
+    for bad in (
+        {"text": "   "},
+        {"text": "北京" * 200},
+        {"text": "北京市", "phone": "12"},
+        {"text": "北京市", "recipient": " "},
+    ):
         with pytest.raises(InvalidInput):
             repo.save_address(session, ALICE, **bad)  # type: ignore[arg-type]
     with pytest.raises(CustomerNotFound):
@@ -148,8 +180,9 @@ def test_the_default_address_moves(session: Session) -> None:
 def test_a_first_address_is_the_default_and_lends_its_phone_to_the_next(session: Session) -> None:
     customer = repo.create_customer(session, name="Zoe Park", language="en", now=AS_OF)
     assert repo.addresses_of(session, customer.id) == []
-    first = repo.save_address(session, customer.id, "12 Keyuan Road, Shenzhen, Guangdong 518057",
-                              phone="13500002222", make_default=False)
+    first = repo.save_address(
+        session, customer.id, "12 Keyuan Road, Shenzhen, Guangdong 518057", phone="13500002222", make_default=False
+    )
     assert first.is_default and first.recipient == "Zoe Park" and first.region_code == "south"
     second = repo.save_address(session, customer.id, "成都市锦江区春熙路1号", make_default=False)
     assert second.phone == "13500002222" and not second.is_default
@@ -159,17 +192,26 @@ def test_a_first_address_is_the_default_and_lends_its_phone_to_the_next(session:
 # --- the hand-off queue ----------------------------------------------------------------------
 
 
-def _queue(session: Session, name: str, *, priority: int = 0, at: timedelta = timedelta(0),
-           summary: str | None = None) -> int:
+def _queue(
+    session: Session, name: str, *, priority: int = 0, at: timedelta = timedelta(0), summary: str | None = None
+) -> int:
     conversation = repo.open_conversation(session, "web", f"queue-{name}", now=AS_OF + at)
-    return repo.request_handoff(session, conversation, reason="contact_human_agent", priority=priority,
-                                summary=summary, now=AS_OF + at)
+    return repo.request_handoff(
+        session, conversation, reason="contact_human_agent", priority=priority, summary=summary, now=AS_OF + at
+    )
 
 
 def test_the_inbox_serves_higher_priority_first_then_first_come(session: Session) -> None:
-    ids = {name: _queue(session, name, priority=priority, at=timedelta(minutes=minutes), summary=f"{name} summary")
-           for name, priority, minutes in (("calm", 0, 1), ("vip", 5, 3), ("angry", 9, 4), ("later", 0, 5),
-                                           ("vip-first", 5, 2))}
+    ids = {
+        name: _queue(session, name, priority=priority, at=timedelta(minutes=minutes), summary=f"{name} summary")
+        for name, priority, minutes in (
+            ("calm", 0, 1),
+            ("vip", 5, 3),
+            ("angry", 9, 4),
+            ("later", 0, 5),
+            ("vip-first", 5, 2),
+        )
+    }
     inbox = repo.handoff_inbox(session, limit=1000)
     ours = [h.id for h in inbox if h.id in ids.values()]
     assert ours == [ids["angry"], ids["vip-first"], ids["vip"], ids["calm"], ids["later"]]
@@ -218,8 +260,9 @@ def test_the_wait_estimate_follows_the_position(session: Session) -> None:
     assert demo_waiting >= 1 and {h.priority for h in repo.handoff_inbox(session, limit=10_000)} == {0}
     later = AS_OF + timedelta(days=10)
     first = _queue(session, "urgent-1", priority=50, at=later - AS_OF)
-    assert repo.handoff_wait(session, first) == repo.HandoffWait(position=1, waiting=demo_waiting + 1,
-                                                                 estimated_minutes=4)
+    assert repo.handoff_wait(session, first) == repo.HandoffWait(
+        position=1, waiting=demo_waiting + 1, estimated_minutes=4
+    )
     second = _queue(session, "urgent-2", priority=50, at=later - AS_OF + timedelta(minutes=1))
     assert repo.handoff_wait(session, second).estimated_minutes == 8
     jumper = _queue(session, "urgent-3", priority=60, at=later - AS_OF + timedelta(minutes=2))
@@ -241,11 +284,19 @@ def test_the_wait_estimate_falls_back_without_enough_history(session: Session) -
     assert repo.handoff_wait(session, queued[1], default_minutes=2.5).estimated_minutes == 5
     assert repo.handoff_wait(session, queued[2]).estimated_minutes == 9  # default 3 minutes
     for i in range(4):  # four assignments are not enough to trust their median
-        repo.assign_handoff(session, _queue(session, f"quick-{i}", at=timedelta(days=21, minutes=i)), agent="a",
-                            now=AS_OF + timedelta(days=21, minutes=i, seconds=6))
+        repo.assign_handoff(
+            session,
+            _queue(session, f"quick-{i}", at=timedelta(days=21, minutes=i)),
+            agent="a",
+            now=AS_OF + timedelta(days=21, minutes=i, seconds=6),
+        )
     assert repo.handoff_wait(session, queued[0]).estimated_minutes == 3
-    repo.assign_handoff(session, _queue(session, "quick-4", at=timedelta(days=21, minutes=9)), agent="a",
-                        now=AS_OF + timedelta(days=21, minutes=9, seconds=6))
+    repo.assign_handoff(
+        session,
+        _queue(session, "quick-4", at=timedelta(days=21, minutes=9)),
+        agent="a",
+        now=AS_OF + timedelta(days=21, minutes=9, seconds=6),
+    )
     assert repo.handoff_wait(session, queued[2]).estimated_minutes == math.ceil(3 * 0.1) == 1  # at least 1 minute
 
 
@@ -253,8 +304,9 @@ def test_a_customer_who_writes_again_finds_their_handoff(session: Session) -> No
     assert repo.open_handoff_of(session, "wechat", "wx-queue-1") is None
     conversation = repo.open_conversation(session, "wechat", "wx-queue-1", customer_id=LI, now=AS_OF)
     assert repo.open_handoff_of(session, "wechat", "wx-queue-1") is None
-    handoff = repo.request_handoff(session, conversation, reason="complaint", summary="包裹被雨淋湿了，要求赔偿",
-                                   priority=3, now=AS_OF)
+    handoff = repo.request_handoff(
+        session, conversation, reason="complaint", summary="包裹被雨淋湿了，要求赔偿", priority=3, now=AS_OF
+    )
     found = repo.open_handoff_of(session, "wechat", " wx-queue-1 ")
     assert found is not None and (found.id, found.status, found.customer_id) == (handoff, "waiting", LI)
     assert (found.priority, found.summary) == (3, "包裹被雨淋湿了，要求赔偿")
@@ -272,13 +324,16 @@ def test_erasure_blanks_the_handoff_summary(session: Session) -> None:
     conversation = repo.open_conversation(session, "wechat", "wx-erase-me", customer_id=LI, now=AS_OF)
     handoff = repo.request_handoff(session, conversation, reason="complaint", summary="我叫李伟，电话13912345678")
     erase_customer(session, LI, actor="test", now=AS_OF)
-    row = session.execute(select(HandoffRequest.customer_id, HandoffRequest.summary)
-                          .where(HandoffRequest.id == handoff)).one()
+    row = session.execute(
+        select(HandoffRequest.customer_id, HandoffRequest.summary).where(HandoffRequest.id == handoff)
+    ).one()
     assert tuple(row) == (None, None)
     assert repo.open_handoff_of(session, "wechat", "wx-erase-me") is None
 
 
 def test_every_delivery_option_is_each_regions_options_in_region_order(session: Session) -> None:
-    by_region = [option for code, _, _ in repo.delivery_regions(session) for option in repo.delivery_options(session, code)]
+    by_region = [
+        option for code, _, _ in repo.delivery_regions(session) for option in repo.delivery_options(session, code)
+    ]
     everything = repo.every_delivery_option(session)
     assert everything == by_region and len({o.region_en for o in everything}) > 1

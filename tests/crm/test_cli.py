@@ -11,8 +11,19 @@ import pytest
 
 from crm.cli import main
 
-SMALL = ["--customers", "60", "--products", "60", "--interactions", "1500", "--seed", "5", "--as-of", "2025-11-15",
-         "--quiet"]
+SMALL = [
+    "--customers",
+    "60",
+    "--products",
+    "60",
+    "--interactions",
+    "1500",
+    "--seed",
+    "5",
+    "--as-of",
+    "2025-11-15",
+    "--quiet",
+]
 
 
 @pytest.fixture
@@ -85,8 +96,9 @@ def test_bad_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_module_entry_point(tmp_path: Path) -> None:
     env = {**os.environ, "CRM_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
-    done = subprocess.run([sys.executable, "-m", "crm", "migrate"], capture_output=True, text=True, env=env,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "crm", "migrate"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "m.db") in done.stdout
 

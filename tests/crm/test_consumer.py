@@ -32,7 +32,9 @@ AMQP_URL = os.environ.get("KELIAN_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:
 
 @pytest.fixture(scope="module")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return demo_crm_url(tmp_path_factory.mktemp('consumer'), DemoConfig(customers=60, products=80, interactions=1500, seed=3))
+    return demo_crm_url(
+        tmp_path_factory.mktemp("consumer"), DemoConfig(customers=60, products=80, interactions=1500, seed=3)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +54,10 @@ class EventLog:
     def publish(self, events: list[dict]) -> None:
         with self.engine.begin() as connection:
             for event in events:
-                connection.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, :d)"),
-                                   {"s": event["sender_id"], "d": json.dumps(event)})
+                connection.execute(
+                    text("INSERT INTO events (sender_id, data) VALUES (:s, :d)"),
+                    {"s": event["sender_id"], "d": json.dumps(event)},
+                )
 
 
 def conversation_events(sender: str, channel: str, product_name: str, start: float) -> list[dict]:
@@ -65,8 +69,14 @@ def conversation_events(sender: str, channel: str, product_name: str, start: flo
         return start + next(t) * 0.01
 
     def user(text_: str, intent: str, entities: list[dict] | None = None) -> dict:
-        return {"event": "user", "sender_id": sender, "timestamp": at(), "text": text_, "input_channel": channel,
-                "parse_data": {"intent": {"name": intent, "confidence": 0.91}, "entities": entities or []}}
+        return {
+            "event": "user",
+            "sender_id": sender,
+            "timestamp": at(),
+            "text": text_,
+            "input_channel": channel,
+            "parse_data": {"intent": {"name": intent, "confidence": 0.91}, "entities": entities or []},
+        }
 
     def action(name: str) -> dict:
         return {"event": "action", "sender_id": sender, "timestamp": at(), "name": name}
@@ -76,14 +86,29 @@ def conversation_events(sender: str, channel: str, product_name: str, start: flo
 
     return [
         {"event": "session_started", "sender_id": sender, "timestamp": at()},
-        user(f"is the {product_name} in my order shipped yet", "track_order",
-             [{"entity": "product", "value": product_name, "start": 7, "end": 7 + len(product_name),
-               "extractor": "CRFEntityExtractor"}]),
-        action("action_track_order"), bot("Order KL20250104 is shipped."),
-        user("5", "review"), {"event": "slot", "sender_id": sender, "timestamp": at(), "name": "rating", "value": 5.0},
-        user("but the box was crushed, terrible", "complaint"), action("action_open_complaint"),
+        user(
+            f"is the {product_name} in my order shipped yet",
+            "track_order",
+            [
+                {
+                    "entity": "product",
+                    "value": product_name,
+                    "start": 7,
+                    "end": 7 + len(product_name),
+                    "extractor": "CRFEntityExtractor",
+                }
+            ],
+        ),
+        action("action_track_order"),
+        bot("Order KL20250104 is shipped."),
+        user("5", "review"),
+        {"event": "slot", "sender_id": sender, "timestamp": at(), "name": "rating", "value": 5.0},
+        user("but the box was crushed, terrible", "complaint"),
+        action("action_open_complaint"),
         bot("I'm sorry to hear that."),
-        user("thanks", "thank"), action("utter_you_are_welcome"), bot("You're welcome!"),
+        user("thanks", "thank"),
+        action("utter_you_are_welcome"),
+        bot("You're welcome!"),
     ]
 
 
@@ -94,9 +119,15 @@ def counts(crm: sessionmaker[Session], sender: str) -> tuple[int, int]:
         keys = [sender_key(c, sender) for c in ("rest", "web", "wechat")]
         ids = select(Conversation.id).where(Conversation.sender_key.in_(keys)).scalar_subquery()
         messages = session.scalar(select(func.count()).select_from(Message).where(Message.conversation_id.in_(ids)))
-        duplicates = session.scalar(select(func.count()).select_from(
-            select(Message.event_key).where(Message.conversation_id.in_(ids)).group_by(Message.event_key)
-            .having(func.count() > 1).subquery()))
+        duplicates = session.scalar(
+            select(func.count()).select_from(
+                select(Message.event_key)
+                .where(Message.conversation_id.in_(ids))
+                .group_by(Message.event_key)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
         return int(messages or 0), int(duplicates or 0)
 
 
@@ -112,20 +143,36 @@ def test_a_conversation_becomes_transcript_outcome_and_profile(crm: sessionmaker
     assert (stats.events, stats.messages, stats.mentions) == (12, 7, 1)
     assert source.lag(crm) == 0
     with crm() as session:
-        conversation = session.scalars(select(Conversation).where(Conversation.customer_id == alice.id)
-                                       .order_by(Conversation.id.desc())).first()
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.customer_id == alice.id).order_by(Conversation.id.desc())
+        ).first()
         assert conversation.status == ConversationStatus.RESOLVED_BY_BOT and conversation.channel.value == "rest"
-        messages = session.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                                   .order_by(Message.id)).all()
-        assert [m.intent for m in messages if m.sender.value == "customer"] == ["track_order", "review", "complaint", "thank"]
+        messages = session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+        ).all()
+        assert [m.intent for m in messages if m.sender.value == "customer"] == [
+            "track_order",
+            "review",
+            "complaint",
+            "thank",
+        ]
         assert messages[0].confidence == pytest.approx(0.91) and messages[0].entities[0]["value"] == product.name_en
-        assert [m.action for m in messages if m.sender.value == "bot"] == ["action_track_order", "action_open_complaint",
-                                                                             "utter_you_are_welcome"]
-        tags = {i.tag for i in session.scalars(select(CustomerInterest).where(CustomerInterest.customer_id == alice.id))}
+        assert [m.action for m in messages if m.sender.value == "bot"] == [
+            "action_track_order",
+            "action_open_complaint",
+            "utter_you_are_welcome",
+        ]
+        tags = {
+            i.tag for i in session.scalars(select(CustomerInterest).where(CustomerInterest.customer_id == alice.id))
+        }
         assert {"topic:orders", f"product:{product.name_en.lower()}", "topic:complaints"} <= tags
-        mention = session.scalars(select(Interaction).where(Interaction.customer_id == alice.id,
-                                                            Interaction.kind == "chat_mention",
-                                                            Interaction.event_key.is_not(None))).all()
+        mention = session.scalars(
+            select(Interaction).where(
+                Interaction.customer_id == alice.id,
+                Interaction.kind == "chat_mention",
+                Interaction.event_key.is_not(None),
+            )
+        ).all()
         assert [m.product_id for m in mention] == [product.id]
         customer = session.get(Customer, alice.id)
         assert customer.preferred_channel.value == "rest" and customer.last_contact_at is not None
@@ -135,19 +182,31 @@ def test_a_conversation_becomes_transcript_outcome_and_profile(crm: sessionmaker
 def test_an_agents_reply_is_the_agents_in_the_transcript(crm: sessionmaker[Session], tmp_path: Path) -> None:
     log = EventLog(tmp_path / "events.db")
     sender, now = f"handed-{uuid.uuid4().hex[:6]}", time.time()
-    log.publish([
-        {"event": "user", "sender_id": sender, "timestamp": now, "text": "a person please", "input_channel": "web",
-         "parse_data": {"intent": {"name": "contact_human_agent", "confidence": 0.97}, "entities": []}},
-        {"event": "action", "sender_id": sender, "timestamp": now + 1, "name": "action_agent_message"},
-        {"event": "bot", "sender_id": sender, "timestamp": now + 2, "text": "Hi, Mei here.", "metadata": {}},
-    ])
+    log.publish(
+        [
+            {
+                "event": "user",
+                "sender_id": sender,
+                "timestamp": now,
+                "text": "a person please",
+                "input_channel": "web",
+                "parse_data": {"intent": {"name": "contact_human_agent", "confidence": 0.97}, "entities": []},
+            },
+            {"event": "action", "sender_id": sender, "timestamp": now + 1, "name": "action_agent_message"},
+            {"event": "bot", "sender_id": sender, "timestamp": now + 2, "text": "Hi, Mei here.", "metadata": {}},
+        ]
+    )
     consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
     from crm.repository import sender_key
 
     with crm() as session:
         conversation = session.scalar(select(Conversation).where(Conversation.sender_key == sender_key("web", sender)))
-        senders = [m.sender.value for m in session.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                                                            .order_by(Message.id))]
+        senders = [
+            m.sender.value
+            for m in session.scalars(
+                select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+            )
+        ]
     assert senders == ["customer", "agent"]
 
 
@@ -161,16 +220,29 @@ def test_replaying_the_stream_writes_nothing_twice(crm: sessionmaker[Session], t
     assert counts(crm, "demo-li") == written
 
 
-def test_a_killed_consumer_resumes_without_loss_or_double_counting(crm_url: str, crm: sessionmaker[Session],
-                                                                    tmp_path: Path) -> None:
+def test_a_killed_consumer_resumes_without_loss_or_double_counting(
+    crm_url: str, crm: sessionmaker[Session], tmp_path: Path
+) -> None:
     log = EventLog(tmp_path / "events.db")
     senders = [f"stream-{i}-{uuid.uuid4().hex[:6]}" for i in range(40)]
     start = time.time()
     for i, sender in enumerate(senders):
         log.publish(conversation_events(sender, "web", "tea", start + i))
     total_messages = 7 * len(senders)
-    command = [sys.executable, "-m", "crm", "--database-url", crm_url, "consume", "--events-url", log.url,
-               "--batch", "3", "--poll", "0.05"]
+    command = [
+        sys.executable,
+        "-m",
+        "crm",
+        "--database-url",
+        crm_url,
+        "consume",
+        "--events-url",
+        log.url,
+        "--batch",
+        "3",
+        "--poll",
+        "0.05",
+    ]
     consumer = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     source = SqlEventSource(log.url)
     deadline = time.monotonic() + 120
@@ -270,22 +342,45 @@ def publish(url: str, queue: str, events: list[dict]) -> None:
     connection.close()
 
 
-def test_rabbitmq_events_survive_a_broker_outage_and_are_written_once(rabbitmq: str, crm_url: str,
-                                                                      crm: sessionmaker[Session]) -> None:
+def test_rabbitmq_events_survive_a_broker_outage_and_are_written_once(
+    rabbitmq: str, crm_url: str, crm: sessionmaker[Session]
+) -> None:
     queue = f"kelian-test-{uuid.uuid4().hex[:8]}"
     senders = [f"rabbit-{i}-{uuid.uuid4().hex[:6]}" for i in range(12)]
-    publish(rabbitmq, queue, [e for i, s in enumerate(senders) for e in conversation_events(s, "wechat", "tea", time.time() + i)])
+    publish(
+        rabbitmq,
+        queue,
+        [e for i, s in enumerate(senders) for e in conversation_events(s, "wechat", "tea", time.time() + i)],
+    )
     relay = Outage(("127.0.0.1", 5672))
     relayed = f"amqp://guest:guest@127.0.0.1:{relay.port}/%2F"
-    command = [sys.executable, "-m", "crm", "--database-url", crm_url, "consume", "--broker", "rabbitmq",
-               "--amqp-url", relayed, "--queue", queue, "--batch", "4", "--poll", "0.05"]
+    command = [
+        sys.executable,
+        "-m",
+        "crm",
+        "--database-url",
+        crm_url,
+        "consume",
+        "--broker",
+        "rabbitmq",
+        "--amqp-url",
+        relayed,
+        "--queue",
+        queue,
+        "--batch",
+        "4",
+        "--poll",
+        "0.05",
+    ]
     consumer = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while sum(counts(crm, s)[0] for s in senders) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         relay.cut()  # the broker goes away mid-stream
-        publish(rabbitmq, queue, conversation_events(senders[0], "wechat", "tea", time.time() + 100))  # and more arrives
+        publish(
+            rabbitmq, queue, conversation_events(senders[0], "wechat", "tea", time.time() + 100)
+        )  # and more arrives
         time.sleep(1.0)
         relay.restore()
         source = RabbitEventSource(rabbitmq, queue)
@@ -306,33 +401,73 @@ def test_rabbitmq_events_survive_a_broker_outage_and_are_written_once(rabbitmq: 
 
 
 def test_one_time_codes_are_masked_in_transcripts(crm: sessionmaker[Session], tmp_path: Path) -> None:
-    """"Your linking code is 563102" and the customer typing "042 913" back are stored with the code
+    """ "Your linking code is 563102" and the customer typing "042 913" back are stored with the code
     masked, so no reader of a transcript (the console, exports) sees a live code; an order number in the
     same text stays. Before: the consumer stored the texts as they came."""
     log = EventLog(tmp_path / "events.db")
     sender, start = f"codes-{uuid.uuid4().hex[:6]}", time.time()
-    log.publish([
-        {"event": "user", "sender_id": sender, "timestamp": start, "text": "link my account", "input_channel": "web",
-         "parse_data": {"intent": {"name": "link_account", "confidence": 0.9}, "entities": []}},
-        {"event": "action", "sender_id": sender, "timestamp": start + 0.1, "name": "action_link_account"},
-        {"event": "bot", "sender_id": sender, "timestamp": start + 0.2, "metadata": {},
-         "text": "Your linking code is 563102 (valid for 10 minutes; don't share it)."},
-        {"event": "bot", "sender_id": sender, "timestamp": start + 0.3, "metadata": {},
-         "text": "您的绑定验证码是 ６４０２１７,订单 KL20250104 不受影响。"},
-        {"event": "action", "sender_id": sender, "timestamp": start + 0.4, "name": "action_ask_link_code"},
-        {"event": "bot", "sender_id": sender, "timestamp": start + 0.5, "metadata": {}, "text": "Please send the code."},
-        {"event": "user", "sender_id": sender, "timestamp": start + 0.6, "text": "it's 042 913", "input_channel": "web",
-         "parse_data": {"intent": {"name": "inform", "confidence": 0.9}, "entities": []}},
-    ])
+    log.publish(
+        [
+            {
+                "event": "user",
+                "sender_id": sender,
+                "timestamp": start,
+                "text": "link my account",
+                "input_channel": "web",
+                "parse_data": {"intent": {"name": "link_account", "confidence": 0.9}, "entities": []},
+            },
+            {"event": "action", "sender_id": sender, "timestamp": start + 0.1, "name": "action_link_account"},
+            {
+                "event": "bot",
+                "sender_id": sender,
+                "timestamp": start + 0.2,
+                "metadata": {},
+                "text": "Your linking code is 563102 (valid for 10 minutes; don't share it).",
+            },
+            {
+                "event": "bot",
+                "sender_id": sender,
+                "timestamp": start + 0.3,
+                "metadata": {},
+                "text": "您的绑定验证码是 ６４０２１７,订单 KL20250104 不受影响。",
+            },
+            {"event": "action", "sender_id": sender, "timestamp": start + 0.4, "name": "action_ask_link_code"},
+            {
+                "event": "bot",
+                "sender_id": sender,
+                "timestamp": start + 0.5,
+                "metadata": {},
+                "text": "Please send the code.",
+            },
+            {
+                "event": "user",
+                "sender_id": sender,
+                "timestamp": start + 0.6,
+                "text": "it's 042 913",
+                "input_channel": "web",
+                "parse_data": {"intent": {"name": "inform", "confidence": 0.9}, "entities": []},
+            },
+        ]
+    )
     consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
     from crm.repository import sender_key
 
     with crm() as session:
-        conversation = session.scalar(select(Conversation.id).where(Conversation.sender_key == sender_key("web", sender)))
-        stored = list(session.scalars(select(Message.text).where(Message.conversation_id == conversation)
-                                      .order_by(Message.created_at)))
-    assert stored == ["link my account", "Your linking code is •••••• (valid for 10 minutes; don't share it).",
-                      "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。", "Please send the code.", "it's ••••••"]
+        conversation = session.scalar(
+            select(Conversation.id).where(Conversation.sender_key == sender_key("web", sender))
+        )
+        stored = list(
+            session.scalars(
+                select(Message.text).where(Message.conversation_id == conversation).order_by(Message.created_at)
+            )
+        )
+    assert stored == [
+        "link my account",
+        "Your linking code is •••••• (valid for 10 minutes; don't share it).",
+        "您的绑定验证码是 ••••••,订单 KL20250104 不受影响。",
+        "Please send the code.",
+        "it's ••••••",
+    ]
 
 
 def test_the_conversation_language_is_the_bots_language_slot(crm: sessionmaker[Session], tmp_path: Path) -> None:
@@ -346,19 +481,28 @@ def test_the_conversation_language_is_the_bots_language_slot(crm: sessionmaker[S
         li = find_customer(session, "rest", sender)
 
     def user(text_: str, at: float) -> dict:
-        return {"event": "user", "sender_id": sender, "timestamp": at, "text": text_, "input_channel": "rest",
-                "parse_data": {"intent": {"name": "track_order", "confidence": 0.9}, "entities": []}}
+        return {
+            "event": "user",
+            "sender_id": sender,
+            "timestamp": at,
+            "text": text_,
+            "input_channel": "rest",
+            "parse_data": {"intent": {"name": "track_order", "confidence": 0.9}, "entities": []},
+        }
 
-    log.publish([
-        {"event": "session_started", "sender_id": sender, "timestamp": start},
-        user("do you sell 旗袍 dresses", start + 0.01),
-        {"event": "slot", "sender_id": sender, "timestamp": start + 0.02, "name": "language", "value": "en"},
-        user("KL20251107", start + 0.03),
-        {"event": "slot", "sender_id": sender, "timestamp": start + 0.04, "name": "language", "value": "zh"},
-    ])
+    log.publish(
+        [
+            {"event": "session_started", "sender_id": sender, "timestamp": start},
+            user("do you sell 旗袍 dresses", start + 0.01),
+            {"event": "slot", "sender_id": sender, "timestamp": start + 0.02, "name": "language", "value": "en"},
+            user("KL20251107", start + 0.03),
+            {"event": "slot", "sender_id": sender, "timestamp": start + 0.04, "name": "language", "value": "zh"},
+        ]
+    )
     consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
     with crm() as session:
-        conversation = session.scalars(select(Conversation).where(Conversation.customer_id == li.id)
-                                       .order_by(Conversation.id.desc())).first()
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.customer_id == li.id).order_by(Conversation.id.desc())
+        ).first()
         assert conversation.language.value == "zh"
         assert session.get(Customer, li.id).preferred_language.value == "zh"

@@ -125,8 +125,12 @@ def test_conversations_are_keyed_by_the_customers_sender_id(session: Session) ->
 
 
 def test_interactions_have_power_law_popularity_over_a_year(session: Session) -> None:
-    per_product = np.array(sorted(session.scalars(select(func.count()).select_from(Interaction)
-                                                  .group_by(Interaction.product_id)).all(), reverse=True))
+    per_product = np.array(
+        sorted(
+            session.scalars(select(func.count()).select_from(Interaction).group_by(Interaction.product_id)).all(),
+            reverse=True,
+        )
+    )
     top_decile = per_product[: max(1, len(per_product) // 10)].sum() / per_product.sum()
     assert top_decile > 0.3
     first, last = session.execute(select(func.min(Interaction.occurred_at), func.max(Interaction.occurred_at))).one()

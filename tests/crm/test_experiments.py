@@ -44,10 +44,24 @@ from tests.crm.conftest import empty_database
 T0 = datetime(2025, 11, 1, 9, tzinfo=timezone.utc)
 
 
-def experiment(session: Session, key: str = "recs", *, metric: str = "rec_click", target: str = "all",
-               arms: tuple[str, ...] = ("control:50", "als:50:strategy=als"), start: bool = True) -> Experiment:
-    created = create_experiment(session, key, [parse_arm(a) for a in arms], metric=metric, planned_per_arm=100,
-                                target=target, now=T0 - timedelta(days=1))
+def experiment(
+    session: Session,
+    key: str = "recs",
+    *,
+    metric: str = "rec_click",
+    target: str = "all",
+    arms: tuple[str, ...] = ("control:50", "als:50:strategy=als"),
+    start: bool = True,
+) -> Experiment:
+    created = create_experiment(
+        session,
+        key,
+        [parse_arm(a) for a in arms],
+        metric=metric,
+        planned_per_arm=100,
+        target=target,
+        now=T0 - timedelta(days=1),
+    )
     if start:
         start_experiment(session, key, at=T0 - timedelta(hours=1))
     return created
@@ -112,10 +126,17 @@ def test_a_customer_keeps_the_arm_on_every_linked_channel_and_is_exposed_once(se
     web = find_customer(session, Channel.WEB, "shop-user-experiments")
     wechat = find_customer(session, Channel.WECHAT, "wx-openid-experiments")
     assert web is not None and wechat is not None and web.id == wechat.id == someone
-    on_web = arm_for(session, "recommendations", customer_id=web.id, conversation_id="shop-user-experiments",
-                     channel="web", now=T0)
-    on_wechat = arm_for(session, "recommendations", customer_id=wechat.id, conversation_id="wx-openid-experiments",
-                        channel="wechat", now=T0 + timedelta(days=1))
+    on_web = arm_for(
+        session, "recommendations", customer_id=web.id, conversation_id="shop-user-experiments", channel="web", now=T0
+    )
+    on_wechat = arm_for(
+        session,
+        "recommendations",
+        customer_id=wechat.id,
+        conversation_id="wx-openid-experiments",
+        channel="wechat",
+        now=T0 + timedelta(days=1),
+    )
     assert on_web is not None and on_wechat is not None
     assert (on_web.arm, on_web.unit) == (on_wechat.arm, on_wechat.unit) == (on_web.arm, f"customer:{someone}")
     expected = created.arms[choose(created.salt, f"customer:{someone}", (50, 50))].name
@@ -177,8 +198,20 @@ def test_arm_settings_become_recommender_options() -> None:
     assert parse_arm("control:70").parameters == {}
 
 
-@pytest.mark.parametrize("bad", ["Control:50", "a:0", "a:x", "a:1:strategy=magic", "a:1:colour=red",
-                                 "a:1:diversity=maybe", "a:1:text_weight=-1", "a:1:novalue", "a:1:text_weight=lots"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Control:50",
+        "a:0",
+        "a:x",
+        "a:1:strategy=magic",
+        "a:1:colour=red",
+        "a:1:diversity=maybe",
+        "a:1:text_weight=-1",
+        "a:1:novalue",
+        "a:1:text_weight=lots",
+    ],
+)
 def test_bad_arms_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput):
         parse_arm(bad)
@@ -187,9 +220,12 @@ def test_bad_arms_are_refused(bad: str) -> None:
 def test_bad_experiments_are_refused_and_nothing_is_written(session: Session) -> None:
     arms = [parse_arm("control:1"), parse_arm("b:1:diversity=off")]
     cases = [
-        dict(key="Bad Key", arms=arms), dict(key="one-arm", arms=arms[:1]),
-        dict(key="twins", arms=[arms[0], arms[0]]), dict(key="metric", arms=arms, metric="happiness"),
-        dict(key="target", arms=arms, target="segment:vip"), dict(key="alpha", arms=arms, alpha=0.7),
+        dict(key="Bad Key", arms=arms),
+        dict(key="one-arm", arms=arms[:1]),
+        dict(key="twins", arms=[arms[0], arms[0]]),
+        dict(key="metric", arms=arms, metric="happiness"),
+        dict(key="target", arms=arms, target="segment:vip"),
+        dict(key="alpha", arms=arms, alpha=0.7),
     ]
     for case in cases:
         options = {"metric": "rec_click", "planned_per_arm": 100, **case}
@@ -219,17 +255,32 @@ def test_one_running_experiment_per_surface_and_no_restart(session: Session) -> 
 # --- outcomes ----------------------------------------------------------------------------------
 
 
-def expose(session: Session, created: Experiment, arm: int, customer_id: int | None, at: datetime,
-           conversation_key: str | None = None) -> None:
+def expose(
+    session: Session,
+    created: Experiment,
+    arm: int,
+    customer_id: int | None,
+    at: datetime,
+    conversation_key: str | None = None,
+) -> None:
     unit = f"customer:{customer_id}" if customer_id is not None else f"conversation:{conversation_key}"
-    session.add(ExperimentExposure(experiment_id=created.id, arm_id=created.arms[arm].id, unit=unit,
-                                   customer_id=customer_id, conversation_key=conversation_key, channel=Channel.WEB,
-                                   exposed_at=at))
+    session.add(
+        ExperimentExposure(
+            experiment_id=created.id,
+            arm_id=created.arms[arm].id,
+            unit=unit,
+            customer_id=customer_id,
+            conversation_key=conversation_key,
+            channel=Channel.WEB,
+            exposed_at=at,
+        )
+    )
 
 
 def interaction(session: Session, customer_id: int, kind: InteractionKind, at: datetime) -> None:
-    session.add(Interaction(customer_id=customer_id, product_id=1, kind=kind, weight=1.0, channel=Channel.WEB,
-                            occurred_at=at))
+    session.add(
+        Interaction(customer_id=customer_id, product_id=1, kind=kind, weight=1.0, channel=Channel.WEB, occurred_at=at)
+    )
 
 
 def test_conversions_count_within_the_window_after_the_exposure(session: Session) -> None:
@@ -251,8 +302,7 @@ def test_conversions_count_within_the_window_after_the_exposure(session: Session
     expose(session, created, 0, f, T0 + timedelta(days=2))
     session.flush()
     counts = arm_counts(session, created, T0 + timedelta(days=10))
-    assert [(x.name, x.exposed, x.analysed, x.conversions) for x in counts] == [
-        ("control", 3, 3, 1), ("als", 3, 2, 1)]
+    assert [(x.name, x.exposed, x.analysed, x.conversions) for x in counts] == [("control", 3, 3, 1), ("als", 3, 2, 1)]
 
 
 def test_add_to_cart_and_resolved_conversations(session: Session) -> None:
@@ -270,11 +320,25 @@ def test_add_to_cart_and_resolved_conversations(session: Session) -> None:
     resolved = experiment(session, "resolved", metric="resolved")
     key = sender_key("web", "guest-resolved")
     expose(session, resolved, 1, None, T0, conversation_key=key)
-    session.add(Conversation(channel=Channel.WEB, sender_key=key, status=ConversationStatus.RESOLVED_BY_BOT,
-                             started_at=T0 - timedelta(minutes=5), ended_at=T0 + timedelta(minutes=10)))
+    session.add(
+        Conversation(
+            channel=Channel.WEB,
+            sender_key=key,
+            status=ConversationStatus.RESOLVED_BY_BOT,
+            started_at=T0 - timedelta(minutes=5),
+            ended_at=T0 + timedelta(minutes=10),
+        )
+    )
     expose(session, resolved, 0, a, T0)
-    session.add(Conversation(channel=Channel.WEB, customer_id=a, status=ConversationStatus.HANDED_OFF,
-                             started_at=T0 - timedelta(minutes=5), ended_at=T0 + timedelta(minutes=10)))
+    session.add(
+        Conversation(
+            channel=Channel.WEB,
+            customer_id=a,
+            status=ConversationStatus.HANDED_OFF,
+            started_at=T0 - timedelta(minutes=5),
+            ended_at=T0 + timedelta(minutes=10),
+        )
+    )
     session.flush()
     counts = arm_counts(session, resolved, T0 + timedelta(days=30))
     assert [(x.analysed, x.conversions) for x in counts] == [(1, 0), (1, 1)]
@@ -307,11 +371,20 @@ def test_purchases_are_paid_orders_after_the_exposure(session: Session) -> None:
     order = session.scalars(select(Order).where(Order.status.in_(PURCHASE_STATUSES)).order_by(Order.id).limit(1)).one()
     buyer = order.customer_id
     no_orders = session.scalars(select(Customer.id).where(~Customer.orders.any()).order_by(Customer.id).limit(1)).one()
-    cancelled = next(o for o in session.scalars(select(Order).where(Order.status == "cancelled").order_by(Order.id))
-                     if o.customer_id != buyer and not session.scalar(
-                         select(func.count()).select_from(Order).where(
-                             Order.customer_id == o.customer_id, Order.status.in_(PURCHASE_STATUSES),
-                             Order.placed_at >= o.placed_at - timedelta(days=1))))
+    cancelled = next(
+        o
+        for o in session.scalars(select(Order).where(Order.status == "cancelled").order_by(Order.id))
+        if o.customer_id != buyer
+        and not session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.customer_id == o.customer_id,
+                Order.status.in_(PURCHASE_STATUSES),
+                Order.placed_at >= o.placed_at - timedelta(days=1),
+            )
+        )
+    )
     expose(session, created, 0, buyer, order.placed_at - timedelta(days=1))
     expose(session, created, 1, no_orders, order.placed_at - timedelta(days=1))
     expose(session, created, 1, cancelled.customer_id, cancelled.placed_at - timedelta(days=1))  # not a purchase
@@ -327,8 +400,16 @@ def test_erasure_deletes_what_the_customer_was_shown(session: Session) -> None:
     created = experiment(session, "erased", metric="resolved")
     someone, other = customers(session, 2)
     key = sender_key("web", "guest-before-login")
-    session.add(Conversation(channel=Channel.WEB, customer_id=someone, sender_key=key,
-                             status=ConversationStatus.RESOLVED_BY_BOT, started_at=T0, ended_at=T0))
+    session.add(
+        Conversation(
+            channel=Channel.WEB,
+            customer_id=someone,
+            sender_key=key,
+            status=ConversationStatus.RESOLVED_BY_BOT,
+            started_at=T0,
+            ended_at=T0,
+        )
+    )
     expose(session, created, 0, someone, T0)
     expose(session, created, 1, None, T0, conversation_key=key)  # exposed as a guest, then known
     expose(session, created, 1, other, T0)
@@ -354,7 +435,9 @@ def test_two_action_servers_recording_one_unit_write_one_row(tmp_path: Path) -> 
             first.begin()
             assert record_exposure(first, assignment, "web", now=T0)
             with second.begin():
-                racing = threading.Thread(target=lambda: outcome.update(second=record_exposure(second, assignment, "web")))
+                racing = threading.Thread(
+                    target=lambda: outcome.update(second=record_exposure(second, assignment, "web"))
+                )
                 racing.start()
                 racing.join(0.5)  # usually still waiting for the first transaction's row
                 first.commit()

@@ -37,7 +37,9 @@ def hand_lift_interval(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float
 
 def two_arms(x0: int, n0: int, x1: int, n1: int, planned: int = 1000, exposed: tuple[int, int] | None = None):
     e0, e1 = exposed or (n0, n1)
-    return analyse([ArmCounts("control", 1, e0, n0, x0), ArmCounts("treatment", 1, e1, n1, x1)], planned_per_arm=planned)
+    return analyse(
+        [ArmCounts("control", 1, e0, n0, x0), ArmCounts("treatment", 1, e1, n1, x1)], planned_per_arm=planned
+    )
 
 
 def test_rates_intervals_lift_and_p_value_match_the_hand_computed_case() -> None:
@@ -47,7 +49,9 @@ def test_rates_intervals_lift_and_p_value_match_the_hand_computed_case() -> None
     assert (control.rate_low, control.rate_high) == pytest.approx(hand_wilson(100, 2000), abs=1e-9)
     assert (treatment.rate_low, treatment.rate_high) == pytest.approx(hand_wilson(130, 2000), abs=1e-9)
     assert treatment.lift == pytest.approx(0.3)
-    assert (treatment.lift_low, treatment.lift_high) == pytest.approx(hand_lift_interval(130, 2000, 100, 2000), abs=1e-9)
+    assert (treatment.lift_low, treatment.lift_high) == pytest.approx(
+        hand_lift_interval(130, 2000, 100, 2000), abs=1e-9
+    )
     assert treatment.p_value == pytest.approx(hand_z_test(130, 2000, 100, 2000), rel=1e-9)
     assert treatment.p_value == pytest.approx(0.0416, abs=5e-4)  # z = 2.037
     assert treatment.adjusted_p == treatment.p_value  # one comparison: nothing to adjust
@@ -70,7 +74,7 @@ def test_no_winner_is_called_before_the_planned_sample_however_small_the_p_value
 
 def test_a_sample_ratio_mismatch_overrides_the_verdict() -> None:
     result = two_arms(250, 5000, 400, 5000, planned=4000, exposed=(5000, 5400))
-    statistic = (200 ** 2 / 5200) * 2
+    statistic = (200**2 / 5200) * 2
     assert result.srm_p == pytest.approx(math.erfc(math.sqrt(statistic / 2)), rel=1e-9)  # chi-square, 1 df
     assert result.srm and result.winner is None
     assert result.verdict.startswith("sample ratio mismatch")
@@ -96,8 +100,14 @@ def test_the_control_wins_when_a_variant_is_significantly_worse() -> None:
 
 
 def test_several_variants_are_holm_adjusted() -> None:
-    result = analyse([ArmCounts("control", 1, 2000, 2000, 100), ArmCounts("b", 1, 2000, 2000, 130),
-                      ArmCounts("c", 1, 2000, 2000, 104)], planned_per_arm=2000)
+    result = analyse(
+        [
+            ArmCounts("control", 1, 2000, 2000, 100),
+            ArmCounts("b", 1, 2000, 2000, 130),
+            ArmCounts("c", 1, 2000, 2000, 104),
+        ],
+        planned_per_arm=2000,
+    )
     p_b, p_c = hand_z_test(130, 2000, 100, 2000), hand_z_test(104, 2000, 100, 2000)
     assert result.arms[1].adjusted_p == pytest.approx(min(1.0, 2 * p_b))  # the smaller p is doubled
     assert result.arms[2].adjusted_p == pytest.approx(max(2 * p_b, p_c))
@@ -119,7 +129,9 @@ def test_planned_sample_size_matches_the_normal_approximation() -> None:
     assert planned == math.ceil(2 * ((Z975 + Z80) / h) ** 2)  # the arcsine difference has variance 2 / n
     p0, p1 = baseline, baseline * (1 + lift)  # the classic formula on the raw proportions agrees within 1 %
     pooled = (p0 + p1) / 2
-    classic = (Z975 * math.sqrt(2 * pooled * (1 - pooled)) + Z80 * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))) ** 2 / (p1 - p0) ** 2
+    classic = (Z975 * math.sqrt(2 * pooled * (1 - pooled)) + Z80 * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))) ** 2 / (
+        p1 - p0
+    ) ** 2
     assert planned == pytest.approx(classic, rel=0.01)
     for bad in ((0.0, 0.1), (0.5, 1.5), (0.05, 0.0)):
         with pytest.raises(InvalidInput):

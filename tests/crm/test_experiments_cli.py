@@ -38,8 +38,21 @@ def exposed_customers(url: str, count: int, clicks_every: int) -> None:
     """`count` customers who saw their arm at T0; every `clicks_every`-th clicked a day later."""
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
-        session.add(Product(id=1, sku="SKU-1", name_en="Kettle", name_zh="水壶", description_en="", description_zh="",
-                            category_id=_category(session), brand="B", price=10, stock=5, created_at=T0))
+        session.add(
+            Product(
+                id=1,
+                sku="SKU-1",
+                name_en="Kettle",
+                name_zh="水壶",
+                description_en="",
+                description_zh="",
+                category_id=_category(session),
+                brand="B",
+                price=10,
+                stock=5,
+                created_at=T0,
+            )
+        )
         for i in range(count):
             customer = Customer(created_at=T0 - timedelta(days=30))
             session.add(customer)
@@ -47,8 +60,16 @@ def exposed_customers(url: str, count: int, clicks_every: int) -> None:
             assignment = arm_for(session, "recommendations", customer_id=customer.id, channel="web", now=T0)
             assert assignment is not None and record_exposure(session, assignment, "web", now=T0)
             if i % clicks_every == 0:
-                session.add(Interaction(customer_id=customer.id, product_id=1, kind=InteractionKind.REC_CLICK,
-                                        weight=3.0, channel=Channel.WEB, occurred_at=T0 + timedelta(days=1)))
+                session.add(
+                    Interaction(
+                        customer_id=customer.id,
+                        product_id=1,
+                        kind=InteractionKind.REC_CLICK,
+                        weight=3.0,
+                        channel=Channel.WEB,
+                        occurred_at=T0 + timedelta(days=1),
+                    )
+                )
     engine.dispose()
 
 
@@ -62,8 +83,26 @@ def _category(session: Session) -> int:
 
 
 def test_create_start_report_stop(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(url, "create", "recs-als", "--arm", "control:50", "--arm", "als:50:strategy=als,diversity=off",
-               "--metric", "rec_click", "--baseline", "0.1", "--mde", "0.2", "--window-days", "3") == 0
+    assert (
+        run(
+            url,
+            "create",
+            "recs-als",
+            "--arm",
+            "control:50",
+            "--arm",
+            "als:50:strategy=als,diversity=off",
+            "--metric",
+            "rec_click",
+            "--baseline",
+            "0.1",
+            "--mde",
+            "0.2",
+            "--window-days",
+            "3",
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "created as a draft" in out and "3,835 analysed units per arm planned" in out
     assert run(url, "start", "recs-als", "--at", "2025-11-01T08:00") == 0
@@ -93,16 +132,34 @@ def test_create_start_report_stop(url: str, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_refusals_are_clear_and_change_nothing(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(url, "create", "x", "--arm", "control:50", "--arm", "b:50", "--metric", "happiness",
-               "--sample-size", "100") == 1
+    assert (
+        run(url, "create", "x", "--arm", "control:50", "--arm", "b:50", "--metric", "happiness", "--sample-size", "100")
+        == 1
+    )
     assert "happiness" in capsys.readouterr().err
     assert run(url, "create", "x", "--arm", "control:50", "--metric", "rec_click", "--sample-size", "100") == 1
     assert "2 to 5 arms" in capsys.readouterr().err
-    assert run(url, "create", "x", "--arm", "control:50", "--arm", "b:50:strategy=magic", "--metric", "rec_click",
-               "--sample-size", "100") == 1
+    assert (
+        run(
+            url,
+            "create",
+            "x",
+            "--arm",
+            "control:50",
+            "--arm",
+            "b:50:strategy=magic",
+            "--metric",
+            "rec_click",
+            "--sample-size",
+            "100",
+        )
+        == 1
+    )
     assert "strategy must be one of" in capsys.readouterr().err
-    assert run(url, "create", "x", "--arm", "control:50", "--arm", "b:50", "--metric", "rec_click",
-               "--baseline", "0.1") == 1
+    assert (
+        run(url, "create", "x", "--arm", "control:50", "--arm", "b:50", "--metric", "rec_click", "--baseline", "0.1")
+        == 1
+    )
     assert "--mde" in capsys.readouterr().err
     assert run(url, "report", "nobody") == 1
     assert "no experiment 'nobody'" in capsys.readouterr().err
@@ -121,10 +178,25 @@ def test_commands_need_a_migrated_database(tmp_path: Path, capsys: pytest.Captur
 
 def test_simulate_rewrites_only_its_section_of_the_doc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc, image = tmp_path / "experiments.md", tmp_path / "simulation.png"
-    doc.write_text("# Experiments\n\nHand-written text.\n\n<!-- simulation:start -->\nold figures\n"
-                   "<!-- simulation:end -->\n\nMore hand-written text.\n", encoding="utf-8")
-    args = ["simulate", "--repetitions", "40", "--customers", "4000", "--seed", "3", "--quiet",
-            "--doc", str(doc), "--image", str(image)]
+    doc.write_text(
+        "# Experiments\n\nHand-written text.\n\n<!-- simulation:start -->\nold figures\n"
+        "<!-- simulation:end -->\n\nMore hand-written text.\n",
+        encoding="utf-8",
+    )
+    args = [
+        "simulate",
+        "--repetitions",
+        "40",
+        "--customers",
+        "4000",
+        "--seed",
+        "3",
+        "--quiet",
+        "--doc",
+        str(doc),
+        "--image",
+        str(image),
+    ]
     assert main(["--database-url", f"sqlite:///{tmp_path / 'unused.db'}", "experiments", *args]) == 0
     summary = capsys.readouterr().out.strip()
     assert summary.startswith("simulated 40 x 2 experiments of 4,000 customers") and "\n" not in summary
@@ -138,8 +210,9 @@ def test_the_simulated_analysis_covers_the_truth_and_keeps_its_error_rate() -> N
     """A smaller run than the docs' (200 repetitions): the figures must be where chance allows."""
     from crm.experiments.simulation import SimulationConfig, simulate
 
-    result = simulate(SimulationConfig(repetitions=200, customers=6000, baseline=0.1, lift=0.25, seed=5),
-                      show_progress=False)
+    result = simulate(
+        SimulationConfig(repetitions=200, customers=6000, baseline=0.1, lift=0.25, seed=5), show_progress=False
+    )
     assert result.effect.coverage >= 0.9 and result.null.coverage >= 0.9  # 95 % nominal, 3 s.e. below
     assert result.null.rejection_rate <= 0.1  # 5 % nominal
     assert result.effect.rejection_rate > 0.5  # a real +25 % lift is usually found
@@ -148,20 +221,52 @@ def test_the_simulated_analysis_covers_the_truth_and_keeps_its_error_rate() -> N
 
 
 def test_get_experiment_reads_what_the_cli_wrote(url: str) -> None:
-    assert run(url, "create", "carts", "--arm", "control:1", "--arm", "popular:1:strategy=popularity",
-               "--metric", "add_to_cart", "--target", "segment:at_risk", "--sample-size", "500") == 0
+    assert (
+        run(
+            url,
+            "create",
+            "carts",
+            "--arm",
+            "control:1",
+            "--arm",
+            "popular:1:strategy=popularity",
+            "--metric",
+            "add_to_cart",
+            "--target",
+            "segment:at_risk",
+            "--sample-size",
+            "500",
+        )
+        == 0
+    )
     engine = make_engine(url)
     with Session(engine) as session:
         created = get_experiment(session, "carts")
         assert (created.target_kind.value, created.target_value, created.planned_per_arm) == ("segment", "at_risk", 500)
-        assert created.arms[1].parameters == {"strategy": "popularity",
-                                              "blend": {"personal_weight": 0.0, "popularity_weight": 1.0}}
+        assert created.arms[1].parameters == {
+            "strategy": "popularity",
+            "blend": {"personal_weight": 0.0, "popularity_weight": 1.0},
+        }
     engine.dispose()
 
 
 def test_a_stop_can_be_scheduled(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(url, "create", "later", "--arm", "control:1", "--arm", "b:1:diversity=off", "--metric", "resolved",
-               "--sample-size", "50") == 0
+    assert (
+        run(
+            url,
+            "create",
+            "later",
+            "--arm",
+            "control:1",
+            "--arm",
+            "b:1:diversity=off",
+            "--metric",
+            "resolved",
+            "--sample-size",
+            "50",
+        )
+        == 0
+    )
     assert run(url, "start", "later") == 0
     assert run(url, "stop", "later", "--at", "2999-01-01") == 0
     assert "keeps running until 2999-01-01 00:00 UTC (stop scheduled)" in capsys.readouterr().out

@@ -19,10 +19,30 @@ KINDS = {"view", "click", "add_to_cart", "purchase", "chat_mention", "rec_impres
 
 def test_record_shapes_are_the_published_contract() -> None:
     assert [f.name for f in dataclasses.fields(InteractionRecord)] == [
-        "customer_id", "product_id", "kind", "weight", "occurred_at", "channel"]
+        "customer_id",
+        "product_id",
+        "kind",
+        "weight",
+        "occurred_at",
+        "channel",
+    ]
     assert [f.name for f in dataclasses.fields(ProductRecord)] == [
-        "product_id", "sku", "name_en", "name_zh", "description_en", "description_zh", "category_en", "category_zh",
-        "category_path", "brand", "price", "stock", "active", "consumable", "created_at"]
+        "product_id",
+        "sku",
+        "name_en",
+        "name_zh",
+        "description_en",
+        "description_zh",
+        "category_en",
+        "category_zh",
+        "category_path",
+        "brand",
+        "price",
+        "stock",
+        "active",
+        "consumable",
+        "created_at",
+    ]
     assert InteractionRecord.__dataclass_params__.frozen and ProductRecord.__dataclass_params__.frozen
 
 
@@ -75,8 +95,11 @@ def test_purchased_products_come_from_paid_orders_only(session: Session) -> None
     bought = purchased_product_ids(session, 1)
     delivered = {item.product_id for item in get_order(session, "KL20250101").items}
     returned = {item.product_id for item in get_order(session, "KL20250102").items}
-    not_bought = {item.product_id for number in ("KL20250106", "KL20250107")  # cancelled, unpaid
-                  for item in get_order(session, number).items}
+    not_bought = {
+        item.product_id
+        for number in ("KL20250106", "KL20250107")  # cancelled, unpaid
+        for item in get_order(session, number).items
+    }
     assert delivered <= bought and returned <= bought
     assert not_bought.isdisjoint(bought)
     assert purchased_product_ids(session, 999_999) == set()

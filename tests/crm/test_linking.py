@@ -16,8 +16,16 @@ ALICE, LI = 1, 2
 NOW = AS_OF + timedelta(hours=1)
 
 
-@pytest.mark.parametrize(("text", "code"), [("123456", "123456"), ("my code is 042 913", "042913"),
-                                            ("验证码：６５４３２１", "654321"), ("KL20250104", None), ("12345", None)])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("123456", "123456"),
+        ("my code is 042 913", "042913"),
+        ("验证码：６５４３２１", "654321"),
+        ("KL20250104", None),
+        ("12345", None),
+    ],
+)
 def test_codes_are_found_in_what_the_customer_types(text: str, code: str | None) -> None:
     assert repo.find_link_code(text) == code
 
@@ -49,8 +57,10 @@ def test_a_new_code_replaces_the_old_one(session: Session) -> None:
 def test_five_wrong_codes_lock_the_sender_out(session: Session) -> None:
     issued = repo.issue_link_code(session, ALICE, channel="web", now=NOW)
     wrong = f"{(int(issued.code) + 1) % 10**6:06d}"
-    lefts = [repo.redeem_link_code(session, wrong, channel="wechat", sender_id="wx-guesser", now=NOW).attempts_left
-             for _ in range(5)]
+    lefts = [
+        repo.redeem_link_code(session, wrong, channel="wechat", sender_id="wx-guesser", now=NOW).attempts_left
+        for _ in range(5)
+    ]
     assert lefts == [4, 3, 2, 1, 0]
     locked = repo.redeem_link_code(session, issued.code, channel="wechat", sender_id="wx-guesser", now=NOW)
     assert locked.customer is None and locked.attempts_left == 0

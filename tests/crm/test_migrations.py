@@ -31,8 +31,11 @@ def test_migrations_match_the_models_and_downgrade_cleanly(backend: str, tmp_pat
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
             indexes = {i["name"] for i in inspect(connection).get_indexes("interactions")}
-        assert {"ix_interactions_customer_id_occurred_at", "ix_interactions_occurred_at",
-                "ix_interactions_product_id"} <= indexes
+        assert {
+            "ix_interactions_customer_id_occurred_at",
+            "ix_interactions_occurred_at",
+            "ix_interactions_product_id",
+        } <= indexes
         upgrade(engine)  # idempotent
         downgrade(engine, "base")
         with engine.connect() as connection:
@@ -41,19 +44,27 @@ def test_migrations_match_the_models_and_downgrade_cleanly(backend: str, tmp_pat
         assert is_up_to_date(engine)
 
 
-def test_migrate_upgrades_a_database_of_the_previous_revision(backend: str, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_migrate_upgrades_a_database_of_the_previous_revision(
+    backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """0002 (hand-off priority and summary) on a database that already holds hand-offs, through the CLI."""
     with empty_database(backend, tmp_path) as engine:
         upgrade(engine, "0001")
         at = bindparam("at", type_=DateTime())  # stored as the models store timestamps
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO conversations (id, channel, status, started_at) "
-                                    "VALUES (1, 'web', 'handed_off', :at)").bindparams(at),
-                               {"at": datetime(2025, 11, 1, 9)})
-            connection.execute(text("INSERT INTO handoff_requests (id, conversation_id, reason, status, requested_at) "
-                                    "VALUES (7, 1, 'fallback', 'waiting', :at)").bindparams(at),
-                               {"at": datetime(2025, 11, 1, 9, 1)})
+            connection.execute(
+                text(
+                    "INSERT INTO conversations (id, channel, status, started_at) VALUES (1, 'web', 'handed_off', :at)"
+                ).bindparams(at),
+                {"at": datetime(2025, 11, 1, 9)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO handoff_requests (id, conversation_id, reason, status, requested_at) "
+                    "VALUES (7, 1, 'fallback', 'waiting', :at)"
+                ).bindparams(at),
+                {"at": datetime(2025, 11, 1, 9, 1)},
+            )
         url = engine.url.render_as_string(hide_password=False)
         assert main(["--database-url", url, "migrate"]) == 0
         assert f"upgraded from 0001 to revision {HEAD}" in capsys.readouterr().out

@@ -29,9 +29,16 @@ ALICE, LI = 1, 2
 
 
 WELL_KNOWN_SECRETS = ("13800138000", "alice@example.com", "13912345678", "li.wei@example.cn", "Alice Chen", "李伟")
-ENCRYPTED_COLUMNS = (("customers", "name"), ("identities", "external_id"), ("addresses", "recipient"),
-                     ("addresses", "phone"), ("addresses", "street"), ("messages", "text"), ("tickets", "subject"),
-                     ("invoices", "title"))
+ENCRYPTED_COLUMNS = (
+    ("customers", "name"),
+    ("identities", "external_id"),
+    ("addresses", "recipient"),
+    ("addresses", "phone"),
+    ("addresses", "street"),
+    ("messages", "text"),
+    ("tickets", "subject"),
+    ("invoices", "title"),
+)
 
 
 def _personal_values(demo_shop: DemoShop) -> set[str]:
@@ -67,15 +74,17 @@ def test_stop_personalization_is_recorded_and_audited(session: Session) -> None:
     assert stop_personalization(session, LI, source="wechat-chat", now=AS_OF)
     assert not may_personalize(session, LI)
     assert not stop_personalization(session, LI, source="wechat-chat", now=AS_OF)  # already off: no new event
-    events = session.scalars(select(ConsentEvent).where(ConsentEvent.customer_id == LI)
-                             .order_by(ConsentEvent.id.desc())).all()
+    events = session.scalars(
+        select(ConsentEvent).where(ConsentEvent.customer_id == LI).order_by(ConsentEvent.id.desc())
+    ).all()
     assert (events[0].purpose, events[0].granted, events[0].source) == ("personalization", False, "wechat-chat")
     assert [e.action for e in audit_trail(session, LI)].count("consent_change") == 1
 
 
 def _order_totals(session: Session, customer_id: int) -> tuple[int, Decimal]:
-    count, total = session.execute(select(func.count(), func.sum(Order.total))
-                                   .where(Order.customer_id == customer_id)).one()
+    count, total = session.execute(
+        select(func.count(), func.sum(Order.total)).where(Order.customer_id == customer_id)
+    ).one()
     return int(count), Decimal(total)
 
 
@@ -96,8 +105,7 @@ def test_erasure_removes_personal_data_keeps_aggregates_and_is_idempotent(sessio
     assert not customer.marketing_consent and not customer.personalization_consent
     for model in (Identity, Address, Interaction):
         assert session.scalar(select(func.count()).select_from(model).where(model.customer_id == ALICE)) == 0
-    assert session.scalar(select(func.count()).select_from(Message)
-                          .where(Message.conversation_id == conversation)) == 0
+    assert session.scalar(select(func.count()).select_from(Message).where(Message.conversation_id == conversation)) == 0
     assert session.scalar(select(Conversation.customer_id).where(Conversation.id == conversation)) is None
     assert all(body is None for body in session.scalars(select(Review.body).where(Review.customer_id == ALICE)))
     assert _order_totals(session, ALICE) == orders_before

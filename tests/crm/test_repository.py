@@ -71,8 +71,12 @@ def test_bad_identity_input_is_a_typed_error(session: Session) -> None:
 def test_duplicate_identity_is_refused_and_changes_nothing(session: Session) -> None:
     customers, identities = _count(session, Customer), _count(session, Identity)
     with pytest.raises(DuplicateIdentity) as error:
-        repo.create_customer(session, name="Mallory", language="en",
-                             identities=[("web", "brand-new-visitor"), ("email", "Alice@Example.com")])
+        repo.create_customer(
+            session,
+            name="Mallory",
+            language="en",
+            identities=[("web", "brand-new-visitor"), ("email", "Alice@Example.com")],
+        )
     assert error.value.owner_id == ALICE
     assert (_count(session, Customer), _count(session, Identity)) == (customers, identities)
     assert repo.find_customer(session, "web", "brand-new-visitor") is None
@@ -83,9 +87,15 @@ def test_duplicate_identity_is_refused_and_changes_nothing(session: Session) -> 
 
 
 def test_new_customer_with_consents_and_identities(session: Session) -> None:
-    created = repo.create_customer(session, name="Zoe Park", language="en",
-                                   identities=[("web", "visitor-42"), ("phone", "+86 135 0000 1111")],
-                                   personalization_consent=True, source="web-signup", now=AS_OF)
+    created = repo.create_customer(
+        session,
+        name="Zoe Park",
+        language="en",
+        identities=[("web", "visitor-42"), ("phone", "+86 135 0000 1111")],
+        personalization_consent=True,
+        source="web-signup",
+        now=AS_OF,
+    )
     assert created.personalization_consent and not created.marketing_consent
     assert repo.find_customer_by_phone(session, "13500001111") == repo.get_customer(session, created.id)
     sender = repo.customer_for_sender(session, "wechat", "o-first-contact", language="zh", now=AS_OF)
@@ -100,7 +110,7 @@ def test_order_by_number_with_everything_the_bot_shows(session: Session) -> None
     assert order.subtotal == sum((i.line_total for i in order.items), Decimal("0"))
     assert order.total == order.subtotal - order.discount + order.shipping_fee
     assert [h.status for h in order.history] == ["placed", "paid", "shipped"]
-    shipment, = order.shipments
+    (shipment,) = order.shipments
     assert shipment.status in ("in_transit", "out_for_delivery") and shipment.delivered_at is None
     assert shipment.events and shipment.events[0].occurred_at <= shipment.events[-1].occurred_at
     assert all(e.description_en and e.description_zh for e in shipment.events)
@@ -155,7 +165,7 @@ def test_cancel_order_refunds_what_was_paid_minus_the_fee(session: Session) -> N
     order = repo.get_order(session, "KL20251105")
     assert order.status is OrderStatus.CANCELLED and order.cancellation_fee == quote.fee > 0
     assert order.history[-1].status is OrderStatus.CANCELLED
-    refund, = order.refunds
+    (refund,) = order.refunds
     assert refund.status is RefundStatus.APPROVED and refund.amount == order.total - quote.fee
     with pytest.raises(NotAllowed):
         repo.cancel_order(session, "KL20251105", customer_id=LI, now=AS_OF)
@@ -173,14 +183,26 @@ def test_refund_requests_follow_the_return_rules(session: Session) -> None:
         repo.request_refund(session, "KL20250104", customer_id=ALICE, reason="late", now=AS_OF)
     assert _count(session, Refund) == refunds
     eligible = session.scalar(
-        select(Order).where(Order.status == OrderStatus.DELIVERED, Order.updated_at >= AS_OF - timedelta(days=20),
-                            ~Order.refunds.any()).order_by(Order.id).limit(1))
+        select(Order)
+        .where(
+            Order.status == OrderStatus.DELIVERED, Order.updated_at >= AS_OF - timedelta(days=20), ~Order.refunds.any()
+        )
+        .order_by(Order.id)
+        .limit(1)
+    )
     assert eligible is not None
     with pytest.raises(InvalidInput):
-        repo.request_refund(session, eligible.number, customer_id=eligible.customer_id, reason="damaged",
-                            amount=eligible.total + 1, now=AS_OF)
-    refund = repo.request_refund(session, eligible.number, customer_id=eligible.customer_id, reason="damaged",
-                                 amount=Decimal("10"), now=AS_OF)
+        repo.request_refund(
+            session,
+            eligible.number,
+            customer_id=eligible.customer_id,
+            reason="damaged",
+            amount=eligible.total + 1,
+            now=AS_OF,
+        )
+    refund = repo.request_refund(
+        session, eligible.number, customer_id=eligible.customer_id, reason="damaged", amount=Decimal("10"), now=AS_OF
+    )
     assert refund.status is RefundStatus.REQUESTED and refund.amount == Decimal("10.00")
     assert refund.number.startswith("RF") and refund in repo.refunds_of(session, eligible.customer_id)
 
@@ -205,8 +227,9 @@ def test_products_and_search(session: Session) -> None:
     waterproof = repo.search_products(session, "waterproof", limit=50)
     assert waterproof and all("waterproof" in (p.name_en + p.description_en).lower() for p in waterproof)
     chinese = repo.search_products(session, "防水", limit=50)
-    assert {p.id for p in chinese} == {p.id for p in repo.search_products(session, "waterproof", limit=50,
-                                                                          active_only=True)}
+    assert {p.id for p in chinese} == {
+        p.id for p in repo.search_products(session, "waterproof", limit=50, active_only=True)
+    }
     assert repo.search_products(session, "   ") == []
     ranked = repo.products_by_ids(session, [3, 1, 999_999, 2])
     assert [p.id for p in ranked] == [3, 1, 2]
@@ -240,11 +263,20 @@ def test_reviews(session: Session) -> None:
 
 
 def test_conversation_handoff_and_audited_transcript(session: Session) -> None:
-    conversation = repo.open_conversation(session, "web", "alice-on-her-tablet", customer_id=ALICE, language="en",
-                                          now=AS_OF)
+    conversation = repo.open_conversation(
+        session, "web", "alice-on-her-tablet", customer_id=ALICE, language="en", now=AS_OF
+    )
     assert repo.open_conversation(session, "web", "alice-on-her-tablet") == conversation
-    repo.record_message(session, conversation, "customer", "where is KL20250104?", intent="track_order",
-                        confidence=0.93, entities=[{"entity": "order_id", "value": "KL20250104"}], at=AS_OF)
+    repo.record_message(
+        session,
+        conversation,
+        "customer",
+        "where is KL20250104?",
+        intent="track_order",
+        confidence=0.93,
+        entities=[{"entity": "order_id", "value": "KL20250104"}],
+        at=AS_OF,
+    )
     repo.record_message(session, conversation, "bot", "It is on its way.", at=AS_OF + timedelta(seconds=2))
     with pytest.raises(InvalidInput):
         repo.record_message(session, conversation, "customer", "x", confidence=1.5)
@@ -265,11 +297,20 @@ def test_conversation_handoff_and_audited_transcript(session: Session) -> None:
 
 
 def test_tickets(session: Session) -> None:
-    ticket = repo.open_ticket(session, LI, category="delivery", subject="包裹还没到", priority="high",
-                              order_number="KL20251104", channel="wechat", now=AS_OF)
+    ticket = repo.open_ticket(
+        session,
+        LI,
+        category="delivery",
+        subject="包裹还没到",
+        priority="high",
+        order_number="KL20251104",
+        channel="wechat",
+        now=AS_OF,
+    )
     assert ticket.status == "open" and ticket.order_number == "KL20251104"
-    resolved = repo.set_ticket_status(session, ticket.number, "resolved", assignee="agent.lin",
-                                      now=AS_OF + timedelta(hours=2))
+    resolved = repo.set_ticket_status(
+        session, ticket.number, "resolved", assignee="agent.lin", now=AS_OF + timedelta(hours=2)
+    )
     assert resolved.resolved_at == AS_OF + timedelta(hours=2)
     assert ticket.number in [t.number for t in repo.tickets_of(session, LI)]
     with pytest.raises(InvalidInput):

@@ -30,7 +30,9 @@ DAY = 86400.0
 
 @pytest.fixture(scope="module")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return demo_crm_url(tmp_path_factory.mktemp('retention'), DemoConfig(customers=20, products=60, interactions=200, seed=2))
+    return demo_crm_url(
+        tmp_path_factory.mktemp("retention"), DemoConfig(customers=20, products=60, interactions=200, seed=2)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +69,20 @@ class TrackerStore:
         self.url = f"sqlite:///{path}"
         self.engine = create_engine(self.url)
         with self.engine.begin() as connection:
-            connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                                    "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-                                    "action_name VARCHAR(255), data TEXT)"))
+            connection.execute(
+                text(
+                    "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                    "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                    "action_name VARCHAR(255), data TEXT)"
+                )
+            )
 
     def add(self, sender: str, at: float) -> None:
         with self.engine.begin() as connection:
-            connection.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                                    "VALUES (:s, 'user', :t, '{}')"), {"s": sender, "t": at})
+            connection.execute(
+                text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, 'user', :t, '{}')"),
+                {"s": sender, "t": at},
+            )
 
     def senders(self) -> dict[str, int]:
         with self.engine.connect() as connection:
@@ -99,8 +107,24 @@ def test_the_purge_command(crm_url: str, crm: sessionmaker[Session], tmp_path: P
     consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
     store = TrackerStore(tmp_path / "tracker.db")
     store.add("cli-idle", time.time() - 100 * DAY)
-    done = subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "purge-events", "--events-url",
-                           log.url, "--tracker-url", store.url], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crm",
+            "--database-url",
+            crm_url,
+            "purge-events",
+            "--events-url",
+            log.url,
+            "--tracker-url",
+            store.url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "purged 12 broker events" in done.stdout and "1 Rasa conversations (1 tracker events)" in done.stdout
     assert broker_ids(log) == [] and store.senders() == {}

@@ -37,8 +37,13 @@ def test_every_customer_is_scored_consistently(session: Session) -> None:
     for customer in customers:
         assert customer.segment is not None and customer.scored_at is not None
         assert customer.churn_probability is not None and 0 <= customer.churn_probability <= 1
-        expected = ("high" if customer.churn_probability >= HIGH_RISK_FROM
-                    else "medium" if customer.churn_probability >= MEDIUM_RISK_FROM else "low")
+        expected = (
+            "high"
+            if customer.churn_probability >= HIGH_RISK_FROM
+            else "medium"
+            if customer.churn_probability >= MEDIUM_RISK_FROM
+            else "low"
+        )
         assert customer.churn_risk == expected
         if customer.segment in (Segment.SILENT,):
             assert customer.rfm is None and customer.clv == 0 and customer.lifecycle_stage == "prospect"
@@ -53,8 +58,12 @@ def test_every_customer_is_scored_consistently(session: Session) -> None:
 
 def test_demo_shop_metrics_are_plausible(session: Session) -> None:
     metrics = compute(session, as_of=AS_OF)
-    for rate in (metrics.conversion_rate, metrics.service_efficiency, metrics.self_service_rate,
-                 metrics.repeat_purchase_rate):
+    for rate in (
+        metrics.conversion_rate,
+        metrics.service_efficiency,
+        metrics.self_service_rate,
+        metrics.repeat_purchase_rate,
+    ):
         assert rate is not None and 0 < rate < 1
     assert metrics.engagement_rate is not None and metrics.engagement_rate > 1
     assert metrics.average_order_value is not None and metrics.average_order_value > 0
@@ -72,11 +81,23 @@ def test_metrics_definitions_on_hand_made_data(session: Session) -> None:
     for customer, product, hours in ((a, 1, 1), (a, 2, 2), (b, 1, 3), (c, 3, 4)):
         repo.record_interaction(session, customer, product, "view", occurred_at=start + timedelta(hours=hours))
     region = "east"
-    for number, customer, status in (("KL90000001", a, OrderStatus.DELIVERED), ("KL90000002", a, OrderStatus.PAID),
-                                     ("KL90000003", b, OrderStatus.CANCELLED)):
-        order = Order(number=number, customer_id=customer, status=status, placed_at=start + timedelta(hours=5),
-                      updated_at=start + timedelta(hours=5), region_code=region, subtotal=Decimal("100"),
-                      shipping_fee=Decimal("0"), discount=Decimal("0"), total=Decimal("100"))
+    for number, customer, status in (
+        ("KL90000001", a, OrderStatus.DELIVERED),
+        ("KL90000002", a, OrderStatus.PAID),
+        ("KL90000003", b, OrderStatus.CANCELLED),
+    ):
+        order = Order(
+            number=number,
+            customer_id=customer,
+            status=status,
+            placed_at=start + timedelta(hours=5),
+            updated_at=start + timedelta(hours=5),
+            region_code=region,
+            subtotal=Decimal("100"),
+            shipping_fee=Decimal("0"),
+            discount=Decimal("0"),
+            total=Decimal("100"),
+        )
         session.add(order)
         session.flush()
         session.add(OrderItem(order_id=order.id, product_id=1, quantity=1, unit_price=Decimal("100")))
@@ -105,8 +126,12 @@ def test_metrics_definitions_on_hand_made_data(session: Session) -> None:
 def test_rescoring_the_customers_a_batch_touched_agrees_with_the_full_run(session: Session) -> None:
     """The feedback consumer's incremental rescoring gives what `recompute` gave, on the same data."""
     ids = list(session.scalars(select(Customer.id).where(Customer.erased_at.is_(None)).order_by(Customer.id).limit(80)))
-    before = {c.id: (c.segment, c.lifecycle_stage) for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    before = {
+        c.id: (c.segment, c.lifecycle_stage) for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))
+    }
     assert rescore(session, ids, as_of=AS_OF) == len(ids)
     session.expire_all()
-    after = {c.id: (c.segment, c.lifecycle_stage) for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    after = {
+        c.id: (c.segment, c.lifecycle_stage) for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))
+    }
     assert after == before

@@ -18,9 +18,14 @@ from crm.repository import find_order_numbers, parse_order_number
 from crm.segments import lifecycle_for, quintile_scores, segment_for
 
 
-@pytest.mark.parametrize(("raw", "masked"), [
-    ("13800138000", "138****8000"), ("+86 138 0013 8000", "138****8000"), ("0086-139-1234-5678", "139****5678"),
-])
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("13800138000", "138****8000"),
+        ("+86 138 0013 8000", "138****8000"),
+        ("0086-139-1234-5678", "139****5678"),
+    ],
+)
 def test_phone_masking_keeps_prefix_and_last_four(raw: str, masked: str) -> None:
     assert mask_phone(raw) == masked
 
@@ -109,26 +114,46 @@ def test_quintiles_score_higher_values_higher() -> None:
     assert quintile_scores(np.ones(7)).tolist() == [3] * 7  # ties share the middle score
 
 
-@pytest.mark.parametrize(("facts", "segment"), [
-    (dict(bought=False, signup_days=10, first=None, last=None, rfm=None, risk=None), Segment.NEW),
-    (dict(bought=False, signup_days=100, first=None, last=None, rfm=None, risk=None), Segment.SILENT),
-    (dict(bought=True, signup_days=300, first=20, last=5, rfm=(5, 1, 2), risk=ChurnRisk.LOW), Segment.NEW),
-    (dict(bought=True, signup_days=300, first=250, last=200, rfm=(1, 3, 3), risk=ChurnRisk.HIGH), Segment.LOST),
-    (dict(bought=True, signup_days=300, first=250, last=120, rfm=(2, 4, 4), risk=ChurnRisk.MEDIUM), Segment.AT_RISK),
-    (dict(bought=True, signup_days=300, first=250, last=40, rfm=(3, 3, 3), risk=ChurnRisk.HIGH), Segment.AT_RISK),
-    (dict(bought=True, signup_days=300, first=250, last=10, rfm=(5, 5, 4), risk=ChurnRisk.LOW), Segment.HIGH_VALUE),
-    (dict(bought=True, signup_days=300, first=250, last=10, rfm=(5, 2, 3), risk=ChurnRisk.LOW), Segment.POTENTIAL),
-])
+@pytest.mark.parametrize(
+    ("facts", "segment"),
+    [
+        (dict(bought=False, signup_days=10, first=None, last=None, rfm=None, risk=None), Segment.NEW),
+        (dict(bought=False, signup_days=100, first=None, last=None, rfm=None, risk=None), Segment.SILENT),
+        (dict(bought=True, signup_days=300, first=20, last=5, rfm=(5, 1, 2), risk=ChurnRisk.LOW), Segment.NEW),
+        (dict(bought=True, signup_days=300, first=250, last=200, rfm=(1, 3, 3), risk=ChurnRisk.HIGH), Segment.LOST),
+        (
+            dict(bought=True, signup_days=300, first=250, last=120, rfm=(2, 4, 4), risk=ChurnRisk.MEDIUM),
+            Segment.AT_RISK,
+        ),
+        (dict(bought=True, signup_days=300, first=250, last=40, rfm=(3, 3, 3), risk=ChurnRisk.HIGH), Segment.AT_RISK),
+        (dict(bought=True, signup_days=300, first=250, last=10, rfm=(5, 5, 4), risk=ChurnRisk.LOW), Segment.HIGH_VALUE),
+        (dict(bought=True, signup_days=300, first=250, last=10, rfm=(5, 2, 3), risk=ChurnRisk.LOW), Segment.POTENTIAL),
+    ],
+)
 def test_segment_rules(facts: dict, segment: Segment) -> None:
-    assert segment_for(bought=facts["bought"], signup_days=facts["signup_days"], first_purchase_days=facts["first"],
-                       last_purchase_days=facts["last"], rfm=facts["rfm"], churn_risk=facts["risk"]) is segment
+    assert (
+        segment_for(
+            bought=facts["bought"],
+            signup_days=facts["signup_days"],
+            first_purchase_days=facts["first"],
+            last_purchase_days=facts["last"],
+            rfm=facts["rfm"],
+            churn_risk=facts["risk"],
+        )
+        is segment
+    )
 
 
-@pytest.mark.parametrize(("bought", "first", "last", "stage"), [
-    (False, None, None, LifecycleStage.PROSPECT), (True, 10, 10, LifecycleStage.NEW),
-    (True, 200, 60, LifecycleStage.ACTIVE), (True, 200, 120, LifecycleStage.AT_RISK),
-    (True, 300, 181, LifecycleStage.CHURNED),
-])
+@pytest.mark.parametrize(
+    ("bought", "first", "last", "stage"),
+    [
+        (False, None, None, LifecycleStage.PROSPECT),
+        (True, 10, 10, LifecycleStage.NEW),
+        (True, 200, 60, LifecycleStage.ACTIVE),
+        (True, 200, 120, LifecycleStage.AT_RISK),
+        (True, 300, 181, LifecycleStage.CHURNED),
+    ],
+)
 def test_lifecycle_rules(bought: bool, first: float | None, last: float | None, stage: LifecycleStage) -> None:
     assert lifecycle_for(bought=bought, first_purchase_days=first, last_purchase_days=last) is stage
 
@@ -139,8 +164,9 @@ def test_risk_grades() -> None:
     assert churn.risk_grade(0.99) is ChurnRisk.HIGH
 
 
-def _simulate_bgnbd(rng: np.random.Generator, n: int, r: float, alpha: float, a: float, b: float,
-                    weeks: float, holdout: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _simulate_bgnbd(
+    rng: np.random.Generator, n: int, r: float, alpha: float, a: float, b: float, weeks: float, holdout: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The BG/NBD story itself: Poisson buying at a Gamma rate, a Beta coin after each purchase."""
     x, t_x, age, future = (np.zeros(n) for _ in range(4))
     rates = rng.gamma(r, 1 / alpha, size=n)

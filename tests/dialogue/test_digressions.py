@@ -1,5 +1,6 @@
 """The pieces behind the digressions that need no running stack: the generated rules are the committed
 ones, a change of mind is told from a repeated request, and an order form gives back what is no answer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,16 @@ def tracker(text: str, intent: str, active_loop: str | None, requested_slot: str
     message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
     events = [{"event": "active_loop", "name": active_loop}] if active_loop else []
     events.append({"event": "user", "text": text, "parse_data": message})
-    return Tracker("test", {"requested_slot": requested_slot}, message, events, False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")
+    return Tracker(
+        "test",
+        {"requested_slot": requested_slot},
+        message,
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
 
 
 def activating(text: str, intent: str, form: str) -> Tracker:
@@ -31,8 +40,9 @@ def activating(text: str, intent: str, form: str) -> Tracker:
 
 
 def test_interruption_rules_are_the_generated_ones():
-    assert dialogue_rules.RULES_FILE.read_text(encoding="utf-8") == dialogue_rules.rules(), \
+    assert dialogue_rules.RULES_FILE.read_text(encoding="utf-8") == dialogue_rules.rules(), (
         "run `python -m devstack.dialogue_rules`"
+    )
 
 
 def test_every_form_has_an_exit_for_goodbye_no_and_a_person():
@@ -43,23 +53,46 @@ def test_every_form_has_an_exit_for_goodbye_no_and_a_person():
 
 
 def test_a_change_of_mind_is_told_from_the_request_repeated():
-    for words in ("我再想想,先不取消了", "那就不取消了", "算了不取消", "别取消了", "no wait, keep it", "don't cancel it", "不查了", "我不想改了", "wait", "wait, no"):
+    for words in (
+        "我再想想,先不取消了",
+        "那就不取消了",
+        "算了不取消",
+        "别取消了",
+        "no wait, keep it",
+        "don't cancel it",
+        "不查了",
+        "我不想改了",
+        "wait",
+        "wait, no",
+    ):
         assert changed_mind(words), words
-    for words in ("取消吧", "帮我取消", "确定取消", "yes cancel it", "cancel it please", "等不了了 我要退款",
-                  "wait first, how long does it take?"):
+    for words in (
+        "取消吧",
+        "帮我取消",
+        "确定取消",
+        "yes cancel it",
+        "cancel it please",
+        "等不了了 我要退款",
+        "wait first, how long does it take?",
+    ):
         assert not changed_mind(words), words
 
 
 async def test_another_task_with_an_order_number_is_given_back_to_the_rules():
-    events = await ValidateTrackOrderForm().run(CollectingDispatcher(), tracker("不查了,订单KL20251105直接取消", "cancel_order",
-                                                                                "track_order_form"), {})
+    events = await ValidateTrackOrderForm().run(
+        CollectingDispatcher(), tracker("不查了,订单KL20251105直接取消", "cancel_order", "track_order_form"), {}
+    )
     assert events == [SlotSet("confirmation", None), ActionExecutionRejected("track_order_form")]
 
 
 async def test_a_request_taken_back_in_a_form_stops_it():
-    for text, intent, form in (("不查了", "track_order", ValidateTrackOrderForm()), ("cancel", "cancel_order", ValidateTrackOrderForm()),
-                               ("取消吧", "cancel_order", ValidateTrackOrderForm()), ("我不想改了", "nlu_fallback", ValidateTrackOrderForm()),
-                               ("no, i don't want to cancel anything", "cancel_order", ValidateCancelOrderForm())):
+    for text, intent, form in (
+        ("不查了", "track_order", ValidateTrackOrderForm()),
+        ("cancel", "cancel_order", ValidateTrackOrderForm()),
+        ("取消吧", "cancel_order", ValidateTrackOrderForm()),
+        ("我不想改了", "nlu_fallback", ValidateTrackOrderForm()),
+        ("no, i don't want to cancel anything", "cancel_order", ValidateCancelOrderForm()),
+    ):
         events = await form.run(CollectingDispatcher(), tracker(text, intent, form.form_name()), {})
         assert events[0] == SlotSet("confirmation", "no"), text
 
@@ -103,11 +136,17 @@ def test_a_form_that_reads_free_text_never_takes_a_question_as_its_answer():
 def resumed(intent: str, rejected_form: str, active_loop: str = "track_order_form") -> Tracker:
     """The tracker an ask action sees when `rejected_form` gave the customer's message back to the rules."""
     message = {"text": "…", "intent": {"name": intent, "confidence": 0.9}, "entities": []}
-    events = [{"event": "active_loop", "name": "track_order_form"}, {"event": "user", "text": "…", "parse_data": message},
-              {"event": "action_execution_rejected", "name": rejected_form}, {"event": "action", "name": "utter_x"}]
+    events = [
+        {"event": "active_loop", "name": "track_order_form"},
+        {"event": "user", "text": "…", "parse_data": message},
+        {"event": "action_execution_rejected", "name": rejected_form},
+        {"event": "action", "name": "utter_x"},
+    ]
     if active_loop != rejected_form:
         events.append({"event": "active_loop", "name": active_loop})
-    return Tracker("test", {"requested_slot": "order_id"}, message, events, False, None, {"name": active_loop}, "utter_x")
+    return Tracker(
+        "test", {"requested_slot": "order_id"}, message, events, False, None, {"name": active_loop}, "utter_x"
+    )
 
 
 def test_after_a_greeting_in_a_form_the_question_is_not_asked_again_and_after_a_question_only_briefly():

@@ -1,4 +1,5 @@
 """The multi-turn script player's reading and report (devstack/eval_dialogue.py), without a stack."""
+
 from __future__ import annotations
 
 from devstack import eval_dialogue
@@ -17,7 +18,11 @@ def test_the_report_gives_each_script_its_own_figure_and_shows_the_failures():
     conversations = load([eval_dialogue.SCRIPTS / "en.yml", eval_dialogue.SCRIPTS / "blind" / "en.yml"])
     team = next(c for c in conversations if c.source == "en.yml")
     blind = [c for c in conversations if c.source == "blind/en.yml"][:2]
-    outcomes = [Outcome(team), Outcome(blind[0]), Outcome(blind[1], 2, "missing 'x'", ["  customer: hi", "  bot: hello"])]
+    outcomes = [
+        Outcome(team),
+        Outcome(blind[0]),
+        Outcome(blind[1], 2, "missing 'x'", ["  customer: hi", "  bot: hello"]),
+    ]
     text = report(outcomes, verbose=False).splitlines()
     assert text[0] == f"FAIL blind/en.yml: {blind[1].name}" and text[1] == "     turn 2: missing 'x'"
     assert "  blind/en.yml: 1/2" in text and "  en.yml: 1/1" in text

@@ -2,6 +2,7 @@
 it does not collide with a `make run` on the same machine, and on a demo CRM of its own (generated
 fresh, so the conversations can cancel and refund without touching var/crm.db). The recommender is
 the one `make setup` trained from the same deterministic demo shop."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,12 @@ from tests.e2e.wechat_fake import FakeWeChatApi, stack_env as wechat_stack_env
 @pytest.fixture(scope="session")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('crm') / 'crm.db'}"
-    subprocess.run([sys.executable, "-m", "crm", "--database-url", url, "ensure-demo", "--quiet"], cwd=ROOT, check=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-m", "crm", "--database-url", url, "ensure-demo", "--quiet"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return url
 
 
@@ -48,9 +53,13 @@ def wechat_api() -> Iterator[FakeWeChatApi]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, crm_url: str, wechat_api: FakeWeChatApi) -> Iterator[Stack]:
-    config = StackConfig(rasa_port=free_port(), action_port=free_port(), console_port=free_port(),
-                         var_dir=tmp_path_factory.mktemp("var"),
-                         extra_env={"CRM_DATABASE_URL": crm_url, **wechat_stack_env(wechat_api.url)})
+    config = StackConfig(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        console_port=free_port(),
+        var_dir=tmp_path_factory.mktemp("var"),
+        extra_env={"CRM_DATABASE_URL": crm_url, **wechat_stack_env(wechat_api.url)},
+    )
     with Stack(config, console=True) as running:
         yield running
 
@@ -86,8 +95,10 @@ def li(crm: sessionmaker[Session], stack: Stack) -> str:
 @pytest.fixture
 def in_crm(crm: sessionmaker[Session]) -> Callable:
     """Runs `work(session)` in one CRM transaction (again if SQLite is busy with the stack's writers)."""
+
     def read(work: Callable[[Session], object]) -> object:
         return run_transaction(crm, work)
+
     return read
 
 

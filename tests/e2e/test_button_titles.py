@@ -1,5 +1,6 @@
 """A pressed button reads as its title for the agent (#13), with the whole stack running: the handoff
 summary the action server writes and the transcript the feedback consumer stores, in both languages."""
+
 from __future__ import annotations
 
 import time
@@ -14,8 +15,13 @@ from tests.e2e.test_dialogue_digressions import texts
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("complaint, title", [("快递员态度很恶劣,我要投诉他", "好的,转人工"),
-                                              ("i want to file a complaint, the box arrived crushed", "Yes, a person please")])
+@pytest.mark.parametrize(
+    "complaint, title",
+    [
+        ("快递员态度很恶劣,我要投诉他", "好的,转人工"),
+        ("i want to file a complaint, the box arrived crushed", "Yes, a person please"),
+    ],
+)
 def test_the_agent_reads_the_title_of_the_button_the_customer_pressed(stack, customer, in_crm, complaint, title):
     replies = stack.say(customer, complaint)
     assert {b["title"]: b["payload"] for r in replies for b in r.get("buttons") or []}[title] == "/contact_human_agent"
@@ -26,8 +32,11 @@ def test_the_agent_reads_the_title_of_the_button_the_customer_pressed(stack, cus
     def written(session):  # noqa: ANN001, ANN202 - a CRM session
         conversation = session.scalar(select(Conversation.id).where(Conversation.sender_key == key))
         summary = session.scalar(select(HandoffRequest.summary).where(HandoffRequest.conversation_id == conversation))
-        said = session.scalars(select(Message.text).where(Message.conversation_id == conversation,
-                                                          Message.sender == "customer").order_by(Message.id)).all()
+        said = session.scalars(
+            select(Message.text)
+            .where(Message.conversation_id == conversation, Message.sender == "customer")
+            .order_by(Message.id)
+        ).all()
         return summary, list(said)
 
     deadline = time.monotonic() + 120

@@ -5,6 +5,7 @@ tracker for a REST customer, the chat page for a web customer.
 
 Every wait is Playwright's auto-waiting, or a poll of the CRM for what the feedback consumer writes; there is
 no sleep and no timing assertion."""
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,9 @@ def texts(replies: list[dict]) -> str:
 # --- signing in -------------------------------------------------------------------------------------
 
 
-def test_sign_in_with_a_wrong_then_the_right_password(context: BrowserContext, stack: Stack,
-                                                      crm: sessionmaker[Session]) -> None:
+def test_sign_in_with_a_wrong_then_the_right_password(
+    context: BrowserContext, stack: Stack, crm: sessionmaker[Session]
+) -> None:
     name = account(crm, "agent")
     page = context.new_page()
     page.goto(f"{stack.config.console_url}/conversations")
@@ -113,16 +115,18 @@ def test_sign_in_with_a_wrong_then_the_right_password(context: BrowserContext, s
 # --- transcripts and corrections ----------------------------------------------------------------------
 
 
-def test_search_a_transcript_correct_its_intent_and_export_it(context: BrowserContext, stack: Stack, alice: str,
-                                                              crm: sessionmaker[Session], tmp_path: Path) -> None:
+def test_search_a_transcript_correct_its_intent_and_export_it(
+    context: BrowserContext, stack: Stack, alice: str, crm: sessionmaker[Session], tmp_path: Path
+) -> None:
     word = f"zq{uuid.uuid4().hex[:6]}"
     said = f"do you have a {word} jacket for rainy days"
     stack.say(alice, said)
 
     def recorded() -> Message | None:
         with crm() as session:
-            for message in session.scalars(select(Message).where(Message.sender == MessageSender.CUSTOMER)
-                                           .order_by(Message.id.desc()).limit(50)):
+            for message in session.scalars(
+                select(Message).where(Message.sender == MessageSender.CUSTOMER).order_by(Message.id.desc()).limit(50)
+            ):
                 if message.text == said:
                     return message
         return None
@@ -150,7 +154,8 @@ def test_search_a_transcript_correct_its_intent_and_export_it(context: BrowserCo
     item.locator("form.correction button[type=submit]").click()
     expect(page.locator(".notice")).to_have_text("Correction saved.")
     expect(page.locator(f"#m{message.id} .corrected")).to_contain_text(
-        f"corrected → {intent_label('en', right, labels)} [jacket](product)")
+        f"corrected → {intent_label('en', right, labels)} [jacket](product)"
+    )
 
     page.click("nav a[href='/corrections']")
     expect(page.locator("#corrections")).to_contain_text(word)
@@ -162,15 +167,25 @@ def test_search_a_transcript_correct_its_intent_and_export_it(context: BrowserCo
     examples = {block["intent"]: block["examples"] for block in data["nlu"]}
     assert f"- do you have a {word} [jacket](product) for rainy days\n" in examples[right]
     loaded = subprocess.run(
-        [str(RASA_PYTHON), "-c", "import json, sys\nfrom rasa.shared.nlu.training_data.loading import load_data\n"
-                                 "data = load_data(sys.argv[1])\n"
-                                 "print(json.dumps([[m.get('text'), m.get('intent'), m.get('entities', [])] "
-                                 "for m in data.training_examples]))", str(exported)],
-        capture_output=True, text=True, timeout=300, env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"})
+        [
+            str(RASA_PYTHON),
+            "-c",
+            "import json, sys\nfrom rasa.shared.nlu.training_data.loading import load_data\n"
+            "data = load_data(sys.argv[1])\n"
+            "print(json.dumps([[m.get('text'), m.get('intent'), m.get('entities', [])] "
+            "for m in data.training_examples]))",
+            str(exported),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+    )
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     rasa_examples = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert [said, right, [["product", "jacket"]]] in [
-        [text, intent, [[e["entity"], e["value"]] for e in entities]] for text, intent, entities in rasa_examples]
+        [text, intent, [[e["entity"], e["value"]] for e in entities]] for text, intent, entities in rasa_examples
+    ]
 
 
 # --- the live hand-off ------------------------------------------------------------------------------------
@@ -186,7 +201,8 @@ def take(page: Page, stack: Stack, handoff_id: int) -> None:
 
 
 def test_an_agent_takes_a_rest_conversation_answers_and_hands_it_back(
-        context: BrowserContext, stack: Stack, li: str, crm: sessionmaker[Session]) -> None:
+    context: BrowserContext, stack: Stack, li: str, crm: sessionmaker[Session]
+) -> None:
     assert "expected wait" in texts(stack.say(li, "i want to talk to a real person"))
     assert stack.say(li, "my number is 13912345678, please hurry") == []  # paused: only the agent answers
     handoff_id = eventually(lambda: _handoff_of(crm, "rest", li), "hand-off in the CRM queue")
@@ -223,7 +239,8 @@ def _handoff_of(crm: sessionmaker[Session], channel: str, sender: str) -> int | 
 
 
 def test_a_web_customer_sees_the_agents_answer_on_the_chat_page(
-        context: BrowserContext, stack: Stack, crm: sessionmaker[Session]) -> None:
+    context: BrowserContext, stack: Stack, crm: sessionmaker[Session]
+) -> None:
     user = f"e2e-web-{uuid.uuid4().hex[:8]}"
     write(crm, lambda session: add_identity(session, find_customer(session, "rest", "demo-alice").id, "web", user))
     chat = Chat(context.new_page(), stack).open(issue_user_token(user, web_secret(var_dir=stack.config.var_dir)))
@@ -245,7 +262,9 @@ def test_a_web_customer_sees_the_agents_answer_on_the_chat_page(
 # --- the dashboard ---------------------------------------------------------------------------------------
 
 
-def test_the_dashboard_renders_with_its_charts(context: BrowserContext, stack: Stack, crm: sessionmaker[Session]) -> None:
+def test_the_dashboard_renders_with_its_charts(
+    context: BrowserContext, stack: Stack, crm: sessionmaker[Session]
+) -> None:
     page = sign_in(context.new_page(), stack, account(crm, "supervisor"), "/dashboard?days=30")
     expect(page.locator("h1")).to_have_text("Dashboard")
     containment = page.locator(".metric", has_text="Self-service rate")

@@ -2,6 +2,7 @@
 the text carries runs (no dialog opens), no page breaks the Content-Security-Policy (no violation is
 reported, no script error), including the parts the browser builds itself — the inbox refreshed through
 `innerHTML` from its fragment, and the live exchange polled as JSON."""
+
 from __future__ import annotations
 
 import asyncio
@@ -89,16 +90,25 @@ class Watch:
         self.violations: list[str] = []
         self.errors: list[str] = []
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.on("console", lambda message: self.violations.append(message.text)
-                if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                self.violations.append(message.text)
+                if "Content Security Policy" in message.text or "Refused to" in message.text
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def assert_clean(self, where: str) -> None:
         assert (self.dialogs, self.violations, self.errors) == ([], [], []), where
 
 
-def test_hostile_text_runs_nowhere_and_the_pages_keep_the_csp(console: ConsoleThread, browser: Browser,  # noqa: F811
-                                                              demo: sessionmaker[Session]) -> None:  # noqa: F811
+def test_hostile_text_runs_nowhere_and_the_pages_keep_the_csp(
+    console: ConsoleThread,
+    browser: Browser,  # noqa: F811
+    demo: sessionmaker[Session],
+) -> None:  # noqa: F811
     """Every page an admin can open, masked and revealed, with the inbox's refresh and the live exchange's
     polling given time to run.
 
@@ -119,8 +129,11 @@ def test_hostile_text_runs_nowhere_and_the_pages_keep_the_csp(console: ConsoleTh
     page.wait_for_selector(f'tr[data-handoff="{later.handoff_id}"]', timeout=20_000)
     watch.assert_clean("inbox and its refresh")
 
-    for path in (f"/conversations/{case.conversation_id}", f"/handoffs/{case.handoff_id}",
-                 f"/customers/{case.customer_id}"):
+    for path in (
+        f"/conversations/{case.conversation_id}",
+        f"/handoffs/{case.handoff_id}",
+        f"/customers/{case.customer_id}",
+    ):
         page.goto(f"{console.url}{path}")
         watch.assert_clean(path)
         page.click("form.reveal button")
@@ -131,8 +144,14 @@ def test_hostile_text_runs_nowhere_and_the_pages_keep_the_csp(console: ConsoleTh
     assert page.locator("#live li").count() == 2
     assert "<svg onload" in page.locator("#live li .text").first.inner_text()  # shown as text
     watch.assert_clean("live exchange")
-    for path in ("/conversations?q=hostile", "/corrections", "/dead-letters?status=all", "/dashboard?days=7",
-                 "/admin/users", "/account"):
+    for path in (
+        "/conversations?q=hostile",
+        "/corrections",
+        "/dead-letters?status=all",
+        "/dashboard?days=7",
+        "/admin/users",
+        "/account",
+    ):
         page.goto(f"{console.url}{path}")
         page.wait_for_load_state("networkidle")
         watch.assert_clean(path)
@@ -145,21 +164,29 @@ def test_hostile_text_runs_nowhere_and_the_pages_keep_the_csp(console: ConsoleTh
 
 
 def test_the_inbox_in_chinese_then_in_english_after_switching_on_the_account_page(
-        console: ConsoleThread, browser: Browser, demo: sessionmaker[Session]) -> None:  # noqa: F811
+    console: ConsoleThread, browser: Browser, demo: sessionmaker[Session]
+) -> None:  # noqa: F811
     """Issue #16: a new account reads the console in Chinese (the sign-in page followed the browser's
     Chinese Accept-Language), the account page switches it, and the next page is in English; the live
     exchange, built by console.js, names its speakers in the page's language too."""
     sender = f"zh-{uuid.uuid4().hex[:8]}"
     with transaction(demo) as session:
         conversation = open_conversation(session, "wechat", sender, language="zh")
-        record_message(session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent",
-                       confidence=0.99)
+        record_message(
+            session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent", confidence=0.99
+        )
         handoff = request_handoff(session, conversation, reason="customer asked", sender_id=sender, priority=50)
         name = f"mei-{uuid.uuid4().hex[:6]}"
         create_user(session, name, PASSWORD, StaffRole.AGENT)  # no language given: Chinese
-    console.rasa.events[sender] = [{"event": "session_started"},
-                                   {"event": "user", "text": "我要找人工", "timestamp": 1767000000.0,
-                                    "parse_data": {"intent": {"name": "contact_human_agent"}}}]
+    console.rasa.events[sender] = [
+        {"event": "session_started"},
+        {
+            "event": "user",
+            "text": "我要找人工",
+            "timestamp": 1767000000.0,
+            "parse_data": {"intent": {"name": "contact_human_agent"}},
+        },
+    ]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     watch = Watch(page)

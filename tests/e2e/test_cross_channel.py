@@ -1,5 +1,6 @@
 """One customer across channels: linking a WeChat follower to the shop account with a one-time code,
 then continuing on WeChat what was started in the shop's app (REST)."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Conversations that never trap a customer (#13), over REST with the whole stack, in both languages:
 questions, greetings, goodbyes, "never mind", a person and another task in the middle of a form;
 buttons that work like words; a change of mind at a confirmation; a bare order number."""
+
 from __future__ import annotations
 
 import pytest
@@ -131,7 +132,9 @@ def test_a_change_of_mind_in_english_keeps_the_order(stack, alice, in_crm):
 # --- buttons ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("complaint", ["我要投诉,买的耳机用了两天就坏了", "i want to file a complaint, the box arrived crushed"])
+@pytest.mark.parametrize(
+    "complaint", ["我要投诉,买的耳机用了两天就坏了", "i want to file a complaint, the box arrived crushed"]
+)
 def test_the_complaints_person_button_hands_over_in_both_languages(stack, customer, in_crm, complaint):
     replies = stack.say(customer, complaint)
     payloads = {b["payload"] for r in replies for b in r.get("buttons") or []}

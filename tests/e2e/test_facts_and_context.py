@@ -1,6 +1,7 @@
 """One set of facts and answers read in context (#13), over REST with the whole stack, in both languages:
 delivery answers state the CRM's figures, a complaint told in two messages is one ticket with one
 promise, a verification answer in a sentence verifies, a bare order number is tracked."""
+
 from __future__ import annotations
 
 import re
@@ -30,13 +31,19 @@ def delivery(crm):
 # --- one set of facts ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("question", "language"), [("what shipping options do you have", "en"),
-                                                    ("你们有哪些配送方式", "zh")])
+@pytest.mark.parametrize(
+    ("question", "language"), [("what shipping options do you have", "en"), ("你们有哪些配送方式", "zh")]
+)
 def test_a_visitors_delivery_options_are_the_crms(stack: Stack, customer, delivery, question, language):
     reply = texts(stack.say(customer, question))
     standard, express = delivery["standard"].values(language), delivery["express"].values(language)
-    for figure in (standard["standard_fee"], standard["standard_free_over"], standard["standard_days"],
-                   express["express_fee"], express["express_days"]):
+    for figure in (
+        standard["standard_fee"],
+        standard["standard_free_over"],
+        standard["standard_days"],
+        express["express_fee"],
+        express["express_days"],
+    ):
         assert figure in reply, (figure, reply)
     assert "{" not in reply and not re.search(r"(?<![\d,])(\d+)–\1(?!\d)", reply)
 
@@ -45,8 +52,11 @@ def test_a_customers_regional_options_never_say_one_to_one(stack: Stack, alice, 
     reply = texts(stack.say(alice, "what shipping options do you have"))
     assert "Delivery to your address in" in reply
     assert not re.search(r"(?<![\d,])(\d+)–\1(?!\d)", reply), reply
-    region = next(key.removesuffix("_express") for key, option in delivery.items()
-                  if key.endswith("_express") and option.regions_en[0] in reply)
+    region = next(
+        key.removesuffix("_express")
+        for key, option in delivery.items()
+        if key.endswith("_express") and option.regions_en[0] in reply
+    )
     express = delivery[f"{region}_express"].values("en")
     assert f"{express[f'{region}_express_days']}, {express[f'{region}_express_fee']}" in reply
 
@@ -56,10 +66,17 @@ def test_delivery_time_in_chinese_states_the_facts(stack: Stack, customer, deliv
     assert fact("dispatch_time", "zh") in reply and delivery["standard"].values("zh")["standard_days"] in reply
 
 
-@pytest.mark.parametrize(("complaint", "more", "language"), [
-    ("this is the worst service ever, a total scam", "and this is ridiculous, nobody answers my emails either", "en"),
-    ("太差了,简直是骗子,我要投诉", "我要投诉,客服邮件也一直没人回,太离谱了", "zh"),
-])
+@pytest.mark.parametrize(
+    ("complaint", "more", "language"),
+    [
+        (
+            "this is the worst service ever, a total scam",
+            "and this is ridiculous, nobody answers my emails either",
+            "en",
+        ),
+        ("太差了,简直是骗子,我要投诉", "我要投诉,客服邮件也一直没人回,太离谱了", "zh"),
+    ],
+)
 def test_a_complaint_in_two_messages_is_one_ticket_with_one_promise(stack: Stack, customer, complaint, more, language):
     first = texts(stack.say(customer, complaint))
     opened = re.findall(r"TK\d+", first)

@@ -2,6 +2,7 @@
 follow-up ("cheaper pls, under 200" / "便宜点,200以内") keeps the product type and the recipient, a
 budget nothing fits gets an honest answer and labelled alternatives of the asked type, and a guest
 gets products for the request (no sign-in wall). Products are checked against the demo CRM."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,12 @@ def texts(replies: list[dict]) -> str:
 
 
 def product_skus(replies: list[dict]) -> list[str]:
-    return [b["payload"].split('"')[3] for r in replies for b in r.get("buttons") or []
-            if b["payload"].startswith("/product_info")]
+    return [
+        b["payload"].split('"')[3]
+        for r in replies
+        for b in r.get("buttons") or []
+        if b["payload"].startswith("/product_info")
+    ]
 
 
 def listed(in_crm, replies: list[dict]) -> list:
@@ -28,8 +33,17 @@ def listed(in_crm, replies: list[dict]) -> list:
 
 
 def cheapest(in_crm, category: str) -> float:
-    return float(in_crm(lambda s: s.scalar(select(Product.price).join(Category).where(
-        Category.name_en == category, Product.stock > 0, Product.active).order_by(Product.price).limit(1))))
+    return float(
+        in_crm(
+            lambda s: s.scalar(
+                select(Product.price)
+                .join(Category)
+                .where(Category.name_en == category, Product.stock > 0, Product.active)
+                .order_by(Product.price)
+                .limit(1)
+            )
+        )
+    )
 
 
 def intent(stack: Stack, sender: str) -> str:
@@ -56,7 +70,9 @@ def test_en_yoga_wear_then_cheaper_under_200_keeps_the_category(stack, customer,
     assert {p.category_en for p in listed(in_crm, first)} == {"Sportswear"}, texts(first)
     second = stack.say(customer, "cheaper pls, under 200")
     assert intent(stack, customer) in {"recommend_products", "search_products", "similar_products"}
-    assert_cheaper_kept_the_request(stack, customer, second, in_crm, "Sorry, we have no yoga wear for your wife under ¥200")
+    assert_cheaper_kept_the_request(
+        stack, customer, second, in_crm, "Sorry, we have no yoga wear for your wife under ¥200"
+    )
     assert all(p.price <= 200 for p in listed(in_crm, second)) and "under ¥200" in texts(second)
 
 
@@ -68,12 +84,21 @@ def test_zh_yoga_wear_then_cheaper_under_200_keeps_the_category(stack, customer,
     assert all(p.price <= 200 for p in listed(in_crm, second)) and "200 元以内" in texts(second)
 
 
-@pytest.mark.parametrize(("ask", "sorry", "label"), [
-    ("any shoes for running under {budget}?", "Sorry, we have no running shoes under ¥{budget}",
-     "Alternative: above your ¥{budget} budget"),
-    ("有没有适合跑步的鞋,{budget}块以内", "抱歉,目前没有{budget} 元以内的跑鞋", "备选:超出预算({budget} 元)"),
-], ids=["en", "zh"])
-def test_running_shoes_nothing_under_budget_is_said_and_alternatives_labelled(stack, customer, in_crm, ask, sorry, label):
+@pytest.mark.parametrize(
+    ("ask", "sorry", "label"),
+    [
+        (
+            "any shoes for running under {budget}?",
+            "Sorry, we have no running shoes under ¥{budget}",
+            "Alternative: above your ¥{budget} budget",
+        ),
+        ("有没有适合跑步的鞋,{budget}块以内", "抱歉,目前没有{budget} 元以内的跑鞋", "备选:超出预算({budget} 元)"),
+    ],
+    ids=["en", "zh"],
+)
+def test_running_shoes_nothing_under_budget_is_said_and_alternatives_labelled(
+    stack, customer, in_crm, ask, sorry, label
+):
     budget = min(300, int(cheapest(in_crm, "Running Shoes")) - 1)
     replies = stack.say(customer, ask.format(budget=budget))
     reply = texts(replies)

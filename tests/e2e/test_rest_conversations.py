@@ -1,6 +1,7 @@
 """Conversations over the REST channel with the whole stack running (Rasa server, action server, demo
 CRM, recommender), in English and in Chinese. Replies are checked against the database: the order's
 real status, the refund's reference, products that exist and respect the filters."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,12 @@ def latest_intent(stack: Stack, sender: str) -> str:
 
 
 def product_skus(replies: list[dict]) -> list[str]:
-    return [b["payload"].split('"')[3] for r in replies for b in r.get("buttons") or []
-            if b["payload"].startswith("/product_info")]
+    return [
+        b["payload"].split('"')[3]
+        for r in replies
+        for b in r.get("buttons") or []
+        if b["payload"].startswith("/product_info")
+    ]
 
 
 # --- conversation basics ------------------------------------------------------------------------
@@ -41,7 +46,9 @@ def test_bot_challenge_thanks_and_goodbye(stack, customer):
     assert "virtual assistant" in texts(stack.say(customer, "am i talking to a bot?"))
     assert texts(stack.say(customer, "thanks a lot"))
     assert latest_intent(stack, customer) == "thank"
-    assert "再见" in texts(stack.say(customer + "-zh", "好的,拜拜")) or latest_intent(stack, customer + "-zh") == "goodbye"
+    assert (
+        "再见" in texts(stack.say(customer + "-zh", "好的,拜拜")) or latest_intent(stack, customer + "-zh") == "goodbye"
+    )
 
 
 def test_out_of_scope_is_not_forced_into_a_support_intent(stack, customer):
@@ -277,10 +284,14 @@ def test_handoff_pauses_the_bot_until_an_agent_hands_back(stack, alice, in_crm):
     assert "Kelian" in texts(stack.say(alice, "hello"))
 
 
-@pytest.mark.parametrize(("hello", "yes", "offer", "handed"), [
-    ("hello", "yes", "connect you to a person", "expected wait"),
-    ("你好", "是的", "转接人工客服", "已为您转接人工客服"),
-], ids=["en", "zh"])
+@pytest.mark.parametrize(
+    ("hello", "yes", "offer", "handed"),
+    [
+        ("hello", "yes", "connect you to a person", "expected wait"),
+        ("你好", "是的", "转接人工客服", "已为您转接人工客服"),
+    ],
+    ids=["en", "zh"],
+)
 def test_a_typed_yes_takes_up_the_offer_of_a_person(stack, customer, in_crm, hello, yes, offer, handed):
     """Two messages not understood (sent as the fallback intent itself, so the test does not hang on
     which words the model finds unclear), the offer of a person, then "yes" typed, not the button."""

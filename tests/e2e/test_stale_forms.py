@@ -5,6 +5,7 @@ and their language carry over (actions/session.py).
 The timeout is Rasa's own: the conversation's events are moved back in time in the stack's tracker store
 (as if the customer had written two hours ago), so the next message finds the session expired and Rasa
 runs `action_session_start` as it does in production."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -24,9 +25,12 @@ def written_hours_ago(stack: Stack, sender: str, hours: float = HOURS_AGO) -> No
     Rasa reads back."""
     seconds = hours * 3600
     with sqlite3.connect(stack.config.var_dir / "rasa-tracker.db", timeout=30) as db:
-        changed = db.execute("UPDATE events SET timestamp = timestamp - ?, "
-                             "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - ?) "
-                             "WHERE sender_id = ?", (seconds, seconds, stack.conversation_id(sender))).rowcount
+        changed = db.execute(
+            "UPDATE events SET timestamp = timestamp - ?, "
+            "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - ?) "
+            "WHERE sender_id = ?",
+            (seconds, seconds, stack.conversation_id(sender)),
+        ).rowcount
     assert changed > 0
 
 

@@ -5,6 +5,7 @@ action server and the demo CRM. Who is talking is checked in Rasa's tracker, nev
 The page is driven through tests/e2e/webchat_page.py (`Chat`; the fixtures `context`, `secret` and
 `chat` are in conftest.py): every wait is Playwright's auto-waiting on something the page shows, there
 is no sleep and no timing assertion."""
+
 from __future__ import annotations
 
 import base64
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.e2e
 SCREENSHOT = ROOT / "results" / "webchat.png"  # copied to docs/webchat.png for the README
 MOBILE = {"width": 375, "height": 667}
 
+
 def user_texts(stack: Stack, sender: str) -> list[str]:
     return [e.get("text") for e in stack.tracker(sender)["events"] if e.get("event") == "user"]
 
@@ -37,6 +39,7 @@ def input_channels(stack: Stack, sender: str) -> set[str]:
 def unsigned_token(claims: dict) -> str:
     def part(value: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
@@ -130,12 +133,18 @@ def test_an_anonymous_visitor_is_asked_to_prove_the_order(chat):
 def test_a_bad_token_is_treated_as_anonymous(chat, secret, kind):
     later = int(time.time()) + 3600
     token = {
-        "forged": jwt.encode({"sub": "demo-alice", "exp": later}, "not-the-shops-secret-but-long-enough-0123", algorithm="HS256"),
+        "forged": jwt.encode(
+            {"sub": "demo-alice", "exp": later}, "not-the-shops-secret-but-long-enough-0123", algorithm="HS256"
+        ),
         "expired": issue_user_token("demo-alice", secret, minutes=-5),
         "unsigned": unsigned_token({"sub": "demo-alice", "exp": later}),
-        "tampered": ".".join([issue_user_token("demo-li", secret).split(".")[0],
-                              unsigned_token({"sub": "demo-alice", "exp": later}).split(".")[1],
-                              issue_user_token("demo-li", secret).split(".")[2]]),
+        "tampered": ".".join(
+            [
+                issue_user_token("demo-li", secret).split(".")[0],
+                unsigned_token({"sub": "demo-alice", "exp": later}).split(".")[1],
+                issue_user_token("demo-li", secret).split(".")[2],
+            ]
+        ),
     }[kind]
     chat.open(token)
     assert chat.sender.startswith("guest-")
@@ -150,7 +159,8 @@ def test_the_conversation_id_is_never_taken_from_the_browser(chat, stack):
     every message. Neither reaches that person's conversation."""
     chat.open()
     victim = f"demo-customer-{uuid.uuid4().hex[:8]}"
-    sender = chat.page.evaluate("""async (victim) => {
+    sender = chat.page.evaluate(
+        """async (victim) => {
         const socket = io({path: "/socket.io", forceNew: true, reconnection: false});
         await new Promise((resolve) => socket.on("connect", resolve));
         socket.emit("user_uttered", {message: "written before any session", session_id: victim});
@@ -162,7 +172,9 @@ def test_the_conversation_id_is_never_taken_from_the_browser(chat, stack):
         await done;
         socket.close();
         return session.sender;
-    }""", victim)
+    }""",
+        victim,
+    )
     assert sender.startswith("guest-") and sender != chat.sender
     assert user_texts(stack, sender) == ["hello"]
     assert user_texts(stack, victim) == []
@@ -189,7 +201,7 @@ def test_a_tampered_guest_id_starts_a_new_conversation(chat, stack):
     stored = chat.page.evaluate("localStorage.getItem('kelian.web.guest')")
     assert stored.startswith(sender + ".")
     other = "guest-" + ("0" * 16 if not sender.endswith("0" * 16) else "1" * 16)
-    chat.page.evaluate("(value) => localStorage.setItem('kelian.web.guest', value)", other + stored[len(sender):])
+    chat.page.evaluate("(value) => localStorage.setItem('kelian.web.guest', value)", other + stored[len(sender) :])
     chat.page.reload()
     chat.wait_until_online()
     assert chat.sender.startswith("guest-") and chat.sender not in (sender, other)

@@ -7,6 +7,7 @@ those tests check them.
 
 Signed-in customers are fresh web users of the demo customers (conftest's `web_user`), so no test
 shares a conversation with another; Chinese visitors open the page in Chinese (`?lang=zh`)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,10 +25,12 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def signed_in(chat: Chat, web_user: Callable[[str], str], secret: str) -> Callable[[str], Chat]:
     """`signed_in("demo-li")`: the page opened with a token the shop signed for a web user of Li."""
+
     def open_as(who: str) -> Chat:
         opened = chat.open(issue_user_token(web_user(who), secret))
         assert not opened.sender.startswith("guest-")
         return opened
+
     return open_as
 
 
@@ -39,11 +42,17 @@ def opened(chat: Chat, signed_in: Callable[[str], Chat], who: str | None) -> Cha
 # --- leaving a form -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "start", "asked", "bye", "goodbyes", "wrong"), [
-    ("demo-alice", "can you find out where my package is", ASK_ORDER_EN, "ok bye then", ("bye",), ASK_ORDER_EN),
-    (None, "查一下订单KL20251104", "后 4 位", "不查了 再见", ("再见", "拜拜"), "不符"),
-], ids=["en", "zh"])
-def test_goodbye_in_a_form_ends_it_without_the_question(chat, signed_in, stack, who, start, asked, bye, goodbyes, wrong):
+@pytest.mark.parametrize(
+    ("who", "start", "asked", "bye", "goodbyes", "wrong"),
+    [
+        ("demo-alice", "can you find out where my package is", ASK_ORDER_EN, "ok bye then", ("bye",), ASK_ORDER_EN),
+        (None, "查一下订单KL20251104", "后 4 位", "不查了 再见", ("再见", "拜拜"), "不符"),
+    ],
+    ids=["en", "zh"],
+)
+def test_goodbye_in_a_form_ends_it_without_the_question(
+    chat, signed_in, stack, who, start, asked, bye, goodbyes, wrong
+):
     chat = opened(chat, signed_in, who)
     assert asked in chat.say(start)
     reply = chat.say(bye)
@@ -51,10 +60,14 @@ def test_goodbye_in_a_form_ends_it_without_the_question(chat, signed_in, stack, 
     assert active_form(stack, chat.sender) is None
 
 
-@pytest.mark.parametrize(("start", "asked", "stop", "stopped"), [
-    ("我想申请退款", ASK_ORDER_ZH, "算了", "已为您取消当前操作"),
-    ("refund please", ASK_ORDER_EN, "never mind", "stopped"),
-], ids=["zh", "en"])
+@pytest.mark.parametrize(
+    ("start", "asked", "stop", "stopped"),
+    [
+        ("我想申请退款", ASK_ORDER_ZH, "算了", "已为您取消当前操作"),
+        ("refund please", ASK_ORDER_EN, "never mind", "stopped"),
+    ],
+    ids=["zh", "en"],
+)
 def test_never_mind_stops_the_refund_form_and_says_so(chat, stack, start, asked, stop, stopped):
     chat.open(lang="zh" if asked == ASK_ORDER_ZH else None)
     assert asked in chat.say(start)
@@ -87,10 +100,20 @@ def test_thanks_in_a_chinese_form_is_answered_without_the_question_and_the_form_
 # --- a person ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "start", "asked", "person", "handed"), [
-    ("demo-li", "帮我查个订单", ASK_ORDER_ZH, "转人工", "已为您转接人工客服"),
-    ("demo-alice", "i want to change my order", ASK_ORDER_EN, "let me talk to a real person please", "expected wait"),
-], ids=["zh", "en"])
+@pytest.mark.parametrize(
+    ("who", "start", "asked", "person", "handed"),
+    [
+        ("demo-li", "帮我查个订单", ASK_ORDER_ZH, "转人工", "已为您转接人工客服"),
+        (
+            "demo-alice",
+            "i want to change my order",
+            ASK_ORDER_EN,
+            "let me talk to a real person please",
+            "expected wait",
+        ),
+    ],
+    ids=["zh", "en"],
+)
 def test_a_person_asked_for_in_a_form_is_handed_over(signed_in, stack, in_crm, who, start, asked, person, handed):
     chat = signed_in(who)
     assert asked in chat.say(start)
@@ -120,13 +143,25 @@ def test_the_chinese_complaints_person_button_hands_over_and_reads_as_its_title(
 # --- confirmations ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "cancel", "asked", "no", "kept", "order", "status"), [
-    ("demo-li", "帮我取消订单KL20251105", "确定要取消吗", "还是不取消了", "保持不变", "KL20251105", "paid"),
-    ("demo-alice", "please cancel order KL20250107", "cancel it?", "hmm wait, don't cancel it after all",
-     "stays as it is", "KL20250107", "placed"),
-], ids=["zh", "en"])
-def test_a_change_of_mind_at_the_cancellation_question_keeps_the_order(signed_in, in_crm, who, cancel, asked, no,
-                                                                        kept, order, status):
+@pytest.mark.parametrize(
+    ("who", "cancel", "asked", "no", "kept", "order", "status"),
+    [
+        ("demo-li", "帮我取消订单KL20251105", "确定要取消吗", "还是不取消了", "保持不变", "KL20251105", "paid"),
+        (
+            "demo-alice",
+            "please cancel order KL20250107",
+            "cancel it?",
+            "hmm wait, don't cancel it after all",
+            "stays as it is",
+            "KL20250107",
+            "placed",
+        ),
+    ],
+    ids=["zh", "en"],
+)
+def test_a_change_of_mind_at_the_cancellation_question_keeps_the_order(
+    signed_in, in_crm, who, cancel, asked, no, kept, order, status
+):
     chat = signed_in(who)
     assert asked in chat.say(cancel)
     reply = chat.say(no)
@@ -137,10 +172,14 @@ def test_a_change_of_mind_at_the_cancellation_question_keeps_the_order(signed_in
 # --- a bare order number ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "hello", "number", "status"), [
-    ("demo-alice", None, "KL20250104", "shipped"),
-    ("demo-li", "在吗", "KL20251104", "已发货"),  # a number alone says nothing of the language
-], ids=["en", "zh"])
+@pytest.mark.parametrize(
+    ("who", "hello", "number", "status"),
+    [
+        ("demo-alice", None, "KL20250104", "shipped"),
+        ("demo-li", "在吗", "KL20251104", "已发货"),  # a number alone says nothing of the language
+    ],
+    ids=["en", "zh"],
+)
 def test_a_signed_in_customers_bare_order_number_is_tracked(signed_in, who, hello, number, status):
     chat = signed_in(who)
     if hello:

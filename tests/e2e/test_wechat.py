@@ -5,6 +5,7 @@ customer-service messages) is the local fake of wechat_fake.py.
 
 The stack runs in compatible mode, so both plain and encrypted messages are accepted (and an
 encrypted message gets an encrypted reply)."""
+
 from __future__ import annotations
 
 import re
@@ -55,24 +56,49 @@ class WeChatServer:
     # ---- building requests --------------------------------------------------------------------
     @staticmethod
     def text(openid: str, content: str, msg_id: Optional[str] = None) -> str:
-        return xmltodict.unparse({"xml": {
-            "ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": str(int(time.time())), "MsgType": "text",
-            "Content": content, "MsgId": msg_id or str(uuid.uuid4().int % 10**18)}}, full_document=False)
+        return xmltodict.unparse(
+            {
+                "xml": {
+                    "ToUserName": ACCOUNT,
+                    "FromUserName": openid,
+                    "CreateTime": str(int(time.time())),
+                    "MsgType": "text",
+                    "Content": content,
+                    "MsgId": msg_id or str(uuid.uuid4().int % 10**18),
+                }
+            },
+            full_document=False,
+        )
 
     @staticmethod
     def event(openid: str, event: str, key: str = "", create_time: Optional[int] = None) -> str:
-        fields = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": str(create_time or int(time.time())),
-                  "MsgType": "event", "Event": event}
+        fields = {
+            "ToUserName": ACCOUNT,
+            "FromUserName": openid,
+            "CreateTime": str(create_time or int(time.time())),
+            "MsgType": "event",
+            "Event": event,
+        }
         if key:
             fields["EventKey"] = key
         return xmltodict.unparse({"xml": fields}, full_document=False)
 
     @staticmethod
     def media(openid: str, msg_type: str) -> str:
-        return xmltodict.unparse({"xml": {
-            "ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": str(int(time.time())), "MsgType": msg_type,
-            "PicUrl": "http://mmbiz.qpic.cn/e2e.jpg", "MediaId": "media-e2e", "MsgId": str(uuid.uuid4().int % 10**18)}},
-            full_document=False)
+        return xmltodict.unparse(
+            {
+                "xml": {
+                    "ToUserName": ACCOUNT,
+                    "FromUserName": openid,
+                    "CreateTime": str(int(time.time())),
+                    "MsgType": msg_type,
+                    "PicUrl": "http://mmbiz.qpic.cn/e2e.jpg",
+                    "MediaId": "media-e2e",
+                    "MsgId": str(uuid.uuid4().int % 10**18),
+                }
+            },
+            full_document=False,
+        )
 
     def params(self, openid: str = "", timestamp: Optional[int] = None) -> dict[str, str]:
         ts, nonce = str(timestamp or int(time.time())), str(uuid.uuid4().int % 10**9)
@@ -86,8 +112,9 @@ class WeChatServer:
 
     def post(self, xml: str, openid: str = "", encrypted: bool = False, url: Optional[str] = None) -> requests.Response:
         params, body = self.encrypted(xml, openid) if encrypted else (self.params(openid), xml.encode())
-        return requests.post(url or self.url, params=params, data=body, timeout=60,
-                             headers={"Content-Type": "text/xml"})
+        return requests.post(
+            url or self.url, params=params, data=body, timeout=60, headers={"Content-Type": "text/xml"}
+        )
 
     # ---- reading answers ----------------------------------------------------------------------
     def passive(self, response: requests.Response, openid: str, encrypted: bool = False) -> Optional[str]:
@@ -98,8 +125,9 @@ class WeChatServer:
         if encrypted:
             envelope = xmltodict.parse(response.text)["xml"]
             assert "Content" not in envelope
-            plain = self.crypto.decrypt_message(response.text, envelope["MsgSignature"], envelope["TimeStamp"],
-                                                envelope["Nonce"])
+            plain = self.crypto.decrypt_message(
+                response.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+            )
             reply = xmltodict.parse(plain)["xml"]
         else:
             reply = xmltodict.parse(response.text)["xml"]
@@ -125,7 +153,7 @@ class WeChatServer:
             if len(users) > users_before or time.monotonic() > deadline:
                 break
             time.sleep(0.3)
-        answer = sum(1 for e in events[users[-1] + 1:] if e["event"] == "bot") if len(users) > users_before else 0
+        answer = sum(1 for e in events[users[-1] + 1 :] if e["event"] == "bot") if len(users) > users_before else 0
         return self.api.wait_for(openid, sent_before + answer)[sent_before:] if answer else []
 
     def say_text(self, openid: str, content: str, encrypted: bool = False) -> str:
@@ -147,8 +175,9 @@ def follower() -> str:
 def li_follower(crm) -> str:
     """A fresh openid of the demo customer 李伟 (so each test starts its own conversation as her)."""
     openid = f"wx-li-{uuid.uuid4().hex[:10]}"
-    run_transaction(crm, lambda session: add_identity(
-        session, find_customer(session, "wechat", "wx-demo-li").id, "wechat", openid))
+    run_transaction(
+        crm, lambda session: add_identity(session, find_customer(session, "wechat", "wx-demo-li").id, "wechat", openid)
+    )
     return openid
 
 
@@ -166,8 +195,15 @@ def test_url_verification(stack, wechat, path):
     url = stack.config.rasa_url + path
     good = requests.get(url, params={**params, "echostr": "6513372801425410821"}, timeout=30)
     assert good.status_code == 200 and good.text == "6513372801425410821"
-    bad = requests.get(url, params={**params, "signature": sign("not-the-token", params["timestamp"], params["nonce"]),
-                                    "echostr": "6513372801425410821"}, timeout=30)
+    bad = requests.get(
+        url,
+        params={
+            **params,
+            "signature": sign("not-the-token", params["timestamp"], params["nonce"]),
+            "echostr": "6513372801425410821",
+        },
+        timeout=30,
+    )
     assert bad.status_code == 403 and "6513372801425410821" not in bad.text
 
 
@@ -179,7 +215,9 @@ def test_plain_text_conversation_in_chinese_as_the_demo_customer(stack, wechat, 
     order = in_crm(lambda s: get_order(s, "KL20251104"))
     assert "已发货" in reply and order.shipments[0].tracking_number in reply
     tracker = stack.tracker("wx-demo-li")
-    assert tracker["latest_input_channel"] == "wechat" and tracker["latest_message"]["text"] == "我的订单KL20251104到哪了"
+    assert (
+        tracker["latest_input_channel"] == "wechat" and tracker["latest_message"]["text"] == "我的订单KL20251104到哪了"
+    )
 
 
 def test_encrypted_conversation(stack, wechat, li_follower, in_crm):
@@ -204,7 +242,8 @@ def test_a_reply_signed_with_another_token_fails_wechatpys_check(wechat, li_foll
     envelope = xmltodict.parse(response.text)["xml"]
     with pytest.raises(InvalidSignatureException):
         WeChatCrypto("another-token", ENCODING_AES_KEY, APP_ID).decrypt_message(
-            response.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
+            response.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+        )
 
 
 def test_subscribe_welcomes_and_greets_and_unsubscribe_is_silent(stack, wechat, follower):
@@ -267,7 +306,7 @@ def test_numbered_options_map_back_to_the_buttons(stack, wechat, li_follower, in
     reply = wechat.say_text(li_follower, "取消订单KL20251105")
     assert re.search(r"回复 1 \S", reply) and re.search(r"回复 2 \S", reply)
     events = stack.tracker(li_follower)["events"]
-    answer = events[max(i for i, e in enumerate(events) if e["event"] == "user"):]  # numbered per answer
+    answer = events[max(i for i, e in enumerate(events) if e["event"] == "user") :]  # numbered per answer
     buttons = [b["payload"] for e in answer if e["event"] == "bot" for b in (e.get("data") or {}).get("buttons") or []]
     number = buttons.index("/deny") + 1
     wechat.say_text(li_follower, chr(ord("０") + number))  # a full-width digit, as Chinese keyboards type it
@@ -286,8 +325,12 @@ def test_several_messages_go_through_the_customer_service_api(stack, wechat, wec
     assert response.text == "success"
     texts = wechat.delivered(follower, 0, 0)
     assert len(texts) >= 2 and wechat_api.token_requests > tokens_before
-    payloads = [b["payload"] for e in stack.tracker(follower)["events"] if e["event"] == "bot"
-                for b in (e.get("data") or {}).get("buttons") or []]
+    payloads = [
+        b["payload"]
+        for e in stack.tracker(follower)["events"]
+        if e["event"] == "bot"
+        for b in (e.get("data") or {}).get("buttons") or []
+    ]
     joined = "\n".join(texts)
     assert payloads and re.search(rf"(回复 {len(payloads)} |Reply {len(payloads)} for )", joined)
     wechat.say_text(follower, " 3 ")
@@ -321,15 +364,26 @@ def test_hostile_requests_are_refused(stack, wechat, follower):
         "stale timestamp": (post(stale, xml.encode()), 403),
         "bad msg_signature": (post({**params, "msg_signature": "0" * 40}, body), 403),
         "malformed XML": (post(wechat.params(follower), b"<xml><Content>hi</Content"), 400),
-        "entity": (post(wechat.params(follower), b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY e "hi">]>'
-                                                 b"<xml><MsgType>text</MsgType><Content>&e;</Content></xml>"), 400),
-        "external entity": (post(wechat.params(follower), b'<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                                                          b"<xml><Content>&x;</Content></xml>"), 400),
+        "entity": (
+            post(
+                wechat.params(follower),
+                b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY e "hi">]>'
+                b"<xml><MsgType>text</MsgType><Content>&e;</Content></xml>",
+            ),
+            400,
+        ),
+        "external entity": (
+            post(
+                wechat.params(follower),
+                b'<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Content>&x;</Content></xml>',
+            ),
+            400,
+        ),
         "too large": (post(wechat.params(follower), b"<xml>" + b"a" * 70_000 + b"</xml>"), 413),
     }
     for name, (response, status) in replies.items():
         assert response.status_code == status, name
-        assert "Traceback" not in response.text and "File \"" not in response.text, name
+        assert "Traceback" not in response.text and 'File "' not in response.text, name
     assert user_events(stack, follower) == []
     log = (stack.config.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
     assert "wechat: refused a request" in log and TOKEN not in log

@@ -5,6 +5,7 @@ that open it (`context`, `secret`, `chat`, `web_user`) are in conftest.py.
 Every wait is Playwright's auto-waiting on something the page shows (a reply has arrived when the
 page's `data-waiting` is back to 0, i.e. the server said `bot_done`); there is no sleep and no timing
 assertion."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,5 +1,6 @@
 """A fake of WeChat's API servers for the end-to-end tests: /cgi-bin/token and the customer-service
 message API, on a free local port, in a thread of its own (the stack's Rasa server calls it)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,14 @@ APP_SECRET = "e2e-fake-app-secret"
 
 def stack_env(api_url: str) -> dict[str, str]:
     """The environment that points the stack's WeChat connector at this account and at the fake."""
-    return {"KELIAN_WECHAT_MODE": MODE, "KELIAN_WECHAT_TOKEN": TOKEN, "KELIAN_WECHAT_ENCODING_AES_KEY": ENCODING_AES_KEY,
-            "KELIAN_WECHAT_APP_ID": APP_ID, "KELIAN_WECHAT_APP_SECRET": APP_SECRET, "KELIAN_WECHAT_API_BASE": api_url}
+    return {
+        "KELIAN_WECHAT_MODE": MODE,
+        "KELIAN_WECHAT_TOKEN": TOKEN,
+        "KELIAN_WECHAT_ENCODING_AES_KEY": ENCODING_AES_KEY,
+        "KELIAN_WECHAT_APP_ID": APP_ID,
+        "KELIAN_WECHAT_APP_SECRET": APP_SECRET,
+        "KELIAN_WECHAT_API_BASE": api_url,
+    }
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,11 @@ class FakeWeChatApi:
         query = request.query
         with self._lock:
             self._token_requests += 1
-            if (query.get("grant_type"), query.get("appid"), query.get("secret")) != ("client_credential", APP_ID, APP_SECRET):
+            if (query.get("grant_type"), query.get("appid"), query.get("secret")) != (
+                "client_credential",
+                APP_ID,
+                APP_SECRET,
+            ):
                 return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
             self._tokens.append(f"e2e-token-{len(self._tokens) + 1}")
             return web.json_response({"access_token": self._tokens[-1], "expires_in": 7200})

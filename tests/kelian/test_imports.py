@@ -5,6 +5,7 @@ functions, which can hide a circle but not remove it):
   other way round), `recommender` none of `actions`, `console`, `bot`, and `bot` none of the services'
   packages;
 - `kelian` (the ground floor) imports nothing of the project."""
+
 from __future__ import annotations
 
 import ast
@@ -27,8 +28,9 @@ def module_name(path: Path) -> str:
 
 
 def project_modules() -> dict[str, Path]:
-    return {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")
-            if "migrations" not in p.parts}
+    return {
+        module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts
+    }
 
 
 def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
@@ -39,8 +41,10 @@ def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
-                     for alias in node.names]
+            names = [
+                f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                for alias in node.names
+            ]
         else:
             continue
         for name in names:
@@ -55,7 +59,9 @@ def graph() -> dict[str, set[str]]:
     modules = project_modules()
     edges = {name: imports_of(path, modules) - {name} for name, path in modules.items()}
     # a module imports its package's __init__ when Python loads it: that is no dependency of the code
-    return {name: {target for target in targets if not name.startswith(target + ".")} for name, targets in edges.items()}
+    return {
+        name: {target for target in targets if not name.startswith(target + ".")} for name, targets in edges.items()
+    }
 
 
 def circles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -105,6 +111,10 @@ def test_no_module_of_the_project_imports_itself_back_through_others():
 
 
 def test_imports_point_the_way_design_md_draws_them():
-    wrong = sorted(f"{name} -> {target}" for name, targets in graph().items()
-                   for target in targets if target.split(".")[0] in FORBIDDEN.get(name.split(".")[0], set()))
+    wrong = sorted(
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        for target in targets
+        if target.split(".")[0] in FORBIDDEN.get(name.split(".")[0], set())
+    )
     assert wrong == []

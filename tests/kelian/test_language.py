@@ -1,6 +1,7 @@
 """The project's one language rule (kelian/language.py). Before, five places decided with two rules:
 "do you sell 旗袍 dresses" was Chinese to the recommender, the console and WeChat (any Chinese
 character) and English to the action server (majority)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,19 +9,24 @@ import pytest
 from kelian.language import as_language, detect_language, has_chinese
 
 
-@pytest.mark.parametrize("text, language", [
-    ("帮我cancel订单", "zh"),
-    ("do you sell 旗袍 dresses", "en"),
-    ("where is my parcel", "en"),
-    ("亲 在吗", "zh"),
-    ("請問退貨運費誰出", "zh"),  # traditional characters
-    ("我的邮箱是alice@example.com", "zh"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("帮我cancel订单", "zh"),
+        ("do you sell 旗袍 dresses", "en"),
+        ("where is my parcel", "en"),
+        ("亲 在吗", "zh"),
+        ("請問退貨運費誰出", "zh"),  # traditional characters
+        ("我的邮箱是alice@example.com", "zh"),
+    ],
+)
 def test_the_majority_decides(text: str, language: str) -> None:
     assert detect_language(text) == language
 
 
-@pytest.mark.parametrize("text", ["/deny", "/track_order{\"order_id\": \"KL20250104\"}", "KL20251107", "1234", "👍", "", None])
+@pytest.mark.parametrize(
+    "text", ["/deny", '/track_order{"order_id": "KL20250104"}', "KL20251107", "1234", "👍", "", None]
+)
 def test_payloads_order_numbers_and_numbers_say_nothing(text: str | None) -> None:
     assert detect_language(text) is None
 

@@ -1,4 +1,5 @@
 """How the real-message dev sets are scored and gated (devstack/nlu_dev.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,16 +15,28 @@ def row(gold: str, predicted: str) -> dict[str, object]:
 
 
 def test_out_of_scope_and_fallback_count_as_one_rejected_answer():
-    scores = score([row("out_of_scope", "nlu_fallback"), row("out_of_scope", "out_of_scope"),
-                    row("out_of_scope", "greet"), row("greet", "greet")])
+    scores = score(
+        [
+            row("out_of_scope", "nlu_fallback"),
+            row("out_of_scope", "out_of_scope"),
+            row("out_of_scope", "greet"),
+            row("greet", "greet"),
+        ]
+    )
     assert scores.accuracy == pytest.approx(3 / 4)
     assert scores.off_topic_rejected == pytest.approx(2 / 3)
     assert scores.in_scope_rejected == 0.0
 
 
 def test_in_scope_messages_rejected_are_counted_apart():
-    scores = score([row("track_order", "nlu_fallback"), row("track_order", "track_order"),
-                    row("greet", "out_of_scope"), row("greet", "greet")])
+    scores = score(
+        [
+            row("track_order", "nlu_fallback"),
+            row("track_order", "track_order"),
+            row("greet", "out_of_scope"),
+            row("greet", "greet"),
+        ]
+    )
     assert scores.in_scope_rejected == pytest.approx(2 / 4)
     assert scores.off_topic_rejected is None
 
@@ -36,8 +49,17 @@ def test_macro_f1_ignores_intents_with_fewer_than_six_messages():
 
 
 def test_a_drop_beyond_the_tolerance_fails_and_one_within_it_does_not():
-    now = {"en-real-dev": DevScores(messages=400, accuracy=0.80, macro_f1=0.80, off_topic_rejected=0.70,
-                                    in_scope_rejected=0.06, off_topic_messages=40, in_scope_messages=360)}
+    now = {
+        "en-real-dev": DevScores(
+            messages=400,
+            accuracy=0.80,
+            macro_f1=0.80,
+            off_topic_rejected=0.70,
+            in_scope_rejected=0.06,
+            off_topic_messages=40,
+            in_scope_messages=360,
+        )
+    }
     within = {"en-real-dev": {"accuracy": 81.5, "macro_f1": 80.0, "off_topic_rejected": 71.0, "in_scope_rejected": 5.0}}
     assert regressions(now, within) == []
     beyond = {"en-real-dev": {"accuracy": 82.5, "macro_f1": 80.0, "off_topic_rejected": 70.0, "in_scope_rejected": 3.0}}
@@ -48,8 +70,17 @@ def test_a_drop_beyond_the_tolerance_fails_and_one_within_it_does_not():
 
 def test_a_small_figure_may_move_by_one_message():
     """38 off-topic messages: one message is 2.6 points, more than the 2-point tolerance."""
-    now = {"zh-real-dev": DevScores(messages=468, accuracy=0.868, macro_f1=0.9, off_topic_rejected=21 / 38,
-                                    in_scope_rejected=0.04, off_topic_messages=38, in_scope_messages=430)}
+    now = {
+        "zh-real-dev": DevScores(
+            messages=468,
+            accuracy=0.868,
+            macro_f1=0.9,
+            off_topic_rejected=21 / 38,
+            in_scope_rejected=0.04,
+            off_topic_messages=38,
+            in_scope_messages=430,
+        )
+    }
     assert regressions(now, {"zh-real-dev": {"off_topic_rejected": round(100 * 22 / 38, 1)}}) == []
     assert len(regressions(now, {"zh-real-dev": {"off_topic_rejected": round(100 * 23 / 38, 1)}})) == 1
     assert len(regressions(now, {"zh-real-dev": {"accuracy": 89.0}})) == 1
@@ -75,12 +106,17 @@ def test_off_topic_messages_the_faq_answers_are_no_longer_counted_as_rejected():
     def text_row(text: str, gold: str, predicted: str) -> dict[str, object]:
         return {**row(gold, predicted), "text": text}
 
-    predictions = {"sets": {
-        "off": [text_row("write me a short poem about the sea", "out_of_scope", "out_of_scope"),
+    predictions = {
+        "sets": {
+            "off": [
+                text_row("write me a short poem about the sea", "out_of_scope", "out_of_scope"),
                 text_row("is there a delivery charge on small orders?", "out_of_scope", "nlu_fallback"),
                 text_row("what is the capital of peru", "out_of_scope", "greet"),
-                text_row("where is my parcel", "track_order", "out_of_scope")],
-        "in": [text_row("where is my parcel", "track_order", "track_order")]}}
+                text_row("where is my parcel", "track_order", "out_of_scope"),
+            ],
+            "in": [text_row("where is my parcel", "track_order", "track_order")],
+        }
+    }
     shares = nlu_dev.rejected_after_faq(predictions)
     # the poem stays rejected; the delivery charge gets the FAQ's answer; "greet" was never rejected
     assert shares == {"off": pytest.approx(1 / 3), "in": None}

@@ -1,4 +1,5 @@
 """The rule contradiction check runs on config.yml's policies with the check switched on."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """The turn benchmark's pure parts (devstack/turn_bench.py, devstack/init_bot.py): the ratios and the
 report, the order of the measurements, and when the `rasa init` bot is created or trained again.
 Nothing here starts a server or measures time."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,10 @@ def test_the_report_holds_the_table_the_ratios_and_the_load():
     text = report(ROWS, turns=20, cores=2, load=(1.04, 2.5), day="2026-12-06")
     assert "| greeting, `rasa init` bot | 50 | 1100 | 1400 | 44.0 |" in text
     assert "- greeting throughput Kelian / rasa init = 0.25× at 10 conversations" in text
-    assert text.endswith("Measured 2026-12-06 on 2 cores, 20 turns per conversation one after another; "
-                         "1-minute load average 1.0 before the run, 2.5 after it.")
+    assert text.endswith(
+        "Measured 2026-12-06 on 2 cores, 20 turns per conversation one after another; "
+        "1-minute load average 1.0 before the run, 2.5 after it."
+    )
 
 
 def test_without_the_init_bot_and_data_turns_the_report_has_no_empty_section():
@@ -60,11 +63,19 @@ def test_the_greetings_run_level_by_level_side_by_side_then_the_data_turns(monke
 
     monkeypatch.setattr(turn_bench, "measure", fake_measure)
     rows = turn_bench.measure_all("kelian", "init", [], [10, 50], 20)
-    assert calls[:4] == [("kelian", (10,), (GREETING,)), ("init", (10,), (INIT_GREETING,)),
-                         ("kelian", (50,), (GREETING,)), ("init", (50,), (INIT_GREETING,))]
+    assert calls[:4] == [
+        ("kelian", (10,), (GREETING,)),
+        ("init", (10,), (INIT_GREETING,)),
+        ("kelian", (50,), (GREETING,)),
+        ("init", (50,), (INIT_GREETING,)),
+    ]
     assert calls[4][0] == "kelian" and GREETING not in calls[4][2]
     assert [(name, level) for name, level, *_ in rows[:4]] == [
-        (GREETING, 10), (GREETING, 50), (INIT_GREETING, 10), (INIT_GREETING, 50)]
+        (GREETING, 10),
+        (GREETING, 50),
+        (INIT_GREETING, 10),
+        (INIT_GREETING, 50),
+    ]
 
 
 def project(tmp_path: Path) -> Path:

@@ -11,7 +11,10 @@ from recommender.synthetic import interaction_matrix
 
 def test_defaults_and_overrides(tmp_path: Path) -> None:
     default = load_config()
-    assert default.models.als.factors > 0 and default.weights.kind_weights["purchase"] > default.weights.kind_weights["view"]
+    assert (
+        default.models.als.factors > 0
+        and default.weights.kind_weights["purchase"] > default.weights.kind_weights["view"]
+    )
     override = tmp_path / "o.toml"
     override.write_text("[als]\nfactors = 8\n[weights]\nhalf_life_days = 0\n", encoding="utf-8")
     changed = load_config(override)

@@ -41,6 +41,8 @@ def test_train_from_the_demo_crm(crm_url: str, tmp_path: Path, capsys: pytest.Ca
 
 
 def test_train_reports_an_unreachable_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["train", "--crm-url", f"sqlite:///{tmp_path}/missing/dir/none.db", "--out", str(tmp_path / "out")]) == 2
+    assert (
+        main(["train", "--crm-url", f"sqlite:///{tmp_path}/missing/dir/none.db", "--out", str(tmp_path / "out")]) == 2
+    )
     assert "error" in capsys.readouterr().err
     assert not (tmp_path / "out" / "current").exists()

@@ -27,7 +27,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_csv_with_header_string_ids_weights_and_iso_times(tmp_path: Path) -> None:
-    path = write(tmp_path, "a.csv", "user,item,weight,timestamp\nalice,sku-1,2,2025-01-01T00:00:00Z\nbob,sku-2,1,2025-01-02\nalice,sku-2,3.5,1735862400\n")
+    path = write(
+        tmp_path,
+        "a.csv",
+        "user,item,weight,timestamp\nalice,sku-1,2,2025-01-01T00:00:00Z\nbob,sku-2,1,2025-01-02\nalice,sku-2,3.5,1735862400\n",
+    )
     data = read_csv(path)
     assert len(data) == 3
     assert sorted(data.user_ids) == ["alice", "bob"]
@@ -68,7 +72,9 @@ def test_bad_csv_gives_a_clear_error(tmp_path: Path, text: str, message: str) ->
 
 
 def test_movielens_reader(tmp_path: Path) -> None:
-    data = read_movielens(write(tmp_path, "u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n196\t302\t5\t881250950\n"))
+    data = read_movielens(
+        write(tmp_path, "u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n196\t302\t5\t881250950\n")
+    )
     assert data.n_users == 2 and data.n_items == 2 and data.has_timestamps
     assert float(data.weights.sum()) == 11.0
     with pytest.raises(DataError):
@@ -96,7 +102,9 @@ def test_kind_weights_and_time_decay() -> None:
 
 
 def test_deduplicated_sums_weights_and_keeps_strongest_kind() -> None:
-    data = Interactions.from_columns(["a", "a", "a"], ["x", "x", "y"], [1.0, 10.0, 2.0], [1.0, 5.0, 3.0], kinds=[0, 3, 0])
+    data = Interactions.from_columns(
+        ["a", "a", "a"], ["x", "x", "y"], [1.0, 10.0, 2.0], [1.0, 5.0, 3.0], kinds=[0, 3, 0]
+    )
     dedup = data.deduplicated()
     assert len(dedup) == 2
     row = list(dedup.items).index(list(data.item_ids).index("x"))
@@ -115,7 +123,9 @@ def test_random_split_is_per_user_reproducible_and_keeps_training_items() -> Non
     assert len(first.test) == 100 and len(first.train) == 400
     assert np.all(np.bincount(first.test.users, minlength=50) == 2)
     other = random_split(data, 0.2, seed=5)
-    assert not np.array_equal(np.sort(first.test.items * 1000 + first.test.users), np.sort(other.test.items * 1000 + other.test.users))
+    assert not np.array_equal(
+        np.sort(first.test.items * 1000 + first.test.users), np.sort(other.test.items * 1000 + other.test.users)
+    )
 
 
 def test_single_interaction_users_stay_in_training() -> None:
@@ -126,7 +136,9 @@ def test_single_interaction_users_stay_in_training() -> None:
 
 
 def test_time_split_holds_out_each_users_latest_item() -> None:
-    data = Interactions.from_columns(["a", "a", "a", "b", "b", "c"], ["x", "y", "z", "x", "y", "z"], None, [3, 1, 2, 5, 9, 1])
+    data = Interactions.from_columns(
+        ["a", "a", "a", "b", "b", "c"], ["x", "y", "z", "x", "y", "z"], None, [3, 1, 2, 5, 9, 1]
+    )
     split = time_split(data)
     held = {(split.test.user_ids[u], split.test.item_ids[i]) for u, i in zip(split.test.users, split.test.items)}
     assert held == {("a", "x"), ("b", "y")}
@@ -137,7 +149,9 @@ def test_time_split_holds_out_each_users_latest_item() -> None:
 @pytest.mark.parametrize("scheme", ["none", "log", "bm25", "tfidf"])
 def test_confidence_scaler_transforms_single_rows_like_the_whole_matrix(scheme: str) -> None:
     rng = np.random.default_rng(1)
-    data = Interactions.from_columns(rng.integers(0, 30, 300), rng.integers(0, 40, 300), rng.integers(1, 5, 300).astype(float))
+    data = Interactions.from_columns(
+        rng.integers(0, 30, 300), rng.integers(0, 40, 300), rng.integers(1, 5, 300).astype(float)
+    )
     matrix = data.to_csr()
     scaler = ConfidenceScaler(scheme)
     whole = scaler.fit_transform(matrix)

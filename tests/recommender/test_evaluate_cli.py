@@ -18,7 +18,9 @@ KEYS = {"precision", "recall", "ndcg", "map", "coverage", "train_seconds"}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "recommender.evaluate", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "recommender.evaluate", *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,13 @@ def test_time_split_and_movielens_format(csv_with_string_ids: Path, tmp_path: Pa
     assert json.loads(done.stdout)["split"]["holdout"] == "leave-last-out"
     udata = tmp_path / "u.data"
     rng = np.random.default_rng(1)
-    udata.write_text("".join(f"{u}\t{i}\t{rng.integers(1, 6)}\t{880000000 + k}\n" for k, (u, i) in enumerate(
-        {(int(rng.integers(1, 60)), int(rng.integers(1, 80))) for _ in range(1500)})), encoding="utf-8")
+    udata.write_text(
+        "".join(
+            f"{u}\t{i}\t{rng.integers(1, 6)}\t{880000000 + k}\n"
+            for k, (u, i) in enumerate({(int(rng.integers(1, 60)), int(rng.integers(1, 80))) for _ in range(1500)})
+        ),
+        encoding="utf-8",
+    )
     done = run("--interactions", str(udata), "--format", "movielens", "--json")
     assert done.returncode == 0, done.stderr
     assert set(MODELS) <= set(json.loads(done.stdout))

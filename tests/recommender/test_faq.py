@@ -60,7 +60,9 @@ def test_held_out_questions_are_not_copies_of_faq_questions(entries: list[faq.Fa
 
 def write(tmp_path: Path, content: object) -> Path:
     path = tmp_path / "faq.yml"
-    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        content if isinstance(content, str) else yaml.safe_dump(content, allow_unicode=True), encoding="utf-8"
+    )
     return path
 
 
@@ -108,7 +110,10 @@ def test_paraphrases_find_the_entry_and_are_answered(index: FaqIndex, question: 
     assert match.matched_question in (*match.entry.questions_en, *match.entry.questions_zh)
 
 
-@pytest.mark.parametrize("question", ["write me a haiku about the sea", "how tall is the eiffel tower", "明天上海会下雨吗", "帮我写一份工作总结"])
+@pytest.mark.parametrize(
+    "question",
+    ["write me a haiku about the sea", "how tall is the eiffel tower", "明天上海会下雨吗", "帮我写一份工作总结"],
+)
 def test_unrelated_questions_get_no_answer(index: FaqIndex, question: str) -> None:
     assert index.answer(question) is None
     assert index.search(question, 1)  # there is always a nearest entry; the threshold says it is not an answer
@@ -128,7 +133,13 @@ def test_search_honours_k_with_one_match_per_entry(index: FaqIndex) -> None:
 def test_threshold_follows_the_language_of_the_question(index: FaqIndex) -> None:
     match = index.search("保修期是多长时间啊", 1)[0]
     assert index.threshold("zh") != index.threshold("en")
-    strict = FaqIndex(index.entries, index.questions, index.owners, index.vectors.vectors, thresholds={"en": 0.0, "zh": match.score + 0.01})
+    strict = FaqIndex(
+        index.entries,
+        index.questions,
+        index.owners,
+        index.vectors.vectors,
+        thresholds={"en": 0.0, "zh": match.score + 0.01},
+    )
     assert strict.answer("保修期是多长时间啊") is None
     assert strict.answer("保修期是多长时间啊", language="en") is not None
     with pytest.raises(ValueError, match="no FAQ threshold"):
@@ -160,11 +171,18 @@ def outcome(expected: str | None, correct: bool, score: float) -> Outcome:
 
 
 def test_threshold_choice_keeps_the_rejection_floor() -> None:
-    outcomes = [outcome("a", True, s) for s in (0.95, 0.93, 0.91, 0.89)] + [outcome(None, False, s) for s in (0.80, 0.82, 0.84, 0.90)]
+    outcomes = [outcome("a", True, s) for s in (0.95, 0.93, 0.91, 0.89)] + [
+        outcome(None, False, s) for s in (0.80, 0.82, 0.84, 0.90)
+    ]
     threshold = choose_threshold(outcomes, min_rejection=0.75)
     assert 0.84 < threshold < 0.89  # rejects 3 of 4 none questions and keeps every right answer
     assert rates(outcomes, threshold) == {
-        "top1": 1.0, "answered_correct": 1.0, "answered_wrong": 0.0, "rejected": 0.75, "in_scope": 4, "none": 4
+        "top1": 1.0,
+        "answered_correct": 1.0,
+        "answered_wrong": 0.0,
+        "rejected": 0.75,
+        "in_scope": 4,
+        "none": 4,
     }
     strict = choose_threshold(outcomes, min_rejection=1.0)
     assert 0.90 < strict <= 0.91 and rates(outcomes, strict)["rejected"] == 1.0

@@ -4,8 +4,17 @@ from dataclasses import replace
 
 import pytest
 
-from recommender.query import (MAX_REQUEST_CHARS, Request, Said, detect_language, parse_query, product_type, read_message,
-                               refine, zh_number)
+from recommender.query import (
+    MAX_REQUEST_CHARS,
+    Request,
+    Said,
+    detect_language,
+    parse_query,
+    product_type,
+    read_message,
+    refine,
+    zh_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,7 +32,9 @@ from recommender.query import (MAX_REQUEST_CHARS, Request, Said, detect_language
         ("a gift for my mom", "a gift for my mom", None, None),
     ],
 )
-def test_budget_becomes_a_filter_and_leaves_the_need(text: str, clean: str, low: float | None, high: float | None) -> None:
+def test_budget_becomes_a_filter_and_leaves_the_need(
+    text: str, clean: str, low: float | None, high: float | None
+) -> None:
     parsed = parse_query(text)
     assert (parsed.text, parsed.min_price, parsed.max_price) == (clean, low, high)
 
@@ -35,6 +46,7 @@ def test_language_and_chinese_numbers() -> None:
 
 
 # --- the request and its refinements ------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "kind"),
@@ -77,8 +89,12 @@ def test_a_refinement_changes_only_what_it_names() -> None:
     yoga = refine(Request(), read_message("yoga wear for my wife"))
     assert (yoga.product_type, yoga.recipient, yoga.max_price) == ("yoga_wear", "wife", None)
     cheaper = refine(yoga, read_message("cheaper pls, under 200"), [300.0, 400.0])
-    assert (cheaper.product_type, cheaper.recipient, cheaper.max_price, cheaper.query) == \
-        ("yoga_wear", "wife", 200.0, "yoga wear for my wife")
+    assert (cheaper.product_type, cheaper.recipient, cheaper.max_price, cheaper.query) == (
+        "yoga_wear",
+        "wife",
+        200.0,
+        "yoga wear for my wife",
+    )
     again = refine(replace(cheaper, shown=("A", "B")), read_message("换一个"))
     assert again == replace(cheaper, shown=("A", "B"))
     red = refine(again, read_message("in red please"))
@@ -97,8 +113,13 @@ def test_cheaper_without_a_number_goes_below_the_middle_of_the_last_list() -> No
 def test_a_new_product_type_starts_a_new_list_but_keeps_budget_and_recipient() -> None:
     before = Request("sportswear", "yoga wear", None, 200.0, "wife", "red", ("A",))
     after = refine(before, read_message("what about running shoes"))
-    assert (after.product_type, after.max_price, after.recipient, after.style, after.shown) == \
-        ("running_shoes", 200.0, "wife", None, ())
+    assert (after.product_type, after.max_price, after.recipient, after.style, after.shown) == (
+        "running_shoes",
+        200.0,
+        "wife",
+        None,
+        (),
+    )
     unknown = refine(before, replace(read_message("do you have a laptop"), new_topic=True))
     assert unknown.product_type is None and unknown.query == "do you have a laptop"
 

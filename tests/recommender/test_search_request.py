@@ -70,8 +70,10 @@ def test_type_filter_raises_category_precision(products: list[ProductRecord], tr
         assert typed[language]["precision"] > words[language]["precision"]
         assert typed[language]["precision"] >= 0.9
     original = load_queries()
-    assert category_precision(products, original, trained.text, by_type=True)["zh"]["precision"] >= \
-        category_precision(products, original, trained.text, by_type=False)["zh"]["precision"]
+    assert (
+        category_precision(products, original, trained.text, by_type=True)["zh"]["precision"]
+        >= category_precision(products, original, trained.text, by_type=False)["zh"]["precision"]
+    )
 
 
 def test_the_evaluation_filters_by_the_type_the_query_names(products: list[ProductRecord]) -> None:

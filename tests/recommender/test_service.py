@@ -44,7 +44,9 @@ def test_caller_can_exclude_crm_purchases(service: Recommender, by_sku) -> None:
     assert first[0].product_id not in {r.product_id for r in again} or by_sku[first[0].sku].consumable
 
 
-def test_personal_recommendations_follow_the_customers_tastes(service: Recommender, trained: TrainedRecommender, by_sku) -> None:
+def test_personal_recommendations_follow_the_customers_tastes(
+    service: Recommender, trained: TrainedRecommender, by_sku
+) -> None:
     customer = busiest_customer(trained)
     row = trained.user_row(customer)
     liked = {trained.catalogue.group[i] for i in trained.history[row].indices}
@@ -69,7 +71,9 @@ def test_request_text_sets_budget_and_topic(service: Recommender, by_sku) -> Non
     assert zh[0].reason == "符合您的需求"
 
 
-def test_diversity_spreads_open_recommendations_across_categories(service: Recommender, trained: TrainedRecommender) -> None:
+def test_diversity_spreads_open_recommendations_across_categories(
+    service: Recommender, trained: TrainedRecommender
+) -> None:
     customer = busiest_customer(trained)
     varied = service.recommend(customer, k=8)
     plain = service.recommend(customer, k=8, diversity=False)
@@ -128,7 +132,10 @@ def test_search_with_filters(service: Recommender, by_sku) -> None:
 def test_update_folds_new_interests_in_without_retraining(service: Recommender, by_sku) -> None:
     before = service.recommend("fresh", k=5)
     assert all(r.source == "popular" for r in before)
-    events = [InteractionRecord("fresh", by_sku[s].product_id, "purchase", 1.0, None) for s in ("RUN-01", "RACC-03", "RACC-02")]
+    events = [
+        InteractionRecord("fresh", by_sku[s].product_id, "purchase", 1.0, None)
+        for s in ("RUN-01", "RACC-03", "RACC-02")
+    ]
     service.update("fresh", events)
     after = service.recommend("fresh", k=5, diversity=False)
     assert any(r.source == "personal" for r in after)
@@ -155,9 +162,18 @@ def test_fold_in_replaces_instead_of_adding(service: Recommender, by_sku) -> Non
 
 def test_new_products_are_searchable_and_recommendable_before_retraining(service: Recommender, by_sku) -> None:
     new = ProductRecord(
-        product_id=5000, sku="RUN-NEW", name_en="Stride Cloud 2 Cushioned Running Shoes", name_zh="Stride 云感2代缓震跑鞋",
-        description_en="Second generation cushioned road running shoes for long runs.", description_zh="第二代缓震公路跑鞋，适合长距离慢跑。",
-        category_en="Running Shoes", category_zh="跑步鞋", category_path=("Sports", "Running Shoes"), brand="Stride", price=649.0, stock=10,
+        product_id=5000,
+        sku="RUN-NEW",
+        name_en="Stride Cloud 2 Cushioned Running Shoes",
+        name_zh="Stride 云感2代缓震跑鞋",
+        description_en="Second generation cushioned road running shoes for long runs.",
+        description_zh="第二代缓震公路跑鞋，适合长距离慢跑。",
+        category_en="Running Shoes",
+        category_zh="跑步鞋",
+        category_path=("Sports", "Running Shoes"),
+        brand="Stride",
+        price=649.0,
+        stock=10,
     )
     service.add_products([new])
     assert "RUN-NEW" in {h.sku for h in service.search("cushioned running shoes for long runs", k=5)}

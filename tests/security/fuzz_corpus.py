@@ -1,6 +1,7 @@
 """Hostile and odd customer messages, generated (deterministically) for the fuzz tests of the NLU
 (tests/security/bot/test_fuzz_nlu.py) and of the REST channel (tests/security/e2e/). Standard library
 only: both environments import it."""
+
 from __future__ import annotations
 
 import random
@@ -8,13 +9,58 @@ from collections.abc import Iterator
 
 SEED = 20261206
 SCRIPTS = [
-    (0x41, 0x7A), (0x4E00, 0x9FFF), (0x3040, 0x30FF), (0xAC00, 0xD7A3), (0x0600, 0x06FF), (0x0400, 0x04FF),
-    (0x1F300, 0x1FAFF), (0x2000, 0x206F), (0x0300, 0x036F), (0xFF00, 0xFFEF), (0x0E00, 0x0E7F),
+    (0x41, 0x7A),
+    (0x4E00, 0x9FFF),
+    (0x3040, 0x30FF),
+    (0xAC00, 0xD7A3),
+    (0x0600, 0x06FF),
+    (0x0400, 0x04FF),
+    (0x1F300, 0x1FAFF),
+    (0x2000, 0x206F),
+    (0x0300, 0x036F),
+    (0xFF00, 0xFFEF),
+    (0x0E00, 0x0E7F),
 ]
-PIECES = ["a@", "a.", "1", "KL", "KL2025", "+86 ", "@", ".", "-", "亲", "在吗", "退款", "/", "{", "}", "\"",
-          "/track_order{", "\"order_id\": ", "<script>", "\u200b", "\u202e", "\ufeff", "%s", "${x}", "\\", "\x00"]
-REAL = ["where is my order KL20250104", "我要退款", "亲 在吗", "alice@example.com", "13800138000", "cancel", "hi",
-        "/affirm", "/track_order{\"order_id\": \"KL20250104\", \"customer_id\": \"1\"}", "推荐几款跑鞋"]
+PIECES = [
+    "a@",
+    "a.",
+    "1",
+    "KL",
+    "KL2025",
+    "+86 ",
+    "@",
+    ".",
+    "-",
+    "亲",
+    "在吗",
+    "退款",
+    "/",
+    "{",
+    "}",
+    '"',
+    "/track_order{",
+    '"order_id": ',
+    "<script>",
+    "\u200b",
+    "\u202e",
+    "\ufeff",
+    "%s",
+    "${x}",
+    "\\",
+    "\x00",
+]
+REAL = [
+    "where is my order KL20250104",
+    "我要退款",
+    "亲 在吗",
+    "alice@example.com",
+    "13800138000",
+    "cancel",
+    "hi",
+    "/affirm",
+    '/track_order{"order_id": "KL20250104", "customer_id": "1"}',
+    "推荐几款跑鞋",
+]
 
 
 def _random_text(rng: random.Random, length: int) -> str:
@@ -38,8 +84,10 @@ def messages(count: int, max_chars: int = 2000, seed: int = SEED) -> Iterator[st
         elif kind == "script":
             text = _random_text(rng, length)
         elif kind == "mixed":
-            text = "".join(rng.choice(PIECES) if rng.random() < 0.3 else _random_text(rng, rng.randint(1, 8))
-                           for _ in range(max(1, length // 5)))
+            text = "".join(
+                rng.choice(PIECES) if rng.random() < 0.3 else _random_text(rng, rng.randint(1, 8))
+                for _ in range(max(1, length // 5))
+            )
         elif kind == "bytes":
             text = bytes(rng.randrange(256) for _ in range(length)).decode("latin-1")
         else:

@@ -3,6 +3,7 @@ page escapes what customers (and the bot) wrote, every response carries the secu
 failure does not tell whether the account exists or is locked, the redirect after sign-in stays inside the
 console, and link codes in bot replies are masked. Roles are in test_console_roles.py, malformed input in
 test_console_input.py."""
+
 from __future__ import annotations
 
 import re
@@ -45,14 +46,19 @@ def case(demo: sessionmaker[Session], rasa: FakeRasa) -> HostileCase:  # noqa: F
 
 def assert_escaped(body: str, where: str) -> None:
     hit = UNESCAPED.search(body)
-    assert hit is None, f"{where}: unescaped {hit.group(0)!r} near {body[max(0, hit.start() - 120):hit.end() + 120]!r}"
+    assert hit is None, (
+        f"{where}: unescaped {hit.group(0)!r} near {body[max(0, hit.start() - 120) : hit.end() + 120]!r}"
+    )
 
 
 # --- 1. escaping, and the security headers -------------------------------------------------------------
 
 
-async def test_customer_text_is_escaped_on_every_page(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                      case: HostileCase) -> None:
+async def test_customer_text_is_escaped_on_every_page(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    case: HostileCase,
+) -> None:
     """Script tags, attribute breakers, `javascript:` URLs and mathtext in every field a customer fills reach
     no page unescaped, masked or revealed, in HTML, the inbox's polling fragment, JSON and the SVG charts.
 
@@ -60,17 +66,30 @@ async def test_customer_text_is_escaped_on_every_page(client: TestClient, demo: 
     admin = await sign_in(client, demo, StaffRole.ADMIN)
     word = (await admin.page(f"/conversations/{case.conversation_id}")).split("hostile ", 1)[1][:8]
     pages: list[tuple[str, str]] = [
-        ("GET", "/inbox"), ("GET", "/inbox?fragment=1"), ("GET", "/conversations"),
-        ("GET", f"/conversations?q=hostile+{word}"), ("GET", f"/conversations?q={quote(SCRIPT)}"),
+        ("GET", "/inbox"),
+        ("GET", "/inbox?fragment=1"),
+        ("GET", "/conversations"),
+        ("GET", f"/conversations?q=hostile+{word}"),
+        ("GET", f"/conversations?q={quote(SCRIPT)}"),
         ("GET", f"/conversations?customer={quote(SCRIPT)}&intent={quote(SCRIPT)}"),
         ("GET", f"/conversations?q={quote(ATTRIBUTE)}&customer={quote(SINGLE)}&from={quote(ATTRIBUTE)}"),
-        ("GET", f"/customers?q={quote(ATTRIBUTE)}"), ("GET", f"/customers?q={quote(SINGLE)}"),
-        ("GET", f"/conversations/{case.conversation_id}"), ("POST", f"/conversations/{case.conversation_id}"),
-        ("GET", f"/handoffs/{case.handoff_id}"), ("POST", f"/handoffs/{case.handoff_id}"),
-        ("GET", f"/customers/{case.customer_id}"), ("POST", f"/customers/{case.customer_id}"),
-        ("GET", f"/customers?q={quote(SCRIPT)}"), ("GET", f"/customers?segment={quote(SCRIPT)}"),
-        ("GET", "/corrections"), ("GET", "/dashboard?days=7"), ("GET", "/dead-letters?status=all"), ("GET", "/admin/users"), ("GET", "/account"),
-        ("GET", f"/admin/users?done={quote(SCRIPT)}"), ("GET", f"/inbox?done={quote(SCRIPT)}"),
+        ("GET", f"/customers?q={quote(ATTRIBUTE)}"),
+        ("GET", f"/customers?q={quote(SINGLE)}"),
+        ("GET", f"/conversations/{case.conversation_id}"),
+        ("POST", f"/conversations/{case.conversation_id}"),
+        ("GET", f"/handoffs/{case.handoff_id}"),
+        ("POST", f"/handoffs/{case.handoff_id}"),
+        ("GET", f"/customers/{case.customer_id}"),
+        ("POST", f"/customers/{case.customer_id}"),
+        ("GET", f"/customers?q={quote(SCRIPT)}"),
+        ("GET", f"/customers?segment={quote(SCRIPT)}"),
+        ("GET", "/corrections"),
+        ("GET", "/dashboard?days=7"),
+        ("GET", "/dead-letters?status=all"),
+        ("GET", "/admin/users"),
+        ("GET", "/account"),
+        ("GET", f"/admin/users?done={quote(SCRIPT)}"),
+        ("GET", f"/inbox?done={quote(SCRIPT)}"),
         ("GET", f"/conversations/{case.conversation_id}?fixed={quote(SCRIPT)}"),
     ]
     for method, path in pages:
@@ -113,7 +132,9 @@ class _InlineCode(HTMLParser):
         for name, value in attrs:
             if name.startswith("on") or name == "style":
                 self.found.append(f"<{tag} {name}=…>")
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
                 self.found.append(f"<{tag} {name}={value}>")
 
 
@@ -123,8 +144,11 @@ def _inline_code(body: str) -> list[str]:
     return parser.found
 
 
-async def test_every_response_carries_the_security_headers(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                           case: HostileCase) -> None:
+async def test_every_response_carries_the_security_headers(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    case: HostileCase,
+) -> None:
     """Pages, redirects, errors (401, 403, 404, 405, 413), JSON, SVG and static files all carry a CSP without
     'unsafe-inline' scripts, nosniff, no framing and a same-origin referrer policy; and the pages work under
     that CSP (no inline script, handler or style attribute).
@@ -132,9 +156,22 @@ async def test_every_response_carries_the_security_headers(client: TestClient, d
     Failed before the fix only for Cross-Origin-Resource-Policy (added: no other site may load a chart or
     the live JSON); `console.web.security_headers` already set the others, and this guards them."""
     agent = await sign_in(client, demo)
-    responses = [await client.get(path, allow_redirects=False) for path in (
-        "/health", "/login", "/nowhere", "/static/console.css", "/static/console.js", "/inbox", "/inbox?fragment=1",
-        f"/conversations/{case.conversation_id}", f"/handoffs/{case.handoff_id}/live", "/dashboard", "/")]
+    responses = [
+        await client.get(path, allow_redirects=False)
+        for path in (
+            "/health",
+            "/login",
+            "/nowhere",
+            "/static/console.css",
+            "/static/console.js",
+            "/inbox",
+            "/inbox?fragment=1",
+            f"/conversations/{case.conversation_id}",
+            f"/handoffs/{case.handoff_id}/live",
+            "/dashboard",
+            "/",
+        )
+    ]
     responses.append(await client.get("/logout"))
     responses.append(await client.put("/inbox"))
     responses.append(await agent.post("/login", {"x": "y" * (300 * 1024)}))
@@ -169,8 +206,10 @@ async def _attempt(client: TestClient, name: str, password: str) -> tuple[int, s
     return response.status, found.group(1) if found else text[:200]
 
 
-async def test_failed_sign_ins_do_not_tell_whether_the_account_exists(client: TestClient,  # noqa: F811
-                                                                      demo: sessionmaker[Session]) -> None:
+async def test_failed_sign_ins_do_not_tell_whether_the_account_exists(
+    client: TestClient,  # noqa: F811
+    demo: sessionmaker[Session],
+) -> None:
     """An unknown username, a wrong password, the attempt that locks the account, and the right password
     while it is locked: the same status and the same words.
 
@@ -186,8 +225,10 @@ async def test_failed_sign_ins_do_not_tell_whether_the_account_exists(client: Te
     assert status == 401 and "username or password" in message
 
 
-def test_every_sign_in_failure_costs_one_argon2_verification(demo: sessionmaker[Session],  # noqa: F811
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_sign_in_failure_costs_one_argon2_verification(
+    demo: sessionmaker[Session],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Equal work, so timing does not tell either: one argon2 verification for an unknown user, a malformed
     name, a wrong password, a disabled account and a locked one.
 
@@ -206,8 +247,14 @@ def test_every_sign_in_failure_costs_one_argon2_verification(demo: sessionmaker[
             accounts.authenticate(session, locked, "wrong password")
         admin = accounts.get_user(session, accounts.create_user(session, f"adm-{locked}", PASSWORD, "admin").id)
         accounts.set_disabled(session, accounts.authenticate(session, disabled, PASSWORD).user.id, True, actor=admin)
-    for name, password in (("nobody-at-all", PASSWORD), ("Not A Name!", PASSWORD), (locked, "wrong again"),
-                           (locked, PASSWORD), (disabled, PASSWORD), (new_user(demo), "wrong")):
+    for name, password in (
+        ("nobody-at-all", PASSWORD),
+        ("Not A Name!", PASSWORD),
+        (locked, "wrong again"),
+        (locked, PASSWORD),
+        (disabled, PASSWORD),
+        (new_user(demo), "wrong"),
+    ):
         calls.clear()
         with transaction(demo) as session:
             outcome = accounts.authenticate(session, name, password).outcome
@@ -217,10 +264,27 @@ def test_every_sign_in_failure_costs_one_argon2_verification(demo: sessionmaker[
 
 # --- 4. the redirect after sign-in ---------------------------------------------------------------------
 
-HOSTILE_NEXT = ["/\t/evil.example", "/%09/evil.example", "/\n/evil.example", "/\r\n/evil.example", "//evil.example",
-                "/\\evil.example", "\\\\evil.example", "/\\/evil.example", "https://evil.example/", "http:evil.example",
-                "javascript:alert(1)", " /\t/evil.example", "/%2F/evil.example", "/%5Cevil.example", "evil.example",
-                "/\x00/evil.example", "/\u3000/evil.example", "///evil.example", "\t//evil.example"]
+HOSTILE_NEXT = [
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "https://evil.example/",
+    "http:evil.example",
+    "javascript:alert(1)",
+    " /\t/evil.example",
+    "/%2F/evil.example",
+    "/%5Cevil.example",
+    "evil.example",
+    "/\x00/evil.example",
+    "/\u3000/evil.example",
+    "///evil.example",
+    "\t//evil.example",
+]
 
 
 def _same_origin(location: str) -> bool:
@@ -230,8 +294,11 @@ def _same_origin(location: str) -> bool:
 
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
-async def test_the_redirect_after_sign_in_stays_inside_the_console(client: TestClient,  # noqa: F811
-                                                                    demo: sessionmaker[Session], target: str) -> None:
+async def test_the_redirect_after_sign_in_stays_inside_the_console(
+    client: TestClient,  # noqa: F811
+    demo: sessionmaker[Session],
+    target: str,
+) -> None:
     """`next` with a tab, newline or NUL (browsers drop them: "/\\t/evil" becomes "//evil"), backslashes,
     `//`, percent-encoded slashes or an absolute URL sends the user to a path of the console.
 
@@ -256,19 +323,27 @@ async def test_a_local_next_page_is_kept(client: TestClient, demo: sessionmaker[
 # --- 6. link codes --------------------------------------------------------------------------------------
 
 
-async def test_link_codes_in_bot_replies_are_masked(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                    case: HostileCase) -> None:
-    """"Your linking code is 563102" / "您的绑定验证码是 563102" (actions/linking.py) is a live secret for
+async def test_link_codes_in_bot_replies_are_masked(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    case: HostileCase,
+) -> None:
+    """ "Your linking code is 563102" / "您的绑定验证码是 563102" (actions/linking.py) is a live secret for
     ten minutes: whoever reads it can link their own chat to the customer's account. It is masked in the
     transcript, the search results, the hand-off summary, history and live exchange, and stays masked when
     personal data is revealed.
 
     Failed before the fix: the code was shown as the bot said it."""
     agent = await sign_in(client, demo)
-    for method, path in (("GET", f"/conversations/{case.conversation_id}"), ("POST", f"/conversations/{case.conversation_id}"),
-                         ("GET", "/conversations?q=linking+code"), ("GET", f"/conversations?q={quote('绑定验证码')}"),
-                         ("GET", f"/handoffs/{case.handoff_id}"), ("POST", f"/handoffs/{case.handoff_id}"),
-                         ("GET", f"/handoffs/{case.handoff_id}/live")):
+    for method, path in (
+        ("GET", f"/conversations/{case.conversation_id}"),
+        ("POST", f"/conversations/{case.conversation_id}"),
+        ("GET", "/conversations?q=linking+code"),
+        ("GET", f"/conversations?q={quote('绑定验证码')}"),
+        ("GET", f"/handoffs/{case.handoff_id}"),
+        ("POST", f"/handoffs/{case.handoff_id}"),
+        ("GET", f"/handoffs/{case.handoff_id}/live"),
+    ):
         response = await (client.get(path) if method == "GET" else agent.post(path))
         body = await response.text() if response.content_type == "text/html" else str(await response.json())
         assert response.status == 200, (path, body[:300])

@@ -1,6 +1,7 @@
 """Malformed input to every route of the console (issues #11 and #18): ids that overflow SQLite's integers or
 are not numbers, bad query parameters, oversized and odd form fields. The answer is 400, 404 or 413 (a body
 over the console's limit), never 500."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -16,15 +17,57 @@ from tests.console.conftest import demo, demo_engine  # noqa: F401 - fixtures
 from tests.console.hostile import HostileCase, Staff, add_hostile_case, client, hostile_tracker, rasa, sign_in  # noqa: F401
 from tests.console.fake_rasa import FakeRasa
 
-BAD_IDS = ["99999999999999999999999", "9223372036854775808", "-1", "0", "1.5", "abc", "１２", "٣", "1_0", " 1",
-           "0x10", "1e3", "9" * 5000, "%00", "%E2%80%AE1", "NaN"]
+BAD_IDS = [
+    "99999999999999999999999",
+    "9223372036854775808",
+    "-1",
+    "0",
+    "1.5",
+    "abc",
+    "１２",
+    "٣",
+    "1_0",
+    " 1",
+    "0x10",
+    "1e3",
+    "9" * 5000,
+    "%00",
+    "%E2%80%AE1",
+    "NaN",
+]
 BAD_QUERIES = [
-    "days=99999999999999999999", "days=abc", "days=-7", "page=-1", "page=99999999999999999999999", "page=x",
-    "page=" + "9" * 5000, "from=2025-13-45", "from=99999-01-01", "to=0000-00-00", "from=2025-02-01&to=2025-01-01",
-    "customer=99999999999999999999999", "customer=-5", "customer=web:", "customer=%00", "customer=email:x",
-    "q=" + "x" * 20000, "q=%00%01%02", "q=%ff%fe", "channel=bogus", "language=xx", "outcome=%3Cscript%3E",
-    "intent=" + "i" * 5000, "low_confidence=maybe", "fragment=1", "fixed=abc", "fixed=99999999999999999999",
-    "done=zzz", "segment=bogus", "segment=" + "s" * 3000, "next=%0d%0aSet-Cookie:x=1", "q=a&q=b&page=1&page=2",
+    "days=99999999999999999999",
+    "days=abc",
+    "days=-7",
+    "page=-1",
+    "page=99999999999999999999999",
+    "page=x",
+    "page=" + "9" * 5000,
+    "from=2025-13-45",
+    "from=99999-01-01",
+    "to=0000-00-00",
+    "from=2025-02-01&to=2025-01-01",
+    "customer=99999999999999999999999",
+    "customer=-5",
+    "customer=web:",
+    "customer=%00",
+    "customer=email:x",
+    "q=" + "x" * 20000,
+    "q=%00%01%02",
+    "q=%ff%fe",
+    "channel=bogus",
+    "language=xx",
+    "outcome=%3Cscript%3E",
+    "intent=" + "i" * 5000,
+    "low_confidence=maybe",
+    "fragment=1",
+    "fixed=abc",
+    "fixed=99999999999999999999",
+    "done=zzz",
+    "segment=bogus",
+    "segment=" + "s" * 3000,
+    "next=%0d%0aSet-Cookie:x=1",
+    "q=a&q=b&page=1&page=2",
 ]
 
 
@@ -38,8 +81,14 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
 
 
 def fill(template: str, case: HostileCase, value: str | None = None) -> str:
-    ids = {"/handoffs/": case.handoff_id, "/conversations/": case.conversation_id, "/customers/": case.customer_id,
-           "/messages/": case.message_id, "/corrections/": 987654321, "/admin/users/": 1}
+    ids = {
+        "/handoffs/": case.handoff_id,
+        "/conversations/": case.conversation_id,
+        "/customers/": case.customer_id,
+        "/messages/": case.message_id,
+        "/corrections/": 987654321,
+        "/admin/users/": 1,
+    }
     for prefix, known in ids.items():
         if template.startswith(prefix):
             template = template.replace("{id}", value if value is not None else str(known))
@@ -59,8 +108,11 @@ async def _send(staff: Staff, method: str, path: str, data: dict[str, str] | Non
     return await staff.post(path, data)
 
 
-async def test_ids_that_are_not_ids_are_not_found(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                  case: HostileCase) -> None:
+async def test_ids_that_are_not_ids_are_not_found(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    case: HostileCase,
+) -> None:
     """Every route with a path parameter, as an admin, with ids too big for SQLite, negative, fractional,
     non-ASCII digits or not numbers at all: 404 (or 400), never 500.
 
@@ -76,8 +128,11 @@ async def test_ids_that_are_not_ids_are_not_found(client: TestClient, demo: sess
             assert response.status in (400, 404), f"{method} {path[:80]} -> {response.status}"
 
 
-async def test_bad_query_parameters_on_every_route(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                   case: HostileCase) -> None:
+async def test_bad_query_parameters_on_every_route(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    case: HostileCase,
+) -> None:
     """Every GET route (ids of a real case, so the handlers run to the end), as an admin, with malformed,
     huge, repeated and control-character query parameters: never 500.
 
@@ -92,14 +147,31 @@ async def test_bad_query_parameters_on_every_route(client: TestClient, demo: ses
             assert response.status < 500, f"GET {path[:100]} -> {response.status}: {(await response.text())[:200]}"
 
 
-ODD_FIELDS = {"username": "x" * 5000, "password": "p" * 5000, "role": "emperor", "action": "%00", "text": "t" * 30000,
-              "intent": "<script>", "entity_value_0": "v" * 5000, "entity_type_0": "nope", "code": "１２３４５６",
-              "secret": "A" * 5000, "current_password": "", "new_password": "n" * 300, "repeat_password": "n" * 300,
-              "back": "//evil.example", "next": "/\t/evil.example", "conversation_id": "99999999999999999999"}
+ODD_FIELDS = {
+    "username": "x" * 5000,
+    "password": "p" * 5000,
+    "role": "emperor",
+    "action": "%00",
+    "text": "t" * 30000,
+    "intent": "<script>",
+    "entity_value_0": "v" * 5000,
+    "entity_type_0": "nope",
+    "code": "１２３４５６",
+    "secret": "A" * 5000,
+    "current_password": "",
+    "new_password": "n" * 300,
+    "repeat_password": "n" * 300,
+    "back": "//evil.example",
+    "next": "/\t/evil.example",
+    "conversation_id": "99999999999999999999",
+}
 
 
-async def test_odd_and_oversized_forms_on_every_post_route(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                           case: HostileCase) -> None:
+async def test_odd_and_oversized_forms_on_every_post_route(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    case: HostileCase,
+) -> None:
     """Every POST route, as an admin: odd values in every field the console knows are 4xx or a redirect;
     a form over FORM_MAX_BYTES (64 KiB) is 413 before any handler reads it. Run against ids that name
     nothing and against the hostile case's (so the handlers get past their look-ups).

@@ -1,6 +1,7 @@
 """Every route of the console against every role (issues #11 and #18): the table below is the access rule of
 each route, and the test enumerates the application's router, so a route added without an entry here fails,
 and so does a route whose handler carries no rule (the console refuses to start with one)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -87,8 +88,11 @@ def test_every_route_has_a_rule_in_this_table(app: web.Application) -> None:
     assert served == set(RULES), {"without a rule here": served - set(RULES), "gone": set(RULES) - served}
 
 
-def test_a_route_without_an_access_rule_stops_the_console(demo_engine: Engine, tmp_path: Path,  # noqa: F811
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_route_without_an_access_rule_stops_the_console(
+    demo_engine: Engine,
+    tmp_path: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Deny by default: a handler with neither `public`, `mfa_step` nor `requires(role)` is a mistake the
     console refuses to start with, rather than a page open to every signed-in role.
 
@@ -122,8 +126,11 @@ async def _request(staff: Staff, method: str, path: str) -> tuple[int, str, str]
 
 
 @pytest.mark.parametrize("role", [AGENT, SUPERVISOR, ADMIN])
-async def test_each_role_reaches_exactly_its_routes(client: TestClient, demo: sessionmaker[Session],  # noqa: F811
-                                                    role: StaffRole) -> None:
+async def test_each_role_reaches_exactly_its_routes(
+    client: TestClient,
+    demo: sessionmaker[Session],  # noqa: F811
+    role: StaffRole,
+) -> None:
     """Every route, as each role, with the session's CSRF token (so the role rule is what decides): below
     the route's role 403, at or above it anything but 403 or a trip to the sign-in page.
 
@@ -160,8 +167,10 @@ async def test_nobody_signed_in_reaches_only_the_public_routes(client: TestClien
             assert response.status in (401, 403), where
 
 
-async def test_a_half_signed_in_session_reaches_only_the_code_form(client: TestClient,  # noqa: F811
-                                                                   demo: sessionmaker[Session]) -> None:
+async def test_a_half_signed_in_session_reaches_only_the_code_form(
+    client: TestClient,  # noqa: F811
+    demo: sessionmaker[Session],
+) -> None:
     """A session past the password but not the TOTP code is sent to the code form from every page.
 
     Passed before this change too."""
@@ -188,9 +197,20 @@ async def test_a_half_signed_in_session_reaches_only_the_code_form(client: TestC
         assert status == 303 and location == "/login/totp", f"{method} {template} -> {status} {location}"
 
 
-@pytest.mark.parametrize("path", ["/static/../admin/users", "/static/%2e%2e/admin/users", "/static/..%2fadmin/users",
-                                  "/static//admin/users", "/static/%2e%2e%2fadmin%2fusers",
-                                  "/admin/users/", "/ADMIN/users", "/admin/users;x", "/admin/users%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../admin/users",
+        "/static/%2e%2e/admin/users",
+        "/static/..%2fadmin/users",
+        "/static//admin/users",
+        "/static/%2e%2e%2fadmin%2fusers",
+        "/admin/users/",
+        "/ADMIN/users",
+        "/admin/users;x",
+        "/admin/users%00",
+    ],
+)
 async def test_static_paths_and_odd_spellings_open_no_page(client: TestClient, path: str) -> None:  # noqa: F811
     """Static files are served without a session; a path dressed as one (dot segments, encoded slashes), or
     an odd spelling of a page, still meets the page's rule or no page at all.

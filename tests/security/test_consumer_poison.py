@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def crm_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return demo_crm_url(tmp_path_factory.mktemp('poison'), DemoConfig(customers=40, products=60, interactions=800, seed=5))
+    return demo_crm_url(
+        tmp_path_factory.mktemp("poison"), DemoConfig(customers=40, products=60, interactions=800, seed=5)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +47,14 @@ def crm(crm_url: str) -> sessionmaker[Session]:
 
 
 def user(sender: str, text: Any = "hello", at: float | None = None, **extra: Any) -> dict[str, Any]:
-    event = {"event": "user", "sender_id": sender, "timestamp": at or time.time(), "text": text,
-             "input_channel": "rest", "parse_data": {"intent": {"name": "greet", "confidence": 0.9}, "entities": []}}
+    event = {
+        "event": "user",
+        "sender_id": sender,
+        "timestamp": at or time.time(),
+        "text": text,
+        "input_channel": "rest",
+        "parse_data": {"intent": {"name": "greet", "confidence": 0.9}, "entities": []},
+    }
     event.update(extra)
     return event
 
@@ -61,7 +69,10 @@ def poison(tag: str) -> list[tuple[str, str]]:
         (user(s, at=now + 2, parse_data=["not", "an", "object"]), "parse_data of the wrong type"),
         (user(s, at=now + 3, parse_data={"intent": {"name": "greet", "confidence": "high"}}), "confidence a string"),
         (user(s, at=now + 4, parse_data={"intent": {"name": 42}}), "intent name a number"),
-        (user(s, at=now + 5, parse_data={"entities": [{"entity": "product", "value": {"x": 1}}]}), "entity value a dict"),
+        (
+            user(s, at=now + 5, parse_data={"entities": [{"entity": "product", "value": {"x": 1}}]}),
+            "entity value a dict",
+        ),
         ({**user(s), "timestamp": "yesterday"}, "timestamp a string"),
         ({**user(s), "sender_id": ["a", "list"]}, "sender id a list"),
         ({"event": "slot", "sender_id": s, "timestamp": now + 6, "name": "rating", "value": "five"}, "rating a string"),
@@ -71,8 +82,11 @@ def poison(tag: str) -> list[tuple[str, str]]:
         (user(s, "lone \ud800 surrogate", at=now + 9), "a text the CRM cannot store (it cannot be encrypted)"),
     ]
     payloads = [(json.dumps(event), what) for event, what in cases]
-    payloads += [('{"event": "user", "sender_id": "' + s, "broken JSON"), ("[1, 2, 3]", "JSON that is no object"),
-                 ("", "an empty row")]
+    payloads += [
+        ('{"event": "user", "sender_id": "' + s, "broken JSON"),
+        ("[1, 2, 3]", "JSON that is no object"),
+        ("", "an empty row"),
+    ]
     return payloads
 
 
@@ -91,7 +105,8 @@ def publish_rows(log: EventLog, rows: list[tuple[str, str]]) -> None:
 
 
 def test_poison_in_the_sql_broker_is_set_aside_and_every_good_event_arrives_once(
-        crm: sessionmaker[Session], tmp_path: Path) -> None:
+    crm: sessionmaker[Session], tmp_path: Path
+) -> None:
     """Good conversations before, between and after every kind of poison: all of them written once, the
     poison in dead letters (one each, with a reason), the position at the end. Before: the first bad row
     raised out of `consume_once` and nothing after it was ever read."""
@@ -102,7 +117,7 @@ def test_poison_in_the_sql_broker_is_set_aside_and_every_good_event_arrives_once
     log.publish(conversation_events(good[0], "web", "tea", start))
     publish_rows(log, [(f"poison-{i}", payload) for i, (payload, _) in enumerate(bad[: len(bad) // 2])])
     log.publish(conversation_events(good[1], "wechat", "tea", start + 1))
-    publish_rows(log, [(f"poison-{i}", payload) for i, (payload, _) in enumerate(bad[len(bad) // 2:])])
+    publish_rows(log, [(f"poison-{i}", payload) for i, (payload, _) in enumerate(bad[len(bad) // 2 :])])
     log.publish(conversation_events(good[2], "rest", "tea", start + 2))
 
     source = SqlEventSource(log.url)
@@ -116,8 +131,15 @@ def test_poison_in_the_sql_broker_is_set_aside_and_every_good_event_arrives_once
     assert all(letter.status is DeadLetterStatus.PENDING and letter.reason for letter in letters)
     assert {letter.payload for letter in letters} == {payload for payload, _ in bad}
     reasons = " | ".join(letter.reason for letter in letters)
-    for expected in ("sender_id of 600 characters", "text is a dict", "unknown event name 'drop_tables'",
-                     "missing event", "missing timestamp", "not JSON", "UnicodeEncodeError"):
+    for expected in (
+        "sender_id of 600 characters",
+        "text is a dict",
+        "unknown event name 'drop_tables'",
+        "missing event",
+        "missing timestamp",
+        "not JSON",
+        "UnicodeEncodeError",
+    ):
         assert expected in reasons
 
     again = consume_once(crm, SqlEventSource(log.url, name="a-second-reader"), FeedbackWriter())
@@ -125,21 +147,28 @@ def test_poison_in_the_sql_broker_is_set_aside_and_every_good_event_arrives_once
     assert [counts(crm, sender) for sender in good] == [(7, 0)] * len(good)
 
 
-def test_a_rolled_back_event_leaves_no_trace_and_the_sender_carries_on(crm: sessionmaker[Session],
-                                                                        tmp_path: Path) -> None:
+def test_a_rolled_back_event_leaves_no_trace_and_the_sender_carries_on(
+    crm: sessionmaker[Session], tmp_path: Path
+) -> None:
     """The first message of a new sender that the CRM cannot store opened a conversation inside its
     savepoint; that conversation goes with the rollback (and the consumer forgets it), so the sender's
     next good message starts a conversation that really exists."""
     log = EventLog(tmp_path / "events.db")
     sender = f"surrogate-{uuid.uuid4().hex[:6]}"
     now = time.time()
-    publish_rows(log, [(sender, json.dumps(user(sender, "lone \ud800 here", at=now))),
-                       (sender, json.dumps(user(sender, "hello again", at=now + 1)))])
+    publish_rows(
+        log,
+        [
+            (sender, json.dumps(user(sender, "lone \ud800 here", at=now))),
+            (sender, json.dumps(user(sender, "hello again", at=now + 1))),
+        ],
+    )
     stats = consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
     assert (stats.dead_letters, stats.messages) == (1, 1)
     with crm() as session:
-        conversations = session.scalars(select(Conversation).where(
-            Conversation.sender_key == sender_key("rest", sender))).all()
+        conversations = session.scalars(
+            select(Conversation).where(Conversation.sender_key == sender_key("rest", sender))
+        ).all()
         assert len(conversations) == 1
         texts = session.scalars(select(Message.text).where(Message.conversation_id == conversations[0].id)).all()
     assert texts == ["hello again"]
@@ -152,23 +181,30 @@ def test_oversized_but_well_typed_fields_are_bounded_not_refused(crm: sessionmak
     `find_customer` raised InvalidInput on the sender id and the stream stopped."""
     log = EventLog(tmp_path / "events.db")
     long_sender = "r" * 200
-    event = user(long_sender, "y" * 50_000, parse_data={
-        "intent": {"name": "i" * 300, "confidence": 7},
-        "entities": [{"entity": "product", "value": "tea" + "z" * 5000, "start": 0, "end": 3}]})
+    event = user(
+        long_sender,
+        "y" * 50_000,
+        parse_data={
+            "intent": {"name": "i" * 300, "confidence": 7},
+            "entities": [{"entity": "product", "value": "tea" + "z" * 5000, "start": 0, "end": 3}],
+        },
+    )
     log.publish([event])
     stats = consume_once(crm, SqlEventSource(log.url), FeedbackWriter())
     assert (stats.dead_letters, stats.messages) == (0, 1)
     with crm() as session:
-        conversation = session.scalars(select(Conversation).where(
-            Conversation.sender_key == sender_key("rest", long_sender))).one()
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.sender_key == sender_key("rest", long_sender))
+        ).one()
         message = session.scalars(select(Message).where(Message.conversation_id == conversation.id)).one()
     assert conversation.customer_id is None
     assert len(message.text) == 8000 and message.intent is None and message.confidence == 1.0
     assert len(message.entities[0]["value"]) == 200
 
 
-def test_the_consume_command_moves_past_the_issues_event_and_says_so(crm_url: str, crm: sessionmaker[Session],
-                                                                     tmp_path: Path) -> None:
+def test_the_consume_command_moves_past_the_issues_event_and_says_so(
+    crm_url: str, crm: sessionmaker[Session], tmp_path: Path
+) -> None:
     """`python -m crm consume --once` on a stream with a 129-character REST sender and broken JSON in
     it: exit 0, lag 0, an error logged with the count, the good conversation written. Before: the
     command died on the first of them."""
@@ -177,14 +213,24 @@ def test_the_consume_command_moves_past_the_issues_event_and_says_so(crm_url: st
     log.publish([user("s" * 129)])
     publish_rows(log, [("broken", "{not json")])
     log.publish(conversation_events(good, "web", "tea", time.time()))
-    done = subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "consume", "--events-url", log.url,
-                           "--once"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "crm", "--database-url", crm_url, "consume", "--events-url", log.url, "--once"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "lag 0" in done.stdout and "1 set aside as dead letters" in done.stdout
     assert "1 event(s) set aside as dead letters in this batch" in done.stderr
     assert counts(crm, good) == (7, 0)
-    stats = subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "stats"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=300)
+    stats = subprocess.run(
+        [sys.executable, "-m", "crm", "--database-url", crm_url, "stats"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert stats.returncode == 0 and "dead letters waiting" in stats.stdout
 
 
@@ -203,8 +249,13 @@ def test_dead_letters_are_listed_shown_replayed_and_dropped(crm_url: str, crm: s
     assert {good_id, bad_id} <= set(listed) and not hasattr(listed[good_id], "payload")
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crm", "--database-url", crm_url, "dead-letters", *args,
-                               "--actor", "test:staff"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "crm", "--database-url", crm_url, "dead-letters", *args, "--actor", "test:staff"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     listing = cli()
     assert listing.returncode == 0 and "refused by an old version" in listing.stdout and sender not in listing.stdout
@@ -229,7 +280,8 @@ def test_dead_letters_are_listed_shown_replayed_and_dropped(crm_url: str, crm: s
 
 
 def test_poison_on_rabbitmq_is_set_aside_acknowledged_and_good_events_arrive_once(
-        rabbitmq: str, crm: sessionmaker[Session]) -> None:  # noqa: F811 - the fixture
+    rabbitmq: str, crm: sessionmaker[Session]
+) -> None:  # noqa: F811 - the fixture
     """The same on a queue of the test's own (deleted afterwards), plus a body that is not UTF-8: the
     queue drains, every good event is written once, every bad one is one dead letter. Before: the first
     bad body raised out of the batch and the queue never drained."""
@@ -243,7 +295,7 @@ def test_poison_on_rabbitmq_is_set_aside_acknowledged_and_good_events_arrive_onc
     bodies = [json.dumps(e).encode() for e in conversation_events(good[0], "wechat", "tea", start)]
     bodies += bad[: len(bad) // 2]
     bodies += [json.dumps(e).encode() for e in conversation_events(good[1], "wechat", "tea", start + 1)]
-    bodies += bad[len(bad) // 2:]
+    bodies += bad[len(bad) // 2 :]
     bodies += [json.dumps(e).encode() for e in conversation_events(good[2], "wechat", "tea", start + 2)]
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
     channel = connection.channel()

@@ -6,6 +6,7 @@ devstack makes var/ 700 and creates these files 600 before Rasa opens them (`pyt
 and every stack start, through `StackConfig.env()`); SQLite keeps the mode of an existing file and gives
 its WAL and journal the same. Fails on the code before the change (nothing set the modes).
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,9 @@ def usual_umask():
     os.umask(previous)
 
 
-def test_a_stack_start_makes_var_private_before_rasa_opens_its_stores(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stack_start_makes_var_private_before_rasa_opens_its_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     var = tmp_path / "var"
     monkeypatch.setenv("KELIAN_RASA_TOKEN", "t")
     monkeypatch.setenv("KELIAN_ACTION_TOKEN", "t")

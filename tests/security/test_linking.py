@@ -38,18 +38,24 @@ def code_in(dispatcher: CollectingDispatcher) -> str | None:
     return next((w for w in words if w.isdigit() and len(w) == 6), None)
 
 
-@pytest.mark.parametrize("sender, channel, slots", [
-    pytest.param("rest-demo-alice", "rest", {}, id="an unsigned REST sender"),
-    pytest.param(ALICE, "cmdline", {}, id="a channel that takes the id from the client"),
-    pytest.param("guest-0123456789abcdef", "web", {}, id="a web guest"),
-    pytest.param("guest-0123456789abcdef", "web", {"customer_id": "proof"}, id="a web guest who proved an order"),
-])
+@pytest.mark.parametrize(
+    "sender, channel, slots",
+    [
+        pytest.param("rest-demo-alice", "rest", {}, id="an unsigned REST sender"),
+        pytest.param(ALICE, "cmdline", {}, id="a channel that takes the id from the client"),
+        pytest.param("guest-0123456789abcdef", "web", {}, id="a web guest"),
+        pytest.param("guest-0123456789abcdef", "web", {"customer_id": "proof"}, id="a web guest who proved an order"),
+    ],
+)
 async def test_no_code_without_a_signed_identity(sender, channel, slots, crm):  # noqa: F811
     if slots.get("customer_id") == "proof":
         slots = {"customer_id": sealed_proof(customer_id(crm, "rest", ALICE), sender)}
     dispatcher = CollectingDispatcher()
-    await ActionLinkAccount().run(dispatcher, make_tracker("link my account", intent="link_account", sender=sender,
-                                                           channel=channel, slots=slots), {})
+    await ActionLinkAccount().run(
+        dispatcher,
+        make_tracker("link my account", intent="link_account", sender=sender, channel=channel, slots=slots),
+        {},
+    )
     assert code_in(dispatcher) is None and "sign in" in texts(dispatcher)
 
 
@@ -62,10 +68,17 @@ async def test_an_anonymous_conversation_cannot_take_a_code(crm):  # noqa: F811
     for sender, channel in (("rest-attacker", "rest"), ("guest-00000000000000aa", "web")):
         tracker = make_tracker("link my account", sender=sender, channel=channel, active_loop="link_account_form")
         assert await form.required_slots(["link_code"], CollectingDispatcher(), tracker, FORM_DOMAIN) == []
-        events = await form.run(CollectingDispatcher(), make_tracker(code, sender=sender, channel=channel,
-                                                                     active_loop="link_account_form",
-                                                                     slots={"requested_slot": "link_code"}),
-                                FORM_DOMAIN)
+        events = await form.run(
+            CollectingDispatcher(),
+            make_tracker(
+                code,
+                sender=sender,
+                channel=channel,
+                active_loop="link_account_form",
+                slots={"requested_slot": "link_code"},
+            ),
+            FORM_DOMAIN,
+        )
         assert {"event": "slot", "timestamp": None, "name": "link_code", "value": "linked"} not in events
         assert customer_id(crm, channel, sender) is None
     with crm() as session:
@@ -81,17 +94,25 @@ async def test_a_link_is_told_to_the_customer_listed_and_undone(crm):  # noqa: F
     link and remove it (audited); the WeChat id is nobody again, Li's own sign-in cannot be removed."""
     li = customer_id(crm, "web", LI)
     web = CollectingDispatcher()
-    await ActionLinkAccount().run(web, make_tracker("link my account", intent="link_account", sender=LI,
-                                                    channel="web"), {})
+    await ActionLinkAccount().run(
+        web, make_tracker("link my account", intent="link_account", sender=LI, channel="web"), {}
+    )
     code = code_in(web)
     assert code is not None
 
     openid = "wx-linking-test-openid"
     wechat = CollectingDispatcher()
-    events = await ValidateLinkAccountForm().run(wechat, make_tracker(code, sender=openid, channel="wechat",
-                                                                      active_loop="link_account_form",
-                                                                      slots={"requested_slot": "link_code"}),
-                                                 FORM_DOMAIN)
+    events = await ValidateLinkAccountForm().run(
+        wechat,
+        make_tracker(
+            code,
+            sender=openid,
+            channel="wechat",
+            active_loop="link_account_form",
+            slots={"requested_slot": "link_code"},
+        ),
+        FORM_DOMAIN,
+    )
     assert {"event": "slot", "timestamp": None, "name": "link_code", "value": "linked"} in events
     assert customer_id(crm, "wechat", openid) == li
 
@@ -101,20 +122,23 @@ async def test_a_link_is_told_to_the_customer_listed_and_undone(crm):  # noqa: F
     assert "WeChat account" in told and "wx-l…" in told and "undo" in told and notice.messages[0]["buttons"]
     seen = next(e["value"] for e in events if e.get("name") == NOTICE_SLOT)
     again = CollectingDispatcher()
-    await ValidateSlotMappings().run(again, make_tracker("hello", sender=LI, channel="web",
-                                                         slots={NOTICE_SLOT: seen}), SLOTS_DOMAIN)
+    await ValidateSlotMappings().run(
+        again, make_tracker("hello", sender=LI, channel="web", slots={NOTICE_SLOT: seen}), SLOTS_DOMAIN
+    )
     assert not again.messages
 
     with crm() as session:
         links = list_links(session, li)
-        assert [(link.channel, link.masked_id, link.issued_on) for link in links] == \
-            [(Channel.WECHAT, "wx-l…", Channel.WEB)]
+        assert [(link.channel, link.masked_id, link.issued_on) for link in links] == [
+            (Channel.WECHAT, "wx-l…", Channel.WEB)
+        ]
         own = find_customer(session, "web", LI)
         assert own is not None
     with crm() as session:
         remove_link(session, li, links[0].identity_id, actor="staff:mei")
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "unlink_identity",
-                                                         AuditEntry.customer_id == li)).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "unlink_identity", AuditEntry.customer_id == li)
+        ).one()
         assert entry.actor == "staff:mei" and entry.detail["channel"] == "wechat"
         with pytest.raises(NotFound):
             remove_link(session, li, links[0].identity_id, actor="staff:mei")

@@ -65,8 +65,13 @@ def test_wrong_answers_from_new_conversations_lock_the_order_then_back_off(crm: 
         tried = session.scalar(select(func.count()).select_from(ProofAttempt).where(ProofAttempt.order_number == order))
         assert tried == MAX_FAILURES  # the answers given while locked are not checked (nor counted)
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "proof_locked")).all()
-        assert any(e.detail["order"] == order and e.detail["scope"] == "order" and e.detail["minutes"] == 15
-                   and e.customer_id == customer(crm, "demo-alice") for e in entries)
+        assert any(
+            e.detail["order"] == order
+            and e.detail["scope"] == "order"
+            and e.detail["minutes"] == 15
+            and e.customer_id == customer(crm, "demo-alice")
+            for e in entries
+        )
 
     after = T0 + timedelta(minutes=MAX_FAILURES - 1) + FIRST_LOCK + timedelta(seconds=1)
     for i in range(MAX_FAILURES):
@@ -88,14 +93,17 @@ def test_one_sender_guessing_across_orders_is_locked(crm: sessionmaker[Session])
     orders = [f"KL2025110{d}" for d in range(1, 8)] + [f"KL2025010{d}" for d in range(3, 8)]
     at = T0 + timedelta(hours=3)
     results = [attempt(crm, order, "0000", "sweeper", at + timedelta(seconds=i)) for i, order in enumerate(orders)]
-    assert not any(r.locked for r in results[:MAX_SENDER_FAILURES - 1]) and results[MAX_SENDER_FAILURES - 1].locked
+    assert not any(r.locked for r in results[: MAX_SENDER_FAILURES - 1]) and results[MAX_SENDER_FAILURES - 1].locked
     with crm() as session:
         assert proof_lock(session, "KL20251107", channel="rest", sender_id="sweeper", now=at + timedelta(minutes=1))
-        assert proof_lock(session, "KL20251107", channel="rest", sender_id="someone-else",
-                          now=at + timedelta(minutes=1)) is None
+        assert (
+            proof_lock(session, "KL20251107", channel="rest", sender_id="someone-else", now=at + timedelta(minutes=1))
+            is None
+        )
     assert attempt(crm, "KL20251104", LI_PHONE_TAIL, "sweeper", at + timedelta(minutes=2)).locked
-    assert attempt(crm, "KL20251104", LI_PHONE_TAIL, "li-herself", at + timedelta(minutes=2)).customer_id == \
-        customer(crm, "demo-li")
+    assert attempt(crm, "KL20251104", LI_PHONE_TAIL, "li-herself", at + timedelta(minutes=2)).customer_id == customer(
+        crm, "demo-li"
+    )
 
 
 def test_old_failures_fall_out_of_the_window(crm: sessionmaker[Session]) -> None:

@@ -16,34 +16,41 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('dead_letters',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=64), nullable=False),
-    sa.Column('reference', sa.String(length=64), nullable=True),
-    sa.Column('digest', sa.String(length=40), nullable=False),
-    sa.Column('event_name', sa.String(length=64), nullable=True),
-    sa.Column('reason', sa.String(length=255), nullable=False),
-    sa.Column('payload', sa.LargeBinary(), nullable=True),
-    sa.Column('payload_chars', sa.Integer(), nullable=False),
-    sa.Column('truncated', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'retried', 'dropped', name='dead_letter_status', native_enum=False, create_constraint=True), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_dead_letters'))
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=True),
+        sa.Column("digest", sa.String(length=40), nullable=False),
+        sa.Column("event_name", sa.String(length=64), nullable=True),
+        sa.Column("reason", sa.String(length=255), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=True),
+        sa.Column("payload_chars", sa.Integer(), nullable=False),
+        sa.Column("truncated", sa.Boolean(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending", "retried", "dropped", name="dead_letter_status", native_enum=False, create_constraint=True
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letters")),
     )
-    op.create_index(op.f('ix_dead_letters_source_digest'), 'dead_letters', ['source', 'digest'], unique=True)
-    op.create_index(op.f('ix_dead_letters_status_created_at'), 'dead_letters', ['status', 'created_at'], unique=False)
+    op.create_index(op.f("ix_dead_letters_source_digest"), "dead_letters", ["source", "digest"], unique=True)
+    op.create_index(op.f("ix_dead_letters_status_created_at"), "dead_letters", ["status", "created_at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_dead_letters_status_created_at'), table_name='dead_letters')
-    op.drop_index(op.f('ix_dead_letters_source_digest'), table_name='dead_letters')
-    op.drop_table('dead_letters')
+    op.drop_index(op.f("ix_dead_letters_status_created_at"), table_name="dead_letters")
+    op.drop_index(op.f("ix_dead_letters_source_digest"), table_name="dead_letters")
+    op.drop_table("dead_letters")

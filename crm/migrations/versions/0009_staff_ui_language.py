@@ -17,19 +17,26 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('staff_users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('ui_language', sa.Enum('en', 'zh', name='language', native_enum=False, create_constraint=False, length=2), server_default='zh', nullable=False))
-        batch_op.create_check_constraint(batch_op.f('ck_staff_users_language'), "ui_language IN ('en', 'zh')")
+    with op.batch_alter_table("staff_users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "ui_language",
+                sa.Enum("en", "zh", name="language", native_enum=False, create_constraint=False, length=2),
+                server_default="zh",
+                nullable=False,
+            )
+        )
+        batch_op.create_check_constraint(batch_op.f("ck_staff_users_language"), "ui_language IN ('en', 'zh')")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('staff_users', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('ck_staff_users_language'), type_='check')
-        batch_op.drop_column('ui_language')
+    with op.batch_alter_table("staff_users", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_staff_users_language"), type_="check")
+        batch_op.drop_column("ui_language")

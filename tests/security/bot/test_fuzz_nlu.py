@@ -1,9 +1,11 @@
 """Generated messages (tests/security/fuzz_corpus.py: pathological repetitions, random scripts,
 control characters, payload look-alikes), cut by the channels' limit, through the trained model's
 NLU: 3,000 in `make test`, 10,000 with `make fuzz` (KELIAN_FUZZ_MESSAGES; every parse pays for an e5
-sentence vector, so the full corpus takes a quarter of an hour). Before: one such message (a long run of `a.` or a 1 MB text) kept the Rasa server busy for hours.
+sentence vector, so the full corpus takes a quarter of an hour). Before: one such message (a long run of `a.` or a 1
+MB text) kept the Rasa server busy for hours.
 A watchdog ends the run with a stack dump if any single message takes more than HANG seconds: a hang,
 not a speed, is what fails here. Needs the model `make train` builds (make test trains first)."""
+
 from __future__ import annotations
 
 import asyncio

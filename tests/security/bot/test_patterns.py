@@ -5,6 +5,7 @@ server for everyone (`"a." * 500_000` alone: hours). Now every pattern must fini
 of a million characters under a watchdog (a hang kills the test process with a stack dump; no figure
 of speed is asserted: linear patterns take milliseconds, the old ones hours) and still find what
 customers really write."""
+
 from __future__ import annotations
 
 import faulthandler
@@ -22,8 +23,9 @@ def patterns() -> dict[str, list[re.Pattern[str]]]:
     found: dict[str, list[re.Pattern[str]]] = {}
     for item in yaml.safe_load(ENTITIES.read_text())["nlu"]:
         if "regex" in item:
-            found[item["regex"]] = [re.compile(line[2:].strip()) for line in item["examples"].splitlines()
-                                    if line.strip().startswith("- ")]
+            found[item["regex"]] = [
+                re.compile(line[2:].strip()) for line in item["examples"].splitlines() if line.strip().startswith("- ")
+            ]
     return found
 
 
@@ -54,15 +56,18 @@ def test_every_pattern_finishes_pathological_input(name: str) -> None:
         faulthandler.cancel_dump_traceback_later()
 
 
-@pytest.mark.parametrize("entity, text, value", [
-    ("email", "my email is alice@example.com thanks", "alice@example.com"),
-    ("email", "its alice.w+shop@mail.example.co.uk", "alice.w+shop@mail.example.co.uk"),
-    ("email", "邮箱是li_wei@example.cn谢谢", "li_wei@example.cn"),
-    ("phone", "电话13800138000", "13800138000"),
-    ("phone", "call 138 0013 8000 please", "138 0013 8000"),
-    ("phone", "+86 138 0013 8000", "+86 138 0013 8000"),
-    ("order_id", "订单KL20251107到哪了", "KL20251107"),
-])
+@pytest.mark.parametrize(
+    "entity, text, value",
+    [
+        ("email", "my email is alice@example.com thanks", "alice@example.com"),
+        ("email", "its alice.w+shop@mail.example.co.uk", "alice.w+shop@mail.example.co.uk"),
+        ("email", "邮箱是li_wei@example.cn谢谢", "li_wei@example.cn"),
+        ("phone", "电话13800138000", "13800138000"),
+        ("phone", "call 138 0013 8000 please", "138 0013 8000"),
+        ("phone", "+86 138 0013 8000", "+86 138 0013 8000"),
+        ("order_id", "订单KL20251107到哪了", "KL20251107"),
+    ],
+)
 def test_patterns_still_find_what_customers_write(entity: str, text: str, value: str) -> None:
     found = [m.group(0) for p in patterns()[entity] for m in p.finditer(text)]
     assert value in found

@@ -1,6 +1,7 @@
 """The REST channel decides who is talking (bot/channels/rest.py). Before: Rasa's connector took the
 conversation id, the input channel and the metadata from the body, so `{"sender": "demo-alice"}` was
 Alice and `{"input_channel": "wechat", "sender": "wx-demo-li"}` was Li's WeChat account."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,16 @@ def channel() -> RestInput:
 
 
 def test_an_unsigned_sender_is_an_anonymous_conversation(channel: RestInput) -> None:
-    sender, text, note = channel.conversation(request({"sender": "demo-alice", "message": "track KL20250104",
-                                                       "input_channel": "wechat", "metadata": {"user": "x"}}))
+    sender, text, note = channel.conversation(
+        request(
+            {
+                "sender": "demo-alice",
+                "message": "track KL20250104",
+                "input_channel": "wechat",
+                "metadata": {"user": "x"},
+            }
+        )
+    )
     assert sender == "rest-demo-alice" and web_auth.is_anonymous(sender)
     assert text == "track KL20250104" and note is None
 
@@ -38,23 +47,37 @@ def test_a_signed_token_is_that_user(channel: RestInput) -> None:
     assert channel.conversation(request({"message": "hi", "token": token}))[0] == "demo-alice"
 
 
-@pytest.mark.parametrize("token", [
-    web_auth.issue_user_token("demo-alice", "another shop's secret, at least 32 bytes long"),
-    web_auth.issue_user_token("demo-alice", SECRET, minutes=-1),
-    "not.a.jwt",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        web_auth.issue_user_token("demo-alice", "another shop's secret, at least 32 bytes long"),
+        web_auth.issue_user_token("demo-alice", SECRET, minutes=-1),
+        "not.a.jwt",
+    ],
+)
 def test_a_bad_token_is_refused_not_downgraded(channel: RestInput, token: str) -> None:
     with pytest.raises(BadRequest) as refused:
         channel.conversation(request({"sender": "demo-alice", "message": "hi"}, token=token))
     assert refused.value.status == 401
 
 
-@pytest.mark.parametrize("body", [
-    [], "hi", None, {"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "s" * 65, "message": "hi"},
-    {"sender": "a/../b", "message": "hi"}, {"sender": 7, "message": "hi"}, {"sender": "me"},
-    {"sender": "me", "message": ""}, {"sender": "me", "message": {"text": "hi"}},
-    {"sender": "me", "message": "\x00\x01 \x02"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "hi",
+        None,
+        {"message": "hi"},
+        {"sender": "", "message": "hi"},
+        {"sender": "s" * 65, "message": "hi"},
+        {"sender": "a/../b", "message": "hi"},
+        {"sender": 7, "message": "hi"},
+        {"sender": "me"},
+        {"sender": "me", "message": ""},
+        {"sender": "me", "message": {"text": "hi"}},
+        {"sender": "me", "message": "\x00\x01 \x02"},
+    ],
+)
 def test_malformed_bodies_are_400(channel: RestInput, body: Any) -> None:
     with pytest.raises(BadRequest) as refused:
         channel.conversation(request(body))

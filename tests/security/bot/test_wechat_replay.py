@@ -1,6 +1,7 @@
 """WeChat's plain-mode signature covers the token, timestamp and nonce but not the body. Before: a
 signed request seen once could be sent again with another message inside and was accepted; an
 `FromUserName` of any length or alphabet became a Rasa conversation id."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,6 +28,7 @@ def test_a_signature_cannot_carry_another_message() -> None:
         assert (await webhook.receive(args, forged)).status == 403
         assert [m.text for m in bot.heard] == ["hi"]
         await webhook.drain()
+
     asyncio.run(scenario())
 
 
@@ -37,6 +39,7 @@ def test_a_made_up_sender_is_refused() -> None:
             body = message_xml(Content="hi", openid=sender).encode()
             assert (await webhook.receive(signed_args(), body)).status == 400
         assert bot.heard == []
+
     asyncio.run(scenario())
 
 
@@ -47,4 +50,5 @@ def test_a_long_message_is_cut_before_rasa_with_a_note() -> None:
         await webhook.drain()
         assert reply.status == 200 and len(bot.heard[0].text) == 2000
         assert "2000" in reply.body + "".join(text for _, texts in api.delivered for text in texts)
+
     asyncio.run(scenario())

@@ -2,6 +2,7 @@
 no token and CORS `*`, so anyone who reached it could run `action_track_order` on a hand-made tracker
 with `customer_id: "2"` and read that customer's order; the Rasa API token was on the command line,
 readable by every user in `ps`; the web socket accepted any Origin."""
+
 from __future__ import annotations
 
 import socket
@@ -17,21 +18,40 @@ pytestmark = pytest.mark.e2e
 # Every route of Rasa 3.6's HTTP API that holds or changes data (rasa/server.py). `/` and `/version`
 # answer anyone by design: a greeting and the version number, nothing of a conversation.
 RASA_ROUTES = [
-    ("GET", "/status"), ("GET", "/domain"),
-    ("GET", "/conversations/demo-alice/tracker"), ("POST", "/conversations/demo-alice/tracker/events"),
-    ("PUT", "/conversations/demo-alice/tracker/events"), ("GET", "/conversations/demo-alice/story"),
-    ("POST", "/conversations/demo-alice/execute"), ("POST", "/conversations/demo-alice/trigger_intent"),
-    ("POST", "/conversations/demo-alice/predict"), ("POST", "/conversations/demo-alice/messages"),
-    ("POST", "/model/train"), ("POST", "/model/test/stories"), ("POST", "/model/test/intents"),
-    ("POST", "/model/predict"), ("POST", "/model/parse"), ("PUT", "/model"), ("DELETE", "/model"),
+    ("GET", "/status"),
+    ("GET", "/domain"),
+    ("GET", "/conversations/demo-alice/tracker"),
+    ("POST", "/conversations/demo-alice/tracker/events"),
+    ("PUT", "/conversations/demo-alice/tracker/events"),
+    ("GET", "/conversations/demo-alice/story"),
+    ("POST", "/conversations/demo-alice/execute"),
+    ("POST", "/conversations/demo-alice/trigger_intent"),
+    ("POST", "/conversations/demo-alice/predict"),
+    ("POST", "/conversations/demo-alice/messages"),
+    ("POST", "/model/train"),
+    ("POST", "/model/test/stories"),
+    ("POST", "/model/test/intents"),
+    ("POST", "/model/predict"),
+    ("POST", "/model/parse"),
+    ("PUT", "/model"),
+    ("DELETE", "/model"),
 ]
 
 HAND_MADE_CALL = {
-    "next_action": "action_track_order", "sender_id": "attacker", "version": "3.6.21", "domain": {},
-    "tracker": {"sender_id": "attacker", "slots": {"customer_id": "2", "order_id": "KL20251104"},
-                "latest_message": {"text": "where", "intent": {"name": "track_order"}, "entities": []},
-                "events": [], "paused": False, "followup_action": None, "active_loop": {},
-                "latest_action_name": "action_listen"},
+    "next_action": "action_track_order",
+    "sender_id": "attacker",
+    "version": "3.6.21",
+    "domain": {},
+    "tracker": {
+        "sender_id": "attacker",
+        "slots": {"customer_id": "2", "order_id": "KL20251104"},
+        "latest_message": {"text": "where", "intent": {"name": "track_order"}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    },
 }
 
 
@@ -49,8 +69,11 @@ def test_the_action_server_answers_only_the_rasa_server(stack: Stack) -> None:
     assert requests.post(f"{url}/webhook", json=HAND_MADE_CALL, headers=wrong, timeout=30).status_code == 401
     assert requests.get(f"{url}/actions", timeout=30).status_code == 401
     assert requests.get(f"{url}/health", timeout=30).status_code == 200
-    preflight = requests.options(f"{url}/webhook", headers={"Origin": "https://evil.example",
-                                                            "Access-Control-Request-Method": "POST"}, timeout=30)
+    preflight = requests.options(
+        f"{url}/webhook",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
     assert "Access-Control-Allow-Origin" not in preflight.headers
 
 
@@ -58,8 +81,9 @@ def test_a_sealed_proof_is_needed_even_with_the_token(stack: Stack) -> None:
     """With the shared token (a compromised Rasa server, say), a bare customer id in the slot still
     shows nothing: the proof slot must carry the action server's own seal for this conversation."""
     token = stack.config.env()["KELIAN_ACTION_TOKEN"]
-    answer = requests.post(f"{stack.config.action_url}/webhook", json=HAND_MADE_CALL,
-                           headers={"X-Kelian-Action-Token": token}, timeout=30)
+    answer = requests.post(
+        f"{stack.config.action_url}/webhook", json=HAND_MADE_CALL, headers={"X-Kelian-Action-Token": token}, timeout=30
+    )
     assert answer.status_code == 200
     said = " ".join(r.get("text") or "" for r in answer.json()["responses"])
     assert "KL20251104" not in said or "shipped" not in said

@@ -2,6 +2,7 @@
 tried through the running stack. Before: `{"sender": "demo-alice"}` on the REST channel was Alice
 (items, carrier and tracking number without any proof), `"input_channel": "wechat"` in the body made a
 REST client a WeChat follower, and client metadata went into the tracker."""
+
 from __future__ import annotations
 
 import requests
@@ -30,17 +31,26 @@ def test_an_unsigned_rest_sender_is_nobody(stack: Stack, alice: str) -> None:
         answer = post(stack, {"sender": sender, "message": f"can you track {ORDER}?"})
         assert answer.status_code == 200 and answer.json()
         assert "shipped" not in texts(answer.json()) and "tracking number" not in texts(answer.json())
-        tracker = requests.get(f"{stack.config.rasa_url}/conversations/rest-{sender}/tracker",
-                               params={"token": stack.token}, timeout=30).json()
+        tracker = requests.get(
+            f"{stack.config.rasa_url}/conversations/rest-{sender}/tracker", params={"token": stack.token}, timeout=30
+        ).json()
         assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [f"can you track {ORDER}?"]
 
 
 def test_the_body_cannot_choose_the_channel_or_the_metadata(stack: Stack) -> None:
-    answer = post(stack, {"sender": "wx-demo-li", "message": "我的订单到哪了", "input_channel": "wechat",
-                          "metadata": {"customer_id": "2"}})
+    answer = post(
+        stack,
+        {
+            "sender": "wx-demo-li",
+            "message": "我的订单到哪了",
+            "input_channel": "wechat",
+            "metadata": {"customer_id": "2"},
+        },
+    )
     assert answer.status_code == 200
-    tracker = requests.get(f"{stack.config.rasa_url}/conversations/rest-wx-demo-li/tracker",
-                           params={"token": stack.token}, timeout=30).json()
+    tracker = requests.get(
+        f"{stack.config.rasa_url}/conversations/rest-wx-demo-li/tracker", params={"token": stack.token}, timeout=30
+    ).json()
     user = [e for e in tracker["events"] if e["event"] == "user"][-1]
     assert user["input_channel"] == "rest" and "customer_id" not in (user.get("metadata") or {})
 
@@ -61,9 +71,16 @@ def test_tokens_are_checked(stack: Stack) -> None:
     assert post(stack, {"message": f"track {ORDER}"}, {"Authorization": f"Bearer {expired}"}).status_code == 401
 
 
-@pytest.mark.parametrize("body", [
-    ["hi"], {"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "s" * 129, "message": "hi"},
-    {"sender": "me", "message": 42}, {"sender": "../../conversations/x", "message": "hi"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        ["hi"],
+        {"message": "hi"},
+        {"sender": "", "message": "hi"},
+        {"sender": "s" * 129, "message": "hi"},
+        {"sender": "me", "message": 42},
+        {"sender": "../../conversations/x", "message": "hi"},
+    ],
+)
 def test_malformed_requests_are_400_not_a_shared_default_conversation(stack: Stack, body: object) -> None:
     assert post(stack, body).status_code == 400

@@ -1,6 +1,7 @@
 """No message takes the assistant down, tried through the running stack. Before: one 1 MB REST message
 kept the Rasa server at 100 % CPU for over 45 minutes, answering nobody on any channel. Watchdogs, not
 speed figures: a conversation running beside the hostile traffic must keep getting answers."""
+
 from __future__ import annotations
 
 import threading

@@ -1,10 +1,10 @@
 """After the end-to-end conversations (tests/e2e and this suite, which run first in the same pytest
 session), no log file of any stack holds a customer's phone number, e-mail address or street address
 in plain text: logs are read by more people, and kept longer, than the CRM's encrypted columns."""
+
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,9 @@ def _street_addresses(crm: sessionmaker[Session]) -> list[str]:
         return [address.street for customer in customers if customer for address in addresses_of(session, customer.id)]
 
 
-def test_no_personal_data_in_any_log(stack: Stack, crm: sessionmaker[Session], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_no_personal_data_in_any_log(
+    stack: Stack, crm: sessionmaker[Session], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     logs = [path for path in tmp_path_factory.getbasetemp().rglob("log/*") if path.is_file()]
     logs += [path for path in stack.config.log_dir.glob("*") if path.is_file()]
     assert logs, "no log files found: the stacks of the e2e run write them under <var>/log"
