@@ -19,7 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
-from recommender.faq import OFF_TOPIC_MARGIN, FaqMatch
+from recommender.faq import FaqMatch, margin_for
 
 from actions.base import DataAction, Reply
 from actions.handoff import ActionHandoff
@@ -45,7 +45,7 @@ async def faq_match(tracker: Tracker) -> FaqMatch | None:
     so when the NLU found the message off-topic: it must get the out-of-scope answer, not a policy),
     its answer's facts filled in (knowledge.render)."""
     text = tracker.latest_message.get("text") or ""
-    margin = OFF_TOPIC_MARGIN if tracker.get_intent_of_latest_message() == "out_of_scope" else 0.0
+    margin = margin_for(tracker.get_intent_of_latest_message())
     match = await off_loop(lambda: services().faq.answer(text, margin=margin)) if text.strip() else None
     if match is None:
         return None

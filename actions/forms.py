@@ -22,7 +22,7 @@ from actions.i18n import as_language, detect_language, language_of
 from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof, signed_customer
 from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_channel, tell_links
 from actions.messages import tell
-from actions.questions import CONFIRMATION_SLOT, changed_mind
+from actions.questions import CONFIRMATION_SLOT, changed_mind, latest_intent
 from actions.runtime import in_crm
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,11 @@ class ValidateSlotMappings(ValidationAction):
         if tracker.get_slot("language") is not None or not signed_channel(tracker):
             return {}
         try:
-            customer = await in_crm(lambda s: signed_customer(s, tracker))
+            customer = await in_crm(lambda s: identified_customer(s, tracker))
         except Exception:
             log.exception("no profile language for conversation %s", tracker.sender_id)
             return {}
-        preferred = as_language(customer.preferred_language) if customer is not None and not customer.erased else None
+        preferred = as_language(customer.preferred_language) if customer is not None else None
         return {"language": preferred} if preferred else {}
 
     def extract_misunderstandings(
@@ -267,12 +267,6 @@ def active_loop_at_message(tracker: Tracker) -> str | None:
         elif event.get("event") == "user":
             at_message = active
     return at_message
-
-
-def latest_intent(tracker: Tracker) -> str | None:
-    """The NLU's intent of the latest message (nlu_fallback stays itself, unlike
-    Tracker.get_intent_of_latest_message)."""
-    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 async def is_anonymous(tracker: Tracker) -> bool:

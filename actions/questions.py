@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 QUIET_INTENTS = frozenset({"greet", "thank"})
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    """The NLU's intent of the latest message (nlu_fallback stays itself, unlike
+    Tracker.get_intent_of_latest_message)."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 def set_aside_for_this_message(tracker: Tracker) -> bool:
     """True when the active form gave this message back (Rasa's `action_execution_rejected`): a rule
     answered it in between, and the form now asks its question again. (A form that another one gave the
@@ -40,7 +46,7 @@ def question_key(tracker: Tracker, key: str) -> str | None:
     reminder of it; after a greeting or thanks in between nothing (None)."""
     if not set_aside_for_this_message(tracker):
         return key
-    if (tracker.latest_message.get("intent") or {}).get("name") in QUIET_INTENTS:
+    if latest_intent(tracker) in QUIET_INTENTS:
         return None
     return "remind_" + key.removeprefix("ask_")
 

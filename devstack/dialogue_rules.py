@@ -145,8 +145,8 @@ def rules() -> str:
             if other == form:
                 continue
             for intent in starters:
-                if intent in FORM_ANSWERS.get(form, {}):
-                    answer = FORM_ANSWERS[form][intent]
+                answer = FORM_ANSWERS.get(form, {}).get(intent)
+                if answer is not None:
                     parts.append(_rule(f"answer {intent} here, then carry on", form, intent, [answer, form], form))
                     continue
                 parts.append(

@@ -45,8 +45,14 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {"en": 0.924, "zh": 0.951}
 # 0.925 against exchange_item, threshold 0.924); real shop questions the NLU has no intent for
 # (warranty, price protection: 0.965-1.0) clear it easily. On the FAQ's held-out questions a margin
 # of 0.01 for every message would cost 4 of 114 correct answers; here it only applies to messages
-# the NLU labelled out_of_scope (actions/faq.py passes it as `margin`), not to unsure ones (nlu_fallback).
+# the NLU labelled out_of_scope (`margin_for`, which actions/faq.py passes as `margin`), not to unsure
+# ones (nlu_fallback).
 OFF_TOPIC_MARGIN = 0.01
+
+
+def margin_for(intent: str | None) -> float:
+    """How far above its threshold an FAQ answer must score for a message the NLU labelled `intent`."""
+    return OFF_TOPIC_MARGIN if intent == "out_of_scope" else 0.0
 
 
 class FaqError(ValueError):
