@@ -12,6 +12,9 @@ RASA_ARGS_DATA := --config config.yml --domain bot/domain --data data/rasa
 WEB_VENDOR := bot/channels/static/socket.io.min.js
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium
+# Debian's nginx: one port in front of several Rasa servers (devstack/proxy.py; the scaled e2e test and
+# `make bench`). Only the binary is used, run by the stack in the foreground; the package's service is not.
+NGINX := /usr/sbin/nginx
 
 # Nothing phones home: no telemetry, no model hub, no version checks.
 export RASA_TELEMETRY_ENABLED := false
@@ -28,7 +31,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export KELIAN_ACTION_PORT ?= 5055
 
-.PHONY: help setup venvs webchat web-token console-user export-corrections run train shell test validate lint test-unit test-rasa test-e2e eval-nlu eval-dialogue bench eval-experiments dead-letters purge-events check-rules fuzz clean
+.PHONY: help setup venvs webchat nginx web-token console-user export-corrections run train shell test validate lint test-unit test-rasa test-e2e eval-nlu eval-dialogue bench profile eval-experiments dead-letters purge-events check-rules fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,6 +64,11 @@ webchat: $(WEB_VENDOR) ## just the web chat page's socket.io client (npm ci)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk
 
+$(NGINX):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx
+
+nginx: $(NGINX) ## Debian's nginx, for several Rasa servers behind one port
+
 setup: venvs webchat ## create both virtual environments, the web page's script and the local data (idempotent)
 	@mkdir -p var/log results
 	$(PY) -m devstack setup
@@ -92,9 +100,10 @@ validate: setup ## check training data and domain; any warning fails
 	$(RASA) data validate $(RASA_ARGS_DATA) --fail-on-warnings
 
 # tests/security/bot runs in the Rasa environment (channels, entity patterns, a fuzz of the trained NLU).
-test-unit: train ## unit suites of both environments (and 3,000 messages of the NLU fuzz, which needs the model)
+# The services' unit tests run on every core (pytest-xdist): each worker builds its own session fixtures.
+test-unit: train ## unit suites of both environments (and 1,000 messages of the NLU fuzz, which needs the model)
 	$(VENV_BOT)/bin/python -m pytest -q tests/bot tests/security/bot
-	$(PY) -m pytest -q -m "not e2e" --ignore=tests/bot --ignore=tests/security/bot
+	$(PY) -m pytest -q -n auto -m "not e2e" --ignore=tests/bot --ignore=tests/security/bot
 
 test-rasa: train ## rasa test: held-out NLU sets, test stories, rule contradictions, real-message dev sets
 	$(RASA) test nlu --model models --nlu tests/nlu/en.yml --out results/nlu-en
@@ -104,18 +113,19 @@ test-rasa: train ## rasa test: held-out NLU sets, test stories, rule contradicti
 	$(PY) -m devstack nlu-report results/nlu-en results/nlu-zh
 	$(PY) -m devstack nlu-dev
 
-test-e2e: train $(CHROMIUM) ## end-to-end: the whole stack over REST, WeChat, the web page and the console
+test-e2e: train $(CHROMIUM) $(NGINX) ## end-to-end: the whole stack over REST, WeChat, the web page and the console
 	$(PY) -m pytest -q -m e2e --ignore=tests/bot --ignore=tests/security/bot
 
 check-rules: setup ## Rasa's rule contradiction check (off in config.yml: it took 4 of rasa train's 7 minutes)
 	$(PY) -m devstack check-rules
 
-fuzz: train ## the NLU fuzz with the whole 10,000-message corpus (make test runs 3,000 of them)
+fuzz: train ## the NLU fuzz with the whole 10,000-message corpus (make test runs 1,000 of them, every kind of message)
 	KELIAN_FUZZ_MESSAGES=10000 $(VENV_BOT)/bin/python -m pytest -q tests/security/bot/test_fuzz_nlu.py
 
-lint: venvs ## ruff: the linter and the formatter's check over every Python file (settings in pyproject.toml)
+lint: venvs ## ruff (linter, formatter's check) over every Python file, then mypy over the services' packages (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: validate lint train test-unit test-rasa test-e2e ## everything: validation, lint, unit suites, rasa test, end-to-end
 
@@ -125,10 +135,14 @@ eval-nlu: train ## NLU figures on the real-message dev sets (../shared/eval) and
 eval-dialogue: setup ## multi-turn scripts of tests/dialogue against the running stack (make run), or START=1 for a stack of its own
 	$(PY) -m devstack.eval_dialogue $(if $(START),--start)
 
-bench: train ## benchmarks of the CRM, the recommender and whole conversation turns; figures into docs/
+bench: train $(NGINX) ## benchmarks of the CRM, the recommender, whole conversation turns and the scale-out; figures into docs/
 	$(PY) -m crm.bench --markdown docs/crm-bench.md --plot docs/crm-bench.png
 	$(PY) -m recommender bench
 	$(PY) -m devstack bench-turns --markdown docs/benchmarks.md
+	$(PY) -m devstack bench-turns --scale-out --levels 10 50 --markdown docs/benchmarks.md
+
+profile: train ## flame graphs (py-spy) of the Rasa server and the action server under the benchmark's load, into docs/flamegraphs/
+	$(PY) -m devstack profile --out docs/flamegraphs
 
 eval-experiments: setup ## check the A/B test analysis on simulated customers; figures and plot into docs/experiments.md
 	$(PY) -m crm experiments simulate

@@ -8,9 +8,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from crm.privacy import audit, stop_personalization
-from crm.repository import find_customer_by_email, open_ticket
+from crm.repository import TicketView, find_customer_by_email, open_ticket
 from actions.base import DataAction, Reply
 from actions.identity import crm_channel, identified_customer
 from actions.knowledge import fact
@@ -32,7 +33,7 @@ class ActionPasswordReset(DataAction):
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         email = tracker.get_slot("email") or ""
 
-        def request(session):  # noqa: ANN001, ANN202 - a CRM session
+        def request(session: Session) -> None:
             owner = find_customer_by_email(session, email)
             if owner is not None and not owner.erased:
                 audit(
@@ -62,7 +63,7 @@ class ActionDeleteAccount(DataAction):
         return "action_delete_account"
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        def request(session):  # noqa: ANN001, ANN202 - a CRM session
+        def request(session: Session) -> TicketView | None:
             customer = identified_customer(session, tracker)
             if customer is None:
                 return None
@@ -97,7 +98,7 @@ class ActionStopPersonalization(DataAction):
         return "action_stop_personalization"
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        def stop(session):  # noqa: ANN001, ANN202 - a CRM session
+        def stop(session: Session) -> bool | None:
             customer = identified_customer(session, tracker)
             if customer is None:
                 return None

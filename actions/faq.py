@@ -19,7 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
-from recommender.faq import FaqMatch, margin_for
+from retrieval.faq_index import FaqMatch, margin_for
 
 from actions.base import DataAction, Reply
 from actions.handoff import ActionHandoff

@@ -8,18 +8,22 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from crm.repository import (
     CustomerView,
+    TicketView,
     add_review,
     customer_for_sender,
     get_order,
     last_orders,
+    open_conversation,
     open_ticket,
     subscribe_newsletter,
     tickets_of,
-    unsubscribe_newsletter,
 )
+from crm.outreach.consent import opt_out
+from kelian.opt_out import marked
 from actions.account import NEED_SIGN_IN
 from actions.base import DataAction, Reply
 from actions.i18n import Language
@@ -100,7 +104,7 @@ class ActionOpenComplaint(DataAction):
         order_id = tracker.get_slot("order_id")
         earlier = complaint_ticket_said(tracker)
 
-        def ticket(session):  # noqa: ANN001, ANN202 - a CRM session
+        def ticket(session: Session) -> tuple[TicketView, bool]:
             customer = identified_customer(session, tracker) or customer_for_sender(
                 session, crm_channel(tracker), tracker.sender_id, language=reply.language
             )
@@ -112,6 +116,10 @@ class ActionOpenComplaint(DataAction):
             owns_order = bool(order_id) and any(
                 o.number == order_id for o in last_orders(session, customer.id, limit=50)
             )
+            # The conversation and its sender: the console tells the customer there when the ticket closes.
+            conversation = open_conversation(
+                session, crm_channel(tracker), tracker.sender_id, customer_id=customer.id, language=reply.language
+            )
             return open_ticket(
                 session,
                 customer.id,
@@ -120,6 +128,10 @@ class ActionOpenComplaint(DataAction):
                 priority=priority,
                 channel=crm_channel(tracker),
                 order_number=order_id if owns_order else None,
+                conversation_id=conversation,
+                sender_id=tracker.sender_id,
+                language=reply.language,
+                promise=reply_time(priority, reply.language),
             ), True
 
         found, new = await in_crm(ticket)
@@ -162,7 +174,7 @@ class ActionRecordReview(DataAction):
         rating = int(float(tracker.get_slot("rating") or 0))
         _, body = latest_intent_text(tracker, ("review",))
 
-        def record(session):  # noqa: ANN001, ANN202 - a CRM session
+        def record(session: Session) -> str | None:
             customer = identified_customer(session, tracker)
             if customer is None:
                 return None
@@ -209,15 +221,16 @@ class ActionNewsletter(DataAction):
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
-        leaving = bool(_UNSUBSCRIBE.search(text))
+        # The channel flags a whole-message 退订 / STOP (or the outreach's button) before any NLU.
+        leaving = marked(tracker.latest_message.get("metadata")) or bool(_UNSUBSCRIBE.search(text))
         channel = "wechat" if crm_channel(tracker) == "wechat" else "email"
 
-        def change(session):  # noqa: ANN001, ANN202 - a CRM session
+        def change(session: Session) -> bool | int | None:
             customer = identified_customer(session, tracker)
             if customer is None:
                 return None
-            if leaving:
-                return unsubscribe_newsletter(session, customer.id)
+            if leaving:  # marketing consent withdrawn: newsletters end, no outreach reaches them again
+                return opt_out(session, customer.id, source=f"chat-{crm_channel(tracker)}")
             subscribe_newsletter(session, customer.id, "deals", channel=channel)
             return -1
 

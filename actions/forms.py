@@ -14,6 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction, ValidationAction
+from sqlalchemy.orm import Session
 from rasa_sdk.types import DomainDict
 
 from crm.repository import ProofResult, check_order_proof, find_link_code, redeem_link_code, refunds_of
@@ -24,6 +25,7 @@ from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_ch
 from actions.messages import tell
 from actions.questions import CONFIRMATION_SLOT, changed_mind, latest_intent
 from actions.runtime import in_crm
+from kelian.opt_out import word_of
 
 log = logging.getLogger(__name__)
 MAX_PROOF_ATTEMPTS = 3
@@ -81,7 +83,9 @@ class ValidateSlotMappings(ValidationAction):
         """The language of the message (an e-mail address says nothing of it: "是 li.wei@example.cn" is
         Chinese). A message that says nothing (a bare order number, a button) keeps the conversation's;
         the first such message of a signed-in customer is answered in the language of their profile."""
-        language = detect_language(EMAIL_IN_TEXT.sub(" ", tracker.latest_message.get("text") or ""))
+        # An opt-out word the channel recognised reaches Rasa as an intent's payload: the word tells the language.
+        said = word_of(tracker.latest_message.get("metadata")) or tracker.latest_message.get("text") or ""
+        language = detect_language(EMAIL_IN_TEXT.sub(" ", said))
         if language:
             return {"language": language}
         if tracker.get_slot("language") is not None or not signed_channel(tracker):
@@ -187,7 +191,7 @@ class OrderNumberFormValidation(FormValidationAction):
             return False
         return changed_mind(text) or (self.form_name() != "cancel_order_form" and bool(_BARE_CANCEL.match(text)))
 
-    def extract_order_id(
+    async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
@@ -333,7 +337,7 @@ class ValidateRefundStatusForm(OrderNumberFormValidation):
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        found = super().extract_order_id(dispatcher, tracker, domain)
+        found = await super().extract_order_id(dispatcher, tracker, domain)
         if found or tracker.get_slot("order_id") or ORDER_ID_ATTEMPT.search(tracker.latest_message.get("text") or ""):
             return found
         try:
@@ -344,7 +348,7 @@ class ValidateRefundStatusForm(OrderNumberFormValidation):
         return {"order_id": latest} if latest else {}
 
 
-def latest_refund_order(session, tracker: Tracker) -> str | None:  # noqa: ANN001 - a CRM session
+def latest_refund_order(session: Session, tracker: Tracker) -> str | None:
     customer = identified_customer(session, tracker)
     if customer is None:
         return None

@@ -13,12 +13,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from kelian.agent_voice import image_url, utterance
 
 from crm.rasa_events import PressedButtons
-from crm.repository import HandoffWait, handoff_wait, open_conversation, request_handoff
+from crm.repository import open_conversation, request_handoff
+from crm.repository.queue import QueueWait
 from actions.base import DataAction, Reply
+from actions.i18n import language_of
 from actions.identity import crm_channel, identified_customer
 from actions.knowledge import policy
+from actions.messages import seen, worded
+from actions.queue import answered_after_hours, place_in_queue, wait_words
 from actions.runtime import in_crm
 
 log = logging.getLogger(__name__)
@@ -64,9 +71,11 @@ class ActionHandoff(DataAction):
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reason = handoff_reason(tracker)
+        if await answered_after_hours(reply, tracker, reason):  # queue operations: a ticket, not the queue
+            return []
         summary = conversation_summary(tracker)
 
-        def enqueue(session) -> HandoffWait:  # noqa: ANN001 - a CRM session
+        def enqueue(session: Session) -> tuple[QueueWait, int | None]:
             customer = identified_customer(session, tracker)
             priority = 0
             if customer is not None and customer.segment is not None and customer.segment.value == "high_value":
@@ -83,10 +92,10 @@ class ActionHandoff(DataAction):
             handoff = request_handoff(
                 session, conversation, reason=reason, summary=summary, priority=priority, sender_id=tracker.sender_id
             )
-            return handoff_wait(session, handoff)
+            return place_in_queue(session, handoff), None if customer is None else customer.id
 
         try:
-            wait = await in_crm(enqueue)
+            wait, customer_id = await in_crm(enqueue)
         except Exception:
             log.exception("handoff request failed in conversation %s", tracker.sender_id)
             reply.say(
@@ -95,28 +104,33 @@ class ActionHandoff(DataAction):
             )
             reply.dispatcher.utter_message(text=policy("contact_info", reply.language))
             return []
-        ahead = wait.position - 1
+        tail = wait_words(wait)  # queue operations: from the real queue and the agents online
+        promise = await worded(tracker, "handoff_promise", customer_id)  # a replies experiment may reword it
         reply.say(
-            "I've passed our conversation to a colleague, who will reply right here. "
-            + (f"{ahead} customer{'s' if ahead != 1 else ''} ahead of you; " if ahead else "You're next; ")
-            + f"expected wait about {wait.estimated_minutes} minute{'s' if wait.estimated_minutes != 1 else ''}. "
-            "Anything you write in the meantime will be in front of them.",
-            "已为您转接人工客服,客服会直接在这里回复您。"
-            + (f"前面还有 {ahead} 位客户," if ahead else "下一位就是您,")
-            + f"预计等待约 {wait.estimated_minutes} 分钟。等待期间您发送的消息客服都能看到。",
+            promise.en + " " + tail.en,
+            promise.zh + tail.zh,
         )
+        await seen(tracker, promise)
         return [ConversationPaused()]
 
 
 class ActionAgentMessage(Action):
-    """Says what an agent typed in the staff console (slot `agent_message`), through the customer's own
-    channel: the console sets the slot and runs this action with Rasa's `execute` API."""
+    """Says what an agent typed in the staff console, or that they joined or left, through the customer's own
+    channel: the console sets the slot `agent_message` (kelian.agent_voice's envelope) and runs this action
+    with Rasa's `execute` API. The agent's name and the kind of message go with it as message metadata, for
+    the channel to show an agent's message apart from the bot's."""
 
     def name(self) -> str:
         return "action_agent_message"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        text = (tracker.get_slot(AGENT_MESSAGE) or "").strip()
-        if text:
-            dispatcher.utter_message(text=text)
+        envelope = tracker.get_slot(AGENT_MESSAGE)
+        said = utterance(envelope, language_of(tracker))
+        if said is not None:
+            text, metadata = said
+            image = image_url(envelope)  # attachments: an image the agent sent, the channel shows it
+            if image is None:
+                dispatcher.utter_message(text=text, **metadata)
+            else:
+                dispatcher.utter_message(text=text or None, image=image, **metadata)
         return [SlotSet(AGENT_MESSAGE, None)]

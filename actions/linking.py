@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from bot.channels.web_auth import is_anonymous
-from crm.repository import CODE_LIFETIME, LINKABLE_CHANNELS, LinkView, issue_link_code, links_since
+from crm.repository import CODE_LIFETIME, LINKABLE_CHANNELS, LinkCodeIssued, LinkView, issue_link_code, links_since
 from actions.base import DataAction, Reply
 from actions.identity import crm_channel, signed_customer
 from actions.runtime import in_crm
@@ -94,7 +94,7 @@ class ActionLinkAccount(DataAction):
             return [SlotSet("link_code", None)]
         channel = crm_channel(tracker)
 
-        def issue(session):  # noqa: ANN001, ANN202 - a CRM session
+        def issue(session: Session) -> LinkCodeIssued | None:
             customer = signed_customer(session, tracker) if signed_channel(tracker) else None
             return None if customer is None else issue_link_code(session, customer.id, channel=channel)
 

@@ -1,14 +1,22 @@
 """Every message the assistant says while it fills a form (questions, reminders, what is wrong with an
 answer), in both languages, and `tell`, which says one. A module of its own so that any action can
-speak these words without importing the actions that ask (actions/questions.py)."""
+speak these words without importing the actions that ask (actions/questions.py).
+
+A few messages (`VARIABLE`) may be reworded by a replies experiment (docs/experiments.md, "Reply
+wording"): `worded` gives the customer's arm's words (asked through actions.experiments.arm, the one
+way actions read an arm), `seen` records the exposure once the message went out, and `tell_worded`
+does both for a message said on its own."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from crm.experiments.serving import Assignment
+from actions.experiments import arm, exposed
 from actions.i18n import say
 
 # message key -> (English, Chinese)
@@ -92,7 +100,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "answers. Please try again in {minutes} minutes, or a colleague can help you now.",
         "为保障您的账户安全,该订单验证错误次数过多,暂时无法在这里验证。请 {minutes} 分钟后再试,或由人工客服为您处理。",
     ),
+    # --- queue operations (#16 item 3): the place in the queue, the wait, outside business hours ---
+    "queue_next": ("You're next; ", "下一位就是您,"),
+    "queue_ahead_one": ("1 customer ahead of you; ", "前面还有 1 位客户,"),
+    "queue_ahead": ("{n} customers ahead of you; ", "前面还有 {n} 位客户,"),
+    "queue_estimate_one": (
+        "expected wait about 1 minute. Anything you write in the meantime will be in front of them.",
+        "预计等待约 1 分钟。等待期间您发送的消息客服都能看到。",
+    ),
+    "queue_estimate": (
+        "expected wait about {minutes} minutes. Anything you write in the meantime will be in front of them.",
+        "预计等待约 {minutes} 分钟。等待期间您发送的消息客服都能看到。",
+    ),
+    "queue_nobody_online": (
+        "no colleague is online at this moment, so I can't tell you an expected wait; the first one online "
+        "will see your request. Anything you write in the meantime will be in front of them.",
+        "目前暂无在线客服,无法预估等待时间;客服上线后会第一时间看到您的请求。等待期间您发送的消息客服都能看到。",
+    ),
+    "queue_closed_ticket": (
+        "Our team is not at work right now; people are back {when} (shop time). I've opened ticket {ticket} "
+        "for you: a colleague will pick it up then and reply to you.",
+        "现在是非工作时间,人工客服将于{when}(店铺时间)上班。已为您创建工单 {ticket},客服上班后会处理并回复您。",
+    ),
+    "queue_closed_visitor": (
+        "Our team is not at work right now; people are back {when} (shop time). Please write to us again "
+        "then; if you sign in first, I can open a ticket for you right away.",
+        "现在是非工作时间,人工客服将于{when}(店铺时间)上班,届时请再联系我们;登录后我可以立即为您创建工单。",
+    ),
+    # --- the messages a replies experiment may reword (crm.experiments.variants.REPLY_KEYS names the same) ---
+    "rec_intro_personal": ("Picked for you:", "为您精选:"),
+    "rec_intro_popular": ("Popular right now:", "当下热门:"),
+    "retention_offer": (
+        "As a thank-you for shopping with us, here's 10% off your next order: code COMEBACK10 (valid 14 days).",
+        "感谢您一直以来的支持,送您一张下单 9 折券:优惠码 COMEBACK10(14 天内有效)。",
+    ),
+    "handoff_promise": (
+        "I've passed our conversation to a colleague, who will reply right here.",
+        "已为您转接人工客服,客服会直接在这里回复您。",
+    ),
 }
+VARIABLE = ("rec_intro_personal", "rec_intro_popular", "retention_offer", "handoff_promise")
+REPLIES = "replies"  # the experiments' surface of these wordings
+
+
+@dataclass(frozen=True)
+class Worded:
+    """What message `key` says to this customer; `assignment` is set when an experiment rewords it."""
+
+    key: str
+    en: str
+    zh: str
+    assignment: Assignment | None = None
+
+
+async def worded(tracker: Tracker, key: str, customer_id: int | None) -> Worded:
+    """Message `key` in the words of the customer's arm (the default words outside an experiment, for a
+    message no arm rewords, and for the control)."""
+    en, zh = MESSAGES[key]
+    assignment = await arm(tracker, REPLIES, customer_id) if key in VARIABLE else None
+    if assignment is None or key not in assignment.varied:
+        return Worded(key, en, zh)
+    variant = assignment.wording(key) or {"en": en, "zh": zh}
+    return Worded(key, variant["en"], variant["zh"], assignment)
+
+
+async def seen(tracker: Tracker, message: Worded) -> None:
+    """The customer saw `message`: their exposure to its experiment (once per customer or conversation)."""
+    await exposed(tracker, message.assignment)
+
+
+async def tell_worded(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    key: str,
+    *,
+    customer_id: int | None,
+    buttons: list[dict[str, str]] | None = None,
+) -> None:
+    """Says a message that may vary, in the customer's arm's words, and records that they saw it."""
+    message = await worded(tracker, key, customer_id)
+    dispatcher.utter_message(text=say(tracker, message.en, message.zh), buttons=buttons or [])
+    await seen(tracker, message)
 
 
 def tell(

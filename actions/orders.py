@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crm.errors import NotAllowed
 from crm.repository import (
     CancellationQuote,
+    OrderSummary,
     OrderView,
     cancel_order,
     cancellation_quote,
@@ -194,7 +195,7 @@ class ActionCancelOrder(DataAction):
             reply.say("Which order should I cancel?", "请问要取消哪个订单?")
             return []
 
-        def cancel(session):  # noqa: ANN001, ANN202 - a CRM session
+        def cancel(session: Session) -> tuple[CancellationQuote, str | None] | NotAllowed | None:
             order = visible_order(session, tracker, number)
             if order is None:
                 return None
@@ -319,7 +320,7 @@ class ActionPlaceOrder(DataAction):
 async def recent_order_buttons(tracker: Tracker, reply: Reply) -> list[dict[str, str]]:
     """A known customer's latest orders as buttons, so they can pick one instead of typing its number."""
 
-    def recent(session):  # noqa: ANN001, ANN202 - a CRM session
+    def recent(session: Session) -> list[OrderSummary]:
         customer = identified_customer(session, tracker)
         return [] if customer is None else last_orders(session, customer.id, limit=3)
 

@@ -7,9 +7,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput, NotAllowed
-from crm.repository import OrderView, get_customer, request_invoice, request_refund
+from crm.repository import InvoiceView, OrderView, RefundView, get_customer, request_invoice, request_refund
 from actions.base import DataAction, Reply
 from actions.identity import visible_order
 from actions.knowledge import fact
@@ -91,7 +92,7 @@ class ActionInvoice(DataAction):
         number = tracker.get_slot("order_id")
         wants, _ = latest_intent_text(tracker, ("check_invoice", "get_invoice"))
 
-        def invoice(session):  # noqa: ANN001, ANN202 - a CRM session
+        def invoice(session: Session) -> tuple[OrderView | None, InvoiceView | NotAllowed | InvalidInput | None]:
             order = visible_order(session, tracker, number)
             if order is None:
                 return None, None
@@ -142,7 +143,7 @@ class ActionOpenRefund(DataAction):
         _, reason = latest_intent_text(tracker, ("get_refund",))
         reason = " ".join(reason.split())[:64] or "requested in chat"
 
-        def refund(session):  # noqa: ANN001, ANN202 - a CRM session
+        def refund(session: Session) -> RefundView | tuple[OrderView, NotAllowed | InvalidInput] | None:
             order = visible_order(session, tracker, number)
             if order is None:
                 return None

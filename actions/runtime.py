@@ -20,9 +20,10 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import run_transaction, session_factory
-from recommender.faq import FaqIndex, load_entries
-from recommender.service import DEFAULT_PATH as RECOMMENDER_PATH
-from recommender.service import Recommender
+from retrieval.faq_index import FaqIndex, load_entries
+from recommender.serving.loader import RecommenderUnavailable, ServedRecommender
+from recommender.serving.service import DEFAULT_PATH as RECOMMENDER_PATH
+from recommender.serving.service import Recommender
 
 from actions.knowledge import KNOWLEDGE_DIR
 
@@ -48,7 +49,7 @@ class Services:
         self._faq_path = Path(faq_path)
         self._lock = threading.Lock()
         self._crm: sessionmaker[Session] | None = None
-        self._recommender: Recommender | None = None
+        self._recommender = ServedRecommender(self._recommender_path)
         self._faq: FaqIndex | None = None
 
     @property
@@ -60,16 +61,11 @@ class Services:
 
     @property
     def recommender(self) -> Recommender:
-        with self._lock:
-            if self._recommender is None:
-                try:
-                    self._recommender = Recommender.load(self._recommender_path)
-                except (FileNotFoundError, OSError, ValueError) as exc:
-                    raise ServiceUnavailable(f"no trained recommender under {self._recommender_path}: {exc}") from exc
-                log.info("recommender %s loaded", self._recommender.version)
-            elif self._recommender.reload_if_newer():
-                log.info("recommender switched to %s", self._recommender.version)
-            return self._recommender
+        """Loaded as the console loads it (`recommender.serving.loader`); a newer trained version is swapped in."""
+        try:
+            return self._recommender.get()
+        except RecommenderUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from exc
 
     @property
     def faq(self) -> FaqIndex:
@@ -125,3 +121,13 @@ async def in_crm(work: Callable[[Session], T], timeout: float = CALL_TIMEOUT) ->
 
 async def with_recommender(work: Callable[[Recommender], T], timeout: float = CALL_TIMEOUT) -> T:
     return await off_loop(lambda: work(services().recommender), timeout)
+
+
+async def in_crm_with_recommender(work: Callable[[Session, Recommender], T], timeout: float = CALL_TIMEOUT) -> T:
+    """`work(session, recommender)` in one CRM transaction: a catch-up reads the CRM and folds into the
+    recommender (`recommender.serving.personal`)."""
+    factory = services().crm
+
+    return await off_loop(
+        lambda: run_transaction(factory, lambda session: work(session, services().recommender)), timeout
+    )

@@ -7,9 +7,17 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
-from crm.repository import default_address_region, delivery_options, every_delivery_option, save_address
+from crm.repository import (
+    AddressView,
+    DeliveryOptionView,
+    default_address_region,
+    delivery_options,
+    every_delivery_option,
+    save_address,
+)
 from actions.base import DataAction, Reply
 from actions.identity import identified_customer
 from actions.knowledge import DeliveryFact, delivery_facts, needs_delivery, policy, render
@@ -44,7 +52,7 @@ class RegionalDelivery(DataAction):
     topic: str
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        def options(session):  # noqa: ANN001, ANN202 - a CRM session
+        def options(session: Session) -> list[DeliveryOptionView]:
             customer = identified_customer(session, tracker)
             region = None if customer is None else default_address_region(session, customer.id)
             return [] if region is None else delivery_options(session, region)
@@ -92,7 +100,7 @@ class ActionSaveAddress(DataAction):
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = tracker.get_slot("new_address") or ""
 
-        def save(session):  # noqa: ANN001, ANN202 - a CRM session
+        def save(session: Session) -> AddressView | InvalidInput | None:
             customer = identified_customer(session, tracker)
             if customer is None:
                 return None

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from crm.errors import ProductNotFound
 from crm.experiments.serving import Assignment, arm_for, record_exposure
-from crm.export import interactions_of, purchased_product_ids
 from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
-from recommender.query import (
+from recommender.serving.query import (
     MAX_REQUEST_CHARS,
     MAX_SHOWN,
     VOCABULARY,
@@ -38,20 +38,19 @@ from recommender.query import (
     refine,
 )
 from recommender.records import InteractionRecord
-from recommender.service import Recommendation
+from recommender.serving.personal import LIST_LENGTH, catch_up, ranked
+from recommender.serving.service import Recommendation, Recommender
 from actions.base import DataAction, Reply
 from actions.identity import crm_channel, identified_customer
 from actions.render import money
+from kelian.language import Language
 from actions.faq import faq_match
-from actions.runtime import in_crm, with_recommender
+from actions.messages import seen, tell_worded, worded
+from actions.runtime import in_crm, in_crm_with_recommender, with_recommender
 
 log = logging.getLogger(__name__)
 
-SHOWN = 4
-RETENTION_OFFER = (
-    "As a thank-you for shopping with us, here's 10% off your next order: code COMEBACK10 (valid 14 days).",
-    "感谢您一直以来的支持,送您一张下单 9 折券:优惠码 COMEBACK10(14 天内有效)。",
-)
+SHOWN = LIST_LENGTH
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind:
         if who.customer is not None:
             customer_id = who.customer.id
 
-            def write(session):  # noqa: ANN001, ANN202 - a CRM session
+            def write(session: Session) -> None:
                 for product_id in product_ids:
                     record_interaction(session, customer_id, product_id, kind, channel=channel)
 
@@ -147,7 +146,7 @@ async def note_exposure(tracker: Tracker, arm: Assignment | None) -> None:
         log.exception("could not record the exposure to %s in conversation %s", arm.experiment_key, tracker.sender_id)
 
 
-def products_by_skus(session, skus: list[str]) -> list[ProductView]:  # noqa: ANN001 - a CRM session
+def products_by_skus(session: Session, skus: list[str]) -> list[ProductView]:
     found = []
     for sku in skus:
         try:
@@ -188,15 +187,18 @@ async def note_click(tracker: Tracker, who: Shopper) -> None:
 CARD_CHANNELS = {"web", "socketio"}  # channels whose page renders product cards
 
 
-async def show(reply: Reply, tracker: Tracker, heading: tuple[str, str], items: list[Recommendation]) -> None:
+async def show(
+    reply: Reply, tracker: Tracker, heading: tuple[str, str], items: list[Recommendation], explanation: str = "reasons"
+) -> None:
     """A heading, then the products."""
     reply.say(*heading)
-    await show_items(reply, tracker, items)
+    await show_items(reply, tracker, items, explanation)
 
 
-async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]) -> None:
+async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation], explanation: str = "reasons") -> None:
     """One message per product with its reason and its two buttons: a product card (custom JSON) on the
-    web page, text with buttons elsewhere."""
+    web page, text with buttons elsewhere. `explanation` is the experiment arm's style
+    (crm.experiments.variants.EXPLANATIONS): `reasons` shows each product's reason, `none` leaves it out."""
     lang = reply.language
     cards = tracker.get_latest_input_channel() in CARD_CHANNELS
     described = {}
@@ -204,6 +206,7 @@ async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]
         ids = [int(item.product_id) for item in items]
         described = {p.id: p for p in await in_crm(lambda s: products_by_ids(s, ids))}
     for position, item in enumerate(items, start=1):
+        reason = item.reason if explanation == "reasons" else ""
         buttons = [
             reply.button("More like this", "看看相似的", f'/similar_products{{"product_sku":"{item.sku}"}}'),
             reply.button("Details", "查看详情", f'/product_info{{"product_sku":"{item.sku}"}}'),
@@ -211,7 +214,8 @@ async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]
         product = described.get(int(item.product_id))
         if product is None:
             reply.dispatcher.utter_message(
-                text=f"{position}. {item.name} — {money(item.price, lang)}\n{item.reason}", buttons=buttons
+                text=f"{position}. {item.name} — {money(item.price, lang)}" + (f"\n{reason}" if reason else ""),
+                buttons=buttons,
             )
             continue
         description = product.description_zh if reply.zh else product.description_en
@@ -222,7 +226,7 @@ async def show_items(reply: Reply, tracker: Tracker, items: list[Recommendation]
                 "name": item.name,
                 "price": money(item.price, lang),
                 "description": description[:140],
-                "reason": item.reason,
+                "reason": reason,
                 "buttons": buttons,
             }
         )
@@ -286,7 +290,7 @@ def set_request(request: Request) -> list[dict[str, Any]]:
     ]
 
 
-def budget_words(request: Request, lang: str) -> tuple[str, str]:
+def budget_words(request: Request, lang: Language) -> tuple[str, str]:
     low, high = request.min_price, request.max_price
     if low is not None and high is not None:
         return f"between {money(low, lang)} and {money(high, lang)}", f"{money(low, lang)}到{money(high, lang)}"
@@ -311,7 +315,7 @@ def described(request: Request) -> tuple[str, str]:
     return en, zh
 
 
-def alternative_reason(request: Request, lang: str) -> str:
+def alternative_reason(request: Request, lang: Language) -> str:
     if request.max_price is not None:
         return (
             f"备选:超出预算({money(request.max_price, lang)})"
@@ -336,6 +340,20 @@ def alternative_reason(request: Request, lang: str) -> str:
     )
 
 
+class TypeFilter(TypedDict):
+    product_type: str | None
+
+
+class Budget(TypedDict):
+    min_price: float | None
+    max_price: float | None
+
+
+class Limits(TypedDict):
+    hide_products: list[int]
+    for_children: bool | None
+
+
 @dataclass(frozen=True)
 class Found:
     matches: list[Recommendation]
@@ -356,18 +374,19 @@ async def find(
 ) -> Found:
     """The products that fit the request; when none does, the nearest alternatives (never shown as matches)."""
     text = request.ranking_text()
-    budget = {"min_price": request.min_price, "max_price": request.max_price}
-    limits = {"hide_products": hide, "for_children": request.child}
+    budget = Budget(min_price=request.min_price, max_price=request.max_price)
+    limits = Limits(hide_products=hide, for_children=request.child)
 
-    def rank(recommender):  # noqa: ANN001, ANN202 - the Recommender
-        kind = {"product_type": request.product_type}
+    def rank(recommender: Recommender) -> Found:
+        kind = TypeFilter(product_type=request.product_type)
         if search and text:
             matches = recommender.search(text, SHOWN, language=reply.language, **kind, **budget, **limits)
         else:
-            matches = recommender.recommend(
+            matches = ranked(
+                recommender,
                 who.key,
                 SHOWN,
-                exclude_products=owned,
+                owned=owned,
                 query_text=text or None,
                 language=reply.language,
                 session_items=engaged,
@@ -378,8 +397,8 @@ async def find(
             )
         if matches:
             return Found(matches, [])
-        if hide and recommender.recommend(
-            who.key, 1, language=reply.language, exclude_products=owned, **kind, **budget, for_children=request.child
+        if hide and ranked(
+            recommender, who.key, 1, owned=owned, language=reply.language, **kind, **budget, for_children=request.child
         ):
             return Found([], [], exhausted=True)
         if recommender.knows_type(request.product_type) and (
@@ -399,11 +418,12 @@ async def find(
 
 async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> list[dict[str, Any]]:
     """Recommendations and searches share one request: the message refines what was asked before
-    (`recommender.query.refine`), the list fits the whole request, and the request is kept in slots."""
+    (`recommender.serving.query.refine`), the list fits the whole request, and the request is kept in slots."""
     who = await shopper(tracker)
     owned: set[int] = set()
-    if who.personal and not search:
-        owned = await ActionRecommendProducts.catch_up(who.customer.id)
+    if who.customer is not None and who.personal and not search:
+        customer_id = who.customer.id
+        owned = await in_crm_with_recommender(lambda session, recommender: catch_up(recommender, session, customer_id))
     previous = request_of(tracker)
     said = said_in(tracker)
     before = await in_crm(lambda s: products_by_skus(s, list(previous.shown))) if previous.shown else []
@@ -429,19 +449,24 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
             "暂时没有找到合适的商品,可以再具体说说您的需求吗?",
         )
         return set_request(request)
+    customer = who.customer
     if found.matches:
-        if request.empty:
-            heading = (
-                ("Here's what matches:", "为您找到这些:")
-                if search
-                else ("Picked for you:", "为您精选:")
-                if who.personal
-                else ("Popular right now:", "当下热门:")
+        intro = None
+        if request.empty and search:
+            heading = ("Here's what matches:", "为您找到这些:")
+        elif request.empty:  # a heading a replies experiment may reword
+            intro = await worded(
+                tracker,
+                "rec_intro_personal" if who.personal else "rec_intro_popular",
+                None if customer is None else customer.id,
             )
+            heading = (intro.en, intro.zh)
         else:
             heading = (f"{en[0].upper()}{en[1:]}:", f"为您找到{zh}:")
         shown = found.matches
-        await show(reply, tracker, heading, shown)
+        await show(reply, tracker, heading, shown, "reasons" if arm is None else arm.explanation)
+        if intro is not None:
+            await seen(tracker, intro)
     else:
         reply.say(
             f"Sorry, we have no {en} right now. The nearest alternatives:", f"抱歉,目前没有{zh}。以下是最接近的备选:"
@@ -449,7 +474,6 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
         label = alternative_reason(request, reply.language)
         shown = [replace(item, reason=label) for item in found.alternatives]
         await show_items(reply, tracker, shown)
-    customer = who.customer
     if (
         not search
         and customer is not None
@@ -457,7 +481,7 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
         and customer.segment.value == "at_risk"
         and customer.marketing_consent
     ):
-        reply.say(*RETENTION_OFFER)
+        await tell_worded(reply.dispatcher, tracker, "retention_offer", customer_id=customer.id)
     await remember(tracker, who, [int(i.product_id) for i in shown], "rec_impression")
     if not search:
         await note_exposure(tracker, arm)
@@ -467,21 +491,6 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
 class ActionRecommendProducts(DataAction):
     def name(self) -> str:
         return "action_recommend_products"
-
-    @staticmethod
-    async def catch_up(customer_id: int) -> set[int]:
-        """Folds in what the CRM learnt about the customer since the recommender was trained — clicks
-        and impressions from any channel or worker, products named in chats (the feedback consumer) —
-        and returns what they bought."""
-        trained_at = await with_recommender(lambda r: r.trained_at())
-
-        def read(session):  # noqa: ANN001, ANN202 - a CRM session
-            recent = [] if trained_at is None else interactions_of(session, customer_id, trained_at)
-            return recent, purchased_product_ids(session, customer_id)
-
-        recent, owned = await in_crm(read)
-        await with_recommender(lambda r: r.fold_in(customer_id, recent))
-        return owned
 
     async def answer(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return await answer_request(reply, tracker, search=False)

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,6 +42,9 @@ PASSWORD_MAX_LENGTH = 256
 TOTP_ISSUER = "Kelian console"
 ROLE_RANK = {StaffRole.AGENT: 1, StaffRole.SUPERVISOR: 2, StaffRole.ADMIN: 3}
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+DISPLAY_NAME_MAX_CHARS = 16
+# Letters of any script, digits, spaces and the few marks names use ("客服小林", "Mei · Support", "Li-Na").
+DISPLAY_NAME = re.compile(r"[^\W_]+(?:[ ·.\-']{1,3}[^\W_]+)*")
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 "low memory" parameters (64 MiB, 3 passes)
 # Verified when the username does not exist, so a failed sign-in takes as long either way.
@@ -66,6 +70,7 @@ class StaffUserView:
     created_at: datetime
     last_login_at: datetime | None
     language: Language = Language.ZH  # of the console's pages
+    display_name: str | None = None  # what customers see (console.notices.display_name)
 
     def has_role(self, role: StaffRole | str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[StaffRole(role)]
@@ -103,6 +108,7 @@ def _view(user: StaffUser) -> StaffUserView:
         user.created_at,
         user.last_login_at,
         user.ui_language,
+        user.display_name,
     )
 
 
@@ -226,6 +232,33 @@ def set_language(session: Session, user_id: int, language: Language | str, *, no
         now=now,
         language=user.ui_language.value,
     )
+
+
+def normalize_display_name(name: str) -> str | None:
+    """A display name as customers will read it (NFKC, single spaces), or None for none (the staff number);
+    anything but letters, digits and a few marks between them, or over DISPLAY_NAME_MAX_CHARS, is refused."""
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    if not name:
+        return None
+    if len(name) > DISPLAY_NAME_MAX_CHARS or not DISPLAY_NAME.fullmatch(name):
+        raise refusal(InvalidInput, "refusal.display_name", n=DISPLAY_NAME_MAX_CHARS)
+    return name
+
+
+def set_display_name(session: Session, user_id: int, name: str, *, now: datetime | None = None) -> str | None:
+    """The name customers see when this person serves them, chosen by its owner (audited; the value is a work
+    name, not personal data of a customer)."""
+    user = _user(session, user_id)
+    user.display_name = normalize_display_name(name)
+    audit(
+        session,
+        actor=user.username,
+        action="staff_display_name",
+        customer_id=None,
+        now=now,
+        display_name=user.display_name,
+    )
+    return user.display_name
 
 
 def set_role(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from aiohttp import web
 from jinja2.runtime import Context
 from sqlalchemy.orm import sessionmaker
 
+from crm.attachment_store import AttachmentStore, default_dir
 from crm.db import make_engine
 from crm.migrate import is_up_to_date
 
@@ -21,7 +23,14 @@ from console.config import ConsoleConfig
 from console.customers import Recommendations
 from console.i18n import format_moment, intent_label, intent_labels, label, translate
 from console.rasa import RasaClient
-from console.views import admin, auth, customers, dashboard, dead_letters, handoffs, transcripts
+from console.queue import worker as queue_worker
+from console.training import Trainer, TrainingSettings
+from console.views import model as model_views
+from console.views import queue as queue_views
+from console.views import tickets as ticket_views
+from console.views import workspace as workspace_views
+from console.views import attachments as attachment_views
+from console.views import admin, auth, customers, dashboard, dead_letters, experiments, handoffs, orders, transcripts
 from console.web import (
     CONFIG,
     DB,
@@ -45,7 +54,7 @@ class ConsoleError(RuntimeError):
     """The console cannot start (the CRM is not migrated…); the message says what to do."""
 
 
-def _helpers(config: ConsoleConfig) -> dict[str, object]:
+def _helpers(config: ConsoleConfig) -> dict[str, Callable[..., str]]:
     """The template helpers; each reads the page's language (`lang`, from `base_context`)."""
     tz = config.tz
 
@@ -104,8 +113,15 @@ def make_app(config: ConsoleConfig) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     environment.globals.update(helpers)
-    for module in (auth, handoffs, transcripts, customers, dashboard, dead_letters, admin):
+    for module in (auth, handoffs, transcripts, customers, dashboard, dead_letters, experiments, admin, orders):
         app.router.add_routes(module.routes)
+    app.router.add_routes(workspace_views.routes)
+    app.router.add_routes(queue_views.routes)
+    app.router.add_routes(model_views.routes)  # the Model page: retraining and activation
+    app[model_views.TRAINER] = Trainer(TrainingSettings.from_env(config.var_dir, config.models_dir))
+    app.router.add_routes(attachment_views.routes)
+    app[attachment_views.STORE] = AttachmentStore(default_dir(config.var_dir))
+    app.router.add_routes(ticket_views.routes)  # tickets: list, page, assign, comment, status, close
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     missing = unruled_routes(app)
     if missing:
@@ -116,11 +132,13 @@ def make_app(config: ConsoleConfig) -> web.Application:
         asyncio.get_running_loop().run_in_executor(None, app[customers.RECOMMENDATIONS].load)
 
     async def stop(app: web.Application) -> None:
+        await app[model_views.TRAINER].stop()
         await app[handoffs.RASA].close()
         engine.dispose()
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
+    app.cleanup_ctx.append(queue_worker(DB, handoffs.RASA))  # routing and expiry, every 30 s
     return app
 
 

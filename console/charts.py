@@ -1,4 +1,5 @@
-"""The dashboard's charts, drawn on the server with matplotlib as SVG (nothing is loaded from elsewhere).
+"""The dashboard's and the experiments page's charts, drawn on the server with matplotlib as SVG (nothing is
+loaded from elsewhere).
 
 Each chart is its own `Figure` (matplotlib's object API, not pyplot), so charts can be drawn from several
 threads at once. Text stays text in the SVG (`svg.fonttype: none`): small files, the browser's fonts — which
@@ -13,10 +14,15 @@ from collections import Counter
 from datetime import date
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from crm.experiments.analysis import Analysis
 
 from console.dashboard import Dashboard
+from console.experiments import Daily
 from console.i18n import intent_label, label, translate
 
 Labels = dict[str, dict[str, str]]
@@ -50,7 +56,7 @@ def _empty(figure: Figure, message: str) -> bytes:
     return _svg(figure)
 
 
-def _day_labels(axes, days: list[date]) -> None:  # noqa: ANN001 - a matplotlib Axes
+def _day_labels(axes: Axes, days: list[date]) -> None:
     step = max(1, len(days) // 10)
     axes.set_xticks(range(0, len(days), step))
     axes.set_xticklabels([d.strftime("%m-%d") for d in days[::step]])
@@ -76,7 +82,9 @@ def conversations_per_day(board: Dashboard, language: str = "en", intents: Label
         bottom = [b + v for b, v in zip(bottom, values)]
     _day_labels(axes, board.day_list)
     axes.set_ylabel(translate(language, "chart.conversations"))
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    locator = axes.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # matplotlib's default AutoLocator is one
+        locator.set_params(integer=True)
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncol=len(channels))
     return _svg(figure)
 
@@ -86,11 +94,14 @@ def rates_over_time(board: Dashboard, language: str = "en", intents: Labels | No
     axes = figure.add_subplot()
     if not board.rates_by_bucket or not board.conversations:
         return _empty(figure, translate(language, "chart.no_conversations"))
-    days = [b for b, *_ in board.rates_by_bucket]
-    for index, (key, colour) in enumerate(
-        (("chart.self_service", "#2f855a"), ("chart.fallback", "#c53030"), ("chart.handoff", "#b7791f")), start=1
+    rows = board.rates_by_bucket
+    days = [row[0] for row in rows]
+    for key, colour, rates in (
+        ("chart.containment", "#2f855a", [row[1] for row in rows]),
+        ("chart.fallback", "#c53030", [row[2] for row in rows]),
+        ("chart.handoff", "#b7791f", [row[3] for row in rows]),
     ):
-        values = [row[index] * 100 if row[index] is not None else float("nan") for row in board.rates_by_bucket]
+        values = [rate * 100 if rate is not None else float("nan") for rate in rates]
         axes.plot(range(len(days)), values, marker="o", markersize=3, label=translate(language, key), color=colour)
     _day_labels(axes, days)
     axes.set_ylim(0, 100)
@@ -102,15 +113,16 @@ def rates_over_time(board: Dashboard, language: str = "en", intents: Labels | No
 def wait_times(board: Dashboard, language: str = "en", intents: Labels | None = None) -> bytes:
     figure = Figure(figsize=SIZE)
     axes = figure.add_subplot()
-    if not board.waits_minutes:
+    service = board.service  # crm.service_metrics' waits: a request still waiting counts with its wait so far
+    if not service.waits_minutes:
         return _empty(figure, translate(language, "chart.no_waits"))
-    axes.hist(board.waits_minutes, bins=min(20, max(5, len(board.waits_minutes) // 3)), color="#2b6cb0")
-    if board.median_wait is not None:
+    axes.hist(service.waits_minutes, bins=min(20, max(5, len(service.waits_minutes) // 3)), color="#2b6cb0")
+    if service.median_wait is not None:
         axes.axvline(
-            board.median_wait,
+            service.median_wait,
             color="#c53030",
             linestyle="--",
-            label=translate(language, "chart.median", n=f"{board.median_wait:.1f}"),
+            label=translate(language, "chart.median", n=f"{service.median_wait:.1f}"),
         )
         axes.legend(frameon=False)
     axes.set_xlabel(translate(language, "chart.minutes_until_taken"))
@@ -157,3 +169,50 @@ CHARTS = {
     "funnel": recommendation_funnel,
     "intents": top_intents,
 }
+
+
+# --- experiments page: each arm's rate with its interval, and the cumulative rates per day ------------------
+
+ARM_COLOURS = ("#4a5568", "#2b6cb0", "#2f855a", "#b7791f", "#805ad5")
+
+
+def experiment_rates(analysis: Analysis, language: str = "en") -> bytes:
+    """Each arm's conversion rate with its Wilson interval (the report's figures), the control first and grey."""
+    figure = Figure(figsize=SIZE)
+    axes = figure.add_subplot()
+    shown = [(i, a) for i, a in enumerate(analysis.arms) if a.rate is not None]
+    if not shown:
+        return _empty(figure, translate(language, "chart.no_analysed_units"))
+    for i, arm in shown:
+        rate, low, high = (arm.rate or 0.0) * 100, (arm.rate_low or 0.0) * 100, (arm.rate_high or 0.0) * 100
+        axes.errorbar(
+            [i], [rate], yerr=[[rate - low], [high - rate]], fmt="o", capsize=6, color=ARM_COLOURS[i % 5], markersize=7
+        )
+        axes.annotate(f"{rate:.2f} %", (i, rate), xytext=(9, 0), textcoords="offset points", va="center", fontsize=8)
+    axes.set_xticks(range(len(analysis.arms)), [a.name for a in analysis.arms])
+    axes.set_xlim(-0.6, len(analysis.arms) - 0.4)
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel(translate(language, "chart.rate_with_interval", level=f"{1 - analysis.alpha:.0%}"))
+    return _svg(figure)
+
+
+def experiment_daily(series: Daily, language: str = "en") -> bytes:
+    """Each arm's cumulative rate at the end of each day, its interval shaded: how the figures moved, which is
+    no reason to stop early (the page says so)."""
+    figure = Figure(figsize=SIZE)
+    axes = figure.add_subplot()
+    if not any(rate is not None for rates in series.rates for rate in rates):
+        return _empty(figure, translate(language, "chart.no_analysed_units"))
+    x = range(len(series.days))
+    for i, name in enumerate(series.arms):
+        colour = ARM_COLOURS[i % 5]
+        rates = [float("nan") if r is None else r * 100 for r in series.rates[i]]
+        lows = [float("nan") if r is None else r * 100 for r in series.lows[i]]
+        highs = [float("nan") if r is None else r * 100 for r in series.highs[i]]
+        axes.plot(x, rates, marker="o", markersize=3, color=colour, label=name)
+        axes.fill_between(x, lows, highs, color=colour, alpha=0.12, linewidth=0)
+    _day_labels(axes, series.days)
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel(translate(language, "chart.cumulative_rate"))
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncol=len(series.arms))
+    return _svg(figure)

@@ -53,6 +53,8 @@ class ConsoleConfig:
     timezone: str = field(default_factory=lambda: os.environ.get("KELIAN_CONSOLE_TZ", "Asia/Shanghai"))
     domain_dir: Path = ROOT / "bot" / "domain"
     nlu_dir: Path = ROOT / "data" / "rasa" / "nlu"
+    # The Rasa server's models (`rasa run --model models`): where a retrained model is activated.
+    models_dir: Path = ROOT / "models"
     # The assistant's own names of its intents, which the console shows staff too.
     intent_labels_path: Path = ROOT / "data" / "knowledge" / "intent_labels.yml"
     recommender_path: Path = field(default_factory=_recommender_path)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from crm.errors import InvalidInput, NotAllowed, NotFound
 from crm.models import Conversation, Language, Message, MessageSender, NluCorrection
 from crm.privacy import utcnow
-from kelian.language import detect_language as detect
+from kelian.language import detect_language
 
 from console.i18n import refusal
 
@@ -44,31 +44,53 @@ _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\]
 class Vocabulary:
     intents: tuple[str, ...]
     entities: tuple[str, ...]
+    # intent -> the entity types it may carry, for the intents whose domain entry limits them
+    # (`use_entities` / `ignore_entities`); an intent not listed takes every entity of the domain.
+    limited: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def entities_for(self, intent: str | None) -> frozenset[str]:
+        return frozenset(dict(self.limited).get(intent or "", self.entities))
+
+
+def _entities_of_intent(settings: Any, entities: set[str]) -> set[str] | None:
+    """The entities an intent's domain entry allows (Rasa's `use_entities: true|false|[...]`, `ignore_entities:
+    [...]`), None when it does not limit them."""
+    if not isinstance(settings, dict):
+        return None
+    use = settings.get("use_entities", True)
+    ignore = set(map(str, settings.get("ignore_entities") or []))
+    if use is True and not ignore:
+        return None
+    allowed = set(entities) if use is True else set() if use is False else set(map(str, use))
+    return allowed - ignore
 
 
 @lru_cache(maxsize=4)
 def _vocabulary(domain_dir: str, stamp: tuple[float, ...]) -> Vocabulary:
     intents: set[str] = set()
     entities: set[str] = set()
+    settings: dict[str, Any] = {}
     for path in sorted(Path(domain_dir).glob("*.yml")):
         domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in domain.get("intents") or []:
-            intents.add(next(iter(item)) if isinstance(item, dict) else str(item))
+            name = next(iter(item)) if isinstance(item, dict) else str(item)
+            intents.add(name)
+            if isinstance(item, dict):
+                settings[name] = item[name]
         for item in domain.get("entities") or []:
             entities.add(next(iter(item)) if isinstance(item, dict) else str(item))
-    return Vocabulary(tuple(sorted(intents)), tuple(sorted(entities)))
+    limited = {
+        name: tuple(sorted(allowed & entities))
+        for name, value in settings.items()
+        if (allowed := _entities_of_intent(value, entities)) is not None
+    }
+    return Vocabulary(tuple(sorted(intents)), tuple(sorted(entities)), tuple(sorted(limited.items())))
 
 
 def domain_vocabulary(domain_dir: Path) -> Vocabulary:
     """The intents and entity types of the bot's domain (bot/domain/*.yml), re-read when a file changes."""
     stamp = tuple(p.stat().st_mtime for p in sorted(domain_dir.glob("*.yml")))
     return _vocabulary(str(domain_dir), stamp)
-
-
-def detect_language(text: str) -> Language:
-    """The language an example is filed under (data/rasa/nlu/<lang>/) when its conversation has none:
-    the project's one rule, English when the text says nothing (an order number, "1")."""
-    return Language(detect(text) or "en")
 
 
 @dataclass(frozen=True)
@@ -92,30 +114,85 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def locate_entities(text: str, entities: Iterable[tuple[str, str]], known: Iterable[str]) -> list[dict[str, Any]]:
-    """Entities given as (value, type), placed in the text: each value must appear in it, and no two overlap."""
-    known = set(known)
+@dataclass(frozen=True)
+class DroppedEntity:
+    """An entity row that cannot be part of the example, and why (a catalogue key and its values): the
+    correction is saved without it and the page says so in the reader's language."""
+
+    value: str
+    entity: str
+    key: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Placement:
+    entities: list[dict[str, Any]]
+    dropped: tuple[DroppedEntity, ...]
+
+
+def _reason(value: str, entity: str, known: set[str], allowed: frozenset[str] | None) -> str | None:
+    """Why a (value, type) row cannot be an entity of any example, or None."""
+    if not entity:
+        return "entity.dropped.no_type"
+    if entity not in known:
+        return "entity.dropped.not_in_domain"
+    if allowed is not None and entity not in allowed:
+        return "entity.dropped.not_for_intent"
+    if not value:
+        return "entity.dropped.no_value"
+    if re.search(r"[\[\](){}]", value):
+        return "entity.dropped.brackets"
+    return None
+
+
+def place_entities(
+    text: str, entities: Iterable[tuple[str, str]], vocabulary: Vocabulary, intent: str | None = None
+) -> Placement:
+    """Entities given as (value, type), placed in the text: each value must appear in it, no two overlap,
+    the type must be one of the domain's and one `intent` may carry. A row that fails is dropped with its
+    reason, never the whole correction: the rows come pre-filled from what the NLU extracted, which may no
+    longer fit (an edited example, a normalised value, a type the domain dropped). A repeat of an entity
+    already placed, with no other occurrence left in the text (two extractors finding the same span), is
+    dropped silently."""
+    known = set(vocabulary.entities)
+    allowed = vocabulary.entities_for(intent) if intent else None
     placed: list[dict[str, Any]] = []
+    dropped: list[DroppedEntity] = []
+    lowered = text.lower()
     for value, entity in entities:
         value, entity = _clean(value), entity.strip()
         if not value and not entity:
             continue
-        if entity not in known:
-            raise refusal(InvalidInput, "refusal.not_an_entity", entity=repr(entity), known=", ".join(sorted(known)))
-        if not value:
-            raise refusal(InvalidInput, "refusal.entity_value", entity=entity)
-        if re.search(r"[\[\](){}]", value):
-            raise refusal(InvalidInput, "refusal.entity_brackets")
+        reason = _reason(value, entity, known, allowed)
+        if reason is not None:
+            values = (("intent", str(intent)),) if reason == "entity.dropped.not_for_intent" else ()
+            dropped.append(DroppedEntity(value, entity, reason, values))
+            continue
         # The first occurrence (in any case) that no entity placed before covers.
-        start = text.lower().find(value.lower())
+        start = lowered.find(value.lower())
         while start >= 0 and any(start < e["end"] and start + len(value) > e["start"] for e in placed):
-            start = text.lower().find(value.lower(), start + 1)
-        if start < 0:
-            raise refusal(InvalidInput, "refusal.entity_not_found", value=repr(value))
-        placed.append(
-            {"entity": entity, "value": text[start : start + len(value)], "start": start, "end": start + len(value)}
-        )
-    return sorted(placed, key=lambda e: e["start"])
+            start = lowered.find(value.lower(), start + 1)
+        if start >= 0:
+            end = start + len(value)
+            placed.append({"entity": entity, "value": text[start:end], "start": start, "end": end})
+        elif not any(e["entity"] == entity and e["value"].lower() == value.lower() for e in placed):
+            dropped.append(DroppedEntity(value, entity, "entity.dropped.not_found"))
+    return Placement(sorted(placed, key=lambda e: e["start"]), tuple(dropped))
+
+
+def prefilled_entities(text: str, entities: Iterable[dict[str, Any]], vocabulary: Vocabulary) -> Placement:
+    """What the correction form starts from: the entities the NLU extracted (or the last correction gave),
+    those that fit the message's text and the domain; the others with their reason, to be shown, not
+    submitted."""
+    rows = [(str(e.get("value", "")), str(e.get("entity", ""))) for e in entities]
+    return place_entities(_clean(text), rows, vocabulary)
+
+
+@dataclass(frozen=True)
+class Saved:
+    correction_id: int
+    dropped: tuple[DroppedEntity, ...]
 
 
 def save_correction(
@@ -128,9 +205,10 @@ def save_correction(
     author: str,
     vocabulary: Vocabulary,
     now: datetime | None = None,
-) -> int:
+) -> Saved:
     """Store (or replace) the correction of one customer message. `text` is the example as it will be trained
-    on; None keeps the message's own text."""
+    on; None keeps the message's own text. Entity rows that do not fit the example are left out and returned
+    (`place_entities`); only a wrong message or intent, or an empty example, refuses the correction."""
     now = now or utcnow()
     message = session.get(Message, message_id)
     if message is None:
@@ -142,22 +220,23 @@ def save_correction(
     example = _clean(text if text is not None else message.text)
     if not example:
         raise refusal(InvalidInput, "refusal.empty_example")
-    placed = locate_entities(example, entities, vocabulary.entities)
+    placement = place_entities(example, entities, vocabulary, intent)
     conversation = session.get(Conversation, message.conversation_id)
     language = (
         conversation.language
         if conversation is not None and conversation.language is not None
-        else detect_language(example)
+        else Language(detect_language(example) or "en")  # a text that says nothing (an order number): English
     )
     correction = session.scalar(select(NluCorrection).where(NluCorrection.message_id == message_id))
     if correction is None:
         correction = NluCorrection(message_id=message_id, created_at=now, author=author[:64])
         session.add(correction)
-    correction.text, correction.language, correction.intent, correction.entities = example, language, intent, placed
+    correction.text, correction.language, correction.intent = example, language, intent
+    correction.entities = placement.entities
     correction.predicted_intent, correction.author, correction.updated_at = message.intent, author[:64], now
     correction.exported_at = None
     session.flush()
-    return correction.id
+    return Saved(correction.id, placement.dropped)
 
 
 def delete_correction(session: Session, correction_id: int) -> None:

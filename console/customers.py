@@ -1,12 +1,11 @@
 """Customer 360: the CRM's profile (`crm.repository.customer_360`, audited) with what conversations taught
 (interests, preferred channel, satisfaction), recent interactions and conversations, and the recommender's
-current suggestions with their explanations."""
+current suggestions with their explanations: the list the customer gets in the chat, by the action server's
+own path (`recommender.serving.personal`)."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recommender.artifacts import ArtifactError
-from recommender.service import Recommender
+from recommender.serving.personal import LIST_LENGTH, customer_list
+from recommender.serving.loader import RecommenderUnavailable, ServedRecommender
 
 from crm.models import Address, Conversation, Customer, CustomerInterest, Identity, Interaction, Product
 from crm.repository import Customer360, customer_360
@@ -105,39 +104,31 @@ def personal_data_of(session: Session, customer_id: int | None) -> tuple[list[st
 
 
 class Recommendations:
-    """The recommender, loaded once in the background when the console starts; when none is trained yet it is
+    """The recommender the customer page ranks with, loaded as the action server loads it
+    (`recommender.serving.loader`): in the background when the console starts; while none is trained it is
     tried again at most once a minute, so a model trained later appears without a restart."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
-        self._recommender: Any = None
-        self._problem: str | None = "the recommender is loading"
-        self._tried_at = 0.0
+        self._served = ServedRecommender(path, retry_seconds=RETRY_SECONDS)
 
     def load(self) -> None:
-        with self._lock:
-            if self._recommender is not None:
-                return
-            self._tried_at = time.monotonic()
-            try:
-                self._recommender = Recommender.load(self.path)
-                self._problem = None
-                log.info("recommender %s loaded", self._recommender.version)
-            except (ArtifactError, OSError, ValueError) as error:
-                self._problem = f"no trained recommender under {self.path} ({error})"
-                log.warning("console: %s", self._problem)
-
-    def for_customer(self, customer_id: int, *, language: str, k: int = 5) -> tuple[list[Any], str | None]:
-        """(recommendations, None) or ([], why there are none)."""
-        if self._recommender is None and time.monotonic() - self._tried_at > RETRY_SECONDS:
-            self.load()
-        recommender = self._recommender
-        if recommender is None:
-            return [], self._problem
         try:
-            recommender.reload_if_newer()
-            return recommender.recommend(customer_id, k=k, language=language), None
+            self._served.get()
+        except RecommenderUnavailable as problem:
+            log.warning("console: %s", problem)
+
+    def for_customer(
+        self, session: Session, customer_id: int, *, language: str, k: int = LIST_LENGTH
+    ) -> tuple[list[Any], str | None]:
+        """(recommendations, None) or ([], why there are none). The recommendations are the customer's own
+        list (`personal.customer_list`): what the CRM learnt since training folded in, bought products left out."""
+        try:
+            recommender = self._served.get()
+        except RecommenderUnavailable as problem:
+            return [], str(problem)
+        try:
+            return customer_list(recommender, session, customer_id, language=language, k=k), None
         except Exception as error:  # a recommender failure is a notice on the page, never an error page
             log.exception("recommendations for customer %s failed", customer_id)
             return [], f"the recommender failed: {type(error).__name__}"

@@ -2,8 +2,10 @@
 hover in the console). Days are calendar days in the console's time zone.
 
 The shop-level figures are `crm.metrics.compute` over the same window; the rest is about the assistant:
-how many conversations it had where, how many it settled alone, how often it did not understand, how long
-customers waited for a person, how satisfied they were, and what its recommendations led to.
+how many conversations it had where, how many it settled alone, how often it failed, how long customers waited
+for a person, how satisfied they were, and what its recommendations led to. Containment, the fallback rate and
+the waits have one definition, crm.service_metrics' (the figures that do not flatter, #16 item 5), for the
+cards, the rates over time and the CSV alike.
 """
 
 from __future__ import annotations
@@ -18,12 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.metrics import ShopMetrics, compute
+from crm.service_metrics import ServiceFigures, compute_service
 from crm.models import (
     Conversation,
-    ConversationStatus,
     Customer,
     HandoffRequest,
-    HandoffStatus,
     Interaction,
     InteractionKind,
     Message,
@@ -34,7 +35,6 @@ from crm.privacy import utcnow
 
 from console.i18n import MESSAGES
 
-FALLBACK_INTENT = "nlu_fallback"
 LOW_CONFIDENCE = 0.5
 ATTRIBUTION = timedelta(days=7)
 SATISFIED = 4.0
@@ -54,15 +54,9 @@ class Dashboard:
     day_list: list[date]
     per_day_channel: dict[date, Counter[str]]
     conversations: int
-    resolved_by_bot: int
     with_handoff: int
-    customer_messages: int
-    fallback_messages: int
     predicted_messages: int
     low_confidence_messages: int
-    waits_minutes: list[float]
-    waiting_now: int
-    longest_wait_minutes: float | None
     satisfied: int
     with_satisfaction: int
     average_satisfaction: float | None
@@ -74,18 +68,11 @@ class Dashboard:
     top_intents: list[tuple[str, int]]
     rates_by_bucket: list[tuple[date, float | None, float | None, float | None]]  # containment, fallback, handoff
     shop: ShopMetrics
+    service: ServiceFigures  # the figures that do not flatter (crm.service_metrics), with CSAT from the surveys
 
     @staticmethod
     def _ratio(a: int, b: int) -> float | None:
         return None if b == 0 else a / b
-
-    @property
-    def containment(self) -> float | None:
-        return self._ratio(self.resolved_by_bot, self.conversations)
-
-    @property
-    def fallback_rate(self) -> float | None:
-        return self._ratio(self.fallback_messages, self.customer_messages)
 
     @property
     def low_confidence_rate(self) -> float | None:
@@ -94,16 +81,6 @@ class Dashboard:
     @property
     def handoff_rate(self) -> float | None:
         return self._ratio(self.with_handoff, self.conversations)
-
-    @property
-    def median_wait(self) -> float | None:
-        return statistics.median(self.waits_minutes) if self.waits_minutes else None
-
-    @property
-    def p90_wait(self) -> float | None:
-        if len(self.waits_minutes) < 2:
-            return self.median_wait
-        return statistics.quantiles(self.waits_minutes, n=10, method="inclusive")[-1]
 
     @property
     def csat(self) -> float | None:
@@ -132,8 +109,8 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
         return first_day + timedelta(days=offset - offset % bucket_days)
 
     per_day: dict[date, Counter[str]] = defaultdict(Counter)
-    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # conv, bot, handoff, msgs, fallback
-    conversations = resolved = handed = 0
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])  # conversations, with a hand-off
+    conversations = handed = 0
     handed_ids = set(
         session.scalars(
             select(HandoffRequest.conversation_id)
@@ -141,8 +118,8 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
             .where(Conversation.started_at >= start, Conversation.started_at < end)
         )
     )
-    for cid, started, channel, status in session.execute(
-        select(Conversation.id, Conversation.started_at, Conversation.channel, Conversation.status).where(
+    for cid, started, channel in session.execute(
+        select(Conversation.id, Conversation.started_at, Conversation.channel).where(
             Conversation.started_at >= start, Conversation.started_at < end
         )
     ):
@@ -150,54 +127,32 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
         row = totals[bucket(started)]
         conversations += 1
         row[0] += 1
-        if status == ConversationStatus.RESOLVED_BY_BOT:
-            resolved += 1
-            row[1] += 1
         if cid in handed_ids:
             handed += 1
-            row[2] += 1
+            row[1] += 1
 
-    customer_messages = fallback = predicted = low = 0
+    predicted = low = 0
     intents: Counter[str] = Counter()
     for created, intent, confidence in session.execute(
         select(Message.created_at, Message.intent, Message.confidence).where(
             Message.sender == MessageSender.CUSTOMER, Message.created_at >= start, Message.created_at < end
         )
     ):
-        customer_messages += 1
-        row = totals[bucket(created)]
-        row[3] += 1
         if intent:
             intents[intent] += 1
-        if intent == FALLBACK_INTENT:
-            fallback += 1
-            row[4] += 1
         if confidence is not None:
             predicted += 1
             low += confidence < LOW_CONFIDENCE
 
-    waits = [
-        max(0.0, (assigned - requested).total_seconds() / 60)
-        for requested, assigned in session.execute(
-            select(HandoffRequest.requested_at, HandoffRequest.assigned_at).where(
-                HandoffRequest.requested_at >= start,
-                HandoffRequest.requested_at < end,
-                HandoffRequest.assigned_at.is_not(None),
-            )
-        )
-    ]
-    waiting = list(
-        session.scalars(select(HandoffRequest.requested_at).where(HandoffRequest.status == HandoffStatus.WAITING))
-    )
-    longest = max(((now - at).total_seconds() / 60 for at in waiting), default=None)
-
-    scores = list(
-        session.scalars(
+    scores = [
+        score
+        for score in session.scalars(
             select(Customer.satisfaction).where(
                 Customer.satisfaction.is_not(None), Customer.last_contact_at >= start, Customer.last_contact_at < end
             )
         )
-    )
+        if score is not None
+    ]
     reviews, rating = session.execute(
         select(func.count(), func.avg(Review.rating)).where(Review.created_at >= start, Review.created_at < end)
     ).one()
@@ -231,11 +186,22 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
         clicked, bought = _aware(clicked), _aware(bought)
         converted += bought - clicked <= ATTRIBUTION
 
+    # The cards' figures and each bucket's containment and fallback in one pass of crm.service_metrics over the
+    # window (its one definition): each conversation is read once, and counted in the bucket it started in.
+    service = compute_service(session, start, end, tz, bucket=bucket)
     buckets = sorted({first_day + timedelta(days=i) for i in range(0, days, bucket_days)})
     rates = []
     for b in buckets:
-        conv, bot, hand, msgs, fb = totals.get(b, [0, 0, 0, 0, 0])
-        rates.append((b, Dashboard._ratio(bot, conv), Dashboard._ratio(fb, msgs), Dashboard._ratio(hand, conv)))
+        conv, hand = totals.get(b, [0, 0])
+        honest = service.by_bucket.get(b) if conv else None
+        rates.append(
+            (
+                b,
+                honest.containment if honest else None,
+                honest.fallback_rate if honest else None,
+                Dashboard._ratio(hand, conv),
+            )
+        )
 
     return Dashboard(
         days=days,
@@ -244,15 +210,9 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
         day_list=day_list,
         per_day_channel=dict(per_day),
         conversations=conversations,
-        resolved_by_bot=resolved,
         with_handoff=handed,
-        customer_messages=customer_messages,
-        fallback_messages=fallback,
         predicted_messages=predicted,
         low_confidence_messages=low,
-        waits_minutes=waits,
-        waiting_now=len(waiting),
-        longest_wait_minutes=longest,
         satisfied=sum(s >= SATISFIED for s in scores),
         with_satisfaction=len(scores),
         average_satisfaction=statistics.fmean(scores) if scores else None,
@@ -264,6 +224,7 @@ def compute_dashboard(session: Session, days: int, tz: ZoneInfo, *, now: datetim
         top_intents=intents.most_common(10),
         rates_by_bucket=rates,
         shop=compute(session, window_days=days, as_of=now),
+        service=service,
     )
 
 

@@ -66,7 +66,7 @@ def _items(session: Session, handoffs: list[HandoffView], now: datetime) -> list
                 h,
                 conversation.channel.value if conversation else "?",
                 None if conversation is None or conversation.language is None else conversation.language.value,
-                names.get(h.customer_id),
+                None if h.customer_id is None else names.get(h.customer_id),
                 max(0, int((now - h.requested_at).total_seconds() // 60)),
             )
         )
@@ -132,16 +132,27 @@ def may_serve(handoff: HandoffView, user: StaffUserView) -> bool:
     )
 
 
-def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetime | None = None) -> None:
-    """Assign a waiting hand-off to `user`. Someone else's is refused, except that a supervisor may take
-    over; the row is locked first, so two agents cannot both take it (on SQLite the database's single
-    writer refuses the second)."""
+def served_case(
+    session: Session, handoff_id: int, user: StaffUserView, refused: str = "refusal.take_first"
+) -> HandoffCase:
+    """The hand-off's case when `user` may serve it (`may_serve`); otherwise NotAllowed, in the catalogue's
+    words `refused`."""
+    found = case(session, handoff_id)
+    if not may_serve(found.handoff, user):
+        raise refusal(NotAllowed, refused)
+    return found
+
+
+def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetime | None = None) -> bool:
+    """Assign a waiting hand-off to `user`: True when it is theirs now, False when it already was. Someone
+    else's is refused, except that a supervisor may take over; the row is locked first, so two agents cannot
+    both take it (on SQLite the database's single writer refuses the second)."""
     handoff = _request(session, handoff_id, lock=True)
     if handoff.status == HandoffStatus.CLOSED:
         raise refusal(NotAllowed, "refusal.handed_back")
     if handoff.status == HandoffStatus.ASSIGNED:
         if handoff.agent == user.username:
-            return
+            return False
         if not user.has_role(StaffRole.SUPERVISOR):
             raise refusal(NotAllowed, "refusal.taken", agent=handoff.agent)
     assign_handoff(session, handoff_id, agent=user.username, now=now)
@@ -153,6 +164,7 @@ def take(session: Session, handoff_id: int, user: StaffUserView, *, now: datetim
         now=now,
         handoff_id=handoff_id,
     )
+    return True
 
 
 def finish(session: Session, handoff_id: int, user: StaffUserView, *, now: datetime | None = None) -> None:

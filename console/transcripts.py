@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -35,10 +36,13 @@ from crm.models import (
     MessageSender,
 )
 from crm.repository import resolve_customer
+from crm.repository.workspace import normalize_tag, tagged_conversations
 
 from console.i18n import refusal
 from console.masking import mask_secrets
 from console.rasa import AGENT_MESSAGE_ACTION
+
+E = TypeVar("E", bound=Enum)
 
 PAGE_SIZE = 50
 SEARCH_SCAN_LIMIT = 2000
@@ -60,6 +64,7 @@ class Filters:
     language: Language | None = None
     query: str | None = None
     page: int = 1
+    tag: str | None = None  # a staff tag (agent workspace), normalised
 
     @classmethod
     def parse(cls, params: Any) -> "Filters":
@@ -69,7 +74,7 @@ class Filters:
             value = (params.get(name) or "").strip()
             return value or None
 
-        def choice(name: str, kind: type) -> Any:
+        def choice(name: str, kind: type[E]) -> E | None:
             value = text(name)
             if value is None:
                 return None
@@ -114,6 +119,7 @@ class Filters:
             language=choice("language", Language),
             query=text("q"),
             page=page,
+            tag=None if text("tag") is None else normalize_tag(text("tag") or ""),
         )
 
     def query_string(self, **changes: Any) -> str:
@@ -131,6 +137,7 @@ class Filters:
             "language": self.language,
             "q": self.query,
             "page": self.page,
+            "tag": self.tag,
         }
         values.update(changes)
         pairs = {
@@ -200,7 +207,7 @@ def _bounds(filters: Filters, tz: ZoneInfo) -> tuple[datetime | None, datetime |
     return start, end
 
 
-def _filtered(session: Session, filters: Filters, tz: ZoneInfo) -> Select[tuple[int]]:
+def _filtered(session: Session, filters: Filters, tz: ZoneInfo) -> Select[int]:
     query = select(Conversation.id)
     if filters.channel is not None:
         query = query.where(Conversation.channel == filters.channel)
@@ -215,6 +222,8 @@ def _filtered(session: Session, filters: Filters, tz: ZoneInfo) -> Select[tuple[
         query = query.where(Conversation.started_at < end)
     if filters.customer:
         query = query.where(Conversation.customer_id == resolve_customer(session, filters.customer).id)
+    if filters.tag:
+        query = query.where(Conversation.id.in_(tagged_conversations(filters.tag)))
     customer_says = and_(Message.conversation_id == Conversation.id, Message.sender == MessageSender.CUSTOMER)
     if filters.intent:
         query = query.where(exists().where(customer_says, Message.intent == filters.intent))
@@ -274,7 +283,7 @@ def _rows(
                 c.language,
                 c.status,
                 c.customer_id,
-                names.get(c.customer_id),
+                None if c.customer_id is None else names.get(c.customer_id),
                 count,
                 low,
                 tuple(intents[cid]),

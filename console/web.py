@@ -12,7 +12,9 @@ Security measures, in the order a request meets them:
   session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`); the sign-in form, which has no
   session yet, carries an HMAC of a random pre-login cookie instead;
 - then the page's rule: public, the TOTP step of signing in, or signed in with at least a given role; a
-  route with no rule is refused (and `unruled_routes` keeps the console from starting with one).
+  route with no rule is refused (and `unruled_routes` keeps the console from starting with one). An
+  `internal` route (attachments handed over by Kelian's own Rasa server) has no session and no CSRF token:
+  it checks the Rasa API token itself.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class Database:
 
 
 CONFIG = web.AppKey("config", ConsoleConfig)
-SESSION = web.RequestKey("session", object)  # SessionInfo | None
+SESSION: web.RequestKey[SessionInfo | None] = web.RequestKey("session")
 COOKIE = web.RequestKey("cookie", str)
 DB = web.AppKey("db", Database)
 SECRET = web.AppKey("secret", bytes)
@@ -95,7 +97,7 @@ def staff(request: web.Request) -> SessionInfo:
     info = request.get(SESSION)
     if info is None:
         raise web.HTTPUnauthorized()
-    return info  # type: ignore[return-value]
+    return info
 
 
 # --- handler rules --------------------------------------------------------------------------------
@@ -112,6 +114,13 @@ def mfa_step(handler: Handler) -> Handler:
     return handler
 
 
+def internal(handler: Handler) -> Handler:
+    """Called by Kelian's own Rasa server, not by a browser: no session or CSRF token; the handler checks the
+    Rasa API token itself (attachments handed over by the channels, console/attachments.py)."""
+    handler.internal = True  # type: ignore[attr-defined]
+    return handler
+
+
 def requires(role: StaffRole | str) -> Callable[[Handler], Handler]:
     def mark(handler: Handler) -> Handler:
         handler.min_role = StaffRole(role)  # type: ignore[attr-defined]
@@ -125,10 +134,11 @@ def unruled_routes(app: web.Application) -> list[str]:
     deny by default, so a page added without a rule is a mistake found at start-up, not a page open to all."""
     missing = []
     for route in app.router.routes():
-        if "directory" in route.resource.get_info():  # type: ignore[union-attr] - static files
+        resource = route.resource
+        if resource is None or "directory" in resource.get_info():  # static files
             continue
-        if not any(getattr(route.handler, rule, None) for rule in ("public", "mfa_step", "min_role")):
-            missing.append(f"{route.method} {route.resource.canonical}")  # type: ignore[union-attr]
+        if not any(getattr(route.handler, rule, None) for rule in ("public", "mfa_step", "min_role", "internal")):
+            missing.append(f"{route.method} {resource.canonical}")
     return missing
 
 
@@ -208,7 +218,7 @@ def language(request: web.Request) -> str:
     browser's Accept-Language (the sign-in page, before anyone is known)."""
     info = request.get(SESSION)
     if info is not None:
-        return info.user.language.value  # type: ignore[attr-defined]
+        return info.user.language.value
     return choose_language(request.headers.get("Accept-Language"))
 
 
@@ -224,8 +234,8 @@ def base_context(request: web.Request) -> dict[str, Any]:
     return {
         "request": request,
         "session": info,
-        "user": None if info is None or info.mfa_pending else info.user,  # type: ignore[attr-defined]
-        "csrf_token": "" if info is None else info.csrf_token,  # type: ignore[attr-defined]
+        "user": None if info is None or info.mfa_pending else info.user,
+        "csrf_token": "" if info is None else info.csrf_token,
         "tz_name": request.app[CONFIG].timezone,
         "lang": language(request),
     }
@@ -289,14 +299,15 @@ def _same_origin(request: web.Request) -> bool:
 
 @web.middleware
 async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or _rule(request, "internal"):
         return await handler(request)
     if not _same_origin(request):
         raise web.HTTPForbidden(text=text(request, "error.cross_origin"))
     given = request.headers.get("X-CSRF-Token")
     if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        given = (await request.post()).get("csrf_token")
-    info: SessionInfo | None = request[SESSION]  # type: ignore[assignment]
+        field = (await request.post()).get("csrf_token")
+        given = field if isinstance(field, str) else None
+    info = request[SESSION]
     if info is not None and csrf_matches(info.csrf_token, given):
         return await handler(request)
     cookie = request.cookies.get(LOGIN_COOKIE)
@@ -307,9 +318,9 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 @web.middleware
 async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if _rule(request, "public") or request.path.startswith("/static/"):
+    if _rule(request, "public") or _rule(request, "internal") or request.path.startswith("/static/"):
         return await handler(request)
-    info: SessionInfo | None = request[SESSION]  # type: ignore[assignment]
+    info = request[SESSION]
     if info is None:
         if request.method == "GET" and "application/json" not in request.headers.get("Accept", ""):
             target = request.rel_url.raw_path_qs

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -78,11 +79,11 @@ def _postgres(admin_url: str) -> Iterator[Engine]:
         admin.dispose()
 
 
-def _timed(samples: list[object], call: Callable[[object], object]) -> tuple[float, float]:
+def _timed(calls: list[Callable[[], object]]) -> tuple[float, float]:
     durations = []
-    for sample in samples:
+    for call in calls:
         started = time.perf_counter()
-        call(sample)
+        call()
         durations.append((time.perf_counter() - started) * 1000)
     durations.sort()
     return statistics.median(durations), durations[min(len(durations) - 1, int(len(durations) * 0.95))]
@@ -109,14 +110,14 @@ def run_backend(backend: str, engine: Engine, config: DemoConfig, repeat: int, s
         people = [rng.choice(identities) for _ in range(repeat)]
         who = [rng.choice(customers) for _ in range(repeat)]
         repo.get_order(session, orders[0])  # warm the connection and the statement caches
-        queries: list[tuple[str, list[object], Callable[[object], object]]] = [
-            ("order by number", orders, lambda n: repo.get_order(session, str(n))),
-            ("customer by identity", people, lambda p: repo.find_customer(session, *p)),  # type: ignore[misc]
-            ("last 5 orders", who, lambda c: repo.last_orders(session, int(c), limit=5)),  # type: ignore[call-overload]
+        queries: list[tuple[str, list[Callable[[], object]]]] = [
+            ("order by number", [partial(repo.get_order, session, n) for n in orders]),
+            ("customer by identity", [partial(repo.find_customer, session, *p) for p in people]),
+            ("last 5 orders", [partial(repo.last_orders, session, c, limit=5) for c in who]),
         ]
-        for name, samples, call in tqdm(queries, desc=f"bench {backend}: queries", leave=False):
+        for name, calls in tqdm(queries, desc=f"bench {backend}: queries", leave=False):
             session.expunge_all()
-            result.latency_ms[name] = _timed(samples, call)
+            result.latency_ms[name] = _timed(calls)
         started = time.perf_counter()
         result.training_rows = sum(1 for _ in iter_interactions(session))
         result.training_scan_s = time.perf_counter() - started

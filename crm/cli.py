@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, text
 
@@ -22,6 +23,7 @@ from crm.terminal import require_schema, table, where
 
 DEFAULT_TRACKER_URL = f"sqlite:///{REPO_ROOT / 'var' / 'rasa-tracker.db'}"
 DEMO_DEFAULTS = {"customers": 5000, "products": 1000, "interactions": 200_000, "seed": 7}
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # the start of "all history"
 
 
 def _as_of(text: str | None) -> datetime | None:
@@ -197,12 +199,16 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
 
     from crm.metrics import compute
     from crm.models import Base
+    from crm.service_metrics import compute_service
 
     require_schema(engine)
     from crm.repository.dead_letters import count_dead_letters
 
     with Session(engine) as session:
         m = compute(session, window_days=args.window_days, as_of=args.as_of)
+        # containment has one definition, crm.service_metrics' (the dashboard's too), over the same period; the
+        # time zone only places CSAT weeks, which are not shown here
+        service = compute_service(session, m.start or EPOCH, m.end, ZoneInfo("UTC"))
         dead_letters = count_dead_letters(session)
         sizes = [
             (table.name, f"{session.scalar(select(func.count()).select_from(table)):,}")
@@ -230,9 +236,9 @@ def cmd_stats(args: argparse.Namespace, engine: Engine) -> int:
                     f"{m.tickets_resolved:,} of {m.tickets_received:,} tickets resolved",
                 ),
                 (
-                    "self-service rate",
-                    pct(m.self_service_rate),
-                    f"{m.conversations_resolved_by_bot:,} of {m.conversations:,} conversations without a human",
+                    "containment",
+                    pct(service.containment),
+                    f"{service.contained:,} of {service.conversations:,} conversations: goal met and no person",
                 ),
                 ("repeat-purchase rate", pct(m.repeat_purchase_rate), f"{m.purchasers:,} purchasers"),
                 (
@@ -275,6 +281,7 @@ def cmd_consume(args: argparse.Namespace, engine: Engine) -> int:
     from crm.consumer import (
         DEFAULT_EVENTS_URL,
         DEFAULT_QUEUE,
+        EventSource,
         FeedbackWriter,
         RabbitEventSource,
         SqlEventSource,
@@ -286,6 +293,7 @@ def cmd_consume(args: argparse.Namespace, engine: Engine) -> int:
     if not is_up_to_date(engine):
         upgrade(engine)
     crm = sessionmaker(bind=engine, expire_on_commit=False)
+    source: EventSource
     if args.broker == "rabbitmq":
         source = RabbitEventSource(
             args.amqp_url or os.environ.get("KELIAN_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
@@ -391,6 +399,12 @@ def cmd_experiments(args: argparse.Namespace, engine: Engine) -> int:
     return run(args, engine)
 
 
+def cmd_outreach(args: argparse.Namespace, engine: Engine) -> int:
+    from crm.outreach.cli import run
+
+    return run(args, engine)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m crm",
@@ -456,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser(
         "stats",
         help="shop metrics and table sizes",
-        description="Conversion, engagement, service efficiency, self-service and "
+        description="Conversion, engagement, service efficiency, containment (crm.service_metrics) and "
         "repeat-purchase rates, revenue, and the row count of every table.",
     )
     stats.add_argument("--window-days", type=_positive, default=None, help="only the last N days")
@@ -523,6 +537,10 @@ def build_parser() -> argparse.ArgumentParser:
     from crm.experiments.cli import add_parser as add_experiments
 
     add_experiments(commands, _as_of, _positive)
+
+    from crm.outreach.cli import add_parser as add_outreach
+
+    add_outreach(commands, _as_of, _positive)
     return parser
 
 
@@ -537,6 +555,7 @@ COMMANDS = {
     "dead-letters": cmd_dead_letters,
     "purge-events": cmd_purge_events,
     "experiments": cmd_experiments,
+    "outreach": cmd_outreach,
     "links": cmd_links,
 }
 

@@ -158,8 +158,8 @@ class FeedbackWriter:
                 self._set_status(session, sender, ConversationStatus.HANDED_OFF)
         elif event.kind == "slot" and event.name == "rating" and event.value:
             self._satisfaction(session, sender, float(event.value))
-        elif event.kind == "slot" and event.name == "language" and as_language(event.value):
-            self._conversation_language(session, sender, Language(as_language(event.value)), event.moment)
+        elif event.kind == "slot" and event.name == "language" and (language := as_language(event.value)):
+            self._conversation_language(session, sender, Language(language), event.moment)
         elif event.kind == "session_started":
             self.offered.pop(sender, None)
             stats.conversations_closed += self._close(session, sender, event)
@@ -178,7 +178,7 @@ class FeedbackWriter:
         channels = [channel] if channel is not None else list(dict.fromkeys(INPUT_CHANNELS.values()))
         keys = [sender_key(c, sender) for c in channels]
         moment = moment or datetime.now(timezone.utc)
-        row = session.execute(
+        row: tuple[int, Channel] | None = session.execute(
             select(Conversation.id, Conversation.channel)
             .where(
                 Conversation.sender_key.in_(keys),
@@ -210,7 +210,7 @@ class FeedbackWriter:
     def _set_status(self, session: Session, sender: str, status: ConversationStatus) -> None:
         conversation_id = self._conversation(session, sender, None, None)
         if conversation_id is not None:
-            session.get(Conversation, conversation_id).status = status
+            session.get_one(Conversation, conversation_id).status = status
 
     def _close(self, session: Session, sender: str, event: RasaEvent) -> int:
         """A new Rasa session ends the previous conversation: resolved by the bot unless it ended on a
@@ -219,7 +219,7 @@ class FeedbackWriter:
         self.conversations.pop(sender, None)
         if conversation_id is None:
             return 0
-        conversation = session.get(Conversation, conversation_id)
+        conversation = session.get_one(Conversation, conversation_id)
         if conversation.status != ConversationStatus.OPEN:
             return 0  # resolved already, or handed off (the agent closes it)
         last_intent = session.scalar(
@@ -268,7 +268,7 @@ class FeedbackWriter:
         if not self._insert(session, message, stats):
             return
         stats.messages += 1
-        conversation = session.get(Conversation, conversation_id)
+        conversation = session.get_one(Conversation, conversation_id)
         if conversation.status == ConversationStatus.RESOLVED_BY_BOT:  # the customer carries on after "thanks"
             conversation.status, conversation.ended_at = ConversationStatus.OPEN, None
         customer = None if event.anonymous else find_customer(session, channel, sender)
@@ -277,7 +277,7 @@ class FeedbackWriter:
         if conversation.customer_id is None:
             conversation.customer_id = customer.id
         language = _language(text_)
-        row = session.get(Customer, customer.id)
+        row = session.get_one(Customer, customer.id)
         self.touched.add(customer.id)
         row.preferred_channel, row.last_contact_at = channel, moment
         if language is not None:
@@ -368,7 +368,7 @@ class FeedbackWriter:
             if customer is None:
                 return
             customer_id = customer.id
-        row = session.get(Customer, customer_id)
+        row = session.get_one(Customer, customer_id)
         row.satisfaction = (
             score
             if row.satisfaction is None

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Delete, Engine, Update, create_engine, event
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +76,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed when the block ends normally and rolled back otherwise."""
     with factory() as session, session.begin():
         yield session
+
+
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """The rows an UPDATE or DELETE matched: `Session.execute` is typed to return a plain `Result`, but for
+    these statements it is always the cursor's result, which has the count."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 BUSY_ATTEMPTS = 5

@@ -3,8 +3,10 @@
   conversion rate       customers who interacted and purchased / customers who interacted
   engagement rate       interactions / active users (customers with at least one interaction)
   service efficiency    tickets resolved or closed / tickets received
-  self-service rate     conversations resolved by the bot without a human / all conversations
   repeat-purchase rate  customers with two or more purchases / customers with at least one
+
+How many conversations the assistant settled alone is containment, defined once in crm.service_metrics (goal met
+and no person; `python -m crm stats` and the console's dashboard both show it from there), not here.
 
 A purchase is an order that reached payment (paid, shipped, delivered or returned); revenue counts
 paid, shipped and delivered orders only. Every count is over events inside the window.
@@ -16,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, distinct, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, distinct, func, select
 from sqlalchemy.orm import Session
 
 from crm.history import PAID_STATUSES
 from crm.models import (
     PURCHASE_STATUSES,
     Conversation,
-    ConversationStatus,
     Customer,
     HandoffRequest,
     HandoffStatus,
@@ -47,12 +48,10 @@ class ShopMetrics:
     tickets_received: int
     tickets_resolved: int
     conversations: int
-    conversations_resolved_by_bot: int
     handoffs_waiting: int
     conversion_rate: float | None
     engagement_rate: float | None
     service_efficiency: float | None
-    self_service_rate: float | None
     repeat_purchase_rate: float | None
 
     @property
@@ -68,11 +67,11 @@ def compute(session: Session, *, window_days: int | None = None, as_of: datetime
     end = as_of or datetime.now(timezone.utc)
     start = None if window_days is None else end - timedelta(days=window_days)
 
-    def within(column: ColumnElement[datetime]) -> ColumnElement[bool]:
+    def within(column: SQLColumnExpression[datetime]) -> ColumnElement[bool]:
         condition = column < end
         return condition if start is None else condition & (column >= start)
 
-    def count(query: Select[tuple[int]]) -> int:
+    def count(query: Select[int]) -> int:
         return int(session.scalar(query) or 0)
 
     interacted = select(Interaction.customer_id).where(within(Interaction.occurred_at)).distinct()
@@ -99,11 +98,6 @@ def compute(session: Session, *, window_days: int | None = None, as_of: datetime
         .where(within(Ticket.created_at), Ticket.status.in_([TicketStatus.RESOLVED, TicketStatus.CLOSED]))
     )
     conversations = count(select(func.count()).select_from(Conversation).where(within(Conversation.started_at)))
-    by_bot = count(
-        select(func.count())
-        .select_from(Conversation)
-        .where(within(Conversation.started_at), Conversation.status == ConversationStatus.RESOLVED_BY_BOT)
-    )
     waiting = count(
         select(func.count()).select_from(HandoffRequest).where(HandoffRequest.status == HandoffStatus.WAITING)
     )
@@ -122,11 +116,9 @@ def compute(session: Session, *, window_days: int | None = None, as_of: datetime
         tickets_received=tickets,
         tickets_resolved=resolved,
         conversations=conversations,
-        conversations_resolved_by_bot=by_bot,
         handoffs_waiting=waiting,
         conversion_rate=_ratio(converted, active_users),
         engagement_rate=_ratio(interactions, active_users),
         service_efficiency=_ratio(resolved, tickets),
-        self_service_rate=_ratio(by_bot, conversations),
         repeat_purchase_rate=_ratio(repeaters, purchasers),
     )

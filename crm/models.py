@@ -230,6 +230,17 @@ class TicketStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class TicketEventKind(enum.StrEnum):
+    """What happened to a ticket in the console (its history): an internal comment, a status change, an
+    assignment, the closing with its resolution, the customer told that it closed."""
+
+    COMMENT = "comment"
+    STATUS = "status"
+    ASSIGN = "assign"
+    CLOSE = "close"
+    TOLD = "told"
+
+
 class SubscriptionStatus(enum.StrEnum):
     SUBSCRIBED = "subscribed"
     UNSUBSCRIBED = "unsubscribed"
@@ -638,8 +649,41 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Tickets in the console (#16 item 7): the conversation it came from, the Rasa sender id to tell the customer
+    # on their channel when it closes (encrypted, like handoff_requests.sender_id) and in which language, the
+    # reply time the customer was promised as they were told it, and the closing (resolution note, when the
+    # customer was told).
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    sender_id: Mapped[str | None] = mapped_column(Encrypted("tickets.sender_id"))
+    language: Mapped[Language | None] = mapped_column(_enum(Language, "language"))
+    promise: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution: Mapped[str | None] = mapped_column(Encrypted("tickets.resolution"))
+    customer_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index(None, "customer_id", "created_at"), Index(None, "status", "priority"))
+    __table_args__ = (
+        Index(None, "customer_id", "created_at"),
+        Index(None, "status", "priority"),
+        Index(None, "assignee", "status"),
+    )
+
+
+class TicketEvent(Base):
+    """The history of a ticket in the console, append-only: who did what when. A comment is internal (staff
+    only) and may repeat personal details, so its text is encrypted and erasure deletes it."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[TicketEventKind] = mapped_column(_enum(TicketEventKind, "ticket_event_kind"))
+    actor: Mapped[str] = mapped_column(String(64))
+    status: Mapped[TicketStatus | None] = mapped_column(_enum(TicketStatus, "ticket_status"))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Encrypted("ticket_events.text"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "ticket_id", "created_at"),)
 
 
 class Review(Base):
@@ -761,8 +805,48 @@ class HandoffRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Queue operations (#16 item 3): the agent a waiting request is routed to (round-robin or a supervisor)
+    # before they take it; a request that waited too long is closed into a ticket (`expired_at`, `ticket_id`).
+    routed_to: Mapped[str | None] = mapped_column(String(64))
+    routed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    routed_by: Mapped[str | None] = mapped_column(String(64))  # the supervisor who chose; None: round-robin
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     __table_args__ = (Index(None, "status", "requested_at"), Index(None, "conversation_id"), Index(None, "assigned_at"))
+
+
+class CsatTrigger(enum.StrEnum):
+    HANDOFF = "handoff"  # an agent handed the conversation back (or closed it)
+    ENDED = "ended"  # the customer said goodbye after the bot did something for them
+
+
+class CsatSurvey(Base):
+    """A satisfaction survey (CSAT, #16 item 4): asked at most once per conversation (`conversation_id` is
+    unique), 1-5 once answered, with the agent of the hand-off it follows (their sign-in name, like
+    `handoff_requests.agent`) and the conversation's main intent. `reason` is the customer's own words after
+    a low score, so it is encrypted."""
+
+    __tablename__ = "csat_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoff_requests.id", ondelete="SET NULL"))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    trigger: Mapped[CsatTrigger] = mapped_column(_enum(CsatTrigger, "csat_trigger"))
+    language: Mapped[Language] = mapped_column(_enum(Language, "language"))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    score: Mapped[int | None] = mapped_column(SmallInteger)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(Encrypted("csat_surveys.reason"))
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id"),
+        Index(None, "asked_at"),
+        Index(None, "agent", "asked_at"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+    )
 
 
 class LinkCode(Base):
@@ -908,7 +992,8 @@ class AuditEntry(Base):
 class StaffUser(Base):
     """A console account. `password_hash` is argon2id; `totp_secret` (optional second factor) is encrypted;
     `totp_last_step` refuses a code that was already used; `locked_until` is set after repeated failures;
-    `ui_language` is the language of the console's pages for this person (the shop's staff read Chinese first)."""
+    `ui_language` is the language of the console's pages for this person (the shop's staff read Chinese first);
+    `display_name` the name customers see when this person serves them (console.notices; a staff number without it)."""
 
     __tablename__ = "staff_users"
 
@@ -927,6 +1012,7 @@ class StaffUser(Base):
     ui_language: Mapped[Language] = mapped_column(
         _enum(Language, "language"), default=Language.ZH, server_default=Language.ZH.value
     )
+    display_name: Mapped[str | None] = mapped_column(String(24))
 
 
 class StaffSession(Base):
@@ -968,6 +1054,90 @@ class NluCorrection(Base):
     __table_args__ = (Index(None, "message_id", unique=True), Index(None, "language", "updated_at"))
 
 
+# --- agent workspace (quick replies, internal notes, tags) ----------------------------------
+
+
+class QuickReply(Base):
+    """A canned reply an agent inserts by typing `/` and its `shortcut` in the hand-off reply box. Its text, in
+    Chinese, English or both, may hold variables filled from the conversation (`{customer_name}`…); supervisors
+    and admins manage the library (console/workspace.py checks the variables)."""
+
+    __tablename__ = "quick_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shortcut: Mapped[str] = mapped_column(String(24), unique=True)
+    title: Mapped[str] = mapped_column(String(80))
+    text_zh: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (CheckConstraint("text_zh IS NOT NULL OR text_en IS NOT NULL", name="has_text"),)
+
+
+class StaffNote(Base):
+    """An internal note on a conversation or on a customer (exactly one of the two): staff read it, the customer
+    never does. Staff write personal details in notes, so the text is encrypted and erasure deletes it."""
+
+    __tablename__ = "staff_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Encrypted("staff_notes.text"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the last edit (the author or a supervisor may edit a note; the page shows when and by whom)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    edited_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index(None, "conversation_id", "created_at"),
+        Index(None, "customer_id", "created_at"),
+        CheckConstraint("(conversation_id IS NULL) <> (customer_id IS NULL)", name="one_subject"),
+    )
+
+
+class Tag(Base):
+    """A label staff put on conversations and customers; `name` is normalised (NFKC, lower case, single spaces),
+    so "VIP", "vip " and "ＶＩＰ" are one tag."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(24), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConversationTag(Base):
+    __tablename__ = "conversation_tags"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "tag_id"),)
+
+
+class CustomerTag(Base):
+    __tablename__ = "customer_tags"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "tag_id"),)
+
+
 # --- experiments -----------------------------------------------------------------------------
 
 
@@ -975,6 +1145,8 @@ class ExperimentSurface(enum.StrEnum):
     """Where in the assistant an experiment's arms change something; at most one runs per surface."""
 
     RECOMMENDATIONS = "recommendations"
+    OUTREACH = "outreach"  # an outreach campaign's message (the control arm is the hold-out)
+    REPLIES = "replies"  # the wording of selected messages (crm.experiments.variants.REPLY_KEYS)
 
 
 class ExperimentMetric(enum.StrEnum):
@@ -982,6 +1154,7 @@ class ExperimentMetric(enum.StrEnum):
     ADD_TO_CART = "add_to_cart"
     PURCHASE = "purchase"  # a paid order
     RESOLVED = "resolved"  # a conversation the bot resolved without a human
+    CSAT = "csat"  # a satisfaction survey answered with 4 or 5 (crm.experiments.outcomes)
 
 
 class ExperimentTarget(enum.StrEnum):
@@ -1069,5 +1242,134 @@ class ExperimentExposure(Base):
     __table_args__ = (
         UniqueConstraint("experiment_id", "unit"),
         Index(None, "arm_id", "exposed_at"),
+        Index(None, "customer_id"),
+    )
+
+
+# --- outreach --------------------------------------------------------------------------------
+
+
+class OutreachRule(enum.StrEnum):
+    """Who a campaign reaches (crm/outreach/selection.py says exactly how)."""
+
+    CHURN_HIGH_VALUE = "churn_high_value"  # churn risk high and CLV in the top fifth
+    ABANDONED_CART = "abandoned_cart"  # added to the cart, then nothing bought for a day
+
+
+class OutreachStatus(enum.StrEnum):
+    HELD_OUT = "held_out"  # selected, in the hold-out arm: recorded, never contacted
+    PENDING = "pending"  # web: waiting for the customer's next visit
+    SHOWN = "shown"  # web: shown at the start of a conversation
+    SENT = "sent"  # WeChat: accepted by WeChat's customer-service API
+    FAILED = "failed"  # WeChat refused it or could not be reached
+    CANCELLED = "cancelled"  # pending, then the customer withdrew consent before it was shown
+
+
+class OutreachCampaign(Base):
+    """A consented outreach: a selection rule, the message in both languages (the customer's language is
+    used), at most one contact per customer per `cap_days` across all campaigns, purchases counted within
+    `window_days` of the contact, and optionally an experiment whose control arm is the hold-out."""
+
+    __tablename__ = "outreach_campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[OutreachRule] = mapped_column(_enum(OutreachRule, "outreach_rule"))
+    message_en: Mapped[str] = mapped_column(Text)
+    message_zh: Mapped[str] = mapped_column(Text)
+    experiment_id: Mapped[int | None] = mapped_column(ForeignKey("experiments.id", ondelete="SET NULL"))
+    cap_days: Mapped[int] = mapped_column(Integer)
+    window_days: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    experiment: Mapped[Experiment | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("cap_days >= 0", name="cap_not_negative"),
+        CheckConstraint("window_days > 0", name="window_positive"),
+    )
+
+
+class OutreachMessage(Base):
+    """One customer selected by a campaign for one occasion (`trigger`: `churn`, or `cart:<interaction id>`);
+    unique per campaign, customer and occasion, so a re-run never contacts anyone twice for the same thing."""
+
+    __tablename__ = "outreach_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("outreach_campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    language: Mapped[Language] = mapped_column(_enum(Language, "language"))
+    arm: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[OutreachStatus] = mapped_column(_enum(OutreachStatus, "outreach_status"))
+    error: Mapped[str | None] = mapped_column(String(120))
+    selected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_id", "trigger"),
+        Index(None, "customer_id", "selected_at"),
+        Index(None, "status", "channel"),
+    )
+
+
+class PresenceStatus(enum.StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class AgentPresence(Base):
+    """Queue operations (#16 item 3): what a staff member set in the console header (`status`), when their
+    console was last seen (`seen_at`, a heartbeat: silent for longer than the presence timeout counts as
+    offline), how many conversations they take at once (`max_open`, none: no cap) and when a request was last
+    routed to them (round-robin serves the least recently assigned first)."""
+
+    __tablename__ = "agent_presence"
+
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[PresenceStatus] = mapped_column(_enum(PresenceStatus, "presence_status"))
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    max_open: Mapped[int | None] = mapped_column(Integer)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AttachmentUploader(enum.StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+
+
+class Attachment(Base):
+    """Attachments (#16 item 6): one image of a conversation, sent by the customer (web page, WeChat) or by an
+    agent from the console. The file lives outside the database (crm/attachment_store.py), named by
+    `file_id`, a random id; the row says whose conversation it belongs to (`sender_key`, as on
+    `conversations`, and the conversation and customer once known), who sent it and what it is. The bytes
+    were decoded and re-encoded (crm/images.py): no EXIF, no trailing data."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    sender_key: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    uploader: Mapped[AttachmentUploader] = mapped_column(_enum(AttachmentUploader, "attachment_uploader"))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index(None, "sender_key", "created_at"),
+        Index(None, "conversation_id"),
         Index(None, "customer_id"),
     )

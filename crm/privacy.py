@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from crm.attachment_store import AttachmentStore
 from crm.crypto import normalize_email, normalize_phone
+from crm.db import changed_rows
 from crm.errors import CustomerNotFound, InvalidInput
 from crm.models import (
+    Attachment,
     Address,
     Channel,
     DeadLetter,
@@ -27,6 +30,7 @@ from crm.models import (
     ConsentEvent,
     ConsentPurpose,
     Conversation,
+    CsatSurvey,
     Customer,
     ExperimentExposure,
     HandoffRequest,
@@ -39,8 +43,12 @@ from crm.models import (
     NewsletterSubscription,
     Order,
     Review,
+    CustomerTag,
+    StaffNote,
     SubscriptionStatus,
     Ticket,
+    TicketEvent,
+    TicketEventKind,
 )
 
 
@@ -198,6 +206,7 @@ class ErasureReport:
     invoices_anonymised: int = 0
     orders_kept: int = 0
     dead_letters_blanked: int = 0
+    attachments_deleted: int = 0
 
 
 def _blank_dead_letters(session: Session, customer_id: int, now: datetime) -> int:
@@ -215,6 +224,8 @@ def _blank_dead_letters(session: Session, customer_id: int, now: datetime) -> in
         return 0
     blanked = 0
     for letter in session.scalars(select(DeadLetter).where(DeadLetter.payload.is_not(None))):
+        if letter.payload is None:
+            continue
         try:
             sender = json.loads(letter.payload).get("sender_id")
         except (ValueError, AttributeError):
@@ -242,14 +253,16 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
 
         session.execute(update(Order).where(Order.customer_id == customer_id).values(shipping_address_id=None))
         dead_letters = _blank_dead_letters(session, customer_id, now)
-        addresses = session.execute(delete(Address).where(Address.customer_id == customer_id)).rowcount
-        identities = session.execute(delete(Identity).where(Identity.customer_id == customer_id)).rowcount
+        addresses = changed_rows(session, delete(Address).where(Address.customer_id == customer_id))
+        identities = changed_rows(session, delete(Identity).where(Identity.customer_id == customer_id))
         session.execute(delete(LinkCode).where(LinkCode.customer_id == customer_id))
-        messages = session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids))).rowcount
-        interactions = session.execute(delete(Interaction).where(Interaction.customer_id == customer_id)).rowcount
-        subscriptions = session.execute(
-            delete(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id)
-        ).rowcount
+        messages = changed_rows(session, delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+        # a satisfaction survey's score stays in the figures; the reason is the customer's own words
+        session.execute(update(CsatSurvey).where(CsatSurvey.conversation_id.in_(conversation_ids)).values(reason=None))
+        interactions = changed_rows(session, delete(Interaction).where(Interaction.customer_id == customer_id))
+        subscriptions = changed_rows(
+            session, delete(NewsletterSubscription).where(NewsletterSubscription.customer_id == customer_id)
+        )
         # Which variant the customer saw, and when, is behaviour like an interaction: it goes too (also when
         # it was recorded for one of their conversations before they were known).
         sender_keys = select(Conversation.sender_key).where(
@@ -260,21 +273,57 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
                 or_(ExperimentExposure.customer_id == customer_id, ExperimentExposure.conversation_key.in_(sender_keys))
             )
         )
+        # Images the customer sent or was sent (attachments): rows and files, also those sent before the CRM knew
+        # the conversation was theirs.
+        images = list(
+            session.scalars(
+                select(Attachment).where(
+                    or_(
+                        Attachment.customer_id == customer_id,
+                        Attachment.conversation_id.in_(conversation_ids),
+                        Attachment.sender_key.in_(sender_keys),
+                    )
+                )
+            )
+        )
+        store = AttachmentStore()
+        for image in images:
+            store.delete(image.file_id, image.media_type)
+            session.delete(image)
+        # Staff notes on the customer and their conversations repeat what they said; the tags staff gave the
+        # person are a profile of them.
+        session.execute(
+            delete(StaffNote).where(
+                or_(StaffNote.customer_id == customer_id, StaffNote.conversation_id.in_(conversation_ids))
+            )
+        )
+        session.execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id))
         session.execute(
             update(HandoffRequest)
             .where(HandoffRequest.customer_id == customer_id)
             .values(customer_id=None, summary=None, sender_id=None)
         )
-        conversations = session.execute(
+        conversations = changed_rows(
+            session,
             update(Conversation)
             .where(Conversation.customer_id == customer_id)
-            .values(customer_id=None, sender_key=None)
-        ).rowcount
-        tickets = session.execute(update(Ticket).where(Ticket.customer_id == customer_id).values(subject=None)).rowcount
-        reviews = session.execute(update(Review).where(Review.customer_id == customer_id).values(body=None)).rowcount
-        invoices = session.execute(
-            update(Invoice).where(Invoice.order_id.in_(order_ids)).values(title=None, tax_id=None)
-        ).rowcount
+            .values(customer_id=None, sender_key=None),
+        )
+        # A ticket's comments and resolution note are staff words about the person, like notes; who changed
+        # what and when stays.
+        their_tickets = TicketEvent.ticket_id.in_(select(Ticket.id).where(Ticket.customer_id == customer_id))
+        session.execute(delete(TicketEvent).where(their_tickets, TicketEvent.kind == TicketEventKind.COMMENT))
+        session.execute(update(TicketEvent).where(their_tickets).values(text=None))
+        tickets = changed_rows(
+            session,
+            update(Ticket)
+            .where(Ticket.customer_id == customer_id)
+            .values(subject=None, sender_id=None, resolution=None),
+        )
+        reviews = changed_rows(session, update(Review).where(Review.customer_id == customer_id).values(body=None))
+        invoices = changed_rows(
+            session, update(Invoice).where(Invoice.order_id.in_(order_ids)).values(title=None, tax_id=None)
+        )
         orders = session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer_id)) or 0
 
         customer.name = None
@@ -305,6 +354,7 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, now: datet
             invoices_anonymised=invoices,
             orders_kept=orders,
             dead_letters_blanked=dead_letters,
+            attachments_deleted=len(images),
         )
         audit(
             session,

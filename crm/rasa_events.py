@@ -120,14 +120,19 @@ def decode(payload: str | bytes) -> Any:
         raise PoisonEvent(f"not JSON: {str(error)[:120]}") from None
 
 
-def _string(raw: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+def _string(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
     if value is None:
-        if required:
-            raise PoisonEvent(f"missing {key}")
         return None
     if not isinstance(value, str):
         raise PoisonEvent(f"{key} is a {type(value).__name__}, not a string")
+    return value
+
+
+def _required_string(raw: dict[str, Any], key: str) -> str:
+    value = _string(raw, key)
+    if value is None:
+        raise PoisonEvent(f"missing {key}")
     return value
 
 
@@ -176,7 +181,7 @@ def parse_event(raw: Any, fallback_sender: str | None = None) -> RasaEvent:
     """`raw` (decoded JSON) as a `RasaEvent`, or `PoisonEvent`."""
     if not isinstance(raw, dict):
         raise PoisonEvent(f"a {type(raw).__name__}, not an event object")
-    kind = _string(raw, "event", required=True)
+    kind = _required_string(raw, "event")
     if kind not in KNOWN_EVENTS:
         raise PoisonEvent(f"unknown event name {kind[:MAX_NAME_CHARS]!r}")
     sender = raw.get("sender_id", fallback_sender)

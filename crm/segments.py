@@ -20,9 +20,11 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import SupportsInt
 
 import numpy as np
 from scipy.stats import rankdata
@@ -49,6 +51,12 @@ def quintile_scores(values: np.ndarray) -> np.ndarray:
 def rfm_scores(days_since_last: np.ndarray, purchases: np.ndarray, monetary: np.ndarray) -> np.ndarray:
     """Rows of (R, F, M) for buyers, in the order given."""
     return np.column_stack([quintile_scores(-days_since_last), quintile_scores(purchases), quintile_scores(monetary)])
+
+
+def _rfm(scores: Iterable[str | SupportsInt]) -> tuple[int, int, int]:
+    """(R, F, M) from a row of `rfm_scores` or the digits stored on the customer ("354")."""
+    recency, frequency, monetary = (int(s) for s in scores)
+    return recency, frequency, monetary
 
 
 def segment_for(
@@ -128,7 +136,7 @@ def recompute(session: Session, as_of: datetime | None = None) -> SegmentationRe
         risk = None if math.isnan(probability) else churn.risk_grade(probability)
         first = float(facts.days_since_first_purchase[i]) if bought else None
         last = float(facts.days_since_last_purchase[i]) if bought else None
-        scores = tuple(int(s) for s in rfm[i]) if bought else None
+        scores = _rfm(rfm[i]) if bought else None
         segment = segment_for(
             bought=bought,
             signup_days=float(facts.tenure_days[i]),
@@ -206,7 +214,7 @@ def rescore(session: Session, customer_ids: list[int], as_of: datetime | None = 
         stage = lifecycle_for(bought=bought, first_purchase_days=days(first), last_purchase_days=days(last))
         segment = customer.segment
         if not bought or customer.rfm:
-            scores = tuple(int(c) for c in customer.rfm) if customer.rfm else None
+            scores = _rfm(customer.rfm) if customer.rfm else None
             segment = segment_for(
                 bought=bought,
                 signup_days=days(customer.created_at) or 0.0,

@@ -23,6 +23,12 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     endpoints: Path = ROOT / "bot" / "endpoints.yml"  # bot/endpoints-scaled.yml for the scaled deployment
     event_broker: str = "sql"  # what the feedback consumer reads: sql (the default endpoints) or rabbitmq
+    # Rasa servers behind one port (devstack/proxy.py); more than one needs the scaled endpoints' shared stores.
+    rasa_servers: int = int(os.environ.get("KELIAN_RASA_SERVERS", "1"))
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.rasa_servers <= 8:
+            raise ValueError(f"rasa_servers must be between 1 and 8, not {self.rasa_servers}")
 
     @property
     def rasa_url(self) -> str:
@@ -62,6 +68,7 @@ class StackConfig:
         # Secrets travel in the environment (readable by the owner only), never on a command line.
         env.setdefault("KELIAN_RASA_TOKEN", api_token(self.var_dir))
         env.setdefault("KELIAN_ACTION_TOKEN", action_token(self.var_dir))
+        env.setdefault("KELIAN_CONSOLE_URL", self.console_url)  # the channels hand images to the console
         return env
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 import yaml
@@ -32,6 +33,9 @@ from tqdm import tqdm
 
 from devstack.config import ROOT, StackConfig, free_port
 from devstack.stack import Stack, StackError
+
+if TYPE_CHECKING:  # the CRM is imported only when a script needs a demo customer
+    from sqlalchemy.orm import Session, sessionmaker
 
 SCRIPTS = ROOT / "tests" / "dialogue"
 ANONYMOUS = "anonymous"
@@ -161,7 +165,7 @@ class Customers:
     def __init__(self, stack: Stack, crm_url: str | None) -> None:
         self.stack = stack
         self.crm_url = crm_url
-        self._crm = None
+        self._crm: sessionmaker[Session] | None = None
 
     def new(self, who: str) -> str:
         sender = f"dialogue-{uuid.uuid4().hex[:12]}"
@@ -173,7 +177,7 @@ class Customers:
         if self._crm is None:
             self._crm = session_factory(self.crm_url)
 
-        def link(session) -> None:  # noqa: ANN001 - a CRM session
+        def link(session: Session) -> None:
             customer = find_customer(session, "rest", who)
             if customer is None:
                 raise ScriptError(f"no demo customer {who!r} in the CRM")

@@ -62,14 +62,14 @@ class InitBot(Stack):
         super().__init__(config)
         self.project = project
 
-    def rasa_server_command(self) -> list[str]:
+    def rasa_server_command(self, port: int | None = None, log_name: str = "rasa.log") -> list[str]:
         model = latest_model(self.project / "models")
         return [
             str(VENV_BOT / "rasa"),
             "run",
             "--enable-api",
             "--port",
-            str(self.config.rasa_port),
+            str(port or self.config.rasa_port),
             "--interface",
             self.config.host,
             "--model",
@@ -79,7 +79,7 @@ class InitBot(Stack):
             "--endpoints",
             str(self.project / "endpoints.yml"),
             "--log-file",
-            str(self.config.log_dir / "rasa.log"),
+            str(self.config.log_dir / log_name),
         ]
 
     def start(self, timeout: float = 300.0) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -75,24 +74,23 @@ def report(args: argparse.Namespace) -> int:
 
 
 def dev_gate(args: argparse.Namespace) -> int:
-    """Parse the dev sets with the latest model, print the figures and fail on a regression (or,
-    with --accept, record them as the new accepted figures)."""
-    model = latest_model(ROOT / "models")
-    if model is None:
+    """Parse the dev sets with the latest model (or --model), print the figures and fail on a regression
+    (or, with --accept, record them as the new accepted figures). --json writes the figures and the gate's
+    findings for the console's retraining page (console/training.py runs this as a subprocess)."""
+    model = Path(args.model) if args.model else latest_model(ROOT / "models")
+    if model is None or not model.exists():
         print("No trained model in models/: run `make train` first.", file=sys.stderr)
         return 1
+    out = Path(args.json) if args.json else None
     try:
-        predictions = nlu_dev.run_predictions(model)
+        predictions = nlu_dev.run_predictions(model, *([out.with_name("predictions.json")] if out else []))
     except nlu_dev.MissingEvalSets as error:
         print(f"FAILED {error}", file=sys.stderr)
         return 1
     scores = nlu_dev.scores_by_set(predictions)
     print("\n".join(nlu_dev.table(scores, nlu_dev.rejected_after_faq(predictions))))
     latency = nlu_dev.latency_ms(predictions)
-    print(
-        f"NLU parse time per message: p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
-        f"max {latency['max']:.1f} ms (load average {latency['load']:.1f} on {os.cpu_count()} cores)"
-    )
+    print(f"NLU parse time per message: {nlu_dev.describe_latency(latency)}")
     if args.accept:
         nlu_dev.write_baseline(scores, model.name)
         print(f"accepted: {nlu_dev.BASELINE}")
@@ -106,6 +104,11 @@ def dev_gate(args: argparse.Namespace) -> int:
     failures = nlu_dev.regressions(scores, nlu_dev.read_baseline())
     for failure in failures:
         print(f"FAILED dev-set regression: {failure}", file=sys.stderr)
+    if out is not None:
+        figures = {name: s.figures() for name, s in scores.items()}
+        messages = {name: s.messages for name, s in scores.items()}
+        findings = {"model": model.name, "sets": figures, "messages": messages, "regressions": failures}
+        out.write_text(json.dumps({**findings, "tolerance_points": nlu_dev.TOLERANCE}, indent=2) + "\n")
     return 1 if failures else 0
 
 
@@ -200,9 +203,8 @@ def write_markdown(
         "answers it when an entry is close enough; on `oos-dev` every such answer is wrong, while the Chinese",
         "off-topic messages include shop topics with no intent (warranty, 价保) that the FAQ should answer.",
         "",
-        f"NLU parse time per message (all dev messages, one warm process): p50 {latency['p50']:.1f} ms, "
-        f"p95 {latency['p95']:.1f} ms, max {latency['max']:.1f} ms, with a load average of {latency['load']:.1f} "
-        f"on {os.cpu_count()} cores (other work on the machine multiplies these times).",
+        f"NLU parse time per message (all dev messages, one warm process): {nlu_dev.describe_latency(latency)}"
+        " (other work on the machine lengthens the wall clock; the CPU time is what a parse costs).",
     ]
     if held_out:
         lines += [
@@ -245,6 +247,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--accept", action="store_true", help="record the figures as the accepted ones (docs/nlu-dev-baseline.json)"
     )
+    p.add_argument("--model", help="the model file to score (default: the latest in models/)")
+    p.add_argument("--json", help="also write the figures and the gate's findings to this JSON file")
     p.set_defaults(func=dev_gate)
     p = commands.add_parser(
         "eval-nlu", help="dev sets, held-out sets and (optionally) cross-validation into docs/nlu-evaluation.md"

@@ -1,5 +1,8 @@
 """Starts the Rasa server and the action server, waits until both answer, stops both cleanly.
-Used by `make run`, `make shell` and the end-to-end tests, so they all run the same stack."""
+Used by `make run`, `make shell` and the end-to-end tests, so they all run the same stack.
+
+With `rasa_servers` > 1 (KELIAN_RASA_SERVERS) several Rasa servers run on private ports behind one nginx
+on the Rasa port (devstack/proxy.py); they need the scaled deployment's shared tracker and lock stores."""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ from pathlib import Path
 from types import TracebackType
 
 import requests
+import yaml
 
 from bot.channels import web_auth
-from devstack.config import ROOT, StackConfig, api_token, port_in_use
+from devstack import proxy
+from devstack.config import ROOT, StackConfig, api_token, free_port, port_in_use
 
 VENV_BOT = ROOT / ".venv-bot" / "bin"
 VENV = ROOT / ".venv" / "bin"
@@ -36,6 +41,7 @@ class Stack(AbstractContextManager["Stack"]):
         self.token = api_token(self.config.var_dir)
         self.console = console
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.backend_ports: list[int] = []  # the Rasa servers' own ports when several run behind the proxy
         self._signed: set[str] = set()
         self._anonymous: set[str] = set()  # REST senders that wrote without a token
 
@@ -43,14 +49,15 @@ class Stack(AbstractContextManager["Stack"]):
     def action_server_command(self) -> list[str]:
         return [str(VENV / "python"), "-m", "actions", "--actions", "actions", "--port", str(self.config.action_port)]
 
-    def rasa_server_command(self) -> list[str]:
+    def rasa_server_command(self, port: int | None = None, log_name: str = "rasa.log") -> list[str]:
+        """A Rasa server on `port` (the stack's Rasa port by default) logging to `log_name` in the log directory."""
         return [
             str(VENV_BOT / "python"),
             "-m",
             "bot.serve",
             "--enable-api",
             "--port",
-            str(self.config.rasa_port),
+            str(port or self.config.rasa_port),
             "--interface",
             self.config.host,
             "--model",
@@ -60,7 +67,7 @@ class Stack(AbstractContextManager["Stack"]):
             "--endpoints",
             str(self.config.endpoints),
             "--log-file",
-            str(self.config.log_dir / "rasa.log"),
+            str(self.config.log_dir / log_name),
         ]
 
     def consumer_command(self) -> list[str]:
@@ -109,15 +116,39 @@ class Stack(AbstractContextManager["Stack"]):
                     f"port {port} for the {name} is already in use (another `make run`?); stop it or "
                     "choose other ports with KELIAN_RASA_PORT / KELIAN_ACTION_PORT / KELIAN_CONSOLE_PORT"
                 )
-        self._spawn("actions", self.action_server_command())
-        self._spawn("rasa", self.rasa_server_command())
+        if self.config.rasa_servers > 1 and not shared_stores(self.config.endpoints):
+            raise StackError(
+                f"{self.config.rasa_servers} Rasa servers need a shared tracker store and a Redis lock store "
+                f"(bot/endpoints-scaled.yml); {self.config.endpoints} has none"
+            )
         deadline = time.monotonic() + timeout
+        self._spawn("actions", self.action_server_command())
+        if self.config.rasa_servers == 1:
+            self._spawn("rasa", self.rasa_server_command())
+            self._wait_until("rasa", f"{self.config.rasa_url}/status?token={self.token}", deadline)
+        else:
+            self._start_behind_proxy(deadline)
         self._wait_until("actions", f"{self.config.action_url}/health", deadline)
-        self._wait_until("rasa", f"{self.config.rasa_url}/status?token={self.token}", deadline)
         self._spawn("consumer", self.consumer_command())
         if self.console:
             self._spawn("console", self.console_command())
             self._wait_until("console", f"{self.config.console_url}/health", deadline)
+
+    def _start_behind_proxy(self, deadline: float) -> None:
+        """`rasa_servers` Rasa servers on free ports (processes `rasa`, `rasa-2`, ...), then nginx on the Rasa port."""
+        self.backend_ports = [free_port() for _ in range(self.config.rasa_servers)]
+        names = ["rasa"] + [f"rasa-{n}" for n in range(2, len(self.backend_ports) + 1)]
+        for name, port in zip(names, self.backend_ports):
+            self._spawn(name, self.rasa_server_command(port, f"{name}.log"))
+        for name, port in zip(names, self.backend_ports):
+            self._wait_until(name, f"http://{self.config.host}:{port}/status?token={self.token}", deadline)
+        config = proxy.write_config(self.config.host, self.config.rasa_port, self.backend_ports, self.proxy_dir)
+        self._spawn("proxy", proxy.nginx_command(config))
+        self._wait_until("proxy", f"{self.config.rasa_url}/status?token={self.token}", deadline)
+
+    @property
+    def proxy_dir(self) -> Path:
+        return self.config.var_dir / "proxy"
 
     def _wait_until(self, name: str, url: str, deadline: float) -> None:
         process = self._processes[name]
@@ -150,6 +181,24 @@ class Stack(AbstractContextManager["Stack"]):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self._processes.clear()
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the stack's processes and their children have used so far, from
+        /proc (Linux): each server runs in a process group of its own, led by the process started here."""
+        groups = {process.pid for process in self._processes.values()}
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended meanwhile
+            if int(fields[2]) in groups:  # pgrp; then utime, stime, cutime, cstime in clock ticks
+                total += sum(int(value) for value in fields[11:15])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def pid(self, name: str) -> int:
+        """The process id of one of the stack's servers (`rasa`, `actions`, `consumer`, ...)."""
+        return self._processes[name].pid
 
     @contextmanager
     def frozen(self, name: str) -> Iterator[None]:
@@ -245,6 +294,16 @@ class Stack(AbstractContextManager["Stack"]):
             time.sleep(0.5)
         print("\nStopping…")
         self.stop()
+
+
+def shared_stores(endpoints: Path) -> bool:
+    """Whether Rasa servers with these endpoints can share conversations: a tracker store other than a file
+    of their own (SQLite or in memory) and a Redis lock store."""
+    settings = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
+    tracker = settings.get("tracker_store") or {}
+    lock = settings.get("lock_store") or {}
+    tracker_shared = tracker.get("type") not in (None, "memory", "in_memory") and tracker.get("dialect") != "sqlite"
+    return tracker_shared and lock.get("type") in ("redis", "concurrent_redis")
 
 
 def latest_model(models_dir: Path) -> Path | None:

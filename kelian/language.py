@@ -37,7 +37,13 @@ def detect_language(text: Optional[str]) -> Optional[Language]:
     return "zh" if chinese >= english else "en"
 
 
+def text_language(text: Optional[str], default: Language = "en") -> Language:
+    """The language to read a search or a question in: the one rule's answer, or `default` when the
+    text says nothing (a number, a SKU), since it must be read in some language."""
+    return detect_language(text) or default
+
+
 def as_language(value: object) -> Optional[Language]:
     """A value read from elsewhere (a slot, a database column, a form) as a Language, or None."""
     text = getattr(value, "value", value)
-    return text if text in LANGUAGES else None  # type: ignore[return-value]
+    return text if text in LANGUAGES else None

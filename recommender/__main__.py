@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from recommender.config import ConfigError, load_config
+from recommender.settings import ConfigError, load_config
 from recommender.data import DataError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +28,8 @@ def _train(args: argparse.Namespace) -> int:
     from recommender import artifacts
     from recommender.catalogue import Catalogue
     from recommender.data import read_interactions
-    from recommender.search_eval import load_catalogue
-    from recommender.training import train
+    from recommender.evaluation.product_search import load_catalogue
+    from recommender.training.trainer import train
 
     config = load_config(args.config)
     if args.interactions:
@@ -68,7 +68,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _search_params(args: argparse.Namespace) -> int:
     from recommender.data import read_interactions
-    from recommender.search_params import ALS_GRID, BPR_GRID, KNN_GRID, QUICK_ALS_GRID, search, write_config
+    from recommender.training.search_params import ALS_GRID, BPR_GRID, KNN_GRID, QUICK_ALS_GRID, search, write_config
 
     interactions = read_interactions(args.interactions, args.format)
     grids = {"als": QUICK_ALS_GRID} if args.quick else {"als": ALS_GRID, "bpr": BPR_GRID, "item_knn": KNN_GRID}
@@ -83,7 +83,7 @@ def _search_params(args: argparse.Namespace) -> int:
 
 
 def _eval_search(args: argparse.Namespace) -> int:
-    from recommender.search_eval import evaluate_search, format_table, load_catalogue, load_queries
+    from recommender.evaluation.product_search import evaluate_search, format_table, load_catalogue, load_queries
 
     results = evaluate_search(load_catalogue(), load_queries())
     print(json.dumps(results, ensure_ascii=False) if args.json else format_table(results))
@@ -91,8 +91,8 @@ def _eval_search(args: argparse.Namespace) -> int:
 
 
 def _faq_eval(args: argparse.Namespace) -> int:
-    from recommender.faq import FaqError, load_entries
-    from recommender.faq_eval import evaluate, format_report, load_queries, write_markdown
+    from retrieval.faq_index import FaqError, load_entries
+    from retrieval.faq_evaluation import evaluate, format_report, load_queries, write_markdown
 
     try:
         entries = load_entries(args.faq)
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=str(REPO_ROOT / "data" / "knowledge" / "faq.yml"),
         help="the FAQ file (default data/knowledge/faq.yml)",
     )
-    faq_eval.add_argument("--queries", help="labelled questions (default recommender/evalsets/faq_queries.yml)")
+    faq_eval.add_argument("--queries", help="labelled questions (default retrieval/evalsets/faq_queries.yml)")
     faq_eval.add_argument(
         "--min-rejection",
         type=float,
@@ -187,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "faq-eval":
             return _faq_eval(args)
         if args.command == "bench":
-            from recommender.bench import run
+            from recommender.evaluation.benchmarks import run
 
             return run(
                 quick=args.quick,

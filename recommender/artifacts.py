@@ -25,11 +25,11 @@ import numpy as np
 from scipy import sparse
 
 from recommender.catalogue import Catalogue
-from recommender.config import config_from_dict
-from recommender.models import ALSModel
+from recommender.settings import config_from_dict
+from recommender.collaborative import ALSModel
 from recommender.records import ProductRecord
-from recommender.text import DenseVectors, SearchStrategy, TextSearchIndex
-from recommender.training import TrainedRecommender
+from retrieval.text import DenseVectors, SearchStrategy, TextSearchIndex
+from recommender.trained import TrainedRecommender
 
 CURRENT = "current"
 FORMAT_VERSION = 1
@@ -75,7 +75,7 @@ def save(trained: TrainedRecommender, root: str | Path, keep: int = 3) -> Path:
         products = [p.to_json() for p in trained.catalogue.products]
         (staging / "products.json").write_text(json.dumps(products, ensure_ascii=False), encoding="utf-8")
         (staging / "users.json").write_text(json.dumps(trained.user_ids), encoding="utf-8")
-        np.savez(staging / "als.npz", **trained.als.state(), cold_items=trained.cold_items)
+        np.savez(staging / "als.npz", allow_pickle=True, **trained.als.state(), cold_items=trained.cold_items)
         _save_csr(staging / "history.npz", trained.history)
         _save_csr(staging / "kinds.npz", trained.kinds)
         np.save(staging / "popularity.npy", trained.popularity)
@@ -84,7 +84,7 @@ def save(trained: TrainedRecommender, root: str | Path, keep: int = 3) -> Path:
             for name, dense in trained.text.dense.items():
                 arrays[f"{name}__vectors"] = dense.vectors
                 arrays[f"{name}__owners"] = dense.owners
-            np.savez(staging / "text.npz", **arrays)
+            np.savez(staging / "text.npz", allow_pickle=True, **arrays)
             strategy = trained.text.strategy
             (staging / "text.json").write_text(
                 json.dumps(

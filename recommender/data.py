@@ -95,11 +95,7 @@ class Interactions:
     timestamps: np.ndarray
     user_ids: np.ndarray
     item_ids: np.ndarray
-    kinds: np.ndarray = field(default=None)  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        if self.kinds is None:
-            self.kinds = np.full(len(self.users), NO_KIND, dtype=np.int8)
+    kinds: np.ndarray  # a KIND_CODES code per interaction, NO_KIND where the source does not say
 
     @classmethod
     def from_columns(
@@ -119,7 +115,7 @@ class Interactions:
         n = len(user_codes)
         w = np.ones(n, dtype=np.float32) if weights is None else np.asarray(list(weights), dtype=np.float32)
         t = np.full(n, np.nan) if timestamps is None else np.asarray(list(timestamps), dtype=np.float64)
-        k = None if kinds is None else np.asarray(list(kinds), dtype=np.int8)
+        k = np.full(n, NO_KIND, dtype=np.int8) if kinds is None else np.asarray(list(kinds), dtype=np.int8)
         return cls(user_codes, item_codes, w, t, user_ids, item_ids, k)
 
     @property

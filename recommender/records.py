@@ -24,28 +24,51 @@ INTERACTION_KINDS = (
 
 
 class InteractionLike(Protocol):
-    customer_id: Any
-    product_id: Any
-    kind: str
-    weight: float
-    occurred_at: datetime
+    """Read only: a frozen record, an ORM row or a CSV row all qualify."""
+
+    @property
+    def customer_id(self) -> Any: ...
+    @property
+    def product_id(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def weight(self) -> float | None: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
 
 
 class ProductLike(Protocol):
-    product_id: Any
-    sku: str
-    name_en: str
-    name_zh: str
-    description_en: str
-    description_zh: str
-    category_en: str
-    category_zh: str
-    category_path: tuple[str, ...]
-    brand: str
-    price: float
-    stock: int
-    active: bool
-    consumable: bool
+    """Read only, like `InteractionLike`."""
+
+    @property
+    def product_id(self) -> Any: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def description_en(self) -> str: ...
+    @property
+    def description_zh(self) -> str: ...
+    @property
+    def category_en(self) -> str: ...
+    @property
+    def category_zh(self) -> str: ...
+    @property
+    def category_path(self) -> tuple[str, ...]: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def price(self) -> float: ...
+    @property
+    def stock(self) -> int: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def consumable(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +100,7 @@ class ProductRecord:
     created_at: datetime | None = None
 
     @classmethod
-    def from_record(cls, record: ProductLike) -> ProductRecord:
+    def from_record(cls, record: ProductLike | ProductRecord | dict[str, Any]) -> ProductRecord:
         """Copy any object with the CRM's product fields (ORM row, export record, dict-like)."""
         if isinstance(record, ProductRecord):
             return record

@@ -21,8 +21,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.wechat_api import CustomerServiceApi
+from kelian.agent_voice import attachment_id, labelled
+
+from bot.channels.attachments import ServicesClient, conversation_paused
+from bot.channels.wechat_api import CustomerServiceApi, WeChatApiError
 from bot.channels.wechat_config import WeChatConfigError, WeChatSettings
+from bot.channels.wechat_outreach import add_route as add_outreach_route
 from bot.channels.wechat_replies import render
 from bot.channels.wechat_webhook import CHANNEL, HttpReply, WeChatWebhook
 
@@ -53,19 +57,39 @@ def to_sanic(reply: HttpReply) -> HTTPResponse:
 
 
 class WeChatOutput(OutputChannel):
-    """Messages Rasa sends outside an answer (reminders, `trigger_intent` with output_channel=wechat):
-    through the customer-service API, buttons numbered like in answers."""
+    """Messages Rasa sends outside an answer (reminders, `trigger_intent` with output_channel=wechat, what an
+    agent says from the console): through the customer-service API, buttons numbered like in answers."""
 
-    def __init__(self, api: CustomerServiceApi, webhook: Optional[WeChatWebhook]) -> None:
+    def __init__(
+        self, api: CustomerServiceApi, webhook: Optional[WeChatWebhook], services: Optional[ServicesClient] = None
+    ) -> None:
         self.api = api
         self.webhook = webhook
+        self.services = services
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.api.deliver(recipient_id, [text])
+        """A staff member's message (sent this way, by the console) after 【their name】."""
+        await self.api.deliver(recipient_id, [labelled(text, kwargs)])
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """An agent's image (`kelian-attachment:<id>`): fetched from the services, uploaded as temporary media,
+        sent as an image message. Any other image is sent as its link."""
+        file_id = attachment_id(image)
+        if file_id is None or self.services is None:
+            await self.api.deliver(recipient_id, [image])
+            return
+        found = await self.services.agent_image(CHANNEL, recipient_id, file_id)
+        if found is None:
+            logger.error("wechat: an agent's image could not be read from the services; not delivered")
+            return
+        try:
+            await self.api.send_image(recipient_id, await self.api.upload_image(*found))
+        except WeChatApiError as error:
+            logger.error("wechat: an agent's image was not delivered: %s", error)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -92,17 +116,23 @@ class WeChatInput(InputChannel):
         self.settings = settings
         self.api = CustomerServiceApi(settings.app_id, settings.app_secret, settings.api_base)
         self.webhook: Optional[WeChatWebhook] = None
+        self.services = ServicesClient()
         if not self.api.configured:
             logger.warning(
                 "wechat: no app id / app secret: answers that are slow or have several messages cannot be delivered"
             )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return WeChatOutput(self.api, self.webhook)
+        return WeChatOutput(self.api, self.webhook, self.services)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = self.webhook = WeChatWebhook(self.settings, on_new_message, self.api)
+        webhook = self.webhook = WeChatWebhook(self.settings, on_new_message, self.api, services=self.services)
         blueprint = Blueprint("wechat_webhook", __name__)
+
+        @blueprint.listener("after_server_start")
+        async def know_the_agent(app: Any, loop: Any) -> None:
+            """Images: whether an agent serves a conversation is in Rasa's tracker store (loaded by now)."""
+            webhook.paused = lambda sender: conversation_paused(app, sender)
 
         async def verify(request: Request) -> HTTPResponse:
             if not request.args:
@@ -130,6 +160,7 @@ class WeChatInput(InputChannel):
         for route in ROUTES:
             blueprint.add_route(verify, route, methods=["GET"], name=f"verify{route.replace('/', '_')}")
             blueprint.add_route(receive, route, methods=["POST"], name=f"receive{route.replace('/', '_')}", stream=True)
+        add_outreach_route(blueprint, self.api)  # the CRM's outreach, through this channel's API client
 
         @blueprint.listener("before_server_stop")
         async def finish_deliveries(app: Any, loop: Any) -> None:
@@ -138,5 +169,6 @@ class WeChatInput(InputChannel):
             except asyncio.TimeoutError:
                 logger.warning("wechat: stopped with answers still being delivered")
             await self.api.close()
+            await self.services.close()
 
         return blueprint

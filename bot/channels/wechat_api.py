@@ -5,6 +5,12 @@ slower than WeChat's 5 seconds, or more than one message.
          → {"access_token": "…", "expires_in": 7200}
     POST {api_base}/cgi-bin/message/custom/send?access_token=…
          {"touser": openid, "msgtype": "text", "text": {"content": "…"}} → {"errcode": 0, …}
+         {"touser": openid, "msgtype": "image", "image": {"media_id": "…"}}
+    GET  {api_base}/cgi-bin/media/get?access_token=…&media_id=…  → the file (or a JSON error)
+    POST {api_base}/cgi-bin/media/upload?access_token=…&type=image  (multipart `media`) → {"media_id": …}
+
+Media (attachments): what a follower's image message names by MediaId is fetched with a size cap; an agent's
+image is uploaded as temporary media, then sent as an image message.
 
 The access token is cached until shortly before it expires, and fetched again when WeChat says it
 is invalid or expired (errcode 40001, 40014, 42001). Neither the secret nor a token is ever logged.
@@ -20,6 +26,8 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 import aiohttp
+
+from kelian.attachments import MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +141,81 @@ class CustomerServiceApi:
                 self._forget(token)
                 continue
             raise WeChatApiError(f"custom/send refused: errcode {errcode} {answer.get('errmsg', '')}".strip(), errcode)
+
+    async def _with_token(self, call: Callable[[str], Any]) -> Any:
+        """`call(token)` once, and again with a new token when WeChat said the first was no longer valid."""
+        for attempt in (1, 2):
+            token = await self.access_token()
+            try:
+                return await call(token)
+            except WeChatApiError as error:
+                if error.errcode in TOKEN_ERRORS and attempt == 1:
+                    self._forget(token)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    async def fetch_media(self, media_id: str, limit: int = MAX_BYTES) -> bytes:
+        """The file of a follower's image message; WeChatApiError when WeChat refuses it, it is larger than
+        `limit` (never read further) or the call times out."""
+
+        async def fetch(token: str) -> bytes:
+            try:
+                async with self._client().get(
+                    self.api_base + "/cgi-bin/media/get", params={"access_token": token, "media_id": media_id}
+                ) as response:
+                    if response.status != 200:
+                        raise WeChatApiError(f"media/get answered HTTP {response.status}")
+                    if response.content_type in ("application/json", "text/plain"):
+                        answer = json.loads(await response.content.read(64 * 1024) or b"{}")
+                        errcode = int(answer.get("errcode") or 0) if isinstance(answer, dict) else None
+                        raise WeChatApiError(f"media/get refused: errcode {errcode}", errcode)
+                    declared = response.content_length
+                    if declared is not None and declared > limit:
+                        raise WeChatApiError("media/get: the file is too large", errcode=-413)
+                    data = await response.content.read(limit + 1)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                raise WeChatApiError(f"media/get failed: {type(error).__name__}") from None
+            if len(data) > limit:
+                raise WeChatApiError("media/get: the file is too large", errcode=-413)
+            return data
+
+        return await self._with_token(fetch)
+
+    async def upload_image(self, data: bytes, media_type: str) -> str:
+        """Uploads an image as temporary media; its media_id."""
+        extension = {"image/png": "png", "image/webp": "webp"}.get(media_type, "jpg")
+
+        async def upload(token: str) -> str:
+            form = aiohttp.FormData()
+            form.add_field("media", data, filename=f"image.{extension}", content_type=media_type)
+            try:
+                async with self._client().post(
+                    self.api_base + "/cgi-bin/media/upload", params={"access_token": token, "type": "image"}, data=form
+                ) as response:
+                    if response.status != 200:
+                        raise WeChatApiError(f"media/upload answered HTTP {response.status}")
+                    answer = await response.json(content_type=None)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                raise WeChatApiError(f"media/upload failed: {type(error).__name__}") from None
+            media_id = answer.get("media_id") if isinstance(answer, dict) else None
+            if not isinstance(media_id, str) or not media_id:
+                errcode = answer.get("errcode") if isinstance(answer, dict) else None
+                raise WeChatApiError(f"media/upload refused: errcode {errcode}", errcode)
+            return media_id
+
+        return await self._with_token(upload)
+
+    async def send_image(self, openid: str, media_id: str) -> None:
+        body = {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}}
+
+        async def send(token: str) -> None:
+            answer = await self._call("POST", "/cgi-bin/message/custom/send", {"access_token": token}, body)
+            errcode = int(answer.get("errcode") or 0)
+            if errcode:
+                raise WeChatApiError(f"custom/send (image) refused: errcode {errcode}", errcode)
+
+        await self._with_token(send)
 
     async def deliver(self, openid: str, texts: list[str], retry_delay: float = 1.0) -> int:
         """Sends the texts in order; a network failure is tried once more. Stops at the first message

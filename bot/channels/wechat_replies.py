@@ -23,8 +23,8 @@ WELCOME = (
     'service; reply "turn off personalization" at any time to opt out.'
 )
 UNSUPPORTED = (
-    "暂时只能处理文字消息，请用文字告诉我你的问题。\n"
-    "Sorry, I can only read text messages for now. Please type your question."
+    "暂时只能处理文字和图片消息，请用文字告诉我你的问题。\n"
+    "Sorry, I can only read text messages and images for now. Please type your question."
 )
 UNKNOWN_MENU = (
     "这个菜单暂时不可用，请直接输入你的问题。\nThis menu item isn't available right now. Please type your question."

@@ -5,6 +5,10 @@ A message goes: signature and timestamp checks → XML (decrypted in safe/compat
 MsgId → what Rasa should hear (text, a numbered option's payload, a menu's intent, /greet on
 subscribe) → the answer: the passive XML reply if it is one text ready within the deadline,
 otherwise "success" at once and every message through the customer-service API.
+
+An image message (attachments) is "success" at once; then its MediaId is fetched through the media API and
+handed to the services (bot/channels/attachments.py), and the follower hears why not, or that it arrived
+(no turn) unless an agent is serving the conversation (then it is the customer's message in the tracker).
 """
 
 from __future__ import annotations
@@ -19,18 +23,23 @@ from typing import Any, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels.wechat_api import CustomerServiceApi
+from bot.channels.attachments import NOTES as IMAGE_NOTES
+from bot.channels.attachments import ServicesClient
+from bot.channels.wechat_api import CustomerServiceApi, WeChatApiError
 from bot.channels.wechat_config import WeChatSettings
 from bot.channels.wechat_crypto import AppIdMismatch, MessageCrypto, WeChatCryptoError, signature, signature_matches
 from bot.channels.wechat_replies import APOLOGY, UNKNOWN_MENU, UNSUPPORTED, WELCOME, WeChatCollector, render
 from bot.channels import limits
 from bot.channels.wechat_state import ButtonMemory, Deduplicator, Outcome, ReplayGuard, message_key
 from bot.channels.wechat_xml import InvalidXml, encrypted_envelope, parse_message, text_reply
+from kelian import opt_out
+from kelian.attachments import IMAGE_TEXT, METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
-UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link", "file"})
+MEDIA_ID_MAX_CHARS = 256
+UNSUPPORTED_TYPES = frozenset({"voice", "video", "shortvideo", "location", "link", "file"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,8 @@ class Plan:
 
     rasa_text: Optional[str] = None
     preface: Optional[str] = None
+    opt_out: Optional[str] = None  # the whole message was 退订 / STOP (kelian.opt_out): the newsletter intent, flagged
+    image: Optional[str] = None  # an image message's MediaId: fetched and handed over, no turn
 
 
 class WeChatWebhook:
@@ -68,8 +79,12 @@ class WeChatWebhook:
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         api: CustomerServiceApi,
         clock: Callable[[], float] = time.time,
+        services: Optional[ServicesClient] = None,
     ) -> None:
         self.settings = settings
+        self.services = services or ServicesClient()
+        # Whether an agent serves the conversation (wechat.py asks Rasa's tracker store once the server runs).
+        self.paused: Callable[[str], Awaitable[bool]] = _never_paused
         self.on_new_message = on_new_message
         self.api = api
         self.crypto = MessageCrypto(settings.encoding_aes_key, settings.app_id) if settings.encrypted else None
@@ -177,6 +192,8 @@ class WeChatWebhook:
             text, note = limits.bound_message(fields.get("Content", "").strip())
             if not text:
                 return Plan()
+            if opt_out.is_opt_out(text):
+                return Plan(rasa_text=opt_out.INTENT_PAYLOAD, opt_out=text)
             return Plan(rasa_text=self.buttons.resolve(user, text) or text, preface=note)
         if kind == "event":
             event = fields.get("Event", "").lower()
@@ -186,16 +203,24 @@ class WeChatWebhook:
                 intent = self.settings.menu.get(fields.get("EventKey", ""))
                 return Plan(rasa_text=intent) if intent else Plan(preface=UNKNOWN_MENU)
             return Plan()  # unsubscribe, menu links, location reports, …: nothing to say
+        if kind == "image":
+            media_id = fields.get("MediaId", "").strip()
+            if media_id and len(media_id) <= MEDIA_ID_MAX_CHARS:
+                return Plan(image=media_id)
+            return Plan(preface=UNSUPPORTED)
         if kind in UNSUPPORTED_TYPES:
             return Plan(preface=UNSUPPORTED)
         return Plan()
 
     async def _answer(self, fields: Mapping[str, str], plan: Plan) -> Outcome:
         user = fields["FromUserName"]
+        if plan.image is not None:
+            self._in_background(self._take_image(fields, plan.image))
+            return None
         if plan.rasa_text is None:
             texts = [plan.preface] if plan.preface else []
             return self._passive_or_deliver(fields, texts)
-        turn = asyncio.create_task(self._rasa_turn(fields, plan.rasa_text))
+        turn = asyncio.create_task(self._rasa_turn(fields, plan.rasa_text, plan.opt_out))
         try:
             done, _ = await asyncio.wait({turn}, timeout=self.settings.reply_deadline)
         except asyncio.CancelledError:
@@ -218,16 +243,18 @@ class WeChatWebhook:
             self._in_background(self.api.deliver(fields["FromUserName"], texts))
         return None
 
-    async def _rasa_turn(self, fields: Mapping[str, str], text: str) -> list[str]:
+    async def _rasa_turn(self, fields: Mapping[str, str], text: str, opted_out: Optional[str] = None) -> list[str]:
         user = fields["FromUserName"]
         collector = WeChatCollector()
-        metadata = {
+        metadata: dict[str, Any] = {
             "wechat": {
                 "msg_type": fields["MsgType"],
                 "msg_id": fields.get("MsgId"),
                 "event": fields.get("Event") or None,
             }
         }
+        if opted_out:
+            metadata[opt_out.METADATA_KEY] = opted_out
         try:
             await limits.timed(
                 self.on_new_message,
@@ -248,6 +275,47 @@ class WeChatWebhook:
         texts, payloads = render(collector.messages)
         self.buttons.remember(user, payloads)
         return texts
+
+    async def _take_image(self, fields: Mapping[str, str], media_id: str) -> None:
+        """A follower's image: fetched (size-capped, timed out), handed to the services, then in the tracker for
+        the agent serving the conversation, or answered by the channel."""
+        user = fields["FromUserName"]
+        try:
+            data = await self.api.fetch_media(media_id)
+        except WeChatApiError as error:
+            logger.warning("wechat: an image message could not be fetched: %s", error)
+            reason = "too_large" if error.errcode == -413 else "unavailable"
+            await self.api.deliver(user, [IMAGE_NOTES[reason]])
+            return
+        handed = await self.services.hand_over(CHANNEL, user, data)
+        if handed.error is not None:
+            await self.api.deliver(user, [IMAGE_NOTES[handed.error]])
+            return
+        if not await self.paused(user):
+            await self.api.deliver(user, [IMAGE_NOTES["received"]])
+            return
+        metadata = {
+            METADATA_KEY: handed.file_id,
+            "wechat": {"msg_type": "image", "msg_id": fields.get("MsgId"), "event": None},
+        }
+        collector = WeChatCollector()
+        try:
+            await self.on_new_message(
+                UserMessage(
+                    IMAGE_TEXT,
+                    collector,
+                    user,
+                    input_channel=CHANNEL,
+                    message_id=fields.get("MsgId") or None,
+                    metadata=metadata,
+                )
+            )
+        except Exception:
+            logger.exception("wechat: an image could not be added to the conversation")
+            return
+        texts, _ = render(collector.messages)
+        if texts:
+            await self.api.deliver(user, texts)
 
     async def _deliver_later(self, user: str, turn: "asyncio.Task[list[str]]", preface: Optional[str]) -> None:
         texts = with_preface(preface, await turn)
@@ -287,6 +355,10 @@ class WeChatWebhook:
             encrypt, signature(self.settings.token, timestamp, nonce, encrypt), timestamp, nonce
         )
         return HttpReply(200, envelope, "application/xml; charset=utf-8")
+
+
+async def _never_paused(sender: str) -> bool:
+    return False
 
 
 def with_preface(preface: Optional[str], texts: list[str]) -> list[str]:

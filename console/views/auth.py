@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 from urllib.parse import quote
 
 import aiohttp_jinja2
 import segno
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput, NotAllowed
 from crm.models import Language, StaffRole, StaffUser
 
 from console import accounts
 from console.accounts import LoginOutcome
+from console.notices import display_name
 from console.i18n import LANGUAGES, describe, label, refusal
 from console.web import (
     COOKIE,
@@ -43,10 +46,18 @@ ACCOUNT_DONE = {
     "totp_on": "account.done.totp_on",
     "totp_off": "account.done.totp_off",
     "language": "account.done.language",
+    "display_name": "account.done.display_name",
 }
 
 
-def _lifetimes(request: web.Request) -> dict[str, timedelta]:
+class Lifetimes(TypedDict):
+    """A staff session's limits, as `accounts.start_session` takes them."""
+
+    absolute: timedelta
+    idle: timedelta
+
+
+def _lifetimes(request: web.Request) -> Lifetimes:
     cfg = config(request)
     return {"absolute": timedelta(hours=cfg.absolute_hours), "idle": timedelta(minutes=cfg.idle_minutes)}
 
@@ -96,7 +107,7 @@ async def health(request: web.Request) -> web.Response:
 @public
 async def login_form(request: web.Request) -> web.StreamResponse:
     info = request[SESSION]
-    if info is not None and not info.mfa_pending:  # type: ignore[attr-defined]
+    if info is not None and not info.mfa_pending:
         raise web.HTTPSeeOther("/")
     return _login_page(request)
 
@@ -162,7 +173,7 @@ async def totp(request: web.Request) -> web.StreamResponse:
             status=401,
         )
 
-    def promote(s):  # noqa: ANN001, ANN202 - a CRM session; a new session id after the second factor
+    def promote(s: Session) -> accounts.NewSession:  # a new session id after the second factor
         accounts.end_session(s, old_cookie)
         return accounts.start_session(s, info.user.id, mfa_pending=False, **_lifetimes(request))
 
@@ -206,6 +217,8 @@ async def _account_page(
         "enrol": None,
         "languages": LANGUAGES,
         "native": {code: label(code, "language", code) for code in LANGUAGES},
+        "shown_as": display_name(user),
+        "display_name_max": accounts.DISPLAY_NAME_MAX_CHARS,
     }
     if enrol is not None:
         uri = accounts.totp_uri(enrol, user.username)
@@ -231,6 +244,19 @@ async def set_language(request: web.Request) -> web.StreamResponse:
         return await _account_page(request, error=text(request, "account.bad_language"), status=400)
     await db(request).run(lambda s: accounts.set_language(s, info.user.id, Language(chosen)))
     raise web.HTTPSeeOther("/account?done=language")
+
+
+@routes.post("/account/display-name")
+@requires(StaffRole.AGENT)
+async def set_display_name(request: web.Request) -> web.StreamResponse:
+    """The name customers see when this person serves them (console/notices.py); empty goes back to the staff
+    number. Refused names change nothing."""
+    info, data = staff(request), await form(request)
+    try:
+        await db(request).run(lambda s: accounts.set_display_name(s, info.user.id, data.get("display_name", "")))
+    except InvalidInput as error:
+        return await _account_page(request, error=describe(language(request), error), status=400)
+    raise web.HTTPSeeOther("/account?done=display_name")
 
 
 @routes.post("/account/password")
@@ -279,8 +305,8 @@ async def totp_disable(request: web.Request) -> web.StreamResponse:
     info, data = staff(request), await form(request)
     password = data.get("password", "")
 
-    def disable(s):  # noqa: ANN001, ANN202 - a CRM session
-        user = s.get(StaffUser, info.user.id)
+    def disable(s: Session) -> None:
+        user = s.get_one(StaffUser, info.user.id)
         if not accounts.verify_password(user.password_hash, password):
             raise refusal(NotAllowed, "refusal.password_wrong")
         accounts.disable_totp(s, info.user.id, actor=info.user.username)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp_jinja2
@@ -16,6 +15,7 @@ from crm.repository import customers_in_segment, get_customer, resolve_customer
 
 from console.customers import Recommendations, customer_page
 from console.i18n import describe
+from console.views.workspace import tagged_customer_rows, workspace_panel
 from console.web import db, language, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
@@ -47,10 +47,23 @@ async def find(request: web.Request) -> web.StreamResponse:
                 return [get_customer(session, cid) for cid in customers_in_segment(session, chosen, limit=50)]
 
             listed = [{"c": c, "name": mask_name(c.name) if c.name else None} for c in await db(request).run(load)]
+    tag = (request.query.get("tag") or "").strip()
+    if tag:  # agent workspace: the customers staff tagged so
+        try:
+            listed = await tagged_customer_rows(request, tag)
+        except InvalidInput as problem:
+            error = describe(language(request), problem)
     return aiohttp_jinja2.render_template(
         "customers.html",
         request,
-        {"q": query, "segment": segment, "segments": [s.value for s in Segment], "listed": listed, "error": error},
+        {
+            "q": query,
+            "segment": segment,
+            "segments": [s.value for s in Segment],
+            "listed": listed,
+            "error": error,
+            "tag": tag,
+        },
     )
 
 
@@ -59,7 +72,8 @@ async def _page(request: web.Request, *, reveal: bool) -> web.Response:
     customer_id = path_id(request)
     page = await db(request).run(lambda s: customer_page(s, customer_id, actor=info.user.username, reveal=reveal))
     profile = page.profile.customer
-    recommendations, notice = [], None
+    recommendations: list[Any] = []
+    notice: str | None = None
     if profile.erased:
         notice = text(request, "customer.notice.erased")
     elif not profile.personalization_consent:
@@ -70,12 +84,21 @@ async def _page(request: web.Request, *, reveal: bool) -> web.Response:
     return aiohttp_jinja2.render_template(
         "customer.html",
         request,
-        {"p": page, "c": profile, "revealed": reveal, "recommendations": recommendations, "rec_notice": notice},
+        {
+            "p": page,
+            "c": profile,
+            "revealed": reveal,
+            "recommendations": recommendations,
+            "rec_notice": notice,
+            # agent workspace: internal notes and tags
+            "ws": await workspace_panel(request, conversation_id=None, customer_id=customer_id, reveal=reveal),
+        },
     )
 
 
 async def _recommend(request: web.Request, customer_id: int, language: str) -> tuple[list[Any], str | None]:
-    return await asyncio.to_thread(request.app[RECOMMENDATIONS].for_customer, customer_id, language=language)
+    recommendations = request.app[RECOMMENDATIONS]
+    return await db(request).run(lambda s: recommendations.for_customer(s, customer_id, language=language))
 
 
 @routes.get("/customers/{id}")

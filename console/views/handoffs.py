@@ -11,16 +11,22 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from crm.errors import NotAllowed
 from crm.models import HandoffStatus, StaffRole
+from crm.images import MAX_BYTES
 from crm.privacy import audit
+from crm.repository.attachments import conversation_attachments
 
 from console import handoffs
+from console import orders as order_panel
 from console.customers import personal_data_of
-from console.i18n import as_read, intent_labels, label, readable_summary, refusal
+from console.i18n import as_read, intent_labels, label, readable_summary
 from console.masking import Masker, mask_secrets
+from console.notices import announce, display_name
 from console.rasa import RasaClient, RasaUnavailable, live_messages
+from console.survey import ask_rating
 from console.transcripts import conversation_detail
+from console.views.queue import inbox_queue
+from console.views.workspace import inbox_tags, unfilled_notice, workspace_panel
 from console.web import config, db, form, language, path_id, requires, staff, text
 
 routes = web.RouteTableDef()
@@ -42,6 +48,8 @@ async def home(request: web.Request) -> web.StreamResponse:
 @requires(StaffRole.AGENT)
 async def inbox(request: web.Request) -> web.StreamResponse:
     waiting, serving = await db(request).run(handoffs.inbox)
+    waiting, serving, tagging = await inbox_tags(request, waiting, serving)  # agent workspace: tags
+    waiting, serving, queue = await inbox_queue(request, waiting, serving)  # queue: mine / unassigned / all
 
     def shown(items: list[handoffs.InboxItem]) -> list[dict[str, Any]]:
         return [
@@ -58,6 +66,8 @@ async def inbox(request: web.Request) -> web.StreamResponse:
             "waiting": shown(waiting),
             "serving": shown(serving),
             "me": staff(request).user.username,
+            "tagging": tagging,
+            "queue": queue,
             "notice": text(request, f"inbox.done.{done}") if done in ("closed", "closed_unreachable") else None,
         },
     )
@@ -67,7 +77,10 @@ async def inbox(request: web.Request) -> web.StreamResponse:
 @requires(StaffRole.AGENT)
 async def take(request: web.Request) -> web.StreamResponse:
     handoff_id, user = path_id(request), staff(request).user
-    await db(request).run(lambda s: handoffs.take(s, handoff_id, user))
+    taken = await db(request).run(lambda s: handoffs.take(s, handoff_id, user))
+    if taken:  # notices: the customer is told who joined
+        sender = (await db(request).run(lambda s: handoffs.case(s, handoff_id))).sender_id
+        await announce(request.app[RASA], sender, "joined", user)
     raise web.HTTPSeeOther(f"/handoffs/{handoff_id}")
 
 
@@ -82,7 +95,7 @@ async def _live(
         return [], text(request, "handoff.live_unavailable", problem=problem)
     show = mask_secrets if masker is None else masker.text
     lang = language(request)
-    return [
+    said = [
         {
             **m,
             "text": show(m["text"]),
@@ -90,7 +103,10 @@ async def _live(
             "at": None if m.get("at") is None else datetime.fromtimestamp(m["at"], timezone.utc),
         }
         for m in live_messages(tracker)
-    ], None
+    ]
+    # orders panel: what staff did to the customer's orders, as internal lines among the messages
+    internal = await db(request).run(lambda s: order_panel.internal_lines(s, case.handoff, lang))
+    return order_panel.merged(said, [{**m, "label": label(lang, "sender", m["who"])} for m in internal]), None
 
 
 async def _workspace(
@@ -111,9 +127,10 @@ async def _workspace(
             handoff_id=handoff_id,
             revealed=reveal,
         )
-        return case, detail, names, identifiers
+        orders = order_panel.panel(session, case.handoff.customer_id, reveal=reveal)
+        return case, detail, names, identifiers, orders, conversation_attachments(session, case.handoff.conversation_id)
 
-    case, detail, names, identifiers = await db(request).run(load)
+    case, detail, names, identifiers, orders, attachments = await db(request).run(load)
     masker = None if reveal else Masker(names, identifiers)
     show = mask_secrets if masker is None else masker.text
     live, live_problem = await _live(request, case, masker)
@@ -137,7 +154,19 @@ async def _workspace(
             "serving": handoffs.may_serve(case.handoff, info.user),
             "waiting": case.handoff.status == HandoffStatus.WAITING,
             "closed": case.handoff.status == HandoffStatus.CLOSED,
+            # agent workspace: quick replies, internal notes, tags (console/views/workspace.py)
+            "ws": await workspace_panel(
+                request,
+                conversation_id=case.handoff.conversation_id,
+                customer_id=case.handoff.customer_id,
+                show=show,
+                handoff_id=case.handoff.id,
+                language=case.language,
+            ),
             "reply_max": REPLY_MAX_CHARS,
+            "orders": orders,
+            "attachments": attachments,  # attachments: the conversation's images, and sending one
+            "image_max_mb": MAX_BYTES // (1024 * 1024),
         },
         status=status,
     )
@@ -177,6 +206,7 @@ async def live(request: web.Request) -> web.StreamResponse:
                     "label": m["label"],
                     "text": m["text"],
                     "at": None if m["at"] is None else m["at"].isoformat(),
+                    "image": f"/attachments/{m['image']}" if m.get("image") else None,
                 }
                 for m in messages
             ],
@@ -190,24 +220,20 @@ async def reply(request: web.Request) -> web.StreamResponse:
     handoff_id, user = path_id(request), staff(request).user
     answer = (await form(request)).get("text", "").strip()
 
-    def check(session: Session) -> handoffs.HandoffCase:
-        case = handoffs.case(session, handoff_id)
-        if not handoffs.may_serve(case.handoff, user):
-            raise refusal(NotAllowed, "refusal.take_first")
-        return case
-
-    case = await db(request).run(check)
+    case = await db(request).run(lambda s: handoffs.served_case(s, handoff_id, user))
     # 400: the message itself; 409: this conversation cannot be answered from here; 502: Rasa did not take it.
     problem, status = None, 200
     if not answer:
         problem, status = text(request, "handoff.write_first"), 400
     elif len(answer) > REPLY_MAX_CHARS:
         problem, status = text(request, "handoff.too_long", n=REPLY_MAX_CHARS), 400
+    elif (unfilled := unfilled_notice(request, answer)) is not None:  # a quick reply's {variable} left in it
+        problem, status = unfilled, 400
     elif case.sender_id is None:
         problem, status = text(request, "handoff.cannot_answer"), 409
     else:
         try:
-            await request.app[RASA].say_as_agent(case.sender_id, answer)
+            await request.app[RASA].say_as_agent(case.sender_id, answer, agent=display_name(user))
         except RasaUnavailable as error:
             problem, status = text(request, "handoff.not_delivered", problem=error), 502
     if problem is None:
@@ -235,14 +261,9 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
     with the agent rather than being closed while the bot is still paused."""
     handoff_id, user = path_id(request), staff(request).user
 
-    def check(session: Session) -> handoffs.HandoffCase:
-        case = handoffs.case(session, handoff_id)
-        if not handoffs.may_serve(case.handoff, user):
-            raise refusal(NotAllowed, "refusal.hand_back")
-        return case
-
-    case = await db(request).run(check)
+    case = await db(request).run(lambda s: handoffs.served_case(s, handoff_id, user, "refusal.hand_back"))
     if case.sender_id is not None:
+        await announce(request.app[RASA], case.sender_id, "left", user)
         try:
             await request.app[RASA].hand_back(case.sender_id)
         except RasaUnavailable as error:
@@ -250,4 +271,5 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
                 request, reveal=False, error=text(request, "handoff.not_handed_back", problem=error), status=502
             )
     await db(request).run(lambda s: handoffs.finish(s, handoff_id, user))
+    await ask_rating(request.app[RASA], case.sender_id, handoff_id)  # CSAT: the customer rates the help
     raise web.HTTPSeeOther("/inbox?done=closed" if case.sender_id is not None else "/inbox?done=closed_unreachable")

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from crm.errors import InvalidInput, NotAllowed, NotFound
 from crm.models import Channel, ConversationStatus, Language, Message, StaffRole
 from crm.privacy import audit
+from crm.repository.attachments import conversation_attachments
 
 from console import corrections as fixes
 from console.customers import personal_data_of
-from console.i18n import as_read, describe, intent_label, intent_labels, refusal
+from console.i18n import as_read, describe, intent_label, intent_labels, refusal, translate
 from console.masking import Masker, mask_secrets
 from console.transcripts import Filters, conversation_detail, find_conversations
+from console.views.workspace import conversation_tags, workspace_panel
 from console.web import config, db, form, language, path_id, requires, safe_next, staff, text
 
 routes = web.RouteTableDef()
@@ -72,12 +74,19 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
             "outcomes": [s.value for s in ConversationStatus],
             "languages": [language.value for language in Language],
             "intents": sorted({*vocabulary.intents, fixes.RASA_FALLBACK_INTENT}),
+            "tags": await conversation_tags(request, [row.id for row in found.rows]),  # agent workspace
         },
     )
 
 
 async def _conversation_page(
-    request: web.Request, conversation_id: int, *, reveal: bool, error: str | None = None, status: int = 200
+    request: web.Request,
+    conversation_id: int,
+    *,
+    reveal: bool,
+    error: str | None = None,
+    status: int = 200,
+    saved_without: tuple[int, list[str]] | None = None,
 ) -> web.Response:
     cfg, info = config(request), staff(request)
     vocabulary = fixes.domain_vocabulary(cfg.domain_dir)
@@ -98,12 +107,16 @@ async def _conversation_page(
         return detail, names, identifiers, {c.message_id: c for c in known}
 
     detail, names, identifiers, known = await db(request).run(load)
+    attachments = await db(request).run(lambda s: conversation_attachments(s, conversation_id))
     masker = None if reveal else Masker(names, identifiers)
     show = mask_secrets if masker is None else masker.text
     lang, labels = language(request), intent_labels(cfg.intent_labels_path)
     messages = []
     for m in detail.messages:
         correction = known.get(m.id)
+        prefill, not_prefilled = _prefill(
+            m.text, correction.entities if correction else m.entities, show, vocabulary, lang
+        )
         messages.append(
             {
                 "m": m,
@@ -113,7 +126,9 @@ async def _conversation_page(
                 "corrected_entities": []
                 if correction is None
                 else [{"entity": e["entity"], "value": show(str(e["value"]))} for e in correction.entities],
-                "prefill": _prefill(correction.entities if correction else m.entities, show),
+                "prefill": prefill,
+                "not_prefilled": not_prefilled,
+                "saved_without": saved_without[1] if saved_without and saved_without[0] == m.id else [],
             }
         )
     return aiohttp_jinja2.render_template(
@@ -126,20 +141,57 @@ async def _conversation_page(
             "vocabulary": vocabulary,
             "error": error,
             "low": 0.5,
-            "fixed": request.query.get("fixed"),
+            "attachments": attachments,  # attachments: the conversation's images
+            "fixed": saved_without[0] if saved_without else request.query.get("fixed"),
+            # agent workspace: internal notes and tags
+            "ws": await workspace_panel(
+                request, conversation_id=conversation_id, customer_id=detail.customer_id, show=show
+            ),
         },
         status=status,
     )
 
 
-def _prefill(entities: list[dict[str, Any]], show: Any) -> list[dict[str, str]]:
-    """The correction form's entity rows: the current entities, a value left empty where masking changed it
-    (a masked value would not be found in the example)."""
+def _dropped(lang: str, dropped: tuple[fixes.DroppedEntity, ...], show: Any) -> list[str]:
+    """Why each entity row was left out, in the reader's language (values masked like the page)."""
+    return [translate(lang, d.key, value=show(d.value), entity=d.entity, **dict(d.values)) for d in dropped]
+
+
+def _prefill(
+    text: str, entities: list[dict[str, Any]], show: Any, vocabulary: fixes.Vocabulary, lang: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The correction form's entity rows: the current entities that fit the message and the domain
+    (`fixes.prefilled_entities`), and why the others were not pre-filled. A value masking would change is not
+    written into the page: its row shows the masked value as a placeholder and names the entity by its place
+    (`entity_own_<row>`), and saving takes the value from the CRM (`_entity_rows`)."""
+    placement = fixes.prefilled_entities(text, entities, vocabulary)
+    rows: list[dict[str, Any]] = []
+    for index, entity in enumerate(placement.entities[:ENTITY_ROWS]):
+        value = str(entity["value"])
+        masked = show(value) != value
+        rows.append(
+            {
+                "value": "" if masked else value,
+                "entity": entity["entity"],
+                "masked": show(value) if masked else "",
+                "own": index,
+            }
+        )
+    blank = {"value": "", "entity": "", "masked": "", "own": ""}
+    return rows + [blank] * (ENTITY_ROWS - len(rows)), _dropped(lang, placement.dropped, show)
+
+
+def _entity_rows(data: dict[str, str], own: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(value, type) of the form's rows; an empty value of a row that names one of the pre-filled entities
+    (`entity_own_<row>`, its place among them, with the same type) is that entity's value from the CRM."""
     rows = []
-    for entity in entities[:ENTITY_ROWS]:
-        value = str(entity.get("value", ""))
-        rows.append({"value": value if show(value) == value else "", "entity": str(entity.get("entity", ""))})
-    return rows + [{"value": "", "entity": ""}] * (ENTITY_ROWS - len(rows))
+    for i in range(ENTITY_ROWS):
+        value, entity = data.get(f"entity_value_{i}", ""), data.get(f"entity_type_{i}", "")
+        place = data.get(f"entity_own_{i}", "")
+        if not value.strip() and place.isdigit() and int(place) < len(own) and own[int(place)]["entity"] == entity:
+            value = str(own[int(place)]["value"])
+        rows.append((value, entity))
+    return rows
 
 
 @routes.get("/conversations/{id}")
@@ -161,7 +213,6 @@ async def correct(request: web.Request) -> web.StreamResponse:
     cfg, info, data = config(request), staff(request), await form(request)
     message_id = path_id(request)
     vocabulary = fixes.domain_vocabulary(cfg.domain_dir)
-    entities = [(data.get(f"entity_value_{i}", ""), data.get(f"entity_type_{i}", "")) for i in range(ENTITY_ROWS)]
     text = data.get("text") or None
 
     def conversation_of(session: Session) -> int:
@@ -170,22 +221,40 @@ async def correct(request: web.Request) -> web.StreamResponse:
             raise refusal(NotFound, "refusal.no_message", id=message_id)
         return message.conversation_id
 
+    def save(session: Session) -> fixes.Saved:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise refusal(NotFound, "refusal.no_message", id=message_id)
+        known = fixes.corrections(session, message_ids=[message_id])
+        # the rows the form was pre-filled from (`_prefill`): the same entities, placed the same way
+        own = fixes.prefilled_entities(
+            message.text, known[0].entities if known else (message.entities or []), vocabulary
+        )
+        return fixes.save_correction(
+            session,
+            message_id,
+            intent=data.get("intent", ""),
+            entities=_entity_rows(data, own.entities[:ENTITY_ROWS]),
+            text=text,
+            author=info.user.username,
+            vocabulary=vocabulary,
+        )
+
     conversation_id = await db(request).run(conversation_of)
     try:
-        await db(request).run(
-            lambda s: fixes.save_correction(
-                s,
-                message_id,
-                intent=data.get("intent", ""),
-                entities=entities,
-                text=text,
-                author=info.user.username,
-                vocabulary=vocabulary,
-            )
-        )
+        saved = await db(request).run(save)
     except (InvalidInput, NotAllowed) as problem:
         return await _conversation_page(
             request, conversation_id, reveal=False, error=describe(language(request), problem), status=400
+        )
+    if saved.dropped:
+        # Saved, and the page says which rows were left out (a redirect would lose the reasons).
+        lang = language(request)
+        return await _conversation_page(
+            request,
+            conversation_id,
+            reveal=False,
+            saved_without=(message_id, _dropped(lang, saved.dropped, Masker().text)),
         )
     raise web.HTTPSeeOther(f"/conversations/{conversation_id}?fixed={message_id}#m{message_id}")
 

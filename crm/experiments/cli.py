@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from crm.db import REPO_ROOT, transaction
 from crm.errors import InvalidInput
+from crm.experiments.variants import OUTREACH_KEYS, REPLY_KEYS
 from crm.terminal import require_schema, table
 
 if TYPE_CHECKING:
@@ -42,14 +43,25 @@ def add_parser(commands: Any, as_of: Any, positive: Any) -> None:
         "create",
         help="a draft experiment (the first --arm is the control)",
         description="Arms are NAME:WEIGHT[:key=value,...]; settings: strategy=hybrid|als|popularity, "
-        "diversity=on|off, personal_weight, text_weight, popularity_weight, diversity_penalty. "
+        "diversity=on|off, explanation=reasons|none, personal_weight, text_weight, popularity_weight, "
+        "diversity_penalty. "
         "The planned sample per arm is --sample-size, or computed from --baseline and --mde "
         "(two-proportion z-test, 80 %% power).",
     )
     create.add_argument("key")
     create.add_argument("--arm", action="append", required=True, help="NAME:WEIGHT[:key=value,...] (2 to 5)")
     create.add_argument("--metric", required=True, help="rec_click, add_to_cart, purchase or resolved")
-    create.add_argument("--surface", default="recommendations", help="where the arms differ (recommendations)")
+    create.add_argument(
+        "--surface", default="recommendations", help="where the arms differ: recommendations, outreach or replies"
+    )
+    create.add_argument(
+        "--wording",
+        action="append",
+        default=[],
+        help="replies: ARM:MESSAGE_KEY:en=TEXT and ARM:MESSAGE_KEY:zh=TEXT (both languages; keys: "
+        f"{', '.join(REPLY_KEYS)}); outreach: a treatment arm's own offer, ARM:{', '.join(OUTREACH_KEYS)}:en=TEXT "
+        "and :zh=TEXT (else the campaign's message)",
+    )
     create.add_argument("--target", default="all", help="all, segment:NAME or channel:NAME (default all)")
     create.add_argument("--window-days", type=positive, default=7, help="conversion window after exposure (default 7)")
     create.add_argument("--alpha", type=float, default=0.05)
@@ -212,7 +224,7 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
             experiment = ex.create_experiment(
                 session,
                 args.key,
-                [ex.parse_arm(a) for a in args.arm],
+                ex.with_wordings([ex.parse_arm(a) for a in args.arm], args.wording),
                 metric=args.metric,
                 planned_per_arm=planned,
                 target=args.target,

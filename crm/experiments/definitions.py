@@ -12,7 +12,7 @@ import math
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,7 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.errors import InvalidInput, NotFound
-from crm.experiments.variants import recommendation_parameters
+from crm.experiments.variants import (
+    LANGUAGES,
+    OUTREACH_KEYS,
+    REPLY_KEYS,
+    outreach_parameters,
+    recommendation_parameters,
+    reply_parameters,
+)
 from crm.models import (
     Channel,
     Experiment,
@@ -67,6 +74,54 @@ def parse_arm(text: str) -> ArmSpec:
             raise InvalidInput(f"arm {name!r}: settings are key=value, separated by commas, not {item!r}")
         settings[key.strip()] = value.strip()
     return ArmSpec(name, int(weight_text), recommendation_parameters(settings))
+
+
+def parse_wording(text: str) -> tuple[str, str, str, str]:
+    """`ARM:MESSAGE_KEY:LANGUAGE=TEXT` (the text may hold colons and commas), e.g.
+    `warm:rec_intro_personal:en=Handpicked for you:` -> (arm, key, language, text)."""
+    arm, _, rest = text.partition(":")
+    key, _, rest = rest.partition(":")
+    language, equals, wording = rest.partition("=")
+    if not arm or not key or not equals or language not in LANGUAGES:
+        raise InvalidInput(f"a wording is ARM:MESSAGE_KEY:en=TEXT or ARM:MESSAGE_KEY:zh=TEXT, not {text[:80]!r}")
+    return arm, key, language, wording
+
+
+def with_wordings(arms: Sequence[ArmSpec], wordings: Sequence[str]) -> list[ArmSpec]:
+    """The arms of a replies (or outreach) experiment with their wordings (`parse_wording` texts); an unknown
+    arm, an unknown message key or a message worded in one language only is refused. Which keys fit which
+    surface is checked when the experiment is created (`_check_arms`)."""
+    by_arm: dict[str, dict[str, dict[str, str]]] = {arm.name: {} for arm in arms}
+    for text in wordings:
+        arm, key, language, wording = parse_wording(text)
+        if arm not in by_arm:
+            raise InvalidInput(f"wording for arm {arm!r}, which is not one of {', '.join(by_arm)}")
+        by_arm[arm].setdefault(key, {})[language] = wording
+    keys = {**REPLY_KEYS, **OUTREACH_KEYS}
+    return [replace(a, parameters={**a.parameters, **reply_parameters(by_arm[a.name], keys)}) for a in arms]
+
+
+def _check_arms(surface: ExperimentSurface, arms: Sequence[ArmSpec]) -> None:
+    """An arm changes only what its surface can change: wordings on replies, ranking on recommendations, the
+    message on outreach (a treatment arm's own offer; the hold-out, never contacted, has none)."""
+    if surface == ExperimentSurface.REPLIES:
+        for arm in arms:
+            if set(arm.parameters) - {"wording"}:
+                raise InvalidInput(f"arm {arm.name!r}: a replies experiment changes wordings only, not the ranking")
+            reply_parameters(arm.parameters.get("wording") or {})
+        if not any(arm.parameters.get("wording") for arm in arms):
+            raise InvalidInput("a replies experiment needs a wording in at least one arm (ARM:MESSAGE_KEY:en=TEXT)")
+    elif surface == ExperimentSurface.OUTREACH:
+        for arm in arms:
+            if set(arm.parameters) - {"wording"}:
+                raise InvalidInput(
+                    f"arm {arm.name!r}: an outreach experiment changes the message only, not the ranking"
+                )
+            outreach_parameters(arm.parameters.get("wording") or {})
+        if arms and arms[0].parameters.get("wording"):
+            raise InvalidInput(f"arm {arms[0].name!r} is the hold-out (never contacted); it has no message")
+    elif any("wording" in arm.parameters for arm in arms):
+        raise InvalidInput(f"wordings are for replies experiments, not {surface.value}")
 
 
 def parse_target(text: str) -> tuple[ExperimentTarget, str | None]:
@@ -133,6 +188,7 @@ def create_experiment(
         surface = ExperimentSurface(surface)
     except ValueError as error:
         raise InvalidInput(str(error)) from None
+    _check_arms(surface, arms)
     target_kind, target_value = parse_target(target)
     experiment = Experiment(
         key=key,

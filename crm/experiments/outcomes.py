@@ -3,7 +3,8 @@
 A unit converts when its first qualifying event after the exposure falls within `window_days` of it;
 only units whose window has ended by `as_of` are analysed, so a unit exposed an hour ago does not
 count as a non-converter. Each metric is one grouped query (the earliest event per exposure): no
-date arithmetic in SQL, the same on SQLite and PostgreSQL.
+date arithmetic in SQL, the same on SQLite and PostgreSQL. For `csat` the event is a satisfaction survey
+answered 4 or 5 in one of the unit's conversations (a unit never surveyed, or rating lower, does not convert).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from crm.models import (
     PURCHASE_STATUSES,
     Conversation,
     ConversationStatus,
+    CsatSurvey,
     Experiment,
     ExperimentExposure,
     ExperimentMetric,
@@ -28,9 +30,10 @@ from crm.models import (
 )
 
 E = ExperimentExposure
+SATISFIED_SCORE = 4  # csat: a unit converts with a rating of 4 or 5 (of 1-5) given after its exposure
 
 
-def _first_events(metric: ExperimentMetric) -> Select[tuple[int, datetime]]:
+def _first_events(metric: ExperimentMetric) -> Select[int, datetime | None]:
     """(exposure id, time of its first qualifying event after the exposure)."""
     if metric in (ExperimentMetric.REC_CLICK, ExperimentMetric.ADD_TO_CART):
         kind = InteractionKind.REC_CLICK if metric == ExperimentMetric.REC_CLICK else InteractionKind.ADD_TO_CART
@@ -48,6 +51,22 @@ def _first_events(metric: ExperimentMetric) -> Select[tuple[int, datetime]]:
             and_(
                 Order.customer_id == E.customer_id, Order.status.in_(PURCHASE_STATUSES), Order.placed_at >= E.exposed_at
             ),
+        )
+    if metric == ExperimentMetric.CSAT:  # a satisfaction survey answered 4 or 5 after the exposure
+        return (
+            select(E.id, func.min(CsatSurvey.answered_at))
+            .join(
+                Conversation,
+                or_(Conversation.customer_id == E.customer_id, Conversation.sender_key == E.conversation_key),
+            )
+            .join(
+                CsatSurvey,
+                and_(
+                    CsatSurvey.conversation_id == Conversation.id,
+                    CsatSurvey.score >= SATISFIED_SCORE,
+                    CsatSurvey.answered_at >= E.exposed_at,
+                ),
+            )
         )
     return select(E.id, func.min(Conversation.ended_at)).join(
         Conversation,
@@ -67,6 +86,7 @@ def arm_counts(session: Session, experiment: Experiment, as_of: datetime) -> lis
         for exposure_id, at in session.execute(
             _first_events(experiment.metric).where(E.experiment_id == experiment.id).group_by(E.id)
         )
+        if at is not None
     }
     exposed: Counter[int] = Counter()
     analysed: Counter[int] = Counter()

@@ -7,7 +7,7 @@ the exposure is written by `record_exposure` when the variant was actually shown
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.experiments.assignment import choose, conversation_unit, customer_unit
 from crm.experiments.definitions import CUSTOMER_METRICS
-from crm.experiments.variants import recommend_options
+from crm.experiments.variants import explanation_style, recommend_options
 from crm.models import (
     Channel,
     Customer,
@@ -40,11 +40,26 @@ class Assignment:
     unit: str
     customer_id: int | None
     conversation_key: str | None
+    varied: frozenset[str] = field(default_factory=frozenset)  # replies: the messages any arm rewords
 
     @property
     def recommend_options(self) -> dict[str, Any]:
         """Keyword arguments for `Recommender.recommend` (empty for a control that keeps the default)."""
         return recommend_options(self.parameters)
+
+    @property
+    def explanation(self) -> str:
+        """How the list is shown: `reasons` (each product's reason, the default) or `none`."""
+        return explanation_style(self.parameters)
+
+    def wording(self, key: str) -> dict[str, str] | None:
+        """A replies arm's {"en": ..., "zh": ...} for message `key`; None: the default words."""
+        return (self.parameters.get("wording") or {}).get(key)
+
+
+# How long an action server may believe "no experiment runs on this surface" before asking the CRM again
+# (actions/experiments.py): a message said on every turn costs no query while nothing is tested.
+QUIET_SECONDS = 10.0
 
 
 def running_experiment(session: Session, surface: ExperimentSurface | str, now: datetime) -> Experiment | None:
@@ -99,7 +114,10 @@ def arm_for(
     if not _targeted(session, experiment, customer_id, channel):
         return None
     arm = experiment.arms[choose(experiment.salt, unit, [a.weight for a in experiment.arms])]
-    return Assignment(experiment.id, experiment.key, arm.id, arm.name, dict(arm.parameters), unit, customer_id, key)
+    varied = frozenset(k for a in experiment.arms for k in (a.parameters or {}).get("wording") or {})
+    return Assignment(
+        experiment.id, experiment.key, arm.id, arm.name, dict(arm.parameters), unit, customer_id, key, varied
+    )
 
 
 def record_exposure(

@@ -91,6 +91,11 @@ from crm.repository.support import (
     set_ticket_status,
     tickets_of,
 )
+from crm.repository.csat import (
+    start_survey,
+    record_score,
+    record_reason,
+)
 from crm.repository.conversations import (
     sender_key,
     open_conversation,
@@ -134,6 +139,9 @@ from crm.repository.staff import (
 )
 
 __all__ = [
+    "start_survey",
+    "record_score",
+    "record_reason",
     "CustomerView",
     "IdentityView",
     "DeliveryOptionView",

@@ -164,7 +164,7 @@ def normalize_address(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _address_view(address: Address) -> AddressView:
+def address_view(address: Address) -> AddressView:
     return AddressView(
         address.recipient,
         address.phone,
@@ -255,13 +255,13 @@ def save_address(
                 .where(Address.customer_id == customer_id, Address.id != address.id, Address.is_default.is_(True))
                 .values(is_default=False)
             )
-        return _address_view(address)
+        return address_view(address)
 
 
 def addresses_of(session: Session, customer_id: int) -> list[AddressView]:
     """The customer's addresses, the default one first."""
     return [
-        _address_view(a)
+        address_view(a)
         for a in session.scalars(
             select(Address).where(Address.customer_id == customer_id).order_by(Address.is_default.desc(), Address.id)
         )

@@ -230,18 +230,16 @@ def handoff_inbox(
     return [_handoff_view(h) for h in rows]
 
 
-def handoff_wait(session: Session, handoff_id: int, *, default_minutes: float = 3.0) -> HandoffWait:
-    """How long a waiting customer should expect to wait: their place in the queue times the median time
-    agents recently took to pick a request up (`default_minutes` until there is enough history)."""
-    if not default_minutes > 0:
-        raise InvalidInput("default_minutes must be a positive number of minutes")
+def queue_place(session: Session, handoff_id: int) -> tuple[int, int]:
+    """(position, waiting): the request's place in the queue (1 is served next; 0 once an agent has it) and
+    how many requests wait in all."""
     handoff = session.get(HandoffRequest, handoff_id)
     if handoff is None:
         raise NotFound(f"no handoff request {handoff_id}")
     is_waiting = HandoffRequest.status == HandoffStatus.WAITING
     waiting = session.scalar(select(func.count()).select_from(HandoffRequest).where(is_waiting)) or 0
     if handoff.status != HandoffStatus.WAITING:
-        return HandoffWait(position=0, waiting=waiting, estimated_minutes=0)
+        return 0, waiting
     served_before = or_(
         HandoffRequest.priority > handoff.priority,
         and_(
@@ -253,15 +251,27 @@ def handoff_wait(session: Session, handoff_id: int, *, default_minutes: float = 
         ),
     )
     ahead = session.scalar(select(func.count()).select_from(HandoffRequest).where(is_waiting, served_before)) or 0
+    return ahead + 1, waiting
+
+
+def handoff_wait(session: Session, handoff_id: int, *, default_minutes: float = 3.0) -> HandoffWait:
+    """How long a waiting customer should expect to wait: their place in the queue times the median time
+    agents recently took to pick a request up (`default_minutes` until there is enough history)."""
+    if not default_minutes > 0:
+        raise InvalidInput("default_minutes must be a positive number of minutes")
+    position, waiting = queue_place(session, handoff_id)
+    if position == 0:
+        return HandoffWait(position=0, waiting=waiting, estimated_minutes=0)
     recent = session.execute(
         select(HandoffRequest.requested_at, HandoffRequest.assigned_at)
         .where(HandoffRequest.assigned_at.is_not(None))
         .order_by(HandoffRequest.assigned_at.desc(), HandoffRequest.id.desc())
         .limit(RECENT_ASSIGNMENTS)
     ).all()
-    pickups = [max((assigned - requested).total_seconds(), 0.0) / 60 for requested, assigned in recent]
+    pickups = [
+        max((assigned - requested).total_seconds(), 0.0) / 60 for requested, assigned in recent if assigned is not None
+    ]
     per_request = statistics.median(pickups) if len(pickups) >= MIN_ASSIGNMENTS else default_minutes
-    position = ahead + 1
     return HandoffWait(
         position=position, waiting=waiting, estimated_minutes=max(1, math.ceil(round(position * per_request, 6)))
     )

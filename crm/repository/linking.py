@@ -204,7 +204,7 @@ def remove_link(
     if identity_id not in {link.identity_id for link in _links(session, customer_id)}:
         raise NotFound(f"customer {customer_id} has no linked identity {identity_id}")
     with session.begin_nested():
-        identity = session.get(Identity, identity_id)
+        identity = session.get_one(Identity, identity_id)
         channel = identity.channel.value
         session.delete(identity)
         audit(

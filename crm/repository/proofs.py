@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from crm.models import Order, ProofAttempt, ProofLock
 from crm.privacy import audit, utcnow
@@ -49,7 +49,7 @@ def _active_lock(session: Session, scope: str, now: datetime) -> ProofLock | Non
     return lock if lock is not None and lock.locked_until > now else None
 
 
-def _failures(session: Session, column: object, value: str, scope: str, now: datetime) -> int:
+def _failures(session: Session, column: InstrumentedAttribute[str], value: str, scope: str, now: datetime) -> int:
     """Failures within the window and since the scope's last lock ended (a lock wipes the slate: after
     it, the next `MAX_FAILURES` bring the next, longer lock)."""
     since = now - WINDOW

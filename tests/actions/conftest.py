@@ -5,13 +5,15 @@ index of data/knowledge — built once per test session. No mocks of the CRM."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
 from crm.crypto import generate_key
 
@@ -95,11 +97,14 @@ def services(crm_url: str, recommender_dir: Path) -> Iterator[Services]:
     use_services(None)
 
 
+CrmOpener = Callable[[], AbstractContextManager[Session]]
+
+
 @pytest.fixture
-def crm(services: Services):
+def crm(services: Services) -> CrmOpener:
     """A CRM session for checking what an action wrote (committed when the test's block ends)."""
 
-    def open_session():
+    def open_session() -> AbstractContextManager[Session]:
         return transaction(services.crm)
 
     return open_session

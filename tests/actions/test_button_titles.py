@@ -40,7 +40,7 @@ def user(text_: str, intent: str, at: float = 0.0) -> dict[str, Any]:
     }
 
 
-def bot(text_: str, buttons: list[dict[str, str]] | None = None, at: float = 0.0) -> dict[str, Any]:
+def bot(text_: str, buttons: list[Any] | None = None, at: float = 0.0) -> dict[str, Any]:  # malformed ones too
     return {
         "event": "bot",
         "timestamp": at,
@@ -272,7 +272,7 @@ def test_the_payloads_found_are_the_ones_the_bot_sends():
 def test_every_button_has_a_rule_with_no_form_and_in_every_form():
     all_rules = rules()
     unconditioned = {first_intent(r) for r in all_rules if not r.get("condition")}
-    in_form: dict[str, set[str]] = {}
+    in_form: dict[str, set[str | None]] = {}
     for rule in all_rules:
         for condition in rule.get("condition") or []:
             if "active_loop" in condition:

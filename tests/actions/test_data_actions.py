@@ -393,7 +393,7 @@ async def test_handoff_queues_the_conversation_and_pauses_the_bot(dispatcher, cr
     with crm() as session:
         handoff = session.scalars(select(HandoffRequest).order_by(HandoffRequest.id.desc())).first()
     assert handoff.status.value == "waiting" and "my parcel is lost" in handoff.summary
-    assert "expected wait" in texts(dispatcher)
+    assert "no colleague is online" in texts(dispatcher)  # the demo has no agent online: no made-up wait
 
 
 async def test_a_typed_yes_to_the_offer_of_a_person_hands_off(dispatcher, crm):
@@ -534,3 +534,19 @@ async def test_an_agents_message_is_said_once(dispatcher):
         dispatcher, make_tracker("", slots={"agent_message": "Hi, this is Mei."}), {}
     )
     assert dispatcher.messages[0]["text"] == "Hi, this is Mei." and events == [SlotSet("agent_message", None)]
+
+
+async def test_an_agent_joining_is_told_in_the_customers_language_with_their_name(dispatcher):
+    from kelian.agent_voice import encode
+
+    from actions.handoff import ActionAgentMessage
+
+    slots = {"agent_message": encode("joined", "客服7号"), "language": "zh"}
+    events = await ActionAgentMessage().run(dispatcher, make_tracker("", slots=slots), {})
+    (said,) = dispatcher.messages
+    assert said["text"] == "客服7号 已加入对话" and (said["agent_name"], said["agent_event"]) == ("客服7号", "joined")
+    assert events == [SlotSet("agent_message", None)]
+    slots = {"agent_message": encode("message", "客服7号", "Your refund is on its way."), "language": "en"}
+    await ActionAgentMessage().run(dispatcher, make_tracker("", slots=slots), {})
+    assert dispatcher.messages[-1]["text"] == "Your refund is on its way."
+    assert dispatcher.messages[-1]["agent_event"] == "message"

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 
 import actions.shopping
+from actions.base import Reply
 from actions.shopping import ActionRecommendProducts
 from crm.experiments.assignment import choose
 from crm.experiments.definitions import create_experiment, get_experiment, parse_arm, start_experiment
 from crm.models import ExperimentExposure
 from crm.repository import add_identity, find_customer
-from recommender.explain import popular
-from recommender.service import RecommenderError
+from recommender.serving.explain import popular
+from recommender.serving.service import RecommenderError
 from tests.actions.conftest import ALICE, make_tracker, texts
 
 KEY = "hook-popularity"
@@ -113,3 +114,80 @@ def test_the_recommender_refuses_unknown_blend_weights(services, alice: int) -> 
         services.recommender.recommend(alice, 4, blend={"popularity_weight": -1.0})
     by_sales = services.recommender.recommend(alice, 4, blend={"personal_weight": 0.0, "popularity_weight": 1.0})
     assert {item.source for item in by_sales} == {"popular"}  # her history is left out, explanations included
+
+
+# --- the explanation style of a recommendations arm ------------------------------------------------------
+
+
+@pytest.fixture
+def explanation_experiment(crm, alice: int) -> Iterator[None]:
+    """A running experiment with a `reasons` and a `none` arm; the test puts Alice in one by the salt."""
+    with crm() as session:
+        create_experiment(
+            session,
+            "hook-explanation",
+            [parse_arm("reasons:1:explanation=reasons"), parse_arm("bare:1:explanation=none")],
+            metric="rec_click",
+            planned_per_arm=100,
+        )
+        start_experiment(session, "hook-explanation", at=datetime.now(timezone.utc) - timedelta(minutes=1))
+    try:
+        yield
+    finally:
+        with crm() as session:
+            session.delete(get_experiment(session, "hook-explanation"))
+
+
+def put_in(crm, alice: int, arm: int) -> None:
+    with crm() as session:
+        experiment = get_experiment(session, "hook-explanation")
+        experiment.salt = next(
+            s for s in (f"expl-{i}" for i in range(64)) if choose(s, f"customer:{alice}", (1, 1)) == arm
+        )
+
+
+@pytest.mark.parametrize(
+    ("arm", "language", "said"),
+    [
+        (0, "en", "recommend something"),
+        (0, "zh", "推荐点东西"),
+        (1, "en", "recommend something"),
+        (1, "zh", "推荐点东西"),
+    ],
+)
+async def test_the_arms_explanation_style_shows_or_leaves_out_the_reasons(
+    dispatcher, crm, alice: int, explanation_experiment: None, arm: int, language: str, said: str
+) -> None:
+    put_in(crm, alice, arm)
+    tracker = make_tracker(said, intent="recommend_products", sender=ALICE, slots={"language": language})
+    await ActionRecommendProducts().run(dispatcher, tracker, {})
+    products = [m["text"] for m in dispatcher.messages if m.get("buttons")]
+    assert len(products) == 4 and all(text[:2] == f"{n}." for n, text in enumerate(products, start=1))
+    if arm == 0:  # reasons: today's list, each product with its reason in the customer's language
+        reasons = [text.split("\n")[1] for text in products]
+        assert all(reasons) and all(
+            ("因为您" in r or r == popular("zh")) if language == "zh" else r.isascii() for r in reasons
+        )
+    else:  # none: the name and the price only
+        assert all("\n" not in text for text in products)
+    marker = "为您精选" if language == "zh" else "Picked for you"
+    assert marker in texts(dispatcher)
+
+
+@pytest.mark.parametrize(("style", "language"), [("reasons", "en"), ("reasons", "zh"), ("none", "en"), ("none", "zh")])
+async def test_a_product_card_carries_a_reason_only_in_the_reasons_style(
+    dispatcher, services, alice: int, style: str, language: str
+) -> None:
+    items = services.recommender.recommend(alice, 3, language=language)
+    tracker = make_tracker(
+        "recommend", intent="recommend_products", sender="web-card-visitor", channel="web", slots={"language": language}
+    )
+    await actions.shopping.show_items(Reply(dispatcher, tracker), tracker, items, style)
+    cards = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert len(cards) == 3 and all(card["type"] == "product" for card in cards)
+    if style == "reasons":
+        assert [card["reason"] for card in cards] == [item.reason for item in items] and all(
+            card["reason"] for card in cards
+        )
+    else:
+        assert all(card["reason"] == "" for card in cards)

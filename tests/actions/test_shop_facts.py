@@ -37,11 +37,10 @@ from actions.orders import ActionCancellationFee
 from actions.payments import ActionInvoice, ActionPaymentIssue
 from actions.policies import ActionContactInfo, ActionRefundPolicy
 from actions.shipping import ActionDeliveryOptions, ActionDeliveryPeriod, option_line
+from kelian.language import LANGUAGES, Language
 from tests.actions.conftest import ALICE, make_tracker, texts
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("en", "zh")
-
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _MONEY_EN = re.compile(rf"¥({_NUMBER})(?:\s?[–-]\s?¥?({_NUMBER})|\s?to\s?¥({_NUMBER}))?")
 _MONEY_ZH = re.compile(rf"({_NUMBER})(?:\s?(?:[–-]|至|到)\s?({_NUMBER}))?\s?元")
@@ -102,7 +101,7 @@ def source(delivery) -> set[tuple[str, str]]:
     return figures
 
 
-def knowledge_texts() -> list[tuple[str, str, str]]:
+def knowledge_texts() -> list[tuple[str, Language, str]]:
     """(where, language, template) of every policy answer and FAQ answer: filled by `render`."""
     found = [
         (f"policies.yml {topic}", language, texts[language])

@@ -49,8 +49,9 @@ SUPPORT_INTENTS = [
 ]
 CONVERSATION_INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope"]
 ENTITIES = {"order_id", "product", "category", "price", "email", "phone"}
-# Set by buttons only (`/product_info{"product_sku": ...}`), never extracted from text.
-BUTTON_ENTITIES = {"product_sku"}
+# Set by buttons only (`/product_info{"product_sku": ...}`, the survey's `/review{"csat_score": "4"}`), never extracted
+# from text.
+BUTTON_ENTITIES = {"product_sku", "csat_score"}
 
 
 @pytest.fixture(scope="module")

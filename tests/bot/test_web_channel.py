@@ -221,3 +221,24 @@ def test_product_cards_are_emitted_as_they_are():
             room,
         ),
     ]
+
+
+def test_an_agents_messages_and_notices_carry_who_said_them():
+    """What the console's agent says reaches the page whole, with their name (kelian/agent_voice.py): the page
+    draws it apart from the bot's messages; the bot's own text is split into paragraphs as before."""
+    fake = FakeSocketServer()
+    output = WebOutput(fake, "bot_uttered")  # type: ignore[arg-type]
+    sender = "guest-0123456789abcdef"
+    said = {"text": "第一段\n\n第二段", "agent_name": "客服7号", "agent_event": "message", "elements": None}
+    asyncio.run(output.send_response(sender, said))
+    asyncio.run(
+        output.send_response(sender, {"text": "客服7号 已加入对话", "agent_name": "客服7号", "agent_event": "joined"})
+    )
+    asyncio.run(output.send_response(sender, {"text": "bot\n\ntext"}))
+    room = conversation_room(sender)
+    assert fake.emitted == [
+        ("bot_uttered", {"text": "第一段\n\n第二段", "agent": {"name": "客服7号", "event": "message"}}, room),
+        ("bot_uttered", {"text": "客服7号 已加入对话", "agent": {"name": "客服7号", "event": "joined"}}, room),
+        ("bot_uttered", {"text": "bot"}, room),
+        ("bot_uttered", {"text": "text"}, room),
+    ]

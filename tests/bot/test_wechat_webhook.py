@@ -4,6 +4,7 @@ recorder in place of the customer-service API: signatures, modes, replies, retri
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -12,11 +13,15 @@ from typing import Any, Optional
 import pytest
 from rasa.core.channels.channel import UserMessage
 
+from bot.channels.attachments import NOTES as IMAGE_NOTES
+from bot.channels.attachments import HandOver
+from bot.channels.wechat_api import WeChatApiError
 from bot.channels.wechat_config import WeChatSettings
 from bot.channels.wechat_crypto import MessageCrypto, signature
 from bot.channels.wechat_replies import APOLOGY, UNKNOWN_MENU, UNSUPPORTED, WELCOME
 from bot.channels.wechat_webhook import SUCCESS, HttpReply, WeChatWebhook
 from bot.channels.wechat_xml import parse_message
+from kelian.attachments import IMAGE_TEXT, METADATA_KEY
 
 TOKEN = "test-token"
 KEY = "5YTAjk9NBJBX7ieerYNSf38iRMJC253TCKax6wcgZrG"
@@ -347,13 +352,109 @@ def test_menu_clicks_map_to_intents():
     run(scenario())
 
 
-@pytest.mark.parametrize("msg_type", ["image", "voice", "video", "shortvideo", "location", "link"])
+@pytest.mark.parametrize("msg_type", ["voice", "video", "shortvideo", "location", "link"])
 def test_media_is_answered_politely_without_a_turn(msg_type):
     async def scenario() -> None:
         webhook, bot, _ = make()
         reply = await webhook.receive(*plain_request(message_xml(msg_type, MediaId="m1", PicUrl="http://x/y.jpg")))
-        assert passive_text(reply) == UNSUPPORTED and UNSUPPORTED.startswith("暂时只能处理文字消息")
+        assert passive_text(reply) == UNSUPPORTED and UNSUPPORTED.startswith("暂时只能处理文字和图片消息")
         assert bot.heard == []
+
+    run(scenario())
+
+
+# --- images (attachments) --------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 100
+
+
+class MediaApi(RecordingApi):
+    """The recorder, plus WeChat's media API: `media` by MediaId; anything else is an error."""
+
+    def __init__(self, media: dict[str, bytes]) -> None:
+        super().__init__()
+        self.media = media
+        self.fetched: list[str] = []
+
+    async def fetch_media(self, media_id: str) -> bytes:
+        self.fetched.append(media_id)
+        if media_id == "huge":
+            raise WeChatApiError("media/get: the file is too large", errcode=-413)
+        if media_id not in self.media:
+            raise WeChatApiError("media/get refused: errcode 40007", 40007)
+        return self.media[media_id]
+
+
+class Services:
+    """The console's internal endpoint: keeps what it is handed, or refuses it with `refuse`."""
+
+    def __init__(self, refuse: Optional[str] = None) -> None:
+        self.refuse = refuse
+        self.handed: list[tuple[str, str, bytes]] = []
+
+    async def hand_over(self, channel: str, sender: str, data: bytes) -> HandOver:
+        self.handed.append((channel, sender, data))
+        return HandOver(error=self.refuse) if self.refuse else HandOver(file_id="f" * 32)
+
+
+def image_webhook(paused: bool, refuse: Optional[str] = None) -> tuple[WeChatWebhook, ScriptedBot, MediaApi, Services]:
+    webhook, bot, _ = make()
+    api, services = MediaApi({"m-photo": JPEG}), Services(refuse)
+    webhook.api, webhook.services = api, services  # type: ignore[assignment]
+
+    async def is_paused(sender: str) -> bool:
+        return paused
+
+    webhook.paused = is_paused
+    return webhook, bot, api, services
+
+
+def test_an_image_to_an_agent_becomes_the_customers_message_in_the_tracker():
+    async def scenario() -> None:
+        webhook, bot, api, services = image_webhook(paused=True)
+        reply = await webhook.receive(*plain_request(message_xml("image", MediaId="m-photo", PicUrl="http://x/y.jpg")))
+        assert reply == SUCCESS  # at once: the fetch may take longer than WeChat waits
+        await webhook.drain()
+        assert api.fetched == ["m-photo"] and services.handed == [("wechat", OPENID, JPEG)]
+        [heard] = bot.heard
+        assert heard.text == IMAGE_TEXT and heard.metadata[METADATA_KEY] == "f" * 32
+        assert heard.sender_id == OPENID and heard.input_channel == "wechat"
+
+    run(scenario())
+
+
+def test_an_image_outside_a_hand_off_is_kept_and_acknowledged_without_a_turn():
+    async def scenario() -> None:
+        webhook, bot, api, services = image_webhook(paused=False)
+        await webhook.receive(*plain_request(message_xml("image", MediaId="m-photo")))
+        await webhook.drain()
+        assert len(services.handed) == 1 and bot.heard == []
+        assert api.delivered == [(OPENID, [IMAGE_NOTES["received"]])]
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    "media_id,refuse,note",
+    [("m-photo", "not_image", "not_image"), ("huge", None, "too_large"), ("gone", None, "unavailable")],
+)
+def test_a_refused_or_unfetchable_image_is_explained_in_both_languages(media_id, refuse, note):
+    async def scenario() -> None:
+        webhook, bot, api, _ = image_webhook(paused=True, refuse=refuse)
+        await webhook.receive(*plain_request(message_xml("image", MediaId=media_id)))
+        await webhook.drain()
+        assert bot.heard == [] and api.delivered == [(OPENID, [IMAGE_NOTES[note]])]
+        chinese, english = IMAGE_NOTES[note].split("\n")
+        assert re.search("[\u4e00-\u9fff]", chinese) and re.fullmatch("[ -~]+", english)
+
+    run(scenario())
+
+
+def test_an_image_message_without_a_usable_media_id_is_unsupported():
+    async def scenario() -> None:
+        webhook, bot, api, services = image_webhook(paused=True)
+        reply = await webhook.receive(*plain_request(message_xml("image", MediaId="x" * 300)))
+        assert passive_text(reply) == UNSUPPORTED and services.handed == []
 
     run(scenario())
 
@@ -408,5 +509,20 @@ def test_messages_rasa_sends_on_its_own_go_through_the_api_with_numbered_options
         assert api.delivered == [(OPENID, ["还需要帮忙吗?\n回复 1 需要\n回复 2 不用了"])]
         await webhook.receive(*plain_request(message_xml(Content="1")))
         assert bot.heard[-1].text == "/affirm"
+
+    run(scenario())
+
+
+def test_an_agents_message_goes_after_their_name_and_notices_as_they_are():
+    from bot.channels.wechat import WeChatOutput
+
+    async def scenario() -> None:
+        webhook, _, api = make()
+        output = WeChatOutput(api, webhook)  # type: ignore[arg-type]
+        await output.send_response(
+            OPENID, {"text": "客服7号 已加入对话", "agent_name": "客服7号", "agent_event": "joined"}
+        )
+        await output.send_response(OPENID, {"text": "您好", "agent_name": "客服7号", "agent_event": "message"})
+        assert api.delivered == [(OPENID, ["客服7号 已加入对话"]), (OPENID, ["【客服7号】您好"])]
 
     run(scenario())

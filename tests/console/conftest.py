@@ -16,7 +16,7 @@ from crm.crypto import generate_key
 
 os.environ.setdefault("KELIAN_CRM_KEY", generate_key())
 
-from crm.db import make_engine, transaction  # noqa: E402
+from crm.db import make_engine, run_transaction  # noqa: E402
 from crm.demo import DemoConfig, generate  # noqa: E402
 from crm.migrate import upgrade  # noqa: E402
 from crm.models import StaffRole  # noqa: E402
@@ -53,6 +53,9 @@ def new_user(factory: sessionmaker[Session], role: StaffRole | str = StaffRole.A
     """A fresh account (unique name) with PASSWORD; its pages in English unless `language` says otherwise (a new
     account's default, Chinese, has its own tests)."""
     name = f"{StaffRole(role).value}-{uuid.uuid4().hex[:8]}"
-    with transaction(factory) as session:
+
+    def make(session: Session) -> None:
         create_user(session, name, PASSWORD, role, language=language)
+
+    run_transaction(factory, make)
     return name

@@ -1,5 +1,7 @@
 """A stand-in for the Rasa server's HTTP API, as far as the console uses it: it keeps each conversation's
-events, records every request, and runs `action_agent_message` by saying the slot's text as a bot message."""
+events, records every request, and runs `action_agent_message` by saying what the slot holds as a bot message
+(an agent's text or a joined / left notice, with the agent's name as metadata: kelian.agent_voice, as the real
+action does; in the conversation's `language` slot, English without one)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+from kelian.agent_voice import image_url, utterance
 
 TOKEN = "test-token"
 
@@ -53,8 +57,14 @@ class FakeRasa:
             (e["value"] for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "agent_message"),
             None,
         )
+        language = next(
+            (e["value"] for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "language"), "en"
+        )
         events.append({"event": "action", "name": body["name"], "timestamp": 1767000000.0})
-        if body["name"] == "action_agent_message" and slot:
-            events.append({"event": "bot", "text": slot, "timestamp": 1767000001.0})
+        said = utterance(slot, "zh" if language == "zh" else "en") if body["name"] == "action_agent_message" else None
+        if said is not None:
+            image = image_url(slot)  # attachments: an agent's image goes as the bot's image
+            event = {"event": "bot", "text": said[0] or None, "metadata": said[1], "timestamp": 1767000001.0}
+            events.append({**event, "data": {"image": image}} if image else event)
             events.append({"event": "slot", "name": "agent_message", "value": None})
         return web.json_response({"tracker": {"sender_id": sender}})

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import Engine, select
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import transaction
+from crm.db import run_transaction
 from crm.models import Address, CustomerInterest, Language, NluCorrection, StaffRole
 from crm.privacy import utcnow
 from crm.repository import create_customer, open_conversation, record_message, request_handoff
 from crm.repository.dead_letters import record_dead_letter
-from console.app import make_app
 from tests.console.conftest import PASSWORD, new_user
 from tests.console.fake_rasa import FakeRasa
-from tests.console.test_web import CSRF, Staff, console_config
+from tests.console.test_web import CSRF, Staff, client, console_config, rasa  # noqa: F401 - fixtures, used from here
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -62,7 +61,8 @@ def add_hostile_case(factory: sessionmaker[Session]) -> HostileCase:
     correction."""
     word = uuid.uuid4().hex[:8]
     sender = f"hostile-{word}"
-    with transaction(factory) as session:
+
+    def make(session: Session) -> HostileCase:
         customer = create_customer(
             session,
             name=f"Mallory {SCRIPT}",
@@ -128,8 +128,11 @@ def add_hostile_case(factory: sessionmaker[Session]) -> HostileCase:
             reference=ATTRIBUTE,
             event_name=SCRIPT,
         )
-    assert letter is not None
-    return HostileCase(customer.id, conversation, message, handoff, sender, letter)
+        assert letter is not None
+        return HostileCase(customer.id, conversation, message, handoff, sender, letter)
+
+    # it reads, then writes, while the console may write too: run again if SQLite reports it locked
+    return run_transaction(factory, make)
 
 
 def hostile_tracker(rasa: FakeRasa, sender: str) -> None:
@@ -139,22 +142,6 @@ def hostile_tracker(rasa: FakeRasa, sender: str) -> None:
         {"event": "action", "name": "action_link_account", "timestamp": 1767000001.0},
         {"event": "bot", "text": BOT_CODE_ZH, "timestamp": 1767000002.0},
     ]
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = FakeRasa()
-    await fake.server.start_server()
-    yield fake
-    await fake.server.close()
-
-
-@pytest.fixture
-async def client(demo_engine: Engine, tmp_path: Path, rasa: FakeRasa) -> AsyncIterator[TestClient]:
-    client = TestClient(TestServer(make_app(console_config(demo_engine, tmp_path, rasa.url))))
-    await client.start_server()
-    yield client
-    await client.close()
 
 
 async def sign_in(client: TestClient, demo: sessionmaker[Session], role: StaffRole | str = "agent") -> Staff:
@@ -189,3 +176,20 @@ __all__ = [
     "rasa",
     "sign_in",
 ]
+
+
+def _repository_files() -> dict[Path, float]:
+    """The files the running assistant reads that a console may write: the models the Rasa server loads and
+    the NLU data `make train` reads (corrections are exported there, candidates activated here)."""
+    root = Path(__file__).resolve().parents[2]
+    folders = (root / "models", root / "data" / "rasa" / "nlu")
+    return {path: path.stat().st_mtime for folder in folders for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def repository_untouched() -> Iterator[None]:
+    """Posting to every route (retrain and activate included) writes nothing into the repository's models/
+    or NLU data: a test's console works in the test's own folders (tests/console/test_web.py console_config)."""
+    before = _repository_files()
+    yield
+    assert _repository_files() == before

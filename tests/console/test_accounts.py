@@ -82,7 +82,7 @@ def test_a_success_resets_the_count_and_an_admin_can_unlock(empty: sessionmaker[
         assert login(empty, name, "wrong password!", T0).outcome == LoginOutcome.INVALID
     assert login(empty, name, "wrong password!", T0).outcome == LoginOutcome.LOCKED
     with transaction(empty) as session:
-        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
+        user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one()
         accounts.unlock(session, user_id, actor="admin")
     assert login(empty, name, PASSWORD, T0 + timedelta(minutes=1)).outcome == LoginOutcome.OK
 
@@ -92,9 +92,9 @@ def test_unknown_and_disabled_accounts_fail_like_a_wrong_password(empty: session
     name = new_user(empty)
     assert login(empty, "nobody", PASSWORD, T0).outcome == LoginOutcome.INVALID
     with transaction(empty) as session:
-        me = accounts.get_user(session, session.scalar(select(StaffUser.id).where(StaffUser.username == admin)))
+        me = accounts.get_user(session, session.scalars(select(StaffUser.id).where(StaffUser.username == admin)).one())
         accounts.set_disabled(
-            session, session.scalar(select(StaffUser.id).where(StaffUser.username == name)), True, actor=me
+            session, session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one(), True, actor=me
         )
     assert login(empty, name, PASSWORD, T0).outcome == LoginOutcome.INVALID
 
@@ -105,7 +105,7 @@ def test_totp_second_factor_enrolment_login_and_replay(empty: sessionmaker[Sessi
     totp = pyotp.TOTP(secret)
     assert accounts.totp_uri(secret, name).startswith(f"otpauth://totp/Kelian%20console:{name}?secret={secret}")
     with transaction(empty) as session:
-        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
+        user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one()
         with pytest.raises(InvalidInput, match="does not match"):
             accounts.enable_totp(session, user_id, secret, "000000" if totp.at(T0) != "000000" else "111111", now=T0)
         accounts.enable_totp(session, user_id, secret, totp.at(T0), now=T0)
@@ -140,7 +140,7 @@ def test_wrong_codes_count_towards_the_lock_out(empty: sessionmaker[Session]) ->
     name = new_user(empty)
     secret = accounts.new_totp_secret()
     with transaction(empty) as session:
-        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
+        user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one()
         accounts.enable_totp(session, user_id, secret, pyotp.TOTP(secret).at(T0), now=T0)
     outcomes = []
     for attempt in range(5):
@@ -155,7 +155,7 @@ def test_wrong_codes_count_towards_the_lock_out(empty: sessionmaker[Session]) ->
 def test_sessions_store_only_a_hash_and_expire(empty: sessionmaker[Session]) -> None:
     name = new_user(empty)
     with transaction(empty) as session:
-        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
+        user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one()
         new = accounts.start_session(session, user_id, mfa_pending=False, now=T0, **LIFE)
         assert len(new.cookie_value) >= 43 and new.cookie_value != new.csrf_token
         assert session.get(StaffSession, new.cookie_value) is None  # the id is a hash of the cookie
@@ -177,7 +177,7 @@ def test_sessions_store_only_a_hash_and_expire(empty: sessionmaker[Session]) -> 
 def test_changing_a_password_ends_the_sessions(empty: sessionmaker[Session]) -> None:
     name = new_user(empty)
     with transaction(empty) as session:
-        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
+        user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one()
         new = accounts.start_session(session, user_id, mfa_pending=False, now=T0, **LIFE)
         with pytest.raises(NotAllowed):
             accounts.change_password(session, user_id, "not the password", "another long password")
@@ -204,3 +204,22 @@ def test_the_last_admin_cannot_be_demoted_or_disabled(empty: sessionmaker[Sessio
         accounts.set_disabled(session, second.id, True, actor=accounts.get_user(session, me.id))
         with pytest.raises(NotAllowed, match="last admin"):
             accounts.set_role(session, me.id, "agent", actor=second)
+
+
+def test_the_name_customers_see_is_chosen_checked_and_audited(empty: sessionmaker[Session]) -> None:
+    from console.notices import display_name
+
+    name = new_user(empty)
+    with transaction(empty) as session:
+        user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == name)).one()
+        assert display_name(accounts.get_user(session, user_id)) == f"客服{user_id}号"  # a staff number until chosen
+        assert accounts.set_display_name(session, user_id, "  客服　小林 ") == "客服 小林"  # NFKC, single spaces
+        assert display_name(accounts.get_user(session, user_id)) == "客服 小林"
+        for bad in ("<b>Mei</b>", "x" * 17, "Mei_", "客服\x07小林", "@mei", "-"):
+            with pytest.raises(InvalidInput):
+                accounts.set_display_name(session, user_id, bad)
+        assert accounts.get_user(session, user_id).display_name == "客服 小林"
+        assert accounts.set_display_name(session, user_id, "") is None  # back to the staff number
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "staff_display_name")).all()
+        assert [e.detail["display_name"] for e in entries] == ["客服 小林", None]
+        assert name not in display_name(accounts.get_user(session, user_id))

@@ -6,6 +6,7 @@ import json
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +18,8 @@ from crm.models import Language
 from crm.repository import open_conversation, record_message
 from console import corrections as fixes
 from console.config import ROOT
+from console.i18n import translate
+from kelian.language import detect_language
 
 DOMAIN = ROOT / "bot" / "domain"
 NLU = ROOT / "data" / "rasa" / "nlu"
@@ -38,25 +41,76 @@ def test_the_vocabulary_is_the_domains() -> None:
 
 
 def test_entities_are_placed_in_the_example() -> None:
-    known = ("product", "email", "order_id")
+    vocabulary = fixes.Vocabulary(("greet", "track_order"), ("email", "order_id", "product"))
     text = "Jacket KL20250104 and another jacket"
-    placed = fixes.locate_entities(
-        text, [("jacket", "product"), ("jacket", "product"), ("kl20250104", "order_id"), ("", "")], known
+    placement = fixes.place_entities(
+        text, [("jacket", "product"), ("jacket", "product"), ("kl20250104", "order_id"), ("", "")], vocabulary
     )
-    assert [(e["value"], e["start"], e["entity"]) for e in placed] == [
+    assert [(e["value"], e["start"], e["entity"]) for e in placement.entities] == [
         ("Jacket", 0, "product"),
         ("KL20250104", 7, "order_id"),
         ("jacket", 30, "product"),
     ]
-    for entities, problem in (
-        ([("jacket", "colour")], "not an entity of the domain"),
-        ([("", "product")], "needs a value"),
-        ([("[x]", "product")], "brackets"),
-        ([("hat", "product")], "does not appear"),
-        ([("Jacket KL", "product"), ("KL2025", "order_id")], "does not appear"),
+    assert placement.dropped == ()
+
+
+def test_an_entity_that_does_not_fit_is_dropped_with_its_reason_not_the_correction() -> None:
+    vocabulary = fixes.Vocabulary(
+        ("greet", "track_order"), ("email", "order_id", "product"), (("greet", ()), ("track_order", ("order_id",)))
+    )
+    text = "Jacket KL20250104 and another jacket"
+    for rows, intent, reason in (
+        ([("jacket", "colour")], None, "entity.dropped.not_in_domain"),
+        ([("jacket", "")], None, "entity.dropped.no_type"),
+        ([("", "product")], None, "entity.dropped.no_value"),
+        ([("[x]", "product")], None, "entity.dropped.brackets"),
+        ([("hat", "product")], None, "entity.dropped.not_found"),
+        ([("Jacket KL", "product"), ("KL2025", "order_id")], None, "entity.dropped.not_found"),
+        ([("jacket", "product")], "track_order", "entity.dropped.not_for_intent"),
+        ([("KL20250104", "order_id")], "greet", "entity.dropped.not_for_intent"),
     ):
-        with pytest.raises(InvalidInput, match=problem):
-            fixes.locate_entities(text, entities, known)
+        placement = fixes.place_entities(text, rows, vocabulary, intent)
+        assert [d.key for d in placement.dropped] == [reason], rows
+        assert len(placement.entities) == len(rows) - 1
+    # The same span found twice (a regex extractor and DIET): placed once, and nothing to report.
+    twice = fixes.place_entities("order KL20250104", [("KL20250104", "order_id")] * 2, vocabulary, "track_order")
+    assert [e["value"] for e in twice.entities] == ["KL20250104"] and twice.dropped == ()
+    # The reasons read in both languages, with the value and the type they are about.
+    dropped = fixes.place_entities(text, [("jacket", "product")], vocabulary, "track_order").dropped[0]
+    assert translate("en", dropped.key, value=dropped.value, entity=dropped.entity, **dict(dropped.values)) == (
+        "the intent track_order does not use the entity product"
+    )
+    assert translate("zh", dropped.key, value=dropped.value, entity=dropped.entity, **dict(dropped.values)) == (
+        "意图 track_order 不使用实体 product"
+    )
+
+
+def test_an_intent_limits_its_entities_as_the_domain_says(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        "intents:\n- greet:\n    use_entities: []\n- track_order:\n    use_entities: [order_id]\n"
+        "- buy:\n    ignore_entities: [email]\n- thank\nentities:\n- order_id\n- email\n- product\n"
+    )
+    vocabulary = fixes.domain_vocabulary(tmp_path)
+    assert vocabulary.entities_for("greet") == frozenset()
+    assert vocabulary.entities_for("track_order") == {"order_id"}
+    assert vocabulary.entities_for("buy") == {"order_id", "product"}
+    assert vocabulary.entities_for("thank") == {"order_id", "email", "product"}
+
+
+def test_prefilled_entities_are_the_ones_that_fit_the_message() -> None:
+    vocabulary = fixes.domain_vocabulary(DOMAIN)
+    extracted: list[dict[str, Any]] = [
+        {"entity": "order_id", "value": "KL20251107", "start": 6, "end": 16},
+        {"entity": "order_id", "value": "KL20251107", "start": 6, "end": 16},  # a second extractor
+        {"entity": "product", "value": "iPhone 15"},  # a synonym's value: not the customer's words
+        {"entity": "number", "value": "2"},  # a type the domain does not have
+    ]
+    placement = fixes.prefilled_entities("where kl20251107 and my 苹果手机 x2", extracted, vocabulary)
+    assert [(e["entity"], e["value"]) for e in placement.entities] == [("order_id", "kl20251107")]
+    assert [(d.entity, d.key) for d in placement.dropped] == [
+        ("product", "entity.dropped.not_found"),
+        ("number", "entity.dropped.not_in_domain"),
+    ]
 
 
 def test_annotation_and_the_yaml_format() -> None:
@@ -122,7 +176,7 @@ def test_saving_a_correction(empty: sessionmaker[Session]) -> None:
             author="li",
             vocabulary=vocabulary,
         )
-        assert first == again
+        assert first.correction_id == again.correction_id and first.dropped == again.dropped == ()
         [saved] = fixes.corrections(session)
         assert (saved.text, saved.language, saved.intent, saved.predicted_intent, saved.author) == (
             "我的 快递 到哪了",
@@ -132,6 +186,20 @@ def test_saving_a_correction(empty: sessionmaker[Session]) -> None:
             "li",
         )
         assert saved.entities == [{"entity": "product", "value": "快递", "start": 3, "end": 5}]
+        kept = fixes.save_correction(
+            session,
+            said,
+            intent="track_order",
+            entities=[("快递", "product"), ("顺丰", "product"), ("快递", "colour")],
+            text=None,
+            author="li",
+            vocabulary=vocabulary,
+        )
+        assert [(d.value, d.key) for d in kept.dropped] == [
+            ("顺丰", "entity.dropped.not_found"),
+            ("快递", "entity.dropped.not_in_domain"),
+        ]
+        assert [e["value"] for e in fixes.corrections(session)[0].entities] == ["快递"]
         with pytest.raises(NotAllowed):
             fixes.save_correction(
                 session, answered, intent="greet", entities=[], text=None, author="mei", vocabulary=vocabulary
@@ -219,3 +287,22 @@ def test_exported_files_load_with_rasa(empty: sessionmaker[Session], tmp_path: P
         ),
     ]
     assert chinese_examples == [["帮我查下KL20251107到哪了", "track_order", [["order_id", "KL20251107"]]]]
+
+
+def test_a_correction_without_a_conversation_language_is_filed_by_the_projects_one_rule(
+    empty: sessionmaker[Session],
+) -> None:
+    """console.corrections has no language rule of its own: kelian.language's majority rule files the example
+    (English when the text says nothing, like an order number alone)."""
+    assert fixes.detect_language is detect_language and not hasattr(fixes, "detect")
+    vocabulary = fixes.domain_vocabulary(DOMAIN)
+    with transaction(empty) as session:
+        conversation = open_conversation(session, "web", "guest-language")
+        filed = {}
+        for text in ("do you sell 旗袍 dresses", "帮我cancel订单", "KL20251107"):
+            message = record_message(session, conversation, "customer", text, intent="greet")
+            fixes.save_correction(
+                session, message, intent="track_order", entities=[], text=None, author="mei", vocabulary=vocabulary
+            )
+        filed = {c.text: c.language for c in fixes.corrections(session)}
+    assert filed == {"do you sell 旗袍 dresses": Language.EN, "帮我cancel订单": Language.ZH, "KL20251107": Language.EN}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,9 @@ from crm.models import (
     Product,
     Review,
 )
+from crm.service_metrics import ServiceFigures
 from console import charts
+from console import dashboard as dashboard_module
 from console.dashboard import DEFINITIONS, compute_dashboard
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -162,17 +165,18 @@ def test_the_figures(shop: sessionmaker[Session]) -> None:
     with shop() as session:
         board = compute_dashboard(session, 7, SHANGHAI, now=NOW)
     assert board.start == datetime(2026, 3, 4, tzinfo=SHANGHAI) and board.day_list[-1] == date(2026, 3, 10)
-    assert board.conversations == 5 and board.resolved_by_bot == 1 and board.containment == pytest.approx(0.2)
-    assert board.with_handoff == 3 and board.handoff_rate == pytest.approx(0.6)
-    assert (
-        board.customer_messages,
-        board.fallback_messages,
-        board.predicted_messages,
-        board.low_confidence_messages,
-    ) == (5, 1, 4, 2)
-    assert board.fallback_rate == pytest.approx(0.2) and board.low_confidence_rate == pytest.approx(0.5)
-    assert sorted(board.waits_minutes) == pytest.approx([2.0, 6.0]) and board.median_wait == pytest.approx(4.0)
-    assert board.waiting_now == 1 and board.longest_wait_minutes == pytest.approx(30.0)
+    assert board.conversations == 5 and board.with_handoff == 3 and board.handoff_rate == pytest.approx(0.6)
+    # containment, fallback and waits are crm.service_metrics' (one definition), not a second count here
+    service = board.service
+    assert (service.contained, service.conversations) == (1, 5) and service.containment == pytest.approx(0.2)
+    assert (service.failed_messages, service.customer_messages) == (1, 5)
+    assert (board.predicted_messages, board.low_confidence_messages) == (4, 2)
+    assert board.low_confidence_rate == pytest.approx(0.5)
+    # the request still waiting counts with its wait so far (30 minutes), not only the two taken ones
+    assert sorted(service.waits_minutes) == pytest.approx([2.0, 6.0, 30.0]) and service.median_wait == 6.0
+    assert service.open_waits == 1 and service.longest_open_wait_minutes == pytest.approx(30.0)
+    for removed in ("containment", "fallback_rate", "resolved_by_bot", "fallback_messages", "median_wait"):
+        assert not hasattr(board, removed)  # no second, flattering figure
     assert (board.satisfied, board.with_satisfaction, board.csat) == (1, 2, 0.5)
     assert board.average_satisfaction == pytest.approx(3.25)
     assert (board.reviews, board.average_rating) == (2, 3.0)
@@ -184,12 +188,42 @@ def test_the_figures(shop: sessionmaker[Session]) -> None:
     assert len(board.rates_by_bucket) == 7 and board.shop.conversations == 5
 
 
+@pytest.mark.parametrize("days", [7, 90])  # daily buckets, weekly buckets
+def test_the_rates_over_time_come_from_the_one_pass_of_the_cards(
+    shop: sessionmaker[Session], days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's service figures are computed once; each bucket's containment and fallback rate are what
+    compute_service gives over that bucket's own [start, end)."""
+    calls = []
+    real = dashboard_module.compute_service
+
+    def counted(*args: Any, **kwargs: Any) -> ServiceFigures:
+        calls.append(args[1:3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard_module, "compute_service", counted)
+    with shop() as session:
+        board = compute_dashboard(session, days, SHANGHAI, now=NOW)
+        assert calls == [(board.start, board.end)]
+        step = 1 if days <= 31 else 7
+        seen = 0
+        for b, containment, fallback, _ in board.rates_by_bucket:
+            bucket_start = datetime.combine(b, datetime.min.time(), SHANGHAI)
+            bucket_end = min(board.end, datetime.combine(b + timedelta(days=step), datetime.min.time(), SHANGHAI))
+            alone = real(session, bucket_start, bucket_end, SHANGHAI)
+            assert (containment, fallback) == (alone.containment, alone.fallback_rate)
+            seen += containment is not None
+    assert seen >= 1 and len(board.rates_by_bucket) == -(-days // step)
+
+
 def test_every_figure_has_a_definition() -> None:
+    assert not set(DEFINITIONS) & {"containment", "fallback", "wait", "waiting_now"}  # the flattering ones are gone
     assert set(DEFINITIONS) >= {
-        "containment",
-        "fallback",
+        "service_containment",
+        "service_fallback",
         "handoff",
-        "wait",
+        "service_wait",
+        "service_longest",
         "csat",
         "ctr",
         "rec_conversion",
@@ -203,7 +237,8 @@ def test_every_figure_has_a_definition() -> None:
 def test_empty_crm(empty: sessionmaker[Session]) -> None:
     with empty() as session:
         board = compute_dashboard(session, 30, SHANGHAI, now=NOW)
-    assert board.conversations == 0 and board.containment is None and board.csat is None and board.median_wait is None
+    assert board.conversations == 0 and board.service.containment is None and board.csat is None
+    assert board.service.median_wait is None and all(row[1:] == (None, None, None) for row in board.rates_by_bucket)
     for draw in charts.CHARTS.values():
         assert b"<svg" in draw(board)
 
@@ -223,3 +258,41 @@ def test_charts_are_svg(shop: sessionmaker[Session]) -> None:
     )
     assert all(f"意图{i}" in labelled.decode() for i in range(len(board.top_intents)))
     assert "purchases" in charts.recommendation_funnel(board).decode()
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")  # matplotlib's font has no Chinese; the browser draws the SVG's text
+def test_the_rates_over_time_are_the_honest_ones(empty: sessionmaker[Session]) -> None:
+    """Per day, containment and fallback by crm.service_metrics' definition: a refund left at the form's question
+    is not contained though the bot "resolved" it, and an FAQ answer the customer rejected is a fallback though
+    the NLU understood the question."""
+    day = NOW - 2 * DAY
+    with transaction(empty) as session:
+        for turns in (
+            (("customer", "get_refund", None), ("bot", None, "action_ask_order_id")),  # stuck: not contained
+            (("customer", "track_order", None), ("bot", None, "action_track_order")),  # contained
+            (("customer", "faq_delivery", None), ("bot", None, "action_answer_faq"), ("customer", "deny", None)),
+        ):
+            row = Conversation(channel="web", status=ConversationStatus.RESOLVED_BY_BOT, started_at=day, language="en")
+            session.add(row)
+            session.flush()
+            for minute, (who, intent, action) in enumerate(turns):
+                session.add(
+                    Message(
+                        conversation_id=row.id,
+                        sender=who,
+                        text=f"m{minute}",
+                        intent=intent,
+                        action=action,
+                        created_at=day + timedelta(minutes=minute),
+                    )
+                )
+    with empty() as session:
+        board = compute_dashboard(session, 7, SHANGHAI, now=NOW)
+    assert board.service.containment == pytest.approx(1 / 3)  # the old "resolved by the bot" said 3 of 3
+    assert board.service.fallback_rate == pytest.approx(1 / 4)  # the old count of nlu_fallback said 0 of 4
+    by_day = {row[0]: row[1:] for row in board.rates_by_bucket}
+    assert list(by_day[day.astimezone(SHANGHAI).date()]) == pytest.approx([1 / 3, 1 / 4, 0.0])
+    assert sum(1 for rates in by_day.values() if rates[0] is not None) == 1  # days without conversations: none
+    svg = charts.rates_over_time(board).decode()
+    assert "containment" in svg and "self-service" not in svg
+    assert "机器人独立解决" in charts.rates_over_time(board, "zh").decode()

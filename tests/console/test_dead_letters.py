@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import transaction
+from crm.db import run_transaction
 from crm.models import StaffRole
 from crm.repository.dead_letters import drop_dead_letter
 from tests.console.conftest import demo, demo_engine  # noqa: F401 - fixtures
@@ -24,8 +24,11 @@ async def test_supervisors_list_dead_letters_without_their_payload(
     assert f'data-letter="{case.dead_letter_id}"' in page and "waiting" in page
     assert PAYLOAD_MARK not in page
     assert "13800138000" not in page and "138****8000" in page  # the reason quotes a phone number
-    with transaction(demo) as session:
+
+    def drop(session: Session) -> None:
         drop_dead_letter(session, case.dead_letter_id, actor="test")
+
+    run_transaction(demo, drop)
     assert f'data-letter="{case.dead_letter_id}"' not in await supervisor.page("/dead-letters")
     assert f'data-letter="{case.dead_letter_id}"' in await supervisor.page("/dead-letters?status=dropped")
     assert f'data-letter="{case.dead_letter_id}"' in await supervisor.page("/dead-letters?status=all")

@@ -34,7 +34,7 @@ def test_the_sender_id_is_stored_encrypted_and_resolved_first(empty: sessionmake
     with empty() as session:
         stored = session.execute(
             text("SELECT sender_id FROM handoff_requests WHERE id = :id"), {"id": handoff_id}
-        ).scalar()
+        ).scalar_one()
         assert b"guest-abc123" not in bytes(stored)
 
 

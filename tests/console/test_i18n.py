@@ -16,13 +16,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import transaction
+from crm.db import run_transaction, transaction
 from crm.errors import InvalidInput
 from crm.models import AuditEntry, Language, StaffUser
 from crm.repository import open_conversation, record_message, request_handoff
 
 from console import accounts
-from console.corrections import locate_entities
 from console.config import ConsoleConfig
 from console.i18n import (
     ACCEPT_LANGUAGE_MAX_CHARS,
@@ -36,6 +35,7 @@ from console.i18n import (
     intent_labels,
     label,
     readable_summary,
+    refusal,
     translate,
 )
 from tests.console.conftest import PASSWORD
@@ -164,9 +164,9 @@ def test_a_refusal_reads_in_the_staff_members_language() -> None:
         accounts.check_password_rules("short", "mei")
     assert str(short.value) == "a password has at least 10 characters"  # logs and the command line: English
     assert describe("zh", short.value) == "密码至少 10 个字符"
-    with pytest.raises(InvalidInput) as missing:
-        locate_entities("where is my parcel", [("jacket", "product")], ["product"])
-    assert describe("zh", missing.value) == "'jacket' 没有出现在样例中(或与另一个实体重叠)"
+    unknown = refusal(InvalidInput, "refusal.not_an_intent", intent="'make_coffee'")
+    assert str(unknown) == "'make_coffee' is not an intent of the domain"
+    assert describe("zh", unknown) == "'make_coffee' 不是领域中的意图"
     assert describe("zh", InvalidInput("from elsewhere")) == "from elsewhere"
 
 
@@ -240,7 +240,8 @@ async def test_a_new_accounts_inbox_is_chinese_and_switching_changes_the_next_pa
     client: TestClient, demo: sessionmaker[Session]
 ) -> None:  # noqa: F811
     sender = f"zh-{uuid.uuid4().hex[:8]}"
-    with transaction(demo) as session:
+
+    def setup(session: Session) -> int:
         conversation = open_conversation(session, "wechat", sender, language="zh")
         record_message(
             session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent", confidence=0.99
@@ -252,9 +253,16 @@ async def test_a_new_accounts_inbox_is_chinese_and_switching_changes_the_next_pa
             sender_id=sender,
             summary="customer [contact_human_agent 0.99]: /contact_human_agent",
         )
+        return handoff
+
+    # it reads, then writes, while the console may write too: run again if SQLite reports it locked
+    handoff = run_transaction(demo, setup)
     name = f"mei-{uuid.uuid4().hex[:6]}"
-    with transaction(demo) as session:
+
+    def make_user(session: Session) -> None:
         accounts.create_user(session, name, PASSWORD, "agent")  # no language given: Chinese
+
+    run_transaction(demo, make_user)
     staff = Staff(client)
     assert (await staff.login(name)).status == 303
     inbox = await staff.page("/inbox")

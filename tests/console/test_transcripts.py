@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,7 @@ def build(factory: sessionmaker[Session]) -> dict[str, int]:
     return ids
 
 
-def found(factory: sessionmaker[Session], **filters: object) -> list[int]:
+def found(factory: sessionmaker[Session], **filters: Any) -> list[int]:
     with factory() as session:
         return [row.id for row in find_conversations(session, Filters(**filters), UTC).rows]
 
@@ -61,7 +62,7 @@ def test_each_filter(empty: sessionmaker[Session]) -> None:
     assert found(empty, language=transcripts.Language.ZH) == [ids["wechat"]]
     with empty() as session:
         missing = find_conversations(session, Filters(customer="web:nobody"), UTC)
-    assert missing.rows == [] and "no customer" in missing.error
+    assert missing.rows == [] and missing.error is not None and "no customer" in missing.error
 
 
 def test_search_decrypts_and_matches_any_case_and_language(empty: sessionmaker[Session]) -> None:

@@ -57,7 +57,7 @@ def test_the_whole_workflow(url: str, capsys: pytest.CaptureFixture[str]) -> Non
 
     assert run(url, "stats", "--as-of", "2025-11-15") == 0
     out = capsys.readouterr().out
-    assert "conversion rate" in out and "self-service rate" in out and "interactions" in out
+    assert "conversion rate" in out and "containment" in out and "self-service" not in out and "interactions" in out
 
     assert run(url, "erase", "web:demo-alice", "--actor", "test") == 0
     assert "customer 1 erased" in capsys.readouterr().out

@@ -135,6 +135,7 @@ def test_a_conversation_becomes_transcript_outcome_and_profile(crm: sessionmaker
     log = EventLog(tmp_path / "events.db")
     with crm() as session:
         alice = find_customer(session, "rest", "demo-alice")
+        assert alice is not None
         product = get_product(session, 5)
         before = session.get(Customer, alice.id).satisfaction
     log.publish(conversation_events("demo-alice", "rest", product.name_en, time.time()))
@@ -146,6 +147,7 @@ def test_a_conversation_becomes_transcript_outcome_and_profile(crm: sessionmaker
         conversation = session.scalars(
             select(Conversation).where(Conversation.customer_id == alice.id).order_by(Conversation.id.desc())
         ).first()
+        assert conversation is not None
         assert conversation.status == ConversationStatus.RESOLVED_BY_BOT and conversation.channel.value == "rest"
         messages = session.scalars(
             select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
@@ -156,7 +158,8 @@ def test_a_conversation_becomes_transcript_outcome_and_profile(crm: sessionmaker
             "complaint",
             "thank",
         ]
-        assert messages[0].confidence == pytest.approx(0.91) and messages[0].entities[0]["value"] == product.name_en
+        entities = messages[0].entities
+        assert messages[0].confidence == pytest.approx(0.91) and entities and entities[0]["value"] == product.name_en
         assert [m.action for m in messages if m.sender.value == "bot"] == [
             "action_track_order",
             "action_open_complaint",
@@ -200,7 +203,9 @@ def test_an_agents_reply_is_the_agents_in_the_transcript(crm: sessionmaker[Sessi
     from crm.repository import sender_key
 
     with crm() as session:
-        conversation = session.scalar(select(Conversation).where(Conversation.sender_key == sender_key("web", sender)))
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.sender_key == sender_key("web", sender))
+        ).one()
         senders = [
             m.sender.value
             for m in session.scalars(
@@ -479,6 +484,7 @@ def test_the_conversation_language_is_the_bots_language_slot(crm: sessionmaker[S
     sender = "demo-li"
     with crm() as session:
         li = find_customer(session, "rest", sender)
+        assert li is not None
 
     def user(text_: str, at: float) -> dict:
         return {

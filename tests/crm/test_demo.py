@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.catalogue import CATALOGUE
-from crm.demo import DemoConfig, _Shop, generate
+from crm.demo.vocabulary import CATALOGUE
+from crm.demo.generator import DemoConfig, _Shop, generate
 from crm.errors import DatabaseNotEmpty, InvalidInput
 from crm.repository import sender_key
 from crm.models import (
@@ -95,7 +95,7 @@ def test_every_status_and_record_kind_occurs(session: Session) -> None:
     assert values(Ticket.status) >= {"open", "resolved"}
     assert values(CancellationFeeRule.order_status) == {"placed", "paid", "shipped"}
     for model in (Invoice, Review, NewsletterSubscription, TrackingEvent):
-        assert session.scalar(select(func.count()).select_from(model)) > 0, model.__name__
+        assert session.execute(select(func.count()).select_from(model)).scalar_one() > 0, model.__name__
     shipped = session.scalars(select(Shipment)).all()
     assert all(s.carrier in ("SF Express", "ZTO Express", "SF Same-Day") for s in shipped)
 

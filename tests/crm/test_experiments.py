@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scipy.stats import chisquare
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crm.errors import InvalidInput
@@ -24,6 +25,7 @@ from crm.experiments.definitions import (
     stop_experiment,
 )
 from crm.experiments.outcomes import arm_counts
+from crm.experiments.variants import describe, explanation_style, recommend_options
 from crm.experiments.serving import arm_for, record_exposure
 from crm.migrate import upgrade
 from crm.models import (
@@ -198,10 +200,35 @@ def test_arm_settings_become_recommender_options() -> None:
     assert parse_arm("control:70").parameters == {}
 
 
+def test_the_explanation_style_is_a_display_setting_checked_at_creation(session: Session) -> None:
+    bare = parse_arm("bare:1:explanation=none,strategy=als")
+    assert bare.parameters["explanation"] == "none" and "explanation" not in recommend_options(bare.parameters)
+    assert describe(bare.parameters) == "strategy=als explanation=none popularity_weight=0"
+    assert parse_arm("told:1:explanation=Reasons").parameters == {"explanation": "reasons"}
+    assert explanation_style({}) == "reasons" and explanation_style(bare.parameters) == "none"
+    for unknown in ("verbose", "short", ""):
+        with pytest.raises(InvalidInput, match="explanation must be one of reasons, none|settings are key=value"):
+            parse_arm(f"b:1:explanation={unknown}")
+    create_experiment(session, "styles", [parse_arm("control:1"), bare], metric="rec_click", planned_per_arm=10)
+    stored = get_experiment(session, "styles").arms[1].parameters
+    assert stored["explanation"] == "none"
+    for surface in ("replies", "outreach"):  # a display setting of recommendations only
+        with pytest.raises(InvalidInput, match="wordings only|message only"):
+            create_experiment(
+                session,
+                f"styles-{surface}",
+                [parse_arm("control:1"), parse_arm("b:1:explanation=none")],
+                metric="resolved",
+                planned_per_arm=10,
+                surface=surface,
+            )
+
+
 @pytest.mark.parametrize(
     "bad",
     [
         "Control:50",
+        "a:1:explanation=verbose",
         "a:0",
         "a:x",
         "a:1:strategy=magic",
@@ -219,7 +246,7 @@ def test_bad_arms_are_refused(bad: str) -> None:
 
 def test_bad_experiments_are_refused_and_nothing_is_written(session: Session) -> None:
     arms = [parse_arm("control:1"), parse_arm("b:1:diversity=off")]
-    cases = [
+    cases: list[dict[str, Any]] = [
         dict(key="Bad Key", arms=arms),
         dict(key="one-arm", arms=arms[:1]),
         dict(key="twins", arms=[arms[0], arms[0]]),
@@ -228,9 +255,9 @@ def test_bad_experiments_are_refused_and_nothing_is_written(session: Session) ->
         dict(key="alpha", arms=arms, alpha=0.7),
     ]
     for case in cases:
-        options = {"metric": "rec_click", "planned_per_arm": 100, **case}
+        options: dict[str, Any] = {"metric": "rec_click", "planned_per_arm": 100, **case}
         with pytest.raises(InvalidInput):
-            create_experiment(session, options.pop("key"), options.pop("arms"), **options)  # type: ignore[arg-type]
+            create_experiment(session, options.pop("key"), options.pop("arms"), **options)
     assert session.scalar(select(func.count()).select_from(Experiment)) == 0
     experiment(session, "taken", start=False)
     with pytest.raises(InvalidInput, match="exists already"):
@@ -286,7 +313,7 @@ def interaction(session: Session, customer_id: int, kind: InteractionKind, at: d
 def test_conversions_count_within_the_window_after_the_exposure(session: Session) -> None:
     created = experiment(session, metric="rec_click")
     a, b, c, d, e, f = customers(session, 6)
-    session.execute(Interaction.__table__.delete().where(Interaction.customer_id.in_([a, b, c, d, e, f])))
+    session.execute(delete(Interaction).where(Interaction.customer_id.in_([a, b, c, d, e, f])))
     expose(session, created, 0, a, T0)
     interaction(session, a, InteractionKind.REC_CLICK, T0 + timedelta(days=2))  # converts
     interaction(session, a, InteractionKind.REC_CLICK, T0 + timedelta(days=3))  # still one unit
@@ -308,7 +335,7 @@ def test_conversions_count_within_the_window_after_the_exposure(session: Session
 def test_add_to_cart_and_resolved_conversations(session: Session) -> None:
     carts = experiment(session, "carts", metric="add_to_cart")
     a, b = customers(session, 2)
-    session.execute(Interaction.__table__.delete().where(Interaction.customer_id.in_([a, b])))
+    session.execute(delete(Interaction).where(Interaction.customer_id.in_([a, b])))
     expose(session, carts, 0, a, T0)
     interaction(session, a, InteractionKind.ADD_TO_CART, T0 + timedelta(hours=5))
     expose(session, carts, 1, b, T0)

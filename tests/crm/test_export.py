@@ -43,7 +43,8 @@ def test_record_shapes_are_the_published_contract() -> None:
         "consumable",
         "created_at",
     ]
-    assert InteractionRecord.__dataclass_params__.frozen and ProductRecord.__dataclass_params__.frozen
+    # the parameters dataclasses sets on the class at run time (no type stub names them)
+    assert all(getattr(record, "__dataclass_params__").frozen for record in (InteractionRecord, ProductRecord))
 
 
 def test_interactions_stream_oldest_first_with_plain_values(session: Session) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from crm.churn import HIGH_RISK_FROM, MEDIUM_RISK_FROM
 from crm.metrics import compute
 from crm.models import Customer, Order, OrderItem, OrderStatus, OrderStatusEvent, Segment
 from crm.segments import rescore
+from crm.service_metrics import compute_service
 from tests.crm.conftest import AS_OF, DEMO, DemoShop
 
 
@@ -51,7 +53,8 @@ def test_every_customer_is_scored_consistently(session: Session) -> None:
             assert len(customer.rfm) == 3 and set(customer.rfm) <= set("12345")
     counts = {s: sum(1 for c in customers if c.segment == s) for s in Segment}
     assert all(counts[s] > 0 for s in Segment), counts
-    average = {s: sum(float(c.clv) for c in customers if c.segment == s) / counts[s] for s in Segment}
+    assert all(c.clv is not None for c in customers)
+    average = {s: sum(float(c.clv or 0) for c in customers if c.segment == s) / counts[s] for s in Segment}
     assert average[Segment.HIGH_VALUE] > average[Segment.POTENTIAL] > average[Segment.SILENT] == 0
     assert average[Segment.HIGH_VALUE] > average[Segment.LOST]
 
@@ -61,11 +64,13 @@ def test_demo_shop_metrics_are_plausible(session: Session) -> None:
     for rate in (
         metrics.conversion_rate,
         metrics.service_efficiency,
-        metrics.self_service_rate,
         metrics.repeat_purchase_rate,
     ):
         assert rate is not None and 0 < rate < 1
     assert metrics.engagement_rate is not None and metrics.engagement_rate > 1
+    # the assistant's share is containment, crm.service_metrics' one definition (as `python -m crm stats` shows it)
+    containment = compute_service(session, AS_OF - timedelta(days=3650), AS_OF, ZoneInfo("UTC")).containment
+    assert containment is not None and 0 < containment < 1
     assert metrics.average_order_value is not None and metrics.average_order_value > 0
     recent = compute(session, as_of=AS_OF, window_days=30)
     assert recent.interactions < metrics.interactions and recent.start == AS_OF - timedelta(days=30)
@@ -106,9 +111,9 @@ def test_metrics_definitions_on_hand_made_data(session: Session) -> None:
         ticket = repo.open_ticket(session, a, category=category, subject="s", now=start + timedelta(hours=6))
         if final:
             repo.set_ticket_status(session, ticket.number, final, now=start + timedelta(hours=7))
-    for sender, status in (("s1", "resolved_by_bot"), ("s2", "resolved_by_bot"), ("s3", "abandoned")):
+    for sender, outcome in (("s1", "resolved_by_bot"), ("s2", "resolved_by_bot"), ("s3", "abandoned")):
         conversation = repo.open_conversation(session, "web", sender, now=start + timedelta(hours=8))
-        repo.close_conversation(session, conversation, status, now=start + timedelta(hours=9))
+        repo.close_conversation(session, conversation, outcome, now=start + timedelta(hours=9))
     conversation = repo.open_conversation(session, "web", "s4", now=start + timedelta(hours=8))
     repo.request_handoff(session, conversation, reason="contact_human_agent", now=start + timedelta(hours=8))
 
@@ -118,7 +123,10 @@ def test_metrics_definitions_on_hand_made_data(session: Session) -> None:
     assert m.engagement_rate == 4 / 3
     assert m.repeat_purchase_rate == 1.0  # A bought twice
     assert m.service_efficiency == 2 / 3
-    assert m.self_service_rate == 2 / 4
+    assert m.conversations == 4
+    assert not hasattr(m, "self_service_rate")  # containment is crm.service_metrics' alone
+    service = compute_service(session, start, end, ZoneInfo("UTC"))
+    assert (service.contained, service.conversations) == (2, 4)  # closed by the bot, nothing left open
     assert (m.revenue_orders, m.revenue, m.average_order_value) == (2, Decimal("200.00"), Decimal("100.00"))
     assert m.handoffs_waiting >= 1
 

@@ -4,6 +4,7 @@ ones, a change of mind is told from a repeated request, and an order form gives 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
@@ -18,7 +19,7 @@ from devstack import dialogue_rules
 
 def tracker(text: str, intent: str, active_loop: str | None, requested_slot: str | None = "order_id") -> Tracker:
     message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
-    events = [{"event": "active_loop", "name": active_loop}] if active_loop else []
+    events: list[dict[str, Any]] = [{"event": "active_loop", "name": active_loop}] if active_loop else []
     events.append({"event": "user", "text": text, "parse_data": message})
     return Tracker(
         "test",

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm.models import Conversation, HandoffRequest, Message
 from crm.repository import sender_key
@@ -29,7 +30,7 @@ def test_the_agent_reads_the_title_of_the_button_the_customer_pressed(stack, cus
     assert "人工客服" in reply or "colleague" in reply
     key = sender_key("rest", stack.conversation_id(customer))
 
-    def written(session):  # noqa: ANN001, ANN202 - a CRM session
+    def written(session: Session) -> tuple[str | None, list[str]]:
         conversation = session.scalar(select(Conversation.id).where(Conversation.sender_key == key))
         summary = session.scalar(select(HandoffRequest.summary).where(HandoffRequest.conversation_id == conversation))
         said = session.scalars(

@@ -45,7 +45,7 @@ T = TypeVar("T")
 expect.set_options(timeout=120_000)
 
 
-def eventually(check: Callable[[], T], what: str, limit: float = 120.0) -> T:
+def eventually(check: Callable[[], T | None], what: str, limit: float = 120.0) -> T:
     """What the feedback consumer writes arrives a moment after the conversation: poll for it (a wait with a
     generous limit, never a measure)."""
     deadline = time.monotonic() + limit
@@ -253,7 +253,7 @@ def test_a_web_customer_sees_the_agents_answer_on_the_chat_page(
     answer = f"Hi, this is Mei from customer service ({uuid.uuid4().hex[:4]}). How can I help?"
     console.fill("#reply-text", answer)
     console.click("#reply button[type=submit]")
-    expect(chat.page.locator(".message.bot").last).to_have_text(answer)
+    expect(chat.page.locator(".message.agent .bubble").last).to_have_text(answer)  # drawn as the agent's
     console.click("form.handback button[type=submit]")
     expect(console.locator(".notice")).to_have_text("Handed back to the assistant.")
     assert "Kelian" in chat.say("hello")
@@ -267,9 +267,14 @@ def test_the_dashboard_renders_with_its_charts(
 ) -> None:
     page = sign_in(context.new_page(), stack, account(crm, "supervisor"), "/dashboard?days=30")
     expect(page.locator("h1")).to_have_text("Dashboard")
-    containment = page.locator(".metric", has_text="Self-service rate")
+    # one containment figure, the honest one (goal met and no person), with its definition; no "self-service"
+    containment = page.locator("#assistant-metrics #service-containment")
+    expect(containment.locator(".label")).to_have_text("Containment")
     expect(containment.locator(".value")).to_have_text(re.compile(r"\d+\.\d %"))
-    assert "containment" in containment.get_attribute("title")
+    assert "goal met and no person" in (containment.get_attribute("title") or "")
+    expect(page.locator("#service-fallback")).to_have_count(1)
+    expect(page.locator(".metric", has_text="Self-service")).to_have_count(0)
+    expect(page.locator("#service-definitions")).to_contain_text("rejected")
     expect(page.locator("#assistant-metrics .metric")).to_have_count(9)
     expect(page.locator("#crm-metrics .metric")).to_have_count(5)
     charts = page.locator("figure.chart img")

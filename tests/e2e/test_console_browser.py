@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Dialog, Page
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.db import transaction
+from crm.db import run_transaction
 from crm.models import StaffRole
 from crm.repository import open_conversation, record_message, request_handoff
 from console.accounts import create_user
@@ -89,7 +89,7 @@ class Watch:
         self.dialogs: list[str] = []
         self.violations: list[str] = []
         self.errors: list[str] = []
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", self._dismiss)
         page.on(
             "console",
             lambda message: (
@@ -99,6 +99,10 @@ class Watch:
             ),
         )
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _dismiss(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def assert_clean(self, where: str) -> None:
         assert (self.dialogs, self.violations, self.errors) == ([], [], []), where
@@ -170,14 +174,19 @@ def test_the_inbox_in_chinese_then_in_english_after_switching_on_the_account_pag
     Chinese Accept-Language), the account page switches it, and the next page is in English; the live
     exchange, built by console.js, names its speakers in the page's language too."""
     sender = f"zh-{uuid.uuid4().hex[:8]}"
-    with transaction(demo) as session:
+    name = f"mei-{uuid.uuid4().hex[:6]}"
+
+    def setup(session: Session) -> int:
         conversation = open_conversation(session, "wechat", sender, language="zh")
         record_message(
             session, conversation, "customer", "/contact_human_agent", intent="contact_human_agent", confidence=0.99
         )
         handoff = request_handoff(session, conversation, reason="customer asked", sender_id=sender, priority=50)
-        name = f"mei-{uuid.uuid4().hex[:6]}"
         create_user(session, name, PASSWORD, StaffRole.AGENT)  # no language given: Chinese
+        return handoff
+
+    # run_transaction: it reads, then writes, while the console's thread may write too (SQLite's "locked")
+    handoff = run_transaction(demo, setup)
     console.rasa.events[sender] = [
         {"event": "session_started"},
         {

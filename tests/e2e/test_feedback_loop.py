@@ -7,6 +7,7 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm.models import Conversation, CustomerInterest, Message
 from crm.repository import find_customer, sender_key
@@ -18,7 +19,7 @@ def test_a_conversation_shows_up_in_the_crm_with_its_intents(stack, alice, in_cr
     stack.say(alice, "can you check where my parcel is")
     stack.say(alice, "KL20250104")
 
-    def transcript(session):  # noqa: ANN001, ANN202 - a CRM session
+    def transcript(session: Session) -> tuple[int | None, list[tuple[str, str | None, str | None, str]]]:
         conversation = session.scalar(select(Conversation).where(Conversation.sender_key == sender_key("rest", alice)))
         if conversation is None:
             return None, []

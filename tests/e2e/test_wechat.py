@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 ACCOUNT = "gh_kelian_e2e"  # the official account's own id (ToUserName of what followers send)
 WELCOME_START = "感谢关注客连"
-UNSUPPORTED_START = "暂时只能处理文字消息"
+UNSUPPORTED_START = "暂时只能处理文字和图片消息"
 
 
 def sign(*parts: str) -> str:
@@ -266,9 +266,10 @@ def test_menu_click_sends_the_mapped_intent(stack, wechat, li_follower):
     assert "菜单暂时不可用" in unknown[0] and len(user_events(stack, li_follower)) == 1
 
 
-def test_an_image_is_answered_as_unsupported_without_a_turn(stack, wechat, follower):
-    # Posted to /webhooks/wechat: the blueprint's root answers like /webhooks/wechat/webhook.
-    texts = wechat.say(follower, wechat.media(follower, "image"), url=f"{stack.config.rasa_url}/webhooks/wechat")
+def test_a_voice_message_is_answered_as_unsupported_without_a_turn(stack, wechat, follower):
+    # Posted to /webhooks/wechat: the blueprint's root answers like /webhooks/wechat/webhook. (Images are
+    # taken: tests/e2e/test_attachments.py.)
+    texts = wechat.say(follower, wechat.media(follower, "voice"), url=f"{stack.config.rasa_url}/webhooks/wechat")
     assert texts[0].startswith(UNSUPPORTED_START)
     assert user_events(stack, follower) == []
 

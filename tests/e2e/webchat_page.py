@@ -46,7 +46,12 @@ class Chat:
 
     def say(self, text: str) -> str:
         """Types a message, sends it with Enter and returns what the bot answered to it."""
-        return self._answer_to(lambda: (self.page.fill("#input", text), self.page.press("#input", "Enter")))
+
+        def send() -> None:
+            self.page.fill("#input", text)
+            self.page.press("#input", "Enter")
+
+        return self._answer_to(send)
 
     def click(self, button: Locator) -> str:
         return self._answer_to(button.click)

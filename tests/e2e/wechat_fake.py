@@ -1,5 +1,6 @@
-"""A fake of WeChat's API servers for the end-to-end tests: /cgi-bin/token and the customer-service
-message API, on a free local port, in a thread of its own (the stack's Rasa server calls it)."""
+"""A fake of WeChat's API servers for the end-to-end tests: /cgi-bin/token, the customer-service
+message API and the media API (a follower's image by MediaId; an agent's image uploaded, then sent), on a
+free local port, in a thread of its own (the stack's Rasa server calls it)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class FakeWeChatApi:
         self._lock = threading.Lock()
         self._tokens: list[str] = []
         self._sent: list[Sent] = []
+        self._media: dict[str, tuple[bytes, str]] = {}  # media_id -> (file, content type), as WeChat keeps them
+        self._images_sent: list[tuple[str, str]] = []  # (touser, media_id) of image messages
         self._token_requests = 0
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -69,6 +72,25 @@ class FakeWeChatApi:
                 return messages
             time.sleep(0.2)
         raise AssertionError(f"{count} messages to {openid} expected, got {self.messages_to(openid)}")
+
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """A file a follower sent, as WeChat keeps it for its MediaId."""
+        with self._lock:
+            self._media[media_id] = (data, content_type)
+
+    def images_to(self, openid: str) -> list[bytes]:
+        """The files of the image messages sent to `openid` (uploaded first, as WeChat requires)."""
+        with self._lock:
+            return [self._media[media_id][0] for touser, media_id in self._images_sent if touser == openid]
+
+    def wait_for_image(self, openid: str, timeout: float = 180.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            images = self.images_to(openid)
+            if images:
+                return images[-1]
+            time.sleep(0.2)
+        raise AssertionError(f"no image message to {openid}")
 
     def revoke_token(self) -> None:
         """The current access token becomes invalid (WeChat then answers errcode 40001)."""
@@ -95,26 +117,59 @@ class FakeWeChatApi:
         with self._lock:
             if not self._tokens or token != self._tokens[-1]:
                 return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+            if body.get("msgtype") == "image":
+                media_id = body.get("image", {}).get("media_id")
+                if media_id not in self._media:
+                    return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+                self._images_sent.append((body["touser"], media_id))
+                return web.json_response({"errcode": 0, "errmsg": "ok"})
             if body.get("msgtype") != "text" or not isinstance(body.get("text", {}).get("content"), str):
                 return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
             self._sent.append(Sent(body["touser"], body["text"]["content"], token))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def _valid(self, token: str) -> bool:
+        with self._lock:
+            return bool(self._tokens) and token == self._tokens[-1]
+
+    async def _media_get(self, request: web.Request) -> web.Response:
+        if not self._valid(request.query.get("access_token", "")):
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        with self._lock:
+            found = self._media.get(request.query.get("media_id", ""))
+        if found is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(body=found[0], content_type=found[1])
+
+    async def _media_upload(self, request: web.Request) -> web.Response:
+        if not self._valid(request.query.get("access_token", "")) or request.query.get("type") != "image":
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential or type"})
+        form = await request.post()
+        media = form.get("media")
+        if not isinstance(media, web.FileField):
+            return web.json_response({"errcode": 41005, "errmsg": "media data missing"})
+        with self._lock:
+            media_id = f"e2e-upload-{len(self._media) + 1}"
+            self._media[media_id] = (media.file.read(), media.content_type)
+        return web.json_response({"type": "image", "media_id": media_id, "created_at": int(time.time())})
 
     # ---- lifecycle --------------------------------------------------------------------------------
     def start(self) -> str:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        app = web.Application()
+        app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_get("/cgi-bin/media/get", self._media_get)
+        app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
-        self._runner = web.AppRunner(app)
+        runner = self._runner = web.AppRunner(app)
         started = threading.Event()
 
         def serve() -> None:
             asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._runner.setup())
-            self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", port).start())
+            self._loop.run_until_complete(runner.setup())
+            self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
             started.set()
             self._loop.run_forever()
 

@@ -1,9 +1,9 @@
 """The import structure DESIGN.md draws, read from the source (every import, including those inside
 functions, which can hide a circle but not remove it):
 - no circle between the project's modules;
-- `crm` imports none of `actions`, `console`, `recommender`, `bot` (the recommender reads the CRM, not the
-  other way round), `recommender` none of `actions`, `console`, `bot`, and `bot` none of the services'
-  packages;
+- `crm` imports none of `actions`, `console`, `recommender`, `retrieval`, `bot` (the recommender reads the
+  CRM, not the other way round), `recommender` none of `actions`, `console`, `bot`, `retrieval` (text
+  retrieval and the FAQ) nothing of the project but `kelian`, and `bot` none of the services' packages;
 - `kelian` (the ground floor) imports nothing of the project."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from pathlib import Path
 
 from devstack.config import ROOT
 
-PACKAGES = ("actions", "bot", "console", "crm", "recommender", "kelian", "devstack")
+PACKAGES = ("actions", "bot", "console", "crm", "recommender", "retrieval", "kelian", "devstack")
 FORBIDDEN = {
-    "crm": {"actions", "console", "recommender", "bot", "devstack"},
+    "crm": {"actions", "console", "recommender", "retrieval", "bot", "devstack"},
     "recommender": {"actions", "console", "bot", "devstack"},
-    "bot": {"actions", "console", "crm", "recommender", "devstack"},
+    "retrieval": set(PACKAGES) - {"retrieval", "kelian"},
+    "bot": {"actions", "console", "crm", "recommender", "retrieval", "devstack"},
     "kelian": set(PACKAGES) - {"kelian"},
 }
 
@@ -118,3 +119,30 @@ def test_imports_point_the_way_design_md_draws_them():
         if target.split(".")[0] in FORBIDDEN.get(name.split(".")[0], set())
     )
     assert wrong == []
+
+
+ROOMS = ("recommender.serving", "recommender.training", "recommender.evaluation")
+RECOMMENDER_COMMANDS = {"recommender.__main__", "recommender.evaluate"}
+
+
+def _room(module: str) -> str | None:
+    return next((room for room in ROOMS if module == room or module.startswith(room + ".")), None)
+
+
+def test_the_recommender_keeps_its_rooms_apart():
+    """The recommender's serving code (what the action server and the console load) imports nothing of
+    training or evaluation; what the rooms share (records, catalogue, settings, the trained model, its
+    artifacts) imports no room; only its one bridge, `recommender.crm_source`, imports `crm`."""
+    wrong = []
+    for name, targets in graph().items():
+        if not name.startswith("recommender.") or name in RECOMMENDER_COMMANDS:
+            continue
+        room = _room(name)
+        for target in targets:
+            if target.split(".")[0] == "crm" and name != "recommender.crm_source":
+                wrong.append(f"{name} -> {target}")
+            elif room == "recommender.serving" and _room(target) in ("recommender.training", "recommender.evaluation"):
+                wrong.append(f"{name} -> {target}")
+            elif room is None and _room(target) is not None:
+                wrong.append(f"{name} -> {target}")
+    assert sorted(wrong) == []

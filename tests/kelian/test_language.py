@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kelian.language import as_language, detect_language, has_chinese
+from kelian.language import as_language, detect_language, has_chinese, text_language
 
 
 @pytest.mark.parametrize(
@@ -38,12 +38,32 @@ def test_has_chinese_and_values_read_from_elsewhere() -> None:
 
 def test_every_part_uses_the_one_rule() -> None:
     from actions.i18n import detect_language as actions_rule
-    from console.corrections import detect_language as corrections_rule
-    from recommender.query import detect_language as query_rule
+    from console import corrections
 
     assert actions_rule is detect_language
-    assert query_rule("do you sell 旗袍 dresses") == "en" and query_rule("1234") == "en"
-    # A correction whose conversation has no language: filed by the same rule (it went to nlu/zh before
-    # for any Chinese character, and an order number alone to nlu/en only by luck).
-    assert corrections_rule("do you sell 旗袍 dresses").value == "en"
-    assert corrections_rule("帮我cancel订单").value == "zh" and corrections_rule("KL20251107").value == "en"
+    # The console's corrections use the rule itself (tests/console/test_corrections.py files a correction
+    # whose conversation has no language by it).
+    assert corrections.detect_language is detect_language
+
+
+def test_a_search_or_a_question_that_says_nothing_is_read_in_the_default_language() -> None:
+    assert text_language("do you sell 旗袍 dresses") == "en" and text_language("适合跑步的鞋") == "zh"
+    assert text_language("1234") == "en" and text_language("KL20251107", "zh") == "zh" and text_language(None) == "en"
+
+
+def test_the_recommender_and_the_faq_have_no_language_rule_of_their_own() -> None:
+    """Product search and the FAQ read a text's language through `text_language` (kelian.language): no
+    module of theirs defines or imports another `detect_language`."""
+    import ast
+
+    from devstack.config import ROOT
+
+    own = []
+    for package in ("recommender", "retrieval"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                defined = isinstance(node, ast.FunctionDef) and node.name == "detect_language"
+                imported = isinstance(node, ast.ImportFrom) and any(a.name == "detect_language" for a in node.names)
+                if defined or imported:
+                    own.append(str(path.relative_to(ROOT)))
+    assert own == []

@@ -123,3 +123,20 @@ def test_off_topic_messages_the_faq_answers_are_no_longer_counted_as_rejected():
     lines = nlu_dev.table(nlu_dev.scores_by_set({"sets": {"oos-dev": predictions["sets"]["off"]}}), {"oos-dev": 1 / 3})
     assert "still rejected after the FAQ" in lines[0] and "| 33.3% |" in lines[2]
     assert lines[0].count("|") == lines[1].count("|") == lines[2].count("|")
+
+
+def test_parse_time_reports_wall_clock_and_cpu_percentiles():
+    rows = [dict(row("greet", "greet"), seconds=ms / 1000, cpu_seconds=ms / 2000) for ms in range(1, 101)]
+    latency = nlu_dev.latency_ms({"sets": {"en-real-dev": rows}, "load_average": 1.5})
+    assert latency["p50"] == pytest.approx(50.5)
+    assert latency["p95"] == pytest.approx(95.05)
+    assert latency["cpu_p95"] == pytest.approx(95.05 / 2)
+    assert latency["max"] == pytest.approx(100.0)
+    text = nlu_dev.describe_latency(latency)
+    assert "p95 95.0 ms" in text and "CPU p50 25.2 ms, p95 47.5 ms" in text and "load average 1.5" in text
+
+
+def test_predictions_written_before_cpu_time_was_measured_report_the_wall_clock_only():
+    latency = nlu_dev.latency_ms({"sets": {"en-real-dev": [row("greet", "greet")]}, "load_average": 0.2})
+    assert "cpu_p95" not in latency
+    assert "CPU" not in nlu_dev.describe_latency(latency)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 import pytest
 import yaml
 
@@ -27,7 +30,7 @@ def test_a_config_without_rule_policy_is_refused():
 def test_the_check_trains_the_dialogue_with_rasa_and_the_speedups_on_the_checking_config(monkeypatch):
     from devstack import rule_check
 
-    seen: dict[str, object] = {}
+    seen: dict[str, Any] = {}
 
     def call(command, **kwargs):
         config = command[command.index("--config") + 1]
@@ -35,7 +38,7 @@ def test_the_check_trains_the_dialogue_with_rasa_and_the_speedups_on_the_checkin
         return 0
 
     monkeypatch.setattr(rule_check.subprocess, "call", call)
-    assert rule_check.check(None) == 0
+    assert rule_check.check(argparse.Namespace()) == 0
     command = seen["command"]
     assert command[1:6] == ["-m", "bot.speedups", "train", "core", "--config"]
     assert next(p for p in seen["config"]["policies"] if p["name"] == "RulePolicy")["check_for_contradictions"] is True

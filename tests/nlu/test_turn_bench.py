@@ -6,42 +6,46 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 from devstack import init_bot, turn_bench
 from devstack.config import StackConfig
 from devstack.init_bot import InitBot, needs_init, needs_training
+from devstack.stack import Stack
 from devstack.turn_bench import GREETING, INIT_GREETING, ratios, report
 
 TRACK = "track an order (CRM)"
 ROWS = [
-    (GREETING, 10, 900.0, 1200.0, 10.0),
-    (GREETING, 50, 4000.0, 5000.0, 11.0),
-    (INIT_GREETING, 10, 250.0, 300.0, 40.0),
-    (INIT_GREETING, 50, 1100.0, 1400.0, 44.0),
-    (TRACK, 10, 3000.0, 4800.0, 3.0),
-    (TRACK, 50, 14000.0, 20000.0, 3.1),
+    (GREETING, 10, 900.0, 1200.0, 10.0, 90.0),
+    (GREETING, 50, 4000.0, 5000.0, 11.0, 88.0),
+    (INIT_GREETING, 10, 250.0, 300.0, 40.0, 45.0),
+    (INIT_GREETING, 50, 1100.0, 1400.0, 44.0, 44.0),
+    (TRACK, 10, 3000.0, 4800.0, 3.0, 300.0),
+    (TRACK, 50, 14000.0, 20000.0, 3.1, 310.0),
 ]
 
 
 def test_the_ratios_compare_kelian_with_the_init_bot_and_data_turns_with_the_greeting():
     assert ratios(ROWS) == [
         "greeting throughput Kelian / rasa init = 0.25× at 10 conversations",
+        "greeting CPU per turn Kelian / rasa init = 2.00× at 10 conversations",
         "greeting throughput Kelian / rasa init = 0.25× at 50 conversations",
+        "greeting CPU per turn Kelian / rasa init = 2.00× at 50 conversations",
         "track an order (CRM): data-turn p95 / greeting p95 = 4.00× at 10 conversations",
         "track an order (CRM): data-turn p95 / greeting p95 = 4.00× at 50 conversations",
     ]
 
 
 def test_a_ratio_needs_both_rows_at_its_level():
-    rows = [(GREETING, 10, 900.0, 1200.0, 10.0), (INIT_GREETING, 50, 1.0, 1.0, 1.0), (TRACK, 1, 1.0, 1.0, 1.0)]
+    rows = [(GREETING, 10, 900.0, 1200.0, 10.0, 9.0), (INIT_GREETING, 50, 1, 1, 1, 1), (TRACK, 1, 1, 1, 1, 1)]
     assert ratios(rows) == []
-    rows += [(GREETING, 1, 100.0, 150.0, 8.0), (INIT_GREETING, 1, 20.0, 30.0, 40.0)]
+    rows += [(GREETING, 1, 100.0, 150.0, 8.0, 9.0), (INIT_GREETING, 1, 20.0, 30.0, 40.0, 3.0)]
     assert ratios(rows)[0] == "greeting throughput Kelian / rasa init = 0.20× at 1 conversation"
 
 
 def test_the_report_holds_the_table_the_ratios_and_the_load():
     text = report(ROWS, turns=20, cores=2, load=(1.04, 2.5), day="2026-12-06")
-    assert "| greeting, `rasa init` bot | 50 | 1100 | 1400 | 44.0 |" in text
+    assert "| greeting, `rasa init` bot | 50 | 1100 | 1400 | 44.0 | 44 |" in text
     assert "- greeting throughput Kelian / rasa init = 0.25× at 10 conversations" in text
     assert text.endswith(
         "Measured 2026-12-06 on 2 cores, 20 turns per conversation one after another; "
@@ -59,10 +63,11 @@ def test_the_greetings_run_level_by_level_side_by_side_then_the_data_turns(monke
 
     async def fake_measure(stack, alices, levels, turns, which=None):
         calls.append((stack, tuple(levels), tuple(which)))
-        return [(name, level, 1.0, 2.0, 3.0) for name in which for level in levels]
+        return [(name, level, 1.0, 2.0, 3.0, 4.0) for name in which for level in levels]
 
     monkeypatch.setattr(turn_bench, "measure", fake_measure)
-    rows = turn_bench.measure_all("kelian", "init", [], [10, 50], 20)
+    # names stand in for the two stacks: the fake measure only hands them back
+    rows = turn_bench.measure_all(cast(Stack, "kelian"), cast(Stack, "init"), [], [10, 50], 20)
     assert calls[:4] == [
         ("kelian", (10,), (GREETING,)),
         ("init", (10,), (INIT_GREETING,)),
@@ -119,3 +124,26 @@ def test_the_init_bot_serves_its_own_project_over_rest_with_the_api_on(tmp_path)
     assert command[command.index("--model") + 1] == str(trained)
     assert command[command.index("--credentials") + 1] == str(tmp_path / "credentials.yml")
     assert command[command.index("--port") + 1] == "5999"
+
+
+def test_the_scale_out_ratio_compares_two_rasa_servers_with_one_at_each_level():
+    rows = [
+        (turn_bench.scaled_name(1), 10, 700.0, 900.0, 12.0, 80.0),
+        (turn_bench.scaled_name(2), 10, 400.0, 600.0, 19.2, 85.0),
+        (turn_bench.scaled_name(2), 50, 900.0, 1900.0, 20.0, 90.0),
+    ]
+    assert ratios(rows) == ["throughput two Rasa servers / one = 1.60× at 10 conversations"]
+    assert "| greeting, scaled deployment, 2 Rasa servers | 10 | 400 | 600 | 19.2 | 85 |" in report(
+        rows, turns=20, cores=2, load=(0.5, 1.0), day="2026-12-07"
+    )
+
+
+def test_the_scale_out_figures_have_their_own_section_in_the_benchmarks_page(tmp_path: Path):
+    page = tmp_path / "benchmarks.md"
+    turn_bench.write_markdown(page, "turn figures")
+    turn_bench.write_markdown(page, "scale figures", turn_bench.SCALE_MARKERS, "Scale-out")
+    turn_bench.write_markdown(page, "new scale figures", turn_bench.SCALE_MARKERS, "Scale-out")
+    text = page.read_text()
+    assert "<!-- turn-bench:start -->\nturn figures\n<!-- turn-bench:end -->" in text
+    assert "<!-- scale-out-bench:start -->\nnew scale figures\n<!-- scale-out-bench:end -->" in text
+    assert text.count("## Scale-out") == 1

@@ -15,10 +15,11 @@ from recommender import artifacts  # noqa: E402
 from recommender.catalogue import Catalogue  # noqa: E402
 from recommender.data import from_records  # noqa: E402
 from recommender.records import InteractionRecord, ProductRecord  # noqa: E402
-from recommender.search_eval import load_catalogue  # noqa: E402
-from recommender.service import Recommender  # noqa: E402
-from recommender.synthetic import shop_events  # noqa: E402
-from recommender.training import TrainedRecommender, train  # noqa: E402
+from recommender.evaluation.product_search import load_catalogue  # noqa: E402
+from recommender.serving.service import Recommender  # noqa: E402
+from recommender.evaluation.synthetic import shop_events  # noqa: E402
+from recommender.trained import TrainedRecommender  # noqa: E402
+from recommender.training.trainer import train  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,10 @@ import pytest
 
 from recommender import artifacts
 from recommender.catalogue import Catalogue
-from recommender.service import Recommender
-from recommender.synthetic import interaction_matrix
-from recommender.training import TrainedRecommender, train
+from recommender.serving.service import Recommender
+from recommender.evaluation.synthetic import interaction_matrix
+from recommender.trained import TrainedRecommender
+from recommender.training.trainer import train
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from recommender.config import ConfigError, dump_toml, load_config
-from recommender.search_params import search, write_config
-from recommender.synthetic import interaction_matrix
+from recommender.settings import ConfigError, dump_toml, load_config
+from recommender.training.search_params import search, write_config
+from recommender.evaluation.synthetic import interaction_matrix
 
 
 def test_defaults_and_overrides(tmp_path: Path) -> None:
@@ -34,7 +35,9 @@ def test_dumped_config_loads_back(tmp_path: Path) -> None:
 
 def test_search_picks_the_best_validation_setting(tmp_path: Path) -> None:
     data = interaction_matrix(200, 80, 5_000, clusters=5, seed=3)
-    grid = {"als": {"factors": [2, 16], "regularization": [1.0], "confidence": ["log"]}}
+    grid: dict[str, dict[str, list[Any]]] = {
+        "als": {"factors": [2, 16], "regularization": [1.0], "confidence": ["log"]}
+    }
     best, trials = search(data, grids=grid, progress=False)
     assert len(trials) == 2
     winner = max(trials, key=lambda t: t.ndcg)

@@ -13,7 +13,7 @@ from crm.migrate import upgrade
 
 from recommender import artifacts
 from recommender.__main__ import main
-from recommender.service import Recommender
+from recommender.serving.service import Recommender
 
 
 @pytest.fixture(scope="module")

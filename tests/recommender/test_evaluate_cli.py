@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.synthetic import interaction_matrix
+from recommender.evaluation.synthetic import interaction_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("als", "bpr", "item_knn", "popularity", "random")

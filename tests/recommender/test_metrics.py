@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from recommender.metrics import ranking_metrics
+from recommender.evaluation.ranking_metrics import ranking_metrics
 
 
 def test_metrics_match_hand_computation() -> None:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from recommender.data import random_split
-from recommender.evaluate import evaluate_model
-from recommender.models import MODEL_NAMES, ALSModel, ALSParams, ModelConfig, build_model, top_k
-from recommender.synthetic import interaction_matrix
+from recommender.evaluation.offline import evaluate_model
+from recommender.collaborative import MODEL_NAMES, ALSModel, ALSParams, ModelConfig, build_model, top_k
+from recommender.evaluation.synthetic import interaction_matrix
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,10 @@ from dataclasses import replace
 
 import pytest
 
-from recommender.query import (
+from recommender.serving.query import (
     MAX_REQUEST_CHARS,
     Request,
     Said,
-    detect_language,
     parse_query,
     product_type,
     read_message,
@@ -40,8 +39,10 @@ def test_budget_becomes_a_filter_and_leaves_the_need(
 
 
 def test_language_and_chinese_numbers() -> None:
-    assert detect_language("适合跑步的鞋") == "zh" and detect_language("Nike 跑鞋") == "zh"
-    assert detect_language("running shoes") == "en"
+    """A query's language is the project's one rule (kelian.language.text_language)."""
+    assert parse_query("适合跑步的鞋").language == "zh" and parse_query("Nike 跑鞋").language == "zh"
+    assert parse_query("running shoes").language == "en" and parse_query("500").language == "en"
+    assert parse_query("do you sell 旗袍 dresses").language == "en"  # the majority, not any Chinese character
     assert [zh_number(t) for t in ("五百", "三千五", "两百五十", "一万二", "十五")] == [500, 3500, 250, 12000, 15]
 
 

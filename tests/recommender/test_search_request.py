@@ -9,8 +9,13 @@ import pytest
 
 from recommender.catalogue import Catalogue
 from recommender.records import ProductRecord
-from recommender.search_eval import category_precision, load_category_queries, load_queries, query_type_mask
-from recommender.service import Recommender, RecommenderError, type_mask
+from recommender.evaluation.product_search import (
+    category_precision,
+    load_category_queries,
+    load_queries,
+    query_type_mask,
+)
+from recommender.serving.service import Recommender, RecommenderError, type_mask
 
 
 def test_product_types_become_the_catalogues_products_of_that_type(products: list[ProductRecord]) -> None:

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from recommender.records import InteractionRecord, ProductRecord
-from recommender.service import Recommender, RecommenderError
-from recommender.training import TrainedRecommender
+from recommender.serving.service import Recommender, RecommenderError
+from recommender.trained import TrainedRecommender
 
 
 def busiest_customer(trained: TrainedRecommender) -> str:

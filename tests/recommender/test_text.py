@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from recommender.records import ProductRecord
-from recommender.search_eval import COMBINATIONS, evaluate_search, load_queries
-from recommender.text import SearchStrategy, SparseIndex, reciprocal_rank_fusion, tokenize
+from recommender.evaluation.product_search import COMBINATIONS, evaluate_search, load_queries
+from retrieval.text import SearchStrategy, SparseIndex, reciprocal_rank_fusion, tokenize
 
 
 def test_tokenize_mixes_words_and_character_ngrams() -> None:
@@ -24,7 +24,7 @@ def test_bm25_ranks_the_matching_document_first() -> None:
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:
     fused = reciprocal_rank_fusion([[1, 2, 3], [2, 1, 4]], k=10, weights=[1.0, 0.5])
-    assert max(fused, key=fused.get) == 1
+    assert max(fused, key=fused.__getitem__) == 1
     assert fused[2] > fused[3] > 0 and fused[4] > 0
 
 

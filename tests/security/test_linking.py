@@ -21,16 +21,32 @@ from actions.linking import NOTICE_SLOT, ActionLinkAccount
 from crm.errors import NotAllowed, NotFound
 from crm.models import AuditEntry, Channel, Identity
 from crm.repository import find_customer, issue_link_code, list_links, redeem_link_code, remove_link
-from tests.actions.conftest import ALICE, LI, crm, crm_url, make_tracker, recommender_dir, services, texts  # noqa: F401
+from tests.actions.conftest import (  # noqa: F401 - fixtures
+    ALICE,
+    LI,
+    CrmOpener,
+    crm,
+    crm_url,
+    make_tracker,
+    recommender_dir,
+    services,
+    texts,
+)
 
 FORM_DOMAIN = {"forms": {"link_account_form": {"required_slots": ["link_code"]}}}
 SLOTS_DOMAIN = {"slots": {NOTICE_SLOT: {"type": "text", "mappings": [{"type": "custom"}]}}}
 
 
-def customer_id(crm, channel: str, sender: str) -> int | None:  # noqa: ANN001 - the fixture's opener
+def customer_id(crm: CrmOpener, channel: str, sender: str) -> int | None:
     with crm() as session:
         found = find_customer(session, channel, sender)
         return None if found is None else found.id
+
+
+def known_id(crm: CrmOpener, channel: str, sender: str) -> int:
+    found = customer_id(crm, channel, sender)
+    assert found is not None, f"no customer {channel}:{sender}"
+    return found
 
 
 def code_in(dispatcher: CollectingDispatcher) -> str | None:
@@ -49,7 +65,7 @@ def code_in(dispatcher: CollectingDispatcher) -> str | None:
 )
 async def test_no_code_without_a_signed_identity(sender, channel, slots, crm):  # noqa: F811
     if slots.get("customer_id") == "proof":
-        slots = {"customer_id": sealed_proof(customer_id(crm, "rest", ALICE), sender)}
+        slots = {"customer_id": sealed_proof(known_id(crm, "rest", ALICE), sender)}
     dispatcher = CollectingDispatcher()
     await ActionLinkAccount().run(
         dispatcher,
@@ -64,7 +80,7 @@ async def test_an_anonymous_conversation_cannot_take_a_code(crm):  # noqa: F811
     crafted tracker) links nothing; the CRM takes codes on chat channels only."""
     form = ValidateLinkAccountForm()
     with crm() as session:
-        code = issue_link_code(session, customer_id(crm, "web", ALICE), channel="web").code
+        code = issue_link_code(session, known_id(crm, "web", ALICE), channel="web").code
     for sender, channel in (("rest-attacker", "rest"), ("guest-00000000000000aa", "web")):
         tracker = make_tracker("link my account", sender=sender, channel=channel, active_loop="link_account_form")
         assert await form.required_slots(["link_code"], CollectingDispatcher(), tracker, FORM_DOMAIN) == []
@@ -85,14 +101,14 @@ async def test_an_anonymous_conversation_cannot_take_a_code(crm):  # noqa: F811
         with pytest.raises(NotAllowed):
             redeem_link_code(session, code, channel="phone", sender_id="13800000000")
         with pytest.raises(NotAllowed):
-            issue_link_code(session, customer_id(crm, "web", ALICE), channel="email")
+            issue_link_code(session, known_id(crm, "web", ALICE), channel="email")
 
 
 async def test_a_link_is_told_to_the_customer_listed_and_undone(crm):  # noqa: F811
     """Li, signed in on the web, gets a code; a WeChat id takes it. On the next turn of Li's web
     conversation the bot says a WeChat account was linked (once, with a way to a person). Staff see the
     link and remove it (audited); the WeChat id is nobody again, Li's own sign-in cannot be removed."""
-    li = customer_id(crm, "web", LI)
+    li = known_id(crm, "web", LI)
     web = CollectingDispatcher()
     await ActionLinkAccount().run(
         web, make_tracker("link my account", intent="link_account", sender=LI, channel="web"), {}
@@ -142,7 +158,9 @@ async def test_a_link_is_told_to_the_customer_listed_and_undone(crm):  # noqa: F
         assert entry.actor == "staff:mei" and entry.detail["channel"] == "wechat"
         with pytest.raises(NotFound):
             remove_link(session, li, links[0].identity_id, actor="staff:mei")
-        own_id = session.scalar(select(Identity.id).where(Identity.customer_id == li, Identity.channel == Channel.WEB))
+        own_id = session.scalars(
+            select(Identity.id).where(Identity.customer_id == li, Identity.channel == Channel.WEB)
+        ).one()
         with pytest.raises(NotFound):
             remove_link(session, li, own_id, actor="staff:mei")
     assert customer_id(crm, "wechat", openid) is None

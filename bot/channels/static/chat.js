@@ -17,6 +17,16 @@
       queued: "Waiting for the connection…",
       guest: "Guest",
       signedIn: "Signed in as {user}",
+      attach: "Send a photo",
+      photo: "Photo",
+      uploading: "Sending your photo…",
+      upload_not_image: "That file isn't an image we can take: please send a JPG, PNG or WebP photo.",
+      upload_too_large: "That image is too large (5 MB at most): please send a smaller one.",
+      upload_too_many_pixels: "That image is too big in pixels: please send an ordinary photo.",
+      upload_empty: "The image was empty: please choose it again.",
+      upload_rate_limited: "You've sent quite a few images: please wait a while before sending more.",
+      upload_unavailable: "Sorry, we can't take images right now: please try again in a moment.",
+      upload_unauthorized: "Please wait until the chat is connected, then send the photo again.",
     },
     zh: {
       title: "客连 在线客服",
@@ -30,12 +40,23 @@
       queued: "等待连接…",
       guest: "访客",
       signedIn: "已登录:{user}",
+      attach: "发送照片",
+      photo: "照片",
+      uploading: "正在发送照片…",
+      upload_not_image: "这个文件不是我们能接收的图片,请发送 JPG、PNG 或 WebP 格式的照片。",
+      upload_too_large: "图片太大了(最大 5 MB),请换一张小一点的。",
+      upload_too_many_pixels: "图片尺寸太大了,请发送一张普通的照片。",
+      upload_empty: "图片是空的,请重新选择。",
+      upload_rate_limited: "您发送的图片有点多,请稍后再发。",
+      upload_unavailable: "图片暂时无法接收,请稍后再试。",
+      upload_unauthorized: "请等聊天连接后再发送照片。",
     },
   };
   const GUEST_KEY = "kelian.web.guest";
   const LANGUAGE_KEY = "kelian.web.language";
   const TRANSCRIPT_KEY = "kelian.web.transcript.";
   const TRANSCRIPT_LIMIT = 200;
+  const UPLOAD_MAX_BYTES = 5 * 1024 * 1024; // the server checks again (bot/channels/web.py)
 
   const params = new URLSearchParams(window.location.search);
   const token = params.get("token");
@@ -47,6 +68,8 @@
   const identity = document.getElementById("identity");
   const composer = document.getElementById("composer");
   const input = document.getElementById("input");
+  const attach = document.getElementById("attach");
+  const photoInput = document.getElementById("photo");
 
   // Storage can be refused (private windows, third-party iframes): the chat still works without it.
   function stored(storage, key) {
@@ -124,7 +147,32 @@
 
   function renderUser(entry) {
     const item = messageItem("user");
+    if (entry.photo) {
+      item.classList.add("photo");
+      const element = bubble(item, "");
+      const caption = document.createElement("span");
+      caption.dataset.text = "photo";
+      caption.textContent = t("photo");
+      element.appendChild(caption);
+      if (entry.src) { // this tab's own copy (not kept across reloads)
+        const image = document.createElement("img");
+        image.src = entry.src;
+        image.alt = t("photo");
+        element.appendChild(image);
+      }
+      return item;
+    }
     bubble(item, entry.text);
+    return item;
+  }
+
+  // Something the page itself says (a refused upload): in the page's language, kept with the transcript.
+  function renderNote(entry) {
+    const item = messageItem("notice");
+    item.classList.add("upload-error");
+    item.setAttribute("role", "alert");
+    item.dataset.text = entry.key;
+    item.textContent = t(entry.key);
     return item;
   }
 
@@ -172,18 +220,46 @@
     item.appendChild(card);
   }
 
+  // A person on the shop's team: their messages carry their name and look apart from the bot's;
+  // "joined" / "left" are notices across the conversation, not bubbles.
+  function renderAgent(message) {
+    const agent = message.agent;
+    if (agent.event === "joined" || agent.event === "left") {
+      const item = messageItem("notice");
+      item.classList.add(agent.event);
+      item.setAttribute("role", "status");
+      item.textContent = message.text || "";
+      return;
+    }
+    const item = messageItem("agent");
+    const name = document.createElement("div");
+    name.className = "agent-name";
+    name.textContent = agent.name || "";
+    item.appendChild(name);
+    bubble(item, message.text || "");
+  }
+
   function renderBot(entry) {
     const message = entry.message || {};
-    if (message.type === "product") {
+    if (message.agent && typeof message.agent === "object" && message.text !== undefined) {
+      renderAgent(message);
+    } else if (message.type === "product") {
       renderProduct(message);
     } else if (message.text !== undefined) {
       renderText(entry, message);
     } else if (message.attachment && message.attachment.type === "image") {
+      const item = messageItem(message.agent ? "agent" : "bot");
+      if (message.agent && message.agent.name) {
+        const name = document.createElement("div");
+        name.className = "agent-name";
+        name.textContent = message.agent.name;
+        item.appendChild(name);
+      }
       const image = document.createElement("img");
+      image.className = "sent-image";
       image.src = message.attachment.payload.src;
       image.alt = "";
-      image.style.maxWidth = "100%";
-      messageItem("bot").appendChild(image);
+      item.appendChild(image);
     }
   }
 
@@ -195,6 +271,7 @@
 
   function render(entry) {
     if (entry.from === "user") return renderUser(entry);
+    if (entry.from === "page") return renderNote(entry);
     renderBot(entry);
     return null;
   }
@@ -202,7 +279,10 @@
   // ---- the conversation kept in this tab (survives a reload) -----------------------------------
 
   function saveTranscript() {
-    if (sender) store("sessionStorage", TRANSCRIPT_KEY + sender, JSON.stringify(transcript.slice(-TRANSCRIPT_LIMIT)));
+    const kept = transcript.slice(-TRANSCRIPT_LIMIT).map(function (entry) {
+      return entry.src ? Object.assign({}, entry, { src: undefined }) : entry; // a blob: link dies with the tab
+    });
+    if (sender) store("sessionStorage", TRANSCRIPT_KEY + sender, JSON.stringify(kept));
   }
 
   function record(entry) {
@@ -288,6 +368,8 @@
       element.textContent = t(element.dataset.text);
     });
     input.placeholder = t("placeholder");
+    attach.title = t("attach");
+    attach.setAttribute("aria-label", t("attach"));
     document.querySelectorAll("[data-lang]").forEach(function (button) {
       button.setAttribute("aria-pressed", String(button.dataset.lang === language));
     });
@@ -315,6 +397,57 @@
     if (!text) return;
     input.value = "";
     send(text);
+  });
+
+  // ---- photos (attachments) ----------------------------------------------------------------------
+
+  function uploadHeaders() {
+    const headers = { "Content-Type": "application/octet-stream" };
+    if (token) headers.Authorization = "Bearer " + token;
+    else {
+      const guest = stored("localStorage", GUEST_KEY);
+      if (guest) headers["X-Kelian-Guest"] = guest;
+    }
+    return headers;
+  }
+
+  async function sendPhoto(file) {
+    if (file.size > UPLOAD_MAX_BYTES) {
+      record({ from: "page", key: "upload_too_large" });
+      scrollToEnd();
+      return;
+    }
+    const entry = { from: "user", photo: true, src: URL.createObjectURL(file) };
+    const element = record(entry);
+    element.classList.add("uploading");
+    attach.disabled = true;
+    statusLine.textContent = t("uploading");
+    scrollToEnd();
+    let error = null;
+    try {
+      const response = await fetch("attachments", { method: "POST", headers: uploadHeaders(), body: file });
+      const answer = await response.json().catch(function () { return {}; });
+      if (!answer.ok) error = "upload_" + (TEXTS[language]["upload_" + answer.error] ? answer.error : "unavailable");
+    } catch (e) {
+      error = "upload_unavailable";
+    }
+    element.classList.remove("uploading");
+    attach.disabled = false;
+    applyTexts();
+    if (error) {
+      element.classList.add("refused");
+      transcript.splice(transcript.indexOf(entry), 1);
+      saveTranscript();
+      record({ from: "page", key: error });
+    }
+    scrollToEnd();
+  }
+
+  attach.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    const file = photoInput.files && photoInput.files[0];
+    photoInput.value = "";
+    if (file) sendPhoto(file);
   });
 
   renderWelcome();
