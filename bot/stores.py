@@ -84,13 +84,13 @@ KEPT_CONVERSATIONS = 500
 
 @dataclass
 class _Kept:
-    """A tracker as `save` stored it: its events, its last event (to notice one added since) and the
-    database's last event id for the conversation (to notice another server's or process's writes)."""
+    """A tracker as `save` stored it: its events, its last event (to notice one added since) and what the
+    database held for the conversation (to notice another server's or process's writes)."""
 
     tracker: DialogueStateTracker
     length: int
     last_event: Event | None
-    last_id: int | None
+    stored: tuple[Any, ...]
 
 
 class LeanSQLTrackerStore(SQLTrackerStore):
@@ -133,8 +133,8 @@ class LeanSQLTrackerStore(SQLTrackerStore):
                 ]
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
-            last_id = self._last_id(session, tracker.sender_id)
-        self._keep(tracker, new_events, last_id)
+            stored = self._stored(session, tracker.sender_id)
+        self._keep(tracker, new_events, stored)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker the last `save` of this conversation kept, if nothing was added to it since and the
@@ -144,7 +144,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         kept = self._kept.pop(sender_id, None)
         if kept is not None and self._unchanged(kept):
             with self.session_scope() as session:
-                if self._last_id(session, sender_id) == kept.last_id:
+                if self._stored(session, sender_id) == kept.stored:
                     return kept.tracker
         return await super().retrieve(sender_id)
 
@@ -158,11 +158,16 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             for body in bodies:
                 self.event_broker.publish(body)
 
-    def _last_id(self, session: Any, sender_id: str) -> int | None:
-        query = session.query(sqlalchemy.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id)
-        return query.scalar()
+    def _stored(self, session: Any, sender_id: str) -> tuple[Any, ...]:
+        """What the database holds of a conversation, in one indexed query: its number of events, the last
+        one's id (another server's save) and the newest timestamp (rows moved in time, as a test of session
+        expiry does); a purge or retention delete changes the count."""
+        event = self.SQLEvent
+        functions = sqlalchemy.func
+        query = session.query(functions.count(event.id), functions.max(event.id), functions.max(event.timestamp))
+        return tuple(query.filter(event.sender_id == sender_id).one())
 
-    def _keep(self, tracker: DialogueStateTracker, new_events: list[Event], last_id: int | None) -> None:
+    def _keep(self, tracker: DialogueStateTracker, new_events: list[Event], stored: tuple[Any, ...]) -> None:
         """Keep `tracker` when its events are exactly what a retrieve would read back: the latest session's,
         all of them. Not when this save stored a new session's start (the tracker still holds the old
         session's events, a retrieve only the new one's) nor when it keeps a bounded history."""
@@ -170,7 +175,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         if any(isinstance(event, SessionStarted) for event in new_events) or tracker.events.maxlen is not None:
             return
         events = tracker.events
-        self._kept[tracker.sender_id] = _Kept(tracker, len(events), events[-1] if events else None, last_id)
+        self._kept[tracker.sender_id] = _Kept(tracker, len(events), events[-1] if events else None, stored)
         while len(self._kept) > KEPT_CONVERSATIONS:
             self._kept.popitem(last=False)
 

@@ -192,6 +192,33 @@ async def not_used_when_stale(tmp_path: Path) -> None:
     assert await one.retrieve("c-1") is not tracker
 
 
+def test_a_kept_tracker_is_not_used_once_its_rows_moved_in_time_or_were_deleted(tmp_path: Path):
+    """Rows changed in place, not added: the events moved two hours back (what the stale-form test does
+    to expire a session) or one deleted; the next retrieve reads what the database now holds."""
+    asyncio.run(not_used_when_rows_changed(tmp_path))
+
+
+async def not_used_when_rows_changed(tmp_path: Path) -> None:
+    store = store_at(tmp_path / "t.db")
+    tracker = DialogueStateTracker("c-1", slots=[])
+    say(tracker, "hi")
+    await store.save(tracker)
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - 7200, "
+            "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - 7200)"
+        )
+    moved = await store.retrieve("c-1")
+    assert moved is not tracker and moved is not None
+    assert moved.events[-1].timestamp == pytest.approx(tracker.events[-1].timestamp - 7200)
+
+    await store.save(moved)
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("DELETE FROM events WHERE id = (SELECT min(id) FROM events)")
+    shorter = await store.retrieve("c-1")
+    assert shorter is not moved and shorter is not None and len(shorter.events) == len(moved.events) - 1
+
+
 def test_turns_through_a_new_session_store_what_rasa_stores(tmp_path: Path):
     """Each turn retrieves, adds and saves (a new session started in the third): the database holds the
     same rows as Rasa's own store's, and every retrieve the same events as Rasa's."""
