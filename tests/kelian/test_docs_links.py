@@ -108,3 +108,20 @@ def test_every_doc_is_linked_from_the_readme() -> None:
     linked = {(ROOT / t.split("#", 1)[0]).resolve() for t in relative_links(README)}
     unlinked = [d.name for d in DOCS if d.resolve() not in linked]
     assert not unlinked, f"docs not linked from README.md: {unlinked}"
+
+
+def phony_targets() -> list[str]:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    (line,) = [line for line in makefile.splitlines() if line.startswith(".PHONY:")]
+    return line.split(":", 1)[1].split()
+
+
+def test_make_help_and_the_operations_table_list_every_target() -> None:
+    """`make help` prints the targets with a `## ` description; docs/operations.md has a row for each."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    described = set(re.findall(r"^([a-z0-9-]+):.*## ", makefile, flags=re.MULTILINE))
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    targets = phony_targets()
+    assert "profile" in targets and "test-e2e" in targets
+    assert [t for t in targets if t not in described] == []
+    assert [t for t in targets if f"| `make {t}" not in operations] == []
