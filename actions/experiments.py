@@ -1,4 +1,5 @@
-"""The actions' one way to ask which variant a customer gets: `arm`, and `exposed` once they saw it.
+"""The actions' one way to ask which variant a customer gets: `arm`, and `exposed` once they saw it — for
+every surface (the ranking of recommendations in actions/shopping.py, reply wordings in actions/messages.py).
 
 Both go through `crm.experiments.serving` (arm_for, record_exposure). While no experiment runs on a
 surface, the answer "none" is kept for `QUIET_SECONDS`, so a message that could vary costs no CRM query

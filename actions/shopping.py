@@ -5,8 +5,8 @@ history; everyone else gets recommendations from this conversation (the products
 folded into a session vector) and popular products. Every product shown is an impression and every
 button pressed on one a click: both are written to the CRM and folded into the customer's (or the
 session's) vector at once, so the next list already reflects them.
-An experiment running on recommendations may change how the list is ranked (the customer's arm, from
-`crm.experiments.serving.arm_for`); the exposure to it is recorded with the impressions.
+An experiment running on recommendations may change how the list is ranked (the customer's arm, asked through
+actions.experiments.arm, the actions' one way to read an arm); the exposure to it is recorded with the impressions.
 Recommendations and searches carry one request through the conversation in the rec_* slots: product type,
 budget, recipient and style persist, and a follow-up ("cheaper", "换一个", "under 200") changes only what it
 names. Only products of the asked type are shown as matches; when none fits, the reply says so and shows
@@ -25,7 +25,6 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from crm.errors import ProductNotFound
-from crm.experiments.serving import Assignment, arm_for, record_exposure
 from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
 from recommender.serving.query import (
     MAX_REQUEST_CHARS,
@@ -44,6 +43,7 @@ from actions.base import DataAction, Reply
 from actions.identity import crm_channel, identified_customer
 from actions.render import money
 from kelian.language import Language
+from actions.experiments import arm as experiment_arm, exposed
 from actions.faq import faq_match
 from actions.messages import seen, tell_worded, worded
 from actions.runtime import in_crm, in_crm_with_recommender, with_recommender
@@ -51,6 +51,7 @@ from actions.runtime import in_crm, in_crm_with_recommender, with_recommender
 log = logging.getLogger(__name__)
 
 SHOWN = LIST_LENGTH
+RECOMMENDATIONS = "recommendations"  # the experiments' surface of the ranking
 
 
 @dataclass(frozen=True)
@@ -115,35 +116,6 @@ async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind:
             await with_recommender(lambda r: r.update(who.key, events))
     except Exception:
         log.exception("could not record %s of %s in conversation %s", kind, product_ids, tracker.sender_id)
-
-
-async def experiment_arm(tracker: Tracker, who: Shopper) -> Assignment | None:
-    """The variant of the recommendations experiment this customer (or guest conversation) is in, if one
-    runs. An experiment must never cost the customer their answer: failures mean the default list."""
-    customer_id = who.customer.id if who.customer is not None else None
-    try:
-        return await in_crm(
-            lambda s: arm_for(
-                s,
-                "recommendations",
-                customer_id=customer_id,
-                conversation_id=tracker.sender_id,
-                channel=crm_channel(tracker),
-            )
-        )
-    except Exception:
-        log.exception("no experiment arm for conversation %s; the default recommendations are shown", tracker.sender_id)
-        return None
-
-
-async def note_exposure(tracker: Tracker, arm: Assignment | None) -> None:
-    """Records that the variant was seen (with the impressions: only a list actually shown counts)."""
-    if arm is None:
-        return
-    try:
-        await in_crm(lambda s: record_exposure(s, arm, crm_channel(tracker)))
-    except Exception:
-        log.exception("could not record the exposure to %s in conversation %s", arm.experiment_key, tracker.sender_id)
 
 
 def products_by_skus(session: Session, skus: list[str]) -> list[ProductView]:
@@ -432,7 +404,8 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
     hide = [p.id for p in before] if said.other and request.shown else []
     skus = engaged_skus(tracker)
     engaged = await in_crm(lambda s: [p.id for p in products_by_skus(s, skus)]) if skus else []
-    arm = None if search else await experiment_arm(tracker, who)
+    known = None if who.customer is None else who.customer.id
+    arm = None if search else await experiment_arm(tracker, RECOMMENDATIONS, known)
     variant = arm.recommend_options if arm is not None else {}
     found = await find(reply, who, request, hide, search=search, owned=owned, engaged=engaged, variant=variant)
     en, zh = described(request)
@@ -484,7 +457,7 @@ async def answer_request(reply: Reply, tracker: Tracker, *, search: bool) -> lis
         await tell_worded(reply.dispatcher, tracker, "retention_offer", customer_id=customer.id)
     await remember(tracker, who, [int(i.product_id) for i in shown], "rec_impression")
     if not search:
-        await note_exposure(tracker, arm)
+        await exposed(tracker, arm)
     return set_request(replace(request, shown=(*request.shown, *(i.sku for i in shown))[-MAX_SHOWN:]))
 
 

@@ -3,8 +3,11 @@
 Order of the filters, so that a hold-out group is comparable with the contacted one: the rule and
 consent select; those already recorded for the same occasion of this campaign are skipped (a re-run
 sends nothing twice); those contacted by any campaign within the cap are skipped; then the
-experiment's salted hash assigns the rest, and every one of them — hold-out or not — is recorded as
-exposed when selected (intent to treat: a WeChat refusal does not move anyone out of their arm).
+experiment assigns the rest through `crm.experiments.serving.arm_for`, the one function that reads an
+experiment, so its target and its start and stop times apply here as in the chat (a customer outside
+the target is not in the experiment and this campaign leaves them out); every one assigned — hold-out or
+not — is recorded as exposed when selected (intent to treat: a WeChat refusal does not move anyone out of
+their arm).
 
 Each selection is committed before anything is sent, so a crash between the two leaves a row that a
 re-run skips: at most once, never twice. WeChat messages go at once (`sent` or `failed`); web ones
@@ -24,12 +27,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import run_transaction
 from crm.errors import InvalidInput
-from crm.experiments.assignment import choose, customer_unit
-from crm.experiments.serving import Assignment, record_exposure
+from crm.experiments.serving import Assignment, arm_for, record_exposure
 from crm.models import (
     Channel,
     Experiment,
     ExperimentStatus,
+    ExperimentSurface,
     OutreachCampaign,
     OutreachMessage,
     OutreachStatus,
@@ -45,8 +48,12 @@ CONTACTS = (OutreachStatus.PENDING, OutreachStatus.SHOWN, OutreachStatus.SENT)
 @dataclass(frozen=True)
 class Planned:
     candidate: Candidate
-    arm: str | None
+    assignment: Assignment | None  # None: the campaign measures itself with no experiment
     held_out: bool
+
+    @property
+    def arm(self) -> str | None:
+        return None if self.assignment is None else self.assignment.arm
 
 
 @dataclass
@@ -57,6 +64,7 @@ class RunSummary:
     unreachable: int = 0
     already: int = 0  # recorded before for the same occasion
     capped: int = 0
+    untargeted: int = 0  # outside the target of the campaign's experiment
     outcomes: Counter[str] = field(default_factory=Counter)
 
     def line(self) -> str:
@@ -64,6 +72,7 @@ class RunSummary:
         head = (
             f"campaign {self.campaign}: {len(self.planned)} selected ({held} held out), "
             f"{self.already} already done, {self.capped} within the frequency cap, {self.unreachable} unreachable"
+            + (f", {self.untargeted} outside the experiment's target" if self.untargeted else "")
         )
         if self.dry_run:
             return head + " — dry run, nothing recorded or sent"
@@ -117,11 +126,25 @@ def plan(
         if campaign.cap_days and candidate.customer_id in recent:
             summary.capped += 1
             continue
-        arm, held_out = None, False
+        assignment, held_out = None, False
         if experiment is not None:
-            index = choose(experiment.salt, customer_unit(candidate.customer_id), [a.weight for a in experiment.arms])
-            arm, held_out = experiment.arms[index].name, index == 0
-        summary.planned.append(Planned(candidate, arm, held_out))
+            assignment = arm_for(
+                session,
+                ExperimentSurface.OUTREACH,
+                customer_id=candidate.customer_id,
+                channel=candidate.channel,
+                now=now,
+            )
+            if assignment is None:
+                summary.untargeted += 1
+                continue
+            if assignment.experiment_id != experiment.id:  # one experiment runs per surface: never expected
+                raise InvalidInput(
+                    f"experiment {assignment.experiment_key!r} runs on outreach, not {experiment.key!r} of campaign "
+                    f"{campaign.key!r}"
+                )
+            held_out = assignment.arm_id == experiment.arms[0].id
+        summary.planned.append(Planned(candidate, assignment, held_out))
     return summary
 
 
@@ -142,21 +165,8 @@ def _record(session: Session, campaign: OutreachCampaign, planned: Planned, now:
         selected_at=now,
     )
     session.add(message)
-    experiment = campaign.experiment
-    if experiment is not None:
-        arm = next(a for a in experiment.arms if a.name == planned.arm)
-        unit = customer_unit(c.customer_id)
-        assignment = Assignment(
-            experiment_id=experiment.id,
-            experiment_key=experiment.key,
-            arm_id=arm.id,
-            arm=arm.name,
-            parameters={},
-            unit=unit,
-            customer_id=c.customer_id,
-            conversation_key=None,
-        )
-        record_exposure(session, assignment, c.channel, now)
+    if planned.assignment is not None:
+        record_exposure(session, planned.assignment, c.channel, now)
     return message
 
 

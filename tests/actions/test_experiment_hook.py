@@ -10,8 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+import actions.experiments
 import actions.shopping
 from actions.base import Reply
+from actions.experiments import forget_quiet
 from actions.shopping import ActionRecommendProducts
 from crm.experiments.assignment import choose
 from crm.experiments.definitions import create_experiment, get_experiment, parse_arm, start_experiment
@@ -47,11 +49,13 @@ def popularity_experiment(crm, alice: int) -> Iterator[int]:
         created.salt = next(s for s in (f"hook-{i}" for i in range(64)) if choose(s, f"customer:{alice}", (1, 1)) == 1)
         start_experiment(session, KEY, at=datetime.now(timezone.utc) - timedelta(minutes=1))
         experiment_id = created.id
+    forget_quiet()  # an earlier test may have found no recommendations experiment a moment ago
     try:
         yield experiment_id
     finally:
         with crm() as session:
             session.delete(get_experiment(session, KEY))
+        forget_quiet()
 
 
 def exposures(crm, experiment_id: int) -> list[tuple[str, str]]:
@@ -99,7 +103,7 @@ async def test_a_failing_experiment_lookup_still_answers(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("experiments table unreadable")
 
-    monkeypatch.setattr(actions.shopping, "arm_for", broken)
+    monkeypatch.setattr(actions.experiments, "arm_for", broken)
     await ActionRecommendProducts().run(
         dispatcher, make_tracker("recommend something", intent="recommend_products", sender=ALICE), {}
     )
@@ -131,11 +135,13 @@ def explanation_experiment(crm, alice: int) -> Iterator[None]:
             planned_per_arm=100,
         )
         start_experiment(session, "hook-explanation", at=datetime.now(timezone.utc) - timedelta(minutes=1))
+    forget_quiet()
     try:
         yield
     finally:
         with crm() as session:
             session.delete(get_experiment(session, "hook-explanation"))
+        forget_quiet()
 
 
 def put_in(crm, alice: int, arm: int) -> None:

@@ -385,6 +385,42 @@ def test_the_hold_out_is_selected_and_recorded_but_never_contacted(factory: sess
         assert counts["message"].conversions >= 1 and counts["holdout"].exposed == len(held)
 
 
+def test_the_experiments_target_applies_to_the_campaign_as_in_the_chat(factory: sessionmaker[Session]) -> None:
+    """The arm comes from `arm_for`, the one function that reads an experiment: a WeChat-only experiment
+    assigns and records the WeChat customers, and the web ones, outside its target, are left out (neither
+    assigned, exposed nor contacted) instead of being hashed into an arm the experiment never targeted."""
+    with transaction(factory) as session:
+        wechat_people = [person(session) for _ in range(12)]
+        web_people = [person(session, channel="web")[0] for _ in range(12)]
+        create_experiment(
+            session,
+            "winback-wechat",
+            [parse_arm("holdout:1"), parse_arm("message:1")],
+            metric="purchase",
+            planned_per_arm=100,
+            surface="outreach",
+            target="channel:wechat",
+            now=AS_OF,
+        )
+        start_experiment(session, "winback-wechat", at=AS_OF, now=AS_OF)
+        campaign(session, experiment="winback-wechat")
+    wechat = FakeWeChat()
+    summary = run_campaign(factory, "winback", wechat=wechat, now=NOW)
+    assert summary.untargeted >= len(web_people) and "outside the experiment's target" in summary.line()
+    assert all(p.candidate.channel == Channel.WECHAT for p in summary.planned)
+    with transaction(factory) as session:
+        exposed = set(session.scalars(select(ExperimentExposure.customer_id)))
+        for cid in web_people:
+            assert messages(session, cid) == [] and cid not in exposed
+        arms = set()
+        for cid, address in wechat_people:
+            (row,) = messages(session, cid)
+            assert row.arm in ("holdout", "message") and cid in exposed
+            assert bool(wechat.to(address)) == (row.arm == "message")
+            arms.add(row.arm)
+        assert arms == {"holdout", "message"}
+
+
 # --- an offer per arm ------------------------------------------------------------------------------------
 
 TEN_OFF = [
