@@ -4,7 +4,9 @@ experiments report KEY --json` (same functions, same document), plus each arm's 
 
 Nothing here judges an experiment itself: the rules (keys, arms, weights, settings, targets, one running
 experiment per surface, the planned sample) are `crm.experiments.definitions`' and its refusals reach the
-page as the CRM words them. The console only checks what a form adds: field lengths, numbers, times.
+page as the CRM words them. The console only checks what a form adds: field lengths, numbers, times, and the
+wording fields (each arm's words for the chosen message on replies, its own offer on outreach), so that what a
+marketer got wrong there reads in the page's language; the CRM checks the wordings again when it creates.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from crm.errors import InvalidInput
 from crm.experiments import definitions as ex
 from crm.experiments.analysis import Analysis, analyse, wilson
 from crm.experiments.outcomes import arm_counts
-from crm.experiments.variants import BLEND_KEYS, EXPLANATIONS, STRATEGIES, describe
+from crm.experiments.variants import (
+    BLEND_KEYS,
+    EXPLANATIONS,
+    MAX_OUTREACH_CHARS,
+    MAX_WORDING_CHARS,
+    OUTREACH_KEYS,
+    REPLY_KEYS,
+    STRATEGIES,
+    describe,
+)
 from crm.models import (
     Channel,
     Experiment,
@@ -46,6 +57,10 @@ TARGETS = ["all", *(f"segment:{s.value}" for s in Segment), *(f"channel:{c.value
 ARM_STRATEGIES = list(STRATEGIES)
 DIVERSITY = ("on", "off")
 SETTING_KEYS = ("strategy", "diversity", f"explanation={'|'.join(EXPLANATIONS)}", *BLEND_KEYS)
+MESSAGE_KEYS = list(REPLY_KEYS)  # what a replies experiment may reword (one message per experiment on this page)
+OUTREACH_KEY = next(iter(OUTREACH_KEYS))  # an outreach arm's own offer
+WORDING_MAX_CHARS = MAX_OUTREACH_CHARS  # the longer of the two limits: the form field's
+LANGUAGES = ("en", "zh")
 
 
 # --- the list ------------------------------------------------------------------------------------------------
@@ -95,22 +110,73 @@ def _number(data: dict[str, str], name: str, kind: type[int] | type[float]) -> A
     return number
 
 
-def arm_spec_text(data: dict[str, str], row: int) -> str | None:
-    """The arm of form row `row` as the CLI's `--arm` takes it (`NAME:WEIGHT[:key=value,...]`): the strategy
-    and variety chosen in their lists come first, then the settings typed in; None for an empty row."""
+@dataclass(frozen=True)
+class ArmRow:
+    """One filled row of the form: the arm as the CLI's `--arm` takes it, the ranking fields it set, and its
+    wording in each language ("" when empty)."""
+
+    spec: str
+    name: str
+    ranked: bool  # a strategy, a variety or other settings were chosen
+    wording: dict[str, str]
+
+
+def arm_row(data: dict[str, str], row: int) -> ArmRow | None:
+    """The arm of form row `row` (`NAME:WEIGHT[:key=value,...]`: the strategy and variety chosen in their lists
+    come first, then the settings typed in) with its wordings; None for an empty row."""
     name = _field(data, f"arm_name_{row}", 40)
     weight = _field(data, f"arm_weight_{row}", NUMBER_MAX_CHARS)
     strategy = _field(data, f"arm_strategy_{row}", 40)
     diversity = _field(data, f"arm_diversity_{row}", 40)
     settings = _field(data, f"arm_settings_{row}", 300)
-    if not (name or weight or strategy or diversity or settings):
+    wording = {lang: _field(data, f"arm_wording_{lang}_{row}", WORDING_MAX_CHARS) for lang in LANGUAGES}
+    if not (name or weight or strategy or diversity or settings or any(wording.values())):
         return None
     if ":" in name or ":" in weight:
         raise refusal(InvalidInput, "experiments.refusal.colon", name=repr(name))
     chosen = [f"strategy={strategy}"] if strategy else []
     chosen += [f"diversity={diversity}"] if diversity else []
     chosen += [settings] if settings else []
-    return f"{name}:{weight}" + (f":{','.join(chosen)}" if chosen else "")
+    spec = f"{name}:{weight}" + (f":{','.join(chosen)}" if chosen else "")
+    return ArmRow(spec, name, bool(chosen), wording)
+
+
+def wordings(data: dict[str, str], surface: str, rows: list[ArmRow]) -> list[str]:
+    """The rows' wordings as the CLI's `--wording ARM:MESSAGE_KEY:LANGUAGE=TEXT` takes them. Replies: each arm's
+    words for the message chosen in `wording_key` (an arm left empty says the default words); outreach: each
+    treatment arm's own offer (one left empty sends the campaign's message; the first arm, the hold-out, is
+    never contacted and has none). What is wrong here is refused in the page's language."""
+    worded = [row for row in rows if any(row.wording.values())]
+    if surface not in (ExperimentSurface.REPLIES.value, ExperimentSurface.OUTREACH.value):
+        if worded:
+            raise refusal(InvalidInput, "experiments.refusal.wording_surface")
+        return []
+    for row in rows:
+        if row.ranked:
+            raise refusal(InvalidInput, "experiments.refusal.ranking_surface", name=repr(row.name))
+    if surface == ExperimentSurface.OUTREACH.value:
+        key, limit = OUTREACH_KEY, MAX_OUTREACH_CHARS
+        if rows and any(rows[0].wording.values()):
+            raise refusal(InvalidInput, "experiments.refusal.holdout_message", name=repr(rows[0].name))
+    else:
+        key, limit = _field(data, "wording_key", 40), MAX_WORDING_CHARS
+        if key not in REPLY_KEYS:
+            raise refusal(InvalidInput, "experiments.refusal.wording_key")
+        if not worded:
+            raise refusal(InvalidInput, "experiments.refusal.wording_missing")
+    placeholders = {**REPLY_KEYS, **OUTREACH_KEYS}[key]
+    texts = []
+    for row in worded:
+        for language in LANGUAGES:
+            text = row.wording[language]
+            if not text:
+                raise refusal(InvalidInput, "experiments.refusal.wording_language", name=repr(row.name))
+            if len(text) > limit:
+                raise refusal(InvalidInput, "experiments.refusal.wording_too_long", name=repr(row.name), n=limit)
+            if not placeholders and ("{" in text or "}" in text):  # the message fills no {placeholder}
+                raise refusal(InvalidInput, "experiments.refusal.wording_braces", name=repr(row.name))
+            texts.append(f"{row.name}:{key}:{language}={text}")
+    return texts
 
 
 def planned_per_arm(data: dict[str, str], alpha: float) -> int:
@@ -133,8 +199,9 @@ def planned_per_arm(data: dict[str, str], alpha: float) -> int:
 
 def create_from_form(session: Session, data: dict[str, str]) -> Experiment:
     """`python -m crm experiments create` from the page's form; nothing is written when anything is refused."""
-    arms = [text for text in (arm_spec_text(data, row) for row in range(ARM_ROWS)) if text is not None]
-    specs = [ex.parse_arm(text) for text in arms]
+    rows = [row for row in (arm_row(data, i) for i in range(ARM_ROWS)) if row is not None]
+    surface = _field(data, "surface", 40) or ExperimentSurface.RECOMMENDATIONS.value
+    specs = ex.with_wordings([ex.parse_arm(row.spec) for row in rows], wordings(data, surface, rows))
     window = _number(data, "window_days", int)
     alpha = _number(data, "alpha", float)
     window = 7 if window is None else window
@@ -151,7 +218,7 @@ def create_from_form(session: Session, data: dict[str, str]) -> Experiment:
         target=_field(data, "target", 80) or "all",
         window_days=window,
         alpha=alpha,
-        surface=_field(data, "surface", 40) or ExperimentSurface.RECOMMENDATIONS.value,
+        surface=surface,
         description=_field(data, "description"),
     )
 

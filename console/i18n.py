@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from crm.errors import CRMError
+from crm.experiments.variants import REPLY_KEYS
 from crm.models import (
     Channel,
     ChurnRisk,
@@ -1365,10 +1366,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.experiments": ("Experiments", "实验"),
     "experiments.title": ("Experiments", "A/B 实验"),
     "experiments.intro": (
-        "A/B tests on the assistant's recommendations, as `python -m crm experiments` runs them: create a draft, "
-        "start it, and read the report once every arm has its planned sample.",
-        "对助手的商品推荐做 A/B 实验,与 `python -m crm experiments` 相同:先创建草稿,再启动;"
-        "等每组都达到计划样本量后再解读报告。",
+        "A/B tests on what the assistant shows — its recommendations, the wording of selected replies, and "
+        "outreach offers against a hold-out — as `python -m crm experiments` runs them: create a draft, start it, "
+        "and read the report once every arm has its planned sample.",
+        "对助手展示的内容做 A/B 实验:商品推荐、部分回复的措辞、以及营销触达的优惠(与不触达的对照组比较),"
+        "与 `python -m crm experiments` 相同:先创建草稿,再启动;等每组都达到计划样本量后再解读报告。",
     ),
     "experiments.none": ("No experiment yet.", "还没有实验。"),
     "experiments.key": ("Key", "标识"),
@@ -1399,6 +1401,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "split evenly). Other settings as the command line takes them (key=value, separated by commas): {keys}.",
         "第一组为对照组;共 2 到 5 组,空行忽略。权重为整数(50 与 50 即平分)。其他设置与命令行写法相同"
         "(key=value,用逗号分隔):{keys}。",
+    ),
+    "experiments.wording_key": ("Message reworded (reply wording)", "改写的消息(回复措辞)"),
+    "experiments.wording_en": ("Wording (English)", "措辞(英文)"),
+    "experiments.wording_zh": ("Wording (Chinese)", "措辞(中文)"),
+    "experiments.wording_hint": (
+        "Reply wording: each arm's words for the chosen message, in English and Chinese (an arm left empty, such "
+        "as the control, says the usual words). Outreach: a treatment arm's own offer in both languages (left "
+        "empty: the campaign's message); the first arm is the hold-out and is never contacted. Wordings cannot hold "
+        "curly braces; recommendation experiments take no wordings.",
+        "回复措辞:每组为所选消息填写中英文措辞(留空的组,例如对照组,使用原有措辞)。营销触达:实验组可填写自己的"
+        "中英文优惠文案(留空则使用活动的文案);第一组为不触达的对照组。措辞中不能包含花括号;商品推荐实验不填写措辞。",
     ),
     "experiments.sample_size": ("Planned sample per arm", "每组计划样本量"),
     "experiments.or": ("or", "或"),
@@ -1448,6 +1461,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "experiments.refusal.mde_missing": (
         "the baseline rate needs the smallest lift worth detecting (e.g. 0.1 for +10 %)",
         "填写基准转化率时还需填写最小可检测提升(例如 0.1 表示 +10 %)",
+    ),
+    "experiments.refusal.wording_surface": (
+        "wordings are for reply-wording and outreach experiments: empty them, or choose one of those surfaces",
+        "措辞只用于回复措辞和营销触达实验:请清空措辞,或选择这两种实验位置之一",
+    ),
+    "experiments.refusal.ranking_surface": (
+        "arm {name}: this experiment changes wordings only; leave the strategy, the variety and the other settings "
+        "at the default",
+        "实验组 {name}:此实验只改变措辞;推荐策略、类目多样化和其他设置请保持默认",
+    ),
+    "experiments.refusal.holdout_message": (
+        "arm {name} is the hold-out (never contacted): leave its wording empty",
+        "实验组 {name} 是不触达的对照组:请不要填写措辞",
+    ),
+    "experiments.refusal.wording_key": (
+        "choose the message the arms reword",
+        "请选择各组要改写的消息",
+    ),
+    "experiments.refusal.wording_missing": (
+        "a reply-wording experiment needs a wording in at least one arm, in English and Chinese",
+        "回复措辞实验至少需要一组填写中英文措辞",
+    ),
+    "experiments.refusal.wording_language": (
+        "arm {name}: give the wording in both English and Chinese",
+        "实验组 {name}:措辞需要同时填写英文和中文",
+    ),
+    "experiments.refusal.wording_too_long": (
+        "arm {name}: a wording has at most {n} characters",
+        "实验组 {name}:措辞最多 {n} 个字符",
+    ),
+    "experiments.refusal.wording_braces": (
+        "arm {name}: a wording cannot hold {{ or }} (this message fills in nothing)",
+        "实验组 {name}:措辞中不能包含 {{ 或 }}(此消息没有可填入的内容)",
     ),
     "experiments.refusal.alpha": ("alpha must be between 0 and 0.5", "alpha 必须在 0 和 0.5 之间"),
     "experiments.refusal.moment": (
@@ -1585,8 +1631,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "experiment_metric.csat": ("satisfied (survey rating 4-5)", "满意(满意度评分 4-5 分)"),  # CSAT (#16 item 4)
     "experiment_surface.recommendations": ("recommendations", "商品推荐"),
     "experiment_surface.outreach": ("outreach (the first arm is the hold-out)", "营销触达(第一组为不触达的对照组)"),
-    # reply wording experiments (#17 item 2): the arms' wordings are given on the command line (--wording)
-    "experiment_surface.replies": ("reply wording (wordings: command line)", "回复措辞(措辞请用命令行设置)"),
+    # reply wording experiments (#17 item 2): the arms' wordings are given in the form or with --wording
+    "experiment_surface.replies": ("reply wording", "回复措辞"),
+    "reply_message.rec_intro_personal": ("heading of a customer's own recommendations", "个性化推荐的标题"),
+    "reply_message.rec_intro_popular": ("heading of the popular list (guests)", "热门推荐的标题(访客)"),
+    "reply_message.retention_offer": ("offer to a consenting customer at risk", "给有流失风险且同意营销的客户的优惠"),
+    "reply_message.handoff_promise": ("first sentence of the hand-off to a person", "转人工时的第一句话"),
     "experiment_target.all": ("all customers", "全部客户"),
     "experiment_target.segment": ("segment", "客户分群"),
     "experiment_target.channel": ("channel", "渠道"),
@@ -1627,6 +1677,7 @@ LABELLED: dict[str, tuple[str, ...]] = {
     "experiment_surface": tuple(v.value for v in ExperimentSurface),
     "experiment_target": tuple(v.value for v in ExperimentTarget),
     "arm_strategy": ("hybrid", "als", "popularity"),
+    "reply_message": tuple(REPLY_KEYS),
     "arm_diversity": ("on", "off"),
     # what actions/handoff.py records (and older or demo hand-offs: "fallback", the intent that asked)
     "reason": ("customer asked", "complaint", "not understood", "fallback", "contact_human_agent"),

@@ -1,6 +1,7 @@
 """The experiments page (#17): what `python -m crm experiments list|create|start|stop|report` does, for the
-marketing team — the list, a create form, start and stop (each confirmed, with an optional time), and the
-report with its charts and a JSON download equal to the CLI's `report KEY --json`.
+marketing team — the list, a create form (recommendation strategies, reply wordings, outreach offers), start
+and stop (each confirmed, with an optional time), and the report with its charts and a JSON download equal to
+the CLI's `report KEY --json`.
 
 Who: supervisors and admins, for everything (reading too). Starting an experiment changes what customers are
 shown, and its figures are business figures like the dashboard's; agents do neither. The console has no
@@ -63,6 +64,8 @@ async def _list(
             "strategies": pages.ARM_STRATEGIES,
             "diversity": pages.DIVERSITY,
             "setting_keys": ", ".join(pages.SETTING_KEYS),
+            "message_keys": pages.MESSAGE_KEYS,
+            "wording_max": pages.WORDING_MAX_CHARS,
         },
         status=status,
     )

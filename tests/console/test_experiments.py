@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm.cli import main as crm_cli
 from crm.db import transaction
 from crm.errors import InvalidInput
-from crm.experiments.definitions import get_experiment, parse_arm, parse_target, planned_sample_size
+from crm.experiments.definitions import (
+    get_experiment,
+    parse_arm,
+    parse_target,
+    planned_sample_size,
+    start_experiment,
+    with_wordings,
+)
 from crm.experiments.serving import arm_for, record_exposure
 from crm.models import (
     Category,
@@ -243,6 +250,138 @@ async def test_what_the_form_itself_refuses_reads_in_the_pages_language(
         response = await staff.post("/experiments", form(**fields))
         page = await response.text()
         assert response.status == 400 and expected in page, (language, page[page.find("form-error") :][:300])
+    assert experiments_in(empty) == 0
+
+
+# --- reply wordings and outreach offers -----------------------------------------------------------------------
+
+WARM = {"en": "Handpicked for you today:", "zh": "今天为您精心挑选:"}
+
+
+def replies_form(key: str = "words-1", **fields: str) -> dict[str, str]:
+    """A replies experiment as a marketer fills it: the control keeps the popular list's heading, `warm`
+    rewords it in both languages; metric `resolved`, which guests' conversations show too."""
+    return {
+        "key": key,
+        "surface": "replies",
+        "metric": "resolved",
+        "target": "all",
+        "wording_key": "rec_intro_popular",
+        "arm_name_0": "control",
+        "arm_weight_0": "50",
+        "arm_name_1": "warm",
+        "arm_weight_1": "50",
+        "arm_wording_en_1": WARM["en"],
+        "arm_wording_zh_1": WARM["zh"],
+        "sample_size": "200",
+        "window_days": "1",
+        "alpha": "0.05",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_a_replies_experiment_is_created_from_the_form_as_the_cli_creates_it(
+    client: TestClient, empty: sessionmaker[Session], language: str
+) -> None:
+    staff = await sign_in(client, empty, language=language)
+    page = await staff.page("/experiments")
+    assert 'name="wording_key"' in page and 'name="arm_wording_zh_4"' in page
+    assert ("热门推荐的标题" if language == "zh" else "heading of the popular list") in page
+    response = await staff.post("/experiments", replies_form())
+    assert response.status == 303, (await response.text())[:500]
+    cli_arms = with_wordings(
+        [parse_arm("control:50"), parse_arm("warm:50")],
+        [f"warm:rec_intro_popular:en={WARM['en']}", f"warm:rec_intro_popular:zh={WARM['zh']}"],
+    )
+    with empty() as session:
+        created = get_experiment(session, "words-1")
+        assert created.surface.value == "replies" and created.metric.value == "resolved"
+        assert [(a.name, a.weight, a.parameters) for a in created.arms] == [
+            (a.name, a.weight, a.parameters) for a in cli_arms
+        ]
+        start_experiment(session, "words-1")
+        session.commit()
+        worded = next(
+            found
+            for found in (arm_for(session, "replies", conversation_id=f"guest-{i}", channel="web") for i in range(50))
+            if found is not None and found.arm == "warm"
+        )
+        assert worded.wording("rec_intro_popular") == WARM and "rec_intro_popular" in worded.varied
+    listing = await staff.page("/experiments")
+    row = re.search(r'<tr data-experiment="words-1">.*?</tr>', listing, re.S).group(0)
+    assert "wording:rec_intro_popular" in row and ("回复措辞" if language == "zh" else "reply wording") in row
+
+
+async def test_an_outreach_experiment_carries_each_treatment_arms_offer(
+    client: TestClient, empty: sessionmaker[Session]
+) -> None:
+    staff = await sign_in(client, empty)
+    await staff.page("/experiments")
+    offer = {"en": "Welcome back: 10 % off, code TEN10.", "zh": "欢迎回来:九折,优惠码 TEN10。"}
+    data = replies_form(
+        "offers-1",
+        surface="outreach",
+        metric="purchase",
+        wording_key="",
+        arm_name_0="holdout",
+        arm_wording_en_1=offer["en"],
+        arm_wording_zh_1=offer["zh"],
+        arm_name_2="campaign",
+        arm_weight_2="50",
+    )
+    response = await staff.post("/experiments", data)
+    assert response.status == 303, (await response.text())[:500]
+    with empty() as session:
+        arms = {a.name: a.parameters for a in get_experiment(session, "offers-1").arms}
+    assert arms == {"holdout": {}, "warm": {"wording": {"outreach_message": offer}}, "campaign": {}}
+
+
+WORDING_REFUSED = {
+    "wording on recommendations": (
+        form(arm_wording_en_1="Hi", arm_wording_zh_1="你好"),
+        "wordings are for reply-wording and outreach experiments",
+        "措辞只用于回复措辞和营销触达实验",
+    ),
+    "ranking on replies": (
+        replies_form(arm_strategy_1="als"),
+        "arm &#39;warm&#39;: this experiment changes wordings only",
+        "实验组 &#39;warm&#39;:此实验只改变措辞",
+    ),
+    "no wording": (
+        replies_form(arm_wording_en_1="", arm_wording_zh_1=""),
+        "needs a wording in at least one arm",
+        "至少需要一组填写中英文措辞",
+    ),
+    "one language": (
+        replies_form(arm_wording_zh_1=""),
+        "arm &#39;warm&#39;: give the wording in both English and Chinese",
+        "措辞需要同时填写英文和中文",
+    ),
+    "too long": (replies_form(arm_wording_zh_1="好" * 301), "at most 300 characters", "措辞最多 300 个字符"),
+    "braces": (replies_form(arm_wording_en_1="Hi {name}"), "cannot hold { or }", "不能包含 { 或 }"),
+    "unknown message": (replies_form(wording_key="ask_order_id"), "choose the message the arms reword", "请选择"),
+    "hold-out worded": (
+        replies_form(surface="outreach", arm_wording_en_0="Hi", arm_wording_zh_0="你好"),
+        "arm &#39;control&#39; is the hold-out",
+        "实验组 &#39;control&#39; 是不触达的对照组",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WORDING_REFUSED))
+async def test_wording_mistakes_are_refused_in_the_pages_language_and_nothing_is_written(
+    client: TestClient, empty: sessionmaker[Session], case: str
+) -> None:
+    data, english, chinese = WORDING_REFUSED[case]
+    for language, expected in (("en", english), ("zh", chinese)):
+        staff = await sign_in(client, empty, language=language)
+        await staff.page("/experiments")
+        response = await staff.post("/experiments", data)
+        page = await response.text()
+        assert response.status == 400 and expected in page, (language, page[page.find("form-error") :][:300])
+        if "arm_wording_en_1" in data and data["arm_wording_en_1"]:
+            assert f'value="{escape(data["arm_wording_en_1"])}"' in page  # the form keeps what was typed
     assert experiments_in(empty) == 0
 
 
