@@ -31,7 +31,8 @@ def add_parser(commands: Any, as_of: Any, positive: Any) -> None:
     """The `experiments` command and its sub-commands (`as_of`, `positive`: crm.cli's argument types)."""
     parser = commands.add_parser(
         "experiments",
-        help="A/B experiments on recommendations: list, create, start, stop, report, simulate",
+        help="A/B experiments on recommendations, reply wordings and outreach: list, create, start, stop, report, "
+        "simulate",
         description="Experiments assign customers (by CRM id; guests by conversation) to arms with a salted hash, "
         "record who saw which arm, and report conversions per arm with a fixed-horizon verdict.",
     )
@@ -50,7 +51,11 @@ def add_parser(commands: Any, as_of: Any, positive: Any) -> None:
     )
     create.add_argument("key")
     create.add_argument("--arm", action="append", required=True, help="NAME:WEIGHT[:key=value,...] (2 to 5)")
-    create.add_argument("--metric", required=True, help="rec_click, add_to_cart, purchase or resolved")
+    create.add_argument(  # the metrics of crm.models.ExperimentMetric (not imported: the parser loads no models)
+        "--metric",
+        required=True,
+        help="what counts as a conversion: rec_click, add_to_cart, purchase, resolved or csat (a survey rated 4-5)",
+    )
     create.add_argument(
         "--surface", default="recommendations", help="where the arms differ: recommendations, outreach or replies"
     )

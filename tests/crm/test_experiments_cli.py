@@ -16,7 +16,7 @@ from crm.db import make_engine
 from crm.experiments.definitions import get_experiment
 from crm.experiments.serving import arm_for, record_exposure
 from crm.migrate import upgrade
-from crm.models import Channel, Customer, Experiment, Interaction, InteractionKind, Product
+from crm.models import Channel, Customer, Experiment, ExperimentMetric, Interaction, InteractionKind, Product
 
 T0 = datetime(2025, 11, 1, 9, tzinfo=timezone.utc)
 
@@ -169,6 +169,18 @@ def test_refusals_are_clear_and_change_nothing(url: str, capsys: pytest.CaptureF
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Experiment)) == 0
     engine.dispose()
+
+
+def test_the_help_names_every_metric_and_surface(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["experiments", "create", "--help"])
+    create = " ".join(capsys.readouterr().out.split())
+    assert all(metric.value in create for metric in ExperimentMetric)  # csat too
+    assert all(surface in create for surface in ("recommendations", "outreach", "replies"))
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = " ".join(capsys.readouterr().out.split())
+    assert "A/B experiments on recommendations, reply wordings and outreach" in top
 
 
 def test_commands_need_a_migrated_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
