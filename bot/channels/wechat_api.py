@@ -6,8 +6,14 @@ slower than WeChat's 5 seconds, or more than one message.
     POST {api_base}/cgi-bin/message/custom/send?access_token=…
          {"touser": openid, "msgtype": "text", "text": {"content": "…"}} → {"errcode": 0, …}
          {"touser": openid, "msgtype": "image", "image": {"media_id": "…"}}
+    POST {api_base}/cgi-bin/message/template/send?access_token=…
+         {"touser": openid, "template_id": "…", "data": {"first": {"value": "…"}, …}} → {"errcode": 0, "msgid": …}
     GET  {api_base}/cgi-bin/media/get?access_token=…&media_id=…  → the file (or a JSON error)
     POST {api_base}/cgi-bin/media/upload?access_token=…&type=image  (multipart `media`) → {"media_id": …}
+
+A customer-service message is allowed only within 48 hours of the follower's last message (else errcode
+45015, `OUTSIDE_WINDOW`); a template message (模板消息), with a template the account registered, is not bound
+to that window, so outreach to a silent follower goes that way (bot/channels/wechat_outreach.py).
 
 Media (attachments): what a follower's image message names by MediaId is fetched with a size cap; an agent's
 image is uploaded as temporary media, then sent as an image message.
@@ -32,6 +38,7 @@ from kelian.attachments import MAX_BYTES
 logger = logging.getLogger(__name__)
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+OUTSIDE_WINDOW = 45015  # the follower has not written in the last 48 hours: no customer-service message
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 
 
@@ -141,6 +148,25 @@ class CustomerServiceApi:
                 self._forget(token)
                 continue
             raise WeChatApiError(f"custom/send refused: errcode {errcode} {answer.get('errmsg', '')}".strip(), errcode)
+
+    async def send_template(self, openid: str, template_id: str, data: dict[str, str]) -> None:
+        """One template message (each of `data`'s fields filled with its text); raises WeChatApiError when
+        WeChat does not accept it."""
+        body = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {name: {"value": value} for name, value in data.items()},
+        }
+
+        async def send(token: str) -> None:
+            answer = await self._call("POST", "/cgi-bin/message/template/send", {"access_token": token}, body)
+            errcode = int(answer.get("errcode") or 0)
+            if errcode:
+                raise WeChatApiError(
+                    f"template/send refused: errcode {errcode} {answer.get('errmsg', '')}".strip(), errcode
+                )
+
+        await self._with_token(send)
 
     async def _with_token(self, call: Callable[[str], Any]) -> Any:
         """`call(token)` once, and again with a new token when WeChat said the first was no longer valid."""

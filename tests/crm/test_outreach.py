@@ -5,9 +5,11 @@ report (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from crm.models import (
     ExperimentExposure,
     Interaction,
     InteractionKind,
+    Language,
     Message,
     MessageSender,
     Order,
@@ -44,11 +47,13 @@ from crm.models import (
 )
 from crm.outreach.campaigns import create_campaign, get_campaign
 from crm.outreach.consent import opt_out
+from crm.outreach.delivery import PATH, Delivery, RasaWeChatSender, template_fields, window_closed
 from crm.outreach.report import campaign_figures
 from crm.outreach.selection import clv_threshold, select_candidates
 from crm.outreach import sending
 from crm.outreach.sending import run_campaign
 from crm.outreach.web import take_pending
+from crm.outreach.wording import compose
 from crm.repository import create_customer
 from kelian.opt_out import is_opt_out
 from tests.crm.conftest import AS_OF, DemoShop
@@ -585,3 +590,97 @@ def test_the_report_counts_replies_and_opt_outs_after_the_contact(factory: sessi
         (figures,) = campaign_figures(session, get_campaign(session, "winback"), NOW + timedelta(days=4))
         assert (figures.selected, figures.contacted, figures.replied, figures.opted_out) == (2, 2, 1, 1)
         assert (figures.analysed, figures.purchased, figures.purchase_rate) == (2, 0, 0.0)
+
+
+# --- delivery: the WeChat channel's customer-service message, else its template message ------------------
+
+
+class OutreachRoute:
+    """The Rasa server's outreach route: records each request and answers `answer` (or HTTP `status`)."""
+
+    def __init__(self, answer: dict[str, Any], status: int = 200) -> None:
+        self.requests: list[tuple[str, str | None, dict[str, Any]]] = []
+        channel = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                channel.requests.append((self.path, self.headers.get("Authorization"), body))
+                reply = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def through(answer: dict[str, Any], status: int = 200, **deliver: Any) -> tuple[Delivery, dict[str, Any]]:
+    channel = OutreachRoute(answer, status)
+    try:
+        text = compose("好久不见,本周九折。", Channel.WECHAT, Language.ZH)
+        delivery = RasaWeChatSender(channel.url, "s3cret", timeout=5).deliver("oAbc", text, **deliver)
+    finally:
+        channel.close()
+    ((path, authorization, body),) = channel.requests
+    assert (path, authorization) == (PATH, "Bearer s3cret")
+    return delivery, body
+
+
+def test_the_template_fields_are_the_offer_the_kind_the_date_and_the_way_out_in_the_customers_language() -> None:
+    zh = template_fields(compose("好久不见,本周九折。", Channel.WECHAT, Language.ZH), "zh", NOW)
+    assert zh == {
+        "first": "好久不见,本周九折。",
+        "keyword1": "会员专属优惠",
+        "keyword2": NOW.date().isoformat(),
+        "remark": "回复“退订”即不再接收此类消息。",
+    }
+    en = template_fields(compose("We miss you:\n\n10 % off.", Channel.WECHAT, Language.EN), "en", NOW)
+    assert (en["first"], en["keyword1"], en["remark"]) == (
+        "We miss you:\n\n10 % off.",
+        "A member offer",
+        'Reply "STOP" to stop these messages.',
+    )
+    assert template_fields("Just an offer", "en", NOW)["first"] == "Just an offer"
+
+
+def test_the_window_is_closed_48_hours_after_the_followers_last_message() -> None:
+    assert window_closed(None, NOW) is None
+    assert window_closed(NOW - timedelta(hours=47, minutes=59), NOW) is False
+    assert window_closed(NOW - timedelta(hours=48), NOW) is True
+
+
+def test_the_channel_is_asked_with_the_language_the_template_fields_and_the_window_and_says_which_way() -> None:
+    delivery, body = through({"delivered": True, "via": "template"}, last_wrote=NOW - timedelta(days=3), now=NOW)
+    assert delivery == Delivery("template", None)
+    assert (body["openid"], body["language"], body["window"]) == ("oAbc", "zh", "closed")
+    assert body["template"]["first"] == "好久不见,本周九折。" and body["template"]["keyword2"] == NOW.date().isoformat()
+    inside, body = through({"delivered": True, "via": "customer_service"}, last_wrote=NOW - timedelta(hours=1), now=NOW)
+    assert inside == Delivery("customer_service", None) and body["window"] == "open"
+    unknown, body = through({"delivered": True, "via": "customer_service"}, language="en")
+    assert body["window"] == "open" and body["language"] == "en" and body["template"]["keyword1"] == "A member offer"
+
+
+def test_a_send_the_channel_could_not_make_is_a_failure_with_its_reason_never_a_silent_success() -> None:
+    reason = "outside the 48 h window (45015) and no template configured (KELIAN_WECHAT_OUTREACH_TEMPLATE_ID)"
+    failed, _ = through({"delivered": False, "via": "template", "error": reason})
+    assert failed == Delivery("template", reason)
+    forbidden, _ = through({"delivered": False, "error": "forbidden"}, status=403)
+    assert forbidden == Delivery(None, "the Rasa server answered HTTP 403")
+    odd, _ = through({"via": "pigeon"})
+    assert odd == Delivery(None, "WeChat did not accept the message")
+    channel = OutreachRoute({"delivered": False, "via": "template", "error": reason})
+    try:
+        assert RasaWeChatSender(channel.url, "s3cret", timeout=5).send("oAbc", "hi") == reason
+    finally:
+        channel.close()
+    assert RasaWeChatSender("http://127.0.0.1:9", "").deliver("oAbc", "hi").error is not None

@@ -1,10 +1,12 @@
 """Consented outreach with the whole stack running: a campaign run sends through the Rasa server's WeChat
 channel to the fake WeChat API (the channel's own token), skips a customer who did not consent, and after
 the customer replies 退订 the next campaign leaves them out; on the web page the message waits for the
-customer's next conversation, is shown once, and its button opts out."""
+customer's next conversation, is shown once, and its button opts out. WeChat's 48-hour window: a follower
+silent for longer is reached by a template message, one who wrote recently by a customer-service message."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.web_auth import issue_user_token
 from crm.db import run_transaction
-from crm.models import Channel, ChurnRisk, ConsentEvent, Customer, OutreachMessage
+from crm.models import Channel, ChurnRisk, ConsentEvent, Customer, OutreachMessage, OutreachStatus
 from crm.outreach.campaigns import create_campaign
 from crm.outreach.delivery import RasaWeChatSender
 from crm.outreach.sending import run_campaign
@@ -25,7 +27,7 @@ from devstack.config import api_token
 from devstack.stack import Stack
 from tests.e2e.test_wechat import WeChatServer
 from tests.e2e.webchat_page import Chat
-from tests.e2e.wechat_fake import FakeWeChatApi
+from tests.e2e.wechat_fake import OUTREACH_TEMPLATE_ID, FakeWeChatApi
 
 pytestmark = pytest.mark.e2e
 
@@ -85,6 +87,33 @@ def test_wechat_outreach_reaches_consent_only_and_the_reply_stop_ends_it(
     later = run_campaign(crm, campaign(crm, cap_days=0), wechat=sender(stack), only={customer})
     assert later.planned == []
     assert len(wechat_api.messages_to(openid)) == before
+
+
+def test_a_follower_silent_for_over_48_hours_gets_the_template_message_one_who_wrote_the_customer_service_one(
+    crm: sessionmaker[Session], stack: Stack, wechat_api: FakeWeChatApi
+) -> None:
+    silent, silent_openid = at_risk(crm, "wechat")
+    recent, recent_openid = at_risk(crm, "wechat", language="en")
+    wechat_api.follower_wrote(silent_openid, at=time.time() - 72 * 3600)
+    WeChatServer(stack, wechat_api).say_text(recent_openid, "hello")
+    wechat_api.follower_wrote(recent_openid)
+
+    summary = run_campaign(crm, campaign(crm), wechat=sender(stack), only={silent, recent})
+    assert summary.outcomes["sent on WeChat"] == 2
+
+    template = wechat_api.wait_for_template(silent_openid)
+    assert template.template_id == OUTREACH_TEMPLATE_ID
+    assert template.data["first"] == ZH and "回复“退订”" in template.data["remark"]
+    assert wechat_api.refused_outside_window(silent_openid) == 1 and wechat_api.messages_to(silent_openid) == []
+
+    (offer,) = [m for m in wechat_api.messages_to(recent_openid) if m.startswith(EN)]
+    assert 'Reply "STOP"' in offer
+    assert wechat_api.templates_to(recent_openid) == [] and wechat_api.refused_outside_window(recent_openid) == 0
+    rows = select(OutreachMessage.customer_id, OutreachMessage.status).where(
+        OutreachMessage.customer_id.in_([silent, recent])
+    )
+    statuses = run_transaction(crm, lambda s: dict(s.execute(rows).tuples().all()))
+    assert statuses == {silent: OutreachStatus.SENT, recent: OutreachStatus.SENT}
 
 
 def test_the_web_page_shows_the_outreach_once_at_the_next_visit_and_its_button_opts_out(
