@@ -7,18 +7,29 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
 from crm.models import HandoffRequest, Interaction, Review, Ticket
-from crm.repository import add_identity, find_customer, get_order, products_by_ids, refunds_of
+from crm.repository import (
+    add_identity,
+    addresses_of,
+    find_customer,
+    get_order,
+    get_product,
+    products_by_ids,
+    refunds_of,
+)
 from actions.account import ActionDeleteAccount, ActionPasswordReset, ActionStopPersonalization
 from actions.feedback import ActionNewsletter, ActionOpenComplaint, ActionRecordReview, complaint_priority
-from actions.forms import ValidateTrackOrderForm
+from actions.forms.link_account import ValidateLinkAccountForm
+from actions.forms.order_number import ValidateRefundStatusForm, ValidateTrackOrderForm
 from actions.faq import ActionAffirmAfterAnswer
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionAgentMessage, ActionHandoff
 from actions.identity import sealed_proof
+from actions.linking import ActionLinkAccount
 from actions.orders import ActionCancelOrder, ActionChangeOrder, ActionConfirmCancel, ActionTrackOrder
 from actions.payments import ActionInvoice, ActionOpenRefund, ActionPaymentIssue, ActionTrackRefund
 from actions.runtime import Services, use_services
 from actions.shipping import ActionDeliveryOptions, ActionSaveAddress
 from actions.shopping import ActionProductInfo, ActionRecommendProducts, ActionSearchProducts, ActionSimilarProducts
+from kelian.agent_voice import encode
 from tests.actions.conftest import ALICE, LI, make_tracker, texts, user_event
 
 DOMAIN = {"forms": {"track_order_form": {"required_slots": ["order_id"]}}, "slots": {}}
@@ -242,8 +253,6 @@ async def test_delivery_options_for_a_visitor_are_the_general_policy(dispatcher)
 
 
 async def test_address_is_saved_for_a_known_customer_only(dispatcher, crm):
-    from crm.repository import addresses_of
-
     slots = {"new_address": "Room 5, 88 Nanjing Road, Shanghai 200001"}
     await ActionSaveAddress().run(dispatcher, make_tracker("yes", intent="affirm", sender=ALICE, slots=slots), {})
     with crm() as session:
@@ -362,8 +371,6 @@ async def test_search_respects_the_budget(dispatcher, services):
     )
     skus = shown(dispatcher)
     with services.crm() as session:
-        from crm.repository import get_product
-
         prices = [get_product(session, sku).price for sku in skus]
     assert skus and all(price <= 300 for price in prices)
 
@@ -447,8 +454,6 @@ async def test_recommended_products_exist_in_the_catalogue(dispatcher, services)
         dispatcher, make_tracker("推荐点东西", intent="recommend_products", sender=LI, slots={"language": "zh"}), {}
     )
     with services.crm() as session:
-        from crm.repository import get_product
-
         assert all(get_product(session, sku) for sku in shown(dispatcher))
 
 
@@ -466,9 +471,6 @@ async def test_the_web_page_gets_product_cards(dispatcher):
 
 
 async def test_linking_issues_a_code_where_known_and_takes_it_where_not(dispatcher, crm):
-    from actions.forms import ValidateLinkAccountForm
-    from actions.linking import ActionLinkAccount
-
     await ActionLinkAccount().run(
         dispatcher,
         make_tracker("绑定账号", intent="link_account", sender=LI, channel="web", slots={"language": "zh"}),
@@ -511,8 +513,6 @@ async def test_linking_issues_a_code_where_known_and_takes_it_where_not(dispatch
 
 
 async def test_refund_status_continues_the_latest_refund(dispatcher, crm):
-    from actions.forms import ValidateRefundStatusForm
-
     domain = {"forms": {"refund_status_form": {"required_slots": ["order_id"]}}}
     events = await ValidateRefundStatusForm().run(
         dispatcher,
@@ -528,8 +528,6 @@ async def test_refund_status_continues_the_latest_refund(dispatcher, crm):
 
 
 async def test_an_agents_message_is_said_once(dispatcher):
-    from actions.handoff import ActionAgentMessage
-
     events = await ActionAgentMessage().run(
         dispatcher, make_tracker("", slots={"agent_message": "Hi, this is Mei."}), {}
     )
@@ -537,10 +535,6 @@ async def test_an_agents_message_is_said_once(dispatcher):
 
 
 async def test_an_agent_joining_is_told_in_the_customers_language_with_their_name(dispatcher):
-    from kelian.agent_voice import encode
-
-    from actions.handoff import ActionAgentMessage
-
     slots = {"agent_message": encode("joined", "客服7号"), "language": "zh"}
     events = await ActionAgentMessage().run(dispatcher, make_tracker("", slots=slots), {})
     (said,) = dispatcher.messages

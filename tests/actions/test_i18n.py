@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import ValidateSlotMappings
+from actions.forms.slot_mappings import ValidateSlotMappings
 from actions.i18n import detect_language, language_of, say
 from tests.actions.conftest import ALICE, LI, make_tracker
 

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.feedback import ActionNewsletter
-from actions.forms import ValidateSlotMappings
+from actions.forms.slot_mappings import ValidateSlotMappings
 from actions.runtime import Services
 from actions.session import ActionSessionStart
 from crm.models import Channel, ChurnRisk, ConsentEvent, Customer, OutreachMessage

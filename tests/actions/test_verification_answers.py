@@ -9,7 +9,10 @@ import uuid
 import pytest
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 
-from actions.forms import ValidateAccountEmailForm, ValidateSlotMappings, ValidateTrackOrderForm, proof_in
+from actions.forms.account_email import ValidateAccountEmailForm
+from actions.forms.answers import proof_in
+from actions.forms.order_number import ValidateTrackOrderForm
+from actions.forms.slot_mappings import ValidateSlotMappings
 from actions.identity import VERIFIED_SLOT
 from tests.actions.conftest import make_tracker
 

@@ -1,11 +1,12 @@
-"""Slot extraction and validation: the customer's language on every turn, and the forms' slots."""
+"""The forms that need an order number (track_order_form, cancel_order_form, change_order_form,
+payment_issue_form, invoice_form, refund_form, refund_status_form): their validation, and the questions
+they ask — the order number, and from a visitor the proof that the order is theirs."""
 
 from __future__ import annotations
 
 import logging
 import math
 import re
-import unicodedata
 from abc import abstractmethod
 from datetime import datetime, timezone
 from typing import Any
@@ -13,19 +14,20 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction, ValidationAction
-from sqlalchemy.orm import Session
+from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
-from crm.repository import ProofResult, check_order_proof, find_link_code, redeem_link_code, refunds_of
+from crm.repository import ProofResult, check_order_proof, refunds_of
 from actions.base import Reply, human_button
-from actions.i18n import as_language, detect_language, language_of
-from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof, signed_customer
-from actions.linking import LINKED, LOCKED, NOTICE_SLOT, link_notices, signed_channel, tell_links
+from actions.forms.answers import proof_in
+from actions.forms.confirmation import CONFIRMATION_SLOT, changed_mind
+from actions.i18n import language_of
+from actions.identity import VERIFIED_SLOT, crm_channel, identified_customer, sealed_proof
 from actions.messages import tell
-from actions.questions import CONFIRMATION_SLOT, changed_mind, latest_intent
+from actions.orders import recent_order_buttons
+from actions.questions import Question, latest_intent, question_key
 from actions.runtime import in_crm
-from kelian.opt_out import word_of
 
 log = logging.getLogger(__name__)
 MAX_PROOF_ATTEMPTS = 3
@@ -33,25 +35,15 @@ MAX_PROOF_ATTEMPTS = 3
 ORDER_ID = re.compile(r"(?<![A-Za-z0-9])[Kk][Ll]\d{8}(?!\d)")
 # Something the customer meant as an order number, well-formed or not: "KL123", "kl 2025", "20251107".
 ORDER_ID_ATTEMPT = re.compile(r"(?<![A-Za-z])[Kk][Ll][\s-]?\d+|(?<!\d)\d{6,}(?!\d)")
-EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-# An answer inside a sentence ("its alice@example.com", "是 alice@…", "尾号 1234", "ends in 1234"):
-# the e-mail address as the NLU's regex entity finds it (data/rasa/nlu/entities.yml), and four digits
-# standing alone or closing a mainland mobile number. Both run in linear time: every repetition is
-# bounded and the classes next to each other cannot match the same characters.
-EMAIL_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.){1,4}"
-    r"[A-Za-z]{2,24}(?![A-Za-z0-9-])"
-)
-PHONE_TAIL_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{5})?([0-9]{4})(?![0-9])")
 # Requests that beat an answer at the proof step: "a person please, it's 1234" hands over.
 _BEFORE_THE_PROOF = frozenset({"contact_human_agent", "complaint"})
-_RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-# Requests that take the customer elsewhere: in the middle of a form they end it (rules in
-# data/rasa/rules/interruptions.yml), even when they carry an order number the form could use.
+# A bare "cancel" / "取消": ends any form but the cancellation's, where it is the request.
 _BARE_CANCEL = re.compile(
     r"^\s*(cancel( (that|this|it))?( please)?|stop( (that|this|it))?|取消(吧|了|掉)?|不弄了)\s*[.!。!~]*\s*$",
     re.IGNORECASE,
 )
+# Requests that take the customer elsewhere: in the middle of a form they end it (rules in
+# data/rasa/rules/interruptions.yml), even when they carry an order number the form could use.
 OTHER_TASKS = frozenset(
     {
         "track_order",
@@ -72,72 +64,6 @@ OTHER_TASKS = frozenset(
         "contact_human_agent",
     }
 )
-
-
-class ValidateSlotMappings(ValidationAction):
-    """Runs after every user message (Rasa's action_extract_slots calls it)."""
-
-    async def extract_language(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """The language of the message (an e-mail address says nothing of it: "是 li.wei@example.cn" is
-        Chinese). A message that says nothing (a bare order number, a button) keeps the conversation's;
-        the first such message of a signed-in customer is answered in the language of their profile."""
-        # An opt-out word the channel recognised reaches Rasa as an intent's payload: the word tells the language.
-        said = word_of(tracker.latest_message.get("metadata")) or tracker.latest_message.get("text") or ""
-        language = detect_language(EMAIL_IN_TEXT.sub(" ", said))
-        if language:
-            return {"language": language}
-        if tracker.get_slot("language") is not None or not signed_channel(tracker):
-            return {}
-        try:
-            customer = await in_crm(lambda s: identified_customer(s, tracker))
-        except Exception:
-            log.exception("no profile language for conversation %s", tracker.sender_id)
-            return {}
-        preferred = as_language(customer.preferred_language) if customer is not None else None
-        return {"language": preferred} if preferred else {}
-
-    def extract_misunderstandings(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Any message the NLU understood ends a run of misunderstandings (actions.faq counts them)."""
-        understood = tracker.get_intent_of_latest_message() not in (None, "nlu_fallback")
-        return {"misunderstandings": 0.0} if understood and tracker.get_slot("misunderstandings") else {}
-
-    async def extract_link_notice(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """A link made to the customer's account (here or on another channel) is told on the next turn of
-        each of their conversations, so an unwanted one is noticed (actions.linking)."""
-        if not signed_channel(tracker):
-            return {}
-        try:
-            links = await in_crm(lambda s: link_notices(s, tracker))
-        except Exception:
-            log.exception("link notices unavailable for conversation %s", tracker.sender_id)
-            return {}
-        if not links:
-            return {}
-        tell_links(Reply(dispatcher, tracker), links)
-        return {NOTICE_SLOT: links[0].linked_at.isoformat()}
-
-
-def proof_in(text: str) -> str | None:
-    """The one e-mail address or phone tail a message gives at the proof step, without the words around
-    it. None when it has none, or more than one (two tails in one message are two guesses: the whole
-    message then goes to the check and fails as one attempt)."""
-    text = unicodedata.normalize("NFKC", text)
-    emails = {m.group(0).lower() for m in EMAIL_IN_TEXT.finditer(text)}
-    tails = set(PHONE_TAIL_IN_TEXT.findall(EMAIL_IN_TEXT.sub(" ", text)))
-    found = emails | tails
-    return found.pop() if len(found) == 1 else None
-
-
-def email_in(text: str) -> str | None:
-    """The one e-mail address in "my email is alice@example.com"; None for none or several."""
-    emails = {m.group(0) for m in EMAIL_IN_TEXT.finditer(unicodedata.normalize("NFKC", text))}
-    return emails.pop() if len(emails) == 1 else None
 
 
 def normalise_order_id(text: str) -> str | None:
@@ -357,120 +283,29 @@ def latest_refund_order(session: Session, tracker: Tracker) -> str | None:
     return candidates[0].order_number if candidates else None
 
 
-class ValidateLinkAccountForm(FormValidationAction):
-    """Where the customer is known there is nothing to ask (they get a code); elsewhere the code."""
+class ActionAskOrderId(Question):
+    """A known customer also gets their latest orders as buttons."""
+
+    key = "ask_order_id"
 
     def name(self) -> str:
-        return "validate_link_account_form"
+        return "action_ask_order_id"
 
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        """A code is taken only on a signed channel (an anonymous one hears how to sign in, from the action)."""
-        if tracker.slots.get("link_code") in (LINKED, LOCKED) or not signed_channel(tracker):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        key = question_key(tracker, self.key)
+        if key is None:
             return []
         try:
-            known = await in_crm(lambda s: signed_customer(s, tracker) is not None)
-        except Exception:
-            log.exception("identity lookup failed in conversation %s", tracker.sender_id)
-            known = True  # the action then apologises instead of asking for a code it cannot check
-        return [] if known else list(domain_slots)
-
-    def extract_link_code(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "link_code":
-            return {}
-        return {"link_code": (tracker.latest_message.get("text") or "").strip() or None}
-
-    async def validate_link_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if not signed_channel(tracker):  # a code is never asked for here; one slipped in links nothing
-            return {"link_code": None}
-        code = find_link_code(str(value or ""))
-        if code is None:
-            tell(dispatcher, tracker, "invalid_link_code")
-            return {"link_code": None}
-        result = await in_crm(
-            lambda s: redeem_link_code(s, code, channel=crm_channel(tracker), sender_id=tracker.sender_id)
-        )
-        if result.customer is not None:
-            return {"link_code": LINKED}
-        if result.attempts_left == 0:
-            return {"link_code": LOCKED}
-        tell(dispatcher, tracker, "wrong_link_code", attempts=result.attempts_left)
-        return {"link_code": None}
+            buttons = await recent_order_buttons(tracker, Reply(dispatcher, tracker))
+        except Exception:  # the question matters more than the shortcut
+            log.exception("no recent orders for conversation %s", tracker.sender_id)
+            buttons = []
+        tell(dispatcher, tracker, key, buttons=buttons)
+        return []
 
 
-def looks_like_address(text: str) -> bool:
-    """A street address has a house number and enough words (or Chinese characters) to name a
-    street and a city; anything shorter is asked again."""
-    text = text.strip()
-    if not re.search(r"\d", text):
-        return False
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
-    words = len(re.findall(r"[A-Za-z]+", text))
-    return cjk >= 6 or words >= 3
+class ActionAskOrderProof(Question):
+    key = "ask_order_proof"
 
-
-class ValidateAddressForm(FormValidationAction):
     def name(self) -> str:
-        return "validate_address_form"
-
-    def validate_new_address(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        address = " ".join(str(value or "").split())
-        if not looks_like_address(address):
-            tell(dispatcher, tracker, "invalid_address")
-            return {"new_address": None}
-        return {"new_address": address}
-
-
-class ValidateAccountEmailForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_account_email_form"
-
-    def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "email" or tracker.get_slot("email"):
-            return {}
-        text = (tracker.latest_message.get("text") or "").strip()
-        return {"email": email_in(text) or text} if "@" in text or "＠" in text else {}
-
-    def validate_email(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        email = str(value or "").strip()
-        if not EMAIL.match(email):
-            tell(dispatcher, tracker, "invalid_email")
-            return {"email": None}
-        return {"email": email.lower()}
-
-
-def parse_rating(text: str) -> int | None:
-    """ "5", "4 stars", "给5分", "四星", "⭐⭐⭐" → the rating; None when there is none."""
-    stars = text.count("⭐") or text.count("★")
-    if 1 <= stars <= 5 and not re.search(r"\d", text):
-        return stars
-    digits = re.findall(r"(?<!\d)([1-5])(?:\.0)?(?!\d)", text)
-    if digits:
-        return int(digits[0])
-    for word, value in _RATING_WORDS.items():
-        if re.search(word + r"\s*[星分颗]", text):
-            return value
-    return None
-
-
-class ValidateReviewForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_review_form"
-
-    def validate_rating(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        rating = parse_rating(str(value or ""))
-        if rating is None:
-            tell(dispatcher, tracker, "invalid_rating")
-            return {"rating": None}
-        return {"rating": float(rating)}
+        return "action_ask_order_proof"
