@@ -1,7 +1,8 @@
 """The experiments page in headless Chromium, in both UI languages (#17 item 3): a marketer (the marketing team
 signs in as supervisors) creates an experiment on recommendation strategies in the form, starts it behind its
-confirmation, reads the report with every arm and both charts once customers have seen their arms, and stops it
-— with no script error and no Content-Security-Policy violation on the way."""
+confirmation, reads the report with every arm and both charts once customers have seen their arms, and stops it;
+and creates a reply-wording experiment with each arm's English and Chinese words, a mistake in them refused in the
+page's language first — with no script error and no Content-Security-Policy violation on the way."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ WORDS = {
         "early": "Do not read these results yet",
         "control": "control",
         "chart": "rate (%) with 95% interval",
+        "one_language": "give the wording in both English and Chinese",
+        "replies": "reply wording",
     },
     "zh": {
         "title": "A/B 实验",
@@ -42,6 +45,8 @@ WORDS = {
         "early": "现在还不能解读结果",
         "control": "对照组",
         "chart": "转化率(%)及 95% 置信区间",
+        "one_language": "措辞需要同时填写英文和中文",
+        "replies": "回复措辞",
     },
 }
 CUSTOMERS = 150
@@ -169,4 +174,74 @@ def test_a_marketer_creates_starts_reads_and_stops_an_experiment(
     assert page.locator("#status").inner_text() == words["stopped"]
     assert page.locator("details#stop").count() == 0
     watch.assert_clean("stopped")
+    context.close()
+
+
+WARM = {"en": "Handpicked for you, just now:", "zh": "刚为您挑好的:"}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_marketer_creates_a_reply_wording_experiment_in_the_form(
+    console: ConsoleThread,  # noqa: F811
+    browser: Browser,
+    demo: sessionmaker[Session],  # noqa: F811
+    nothing_left_running: None,
+    language: str,
+) -> None:
+    words = WORDS[language]
+    key = f"words-{language}-{uuid.uuid4().hex[:6]}"
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, locale="zh-CN" if language == "zh" else "en-US"
+    )
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(f"{console.url}/login")
+    page.fill("input[name=username]", new_user(demo, StaffRole.SUPERVISOR, language))
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{console.url}/inbox")
+
+    page.goto(f"{console.url}/experiments")
+    page.fill("input[name=key]", key)
+    page.select_option("select[name=surface]", "replies")
+    page.select_option("select[name=metric]", "resolved")
+    page.select_option("select[name=wording_key]", "rec_intro_popular")
+    for row, name in enumerate(("control", "warm")):
+        page.fill(f"input[name=arm_name_{row}]", name)
+        page.fill(f"input[name=arm_weight_{row}]", "50")
+    page.fill("input[name=arm_wording_en_1]", WARM["en"])  # the Chinese words forgotten
+    page.fill("input[name=sample_size]", "300")
+    page.click("#new-experiment button[type=submit]")
+    page.locator("#form-error").wait_for()  # the page comes back refused (400), nothing written
+    assert words["one_language"] in page.locator("#form-error").inner_text()
+    assert page.input_value("input[name=arm_wording_en_1]") == WARM["en"]  # kept as typed
+    with demo() as session:
+        assert session.scalar(select(Experiment.id).where(Experiment.key == key)) is None
+
+    page.fill("input[name=arm_wording_zh_1]", WARM["zh"])
+    page.click("#new-experiment button[type=submit]")
+    page.wait_for_url(f"{console.url}/experiments/{key}?done=created")
+    assert page.locator(".notice").inner_text() == words["created"]
+    watch.assert_clean("created")
+    with demo() as session:
+        created = get_experiment(session, key)
+        assert created.surface.value == "replies"
+        assert [a.parameters for a in created.arms] == [{}, {"wording": {"rec_intro_popular": WARM}}]
+
+    page.click("details#start summary")
+    page.click("details#start button[type=submit]")
+    page.wait_for_url(f"{console.url}/experiments/{key}?done=started")
+    assert page.locator("#status").inner_text() == words["running"]
+    with demo() as session:  # a guest in the warm arm is given its words
+        warm = next(
+            found
+            for found in (arm_for(session, "replies", conversation_id=f"guest-{i}", channel="web") for i in range(60))
+            if found is not None and found.arm == "warm"
+        )
+        assert warm.experiment_key == key and warm.wording("rec_intro_popular") == WARM
+
+    page.goto(f"{console.url}/experiments")
+    listed = page.locator(f'tr[data-experiment="{key}"]')
+    assert words["replies"] in listed.inner_text() and "wording:rec_intro_popular" in listed.inner_text()
+    watch.assert_clean("listed")
     context.close()

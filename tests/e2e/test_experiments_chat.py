@@ -148,6 +148,7 @@ def test_each_arm_gets_its_ranking_is_exposed_once_and_reported(stack: Stack, cr
         *("--arm", "popularity:50:strategy=popularity", "--arm", "als:50:strategy=als"),
         *("--metric", "rec_click", "--sample-size", "100"),
     )
+    started = time.monotonic()
     candidates = per_arm(in_crm, key)
     assert set(candidates) == {"popularity", "als"}
     people, expected_lists = {}, {}
@@ -162,6 +163,8 @@ def test_each_arm_gets_its_ranking_is_exposed_once_and_reported(stack: Stack, cr
                 people[arm], expected_lists[arm] = (customer_id, user), mine
                 break
     assert set(people) == {"popularity", "als"}, "no demo customer whose ALS and popular lists differ"
+    # the action server may have found no recommendations experiment a moment before it started (actions.experiments)
+    time.sleep(max(0.0, started + QUIET_SECONDS + 1 - time.monotonic()))
     lists = {}
     for arm, (customer_id, user) in people.items():
         expected = expected_lists[arm]
