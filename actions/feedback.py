@@ -10,26 +10,25 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from crm.models import Language as CrmLanguage
+from crm.models import TicketCategory, TicketPriority
 from crm.repository import (
     CustomerView,
-    TicketView,
     add_review,
     customer_for_sender,
     get_order,
     last_orders,
     open_conversation,
-    open_ticket,
     subscribe_newsletter,
-    tickets_of,
 )
+from crm.repository.support import FiledTicket, file_ticket
 from crm.outreach.consent import opt_out
 from kelian.opt_out import marked
 from actions.account import NEED_SIGN_IN
 from actions.base import DataAction, Reply
-from actions.i18n import Language
 from actions.identity import crm_channel, identified_customer
-from actions.knowledge import render
 from actions.payments import latest_intent_text
+from actions.queue import ticket_promise
 from actions.runtime import in_crm
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -43,7 +42,6 @@ _ANGER = re.compile(
     r"useless|rubbish|垃圾|骗子|太差|气死|差劲|恶心|无语|离谱|坑人|忍无可忍|再也不|什么破|凭什么",
     re.IGNORECASE,
 )
-_TICKET_NUMBER = re.compile(r"\bTK\d{12}\b")
 _UNSUBSCRIBE = re.compile(
     r"unsubscribe|opt.?out|stop (sending|emailing)|no more (emails|newsletters)|remove me|"
     r"退订|取消订阅|不要再发|别再发|不想收到",
@@ -66,34 +64,11 @@ def complaint_priority(text: str, customer: CustomerView | None) -> str:
     return PRIORITIES[min(level, 3)]
 
 
-def complaint_ticket_said(tracker: Tracker) -> str | None:
-    """The complaint ticket this conversation already has: the number the bot gave after
-    `action_open_complaint` earlier in the same session (a follow-up message that reads as a complaint
-    too must not open a second ticket with a second promise)."""
-    opened = False
-    number = None
-    for event in tracker.events:
-        kind = event.get("event")
-        if kind == "session_started":
-            opened, number = False, None
-        elif kind == "action":
-            opened = event.get("name") == "action_open_complaint"
-        elif kind == "bot" and opened:
-            found = _TICKET_NUMBER.search(event.get("text") or "")
-            number = found.group() if found else number
-    return number
-
-
-def reply_time(priority: str, language: Language) -> str:
-    """The response time promised for a ticket of `priority` (the facts of policies.yml)."""
-    urgent = priority in ("high", "urgent")
-    return render("{urgent_ticket_reply}" if urgent else "{ticket_reply}", language)
-
-
 class ActionOpenComplaint(DataAction):
     """Opens a ticket (a first-contact visitor becomes a prospect so the ticket has an owner) and offers
-    a person. One complaint is one ticket: while the conversation's ticket is open, more about it is
-    answered with that ticket and its promise."""
+    a person. One complaint is one ticket (`file_ticket`): while the customer has an open complaint ticket,
+    in this session or a later one, more about it is added to that ticket and answered with its number and
+    its promise; only a complaint about another order than the ticket's opens another."""
 
     def name(self) -> str:
         return "action_open_complaint"
@@ -102,17 +77,11 @@ class ActionOpenComplaint(DataAction):
         _, text = latest_intent_text(tracker, ("complaint",))
         text = text or tracker.latest_message.get("text") or ""
         order_id = tracker.get_slot("order_id")
-        earlier = complaint_ticket_said(tracker)
 
-        def ticket(session: Session) -> tuple[TicketView, bool]:
+        def ticket(session: Session) -> FiledTicket:
             customer = identified_customer(session, tracker) or customer_for_sender(
                 session, crm_channel(tracker), tracker.sender_id, language=reply.language
             )
-            if earlier is not None:
-                for known in tickets_of(session, customer.id):
-                    if known.number == earlier and known.status.value in ("open", "pending"):
-                        return known, False
-            priority = complaint_priority(text, customer)
             owns_order = bool(order_id) and any(
                 o.number == order_id for o in last_orders(session, customer.id, limit=50)
             )
@@ -120,28 +89,30 @@ class ActionOpenComplaint(DataAction):
             conversation = open_conversation(
                 session, crm_channel(tracker), tracker.sender_id, customer_id=customer.id, language=reply.language
             )
-            return open_ticket(
+            return file_ticket(
                 session,
                 customer.id,
-                category="complaint",
+                category=TicketCategory.COMPLAINT,
                 subject=text[:500] or "complaint in chat",
-                priority=priority,
+                priority=complaint_priority(text, customer),
                 channel=crm_channel(tracker),
                 order_number=order_id if owns_order else None,
                 conversation_id=conversation,
                 sender_id=tracker.sender_id,
                 language=reply.language,
-                promise=reply_time(priority, reply.language),
-            ), True
+                promise=ticket_promise,
+            )
 
-        found, new = await in_crm(ticket)
-        urgent = found.priority.value in ("high", "urgent")
-        within_en, within_zh = reply_time(found.priority.value, "en"), reply_time(found.priority.value, "zh")
+        filed = await in_crm(ticket)
+        found = filed.ticket
+        urgent = found.priority in (TicketPriority.HIGH, TicketPriority.URGENT)
+        within_en = ticket_promise(found.category, found.priority, CrmLanguage.EN)
+        within_zh = ticket_promise(found.category, found.priority, CrmLanguage.ZH)
         buttons = [
             reply.button("Yes, a person please", "好的,转人工", "/contact_human_agent"),
             reply.button("No, that's fine", "不用了", "/deny"),
         ]
-        if not new:
+        if filed.added:
             reply.say(
                 f"I've noted this with your complaint {found.number}; our team answers within {within_en}. "
                 "Would you like to talk to a colleague now?",

@@ -119,8 +119,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "queue_closed_ticket": (
         "Our team is not at work right now; people are back {when} (shop time). I've opened ticket {ticket} "
-        "for you: a colleague will pick it up then and reply to you.",
-        "现在是非工作时间,人工客服将于{when}(店铺时间)上班。已为您创建工单 {ticket},客服上班后会处理并回复您。",
+        "for you: a colleague will pick it up then and reply to you within {promise}.",
+        "现在是非工作时间,人工客服将于{when}(店铺时间)上班。已为您创建工单 {ticket},客服上班后会处理,"
+        "并在{promise}内回复您。",
+    ),
+    # the customer already has an open ticket of this type (a complaint's hand-off: the complaint's ticket)
+    "queue_closed_ticket_added": (
+        "Our team is not at work right now; people are back {when} (shop time). I've added this to your ticket "
+        "{ticket}: a colleague will pick it up then and reply to you within {promise}.",
+        "现在是非工作时间,人工客服将于{when}(店铺时间)上班。已将您的请求补充到工单 {ticket},客服上班后会处理,"
+        "并在{promise}内回复您。",
     ),
     "queue_closed_visitor": (
         "Our team is not at work right now; people are back {when} (shop time). Please write to us again "

@@ -30,7 +30,7 @@ from crm.models import (
 )
 from crm.privacy import utcnow
 from crm.repository.conversations import close_handoff, queue_place
-from crm.repository.support import open_ticket
+from crm.repository.support import Promise, file_ticket
 
 MAX_OPEN_LIMIT = 50  # a cap on concurrent conversations is 1..50
 DEFAULT_HANDLE_MINUTES = 8.0  # until there are MIN_HANDLED recent hand-offs to take the median of
@@ -72,6 +72,8 @@ class Expired:
     channel: str
     language: str | None
     ticket_number: str | None
+    promise: str | None = None  # the ticket's reply time, in the customer's language
+    added: bool = False  # the request went to the customer's open ticket of its type, not a new one
 
 
 def effective_status(presence: AgentPresence | None, now: datetime, timeout: timedelta) -> PresenceStatus:
@@ -294,10 +296,14 @@ def queue_wait(session: Session, handoff_id: int, settings: QueueSettings, *, no
     return QueueWait(position, waiting, online, minutes)
 
 
-def expire_waiting(session: Session, settings: QueueSettings, *, now: datetime | None = None) -> list[Expired]:
-    """Requests that waited longer than the expiry become tickets (for a known customer; an anonymous visitor
-    has nobody to attach one to) and are closed, the conversation abandoned. What to tell each customer is
-    returned; the caller tells them."""
+def expire_waiting(
+    session: Session, settings: QueueSettings, *, promise: Promise | None = None, now: datetime | None = None
+) -> list[Expired]:
+    """Requests that waited longer than the expiry go to a ticket (for a known customer; an anonymous visitor
+    has nobody to attach one to) and are closed, the conversation abandoned. The ticket is the customer's open
+    one of the request's type (a complaint's hand-off: the complaint's ticket), which records the wait, or a
+    new one with `promise` (the shop's, for the type) in the conversation's language (`file_ticket`). What to
+    tell each customer is returned; the caller tells them."""
     now = now or utcnow()
     if settings.expiry_minutes <= 0:
         return []
@@ -312,10 +318,11 @@ def expire_waiting(session: Session, settings: QueueSettings, *, now: datetime |
     for handoff in stale:
         conversation = session.get(Conversation, handoff.conversation_id)
         channel = conversation.channel if conversation is not None else None
-        number = None
+        language = None if conversation is None else conversation.language
+        number, words, added = None, None, False
         if handoff.customer_id is not None:
             waited = int((now - handoff.requested_at).total_seconds() // 60)
-            ticket = open_ticket(
+            filed = file_ticket(
                 session,
                 handoff.customer_id,
                 category=TicketCategory.COMPLAINT if handoff.reason == "complaint" else TicketCategory.OTHER,
@@ -323,11 +330,12 @@ def expire_waiting(session: Session, settings: QueueSettings, *, now: datetime |
                 channel=channel or "web",
                 conversation_id=handoff.conversation_id,
                 sender_id=handoff.sender_id,
-                language=None if conversation is None else conversation.language,
+                language=language,
+                promise=promise,
                 now=now,
             )
-            number = ticket.number
-            handoff.ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == ticket.number))
+            number, words, added = filed.ticket.number, filed.promise, filed.added
+            handoff.ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number))
         handoff.expired_at = now
         close_handoff(session, handoff.id, resolved=False, now=now)
         expired.append(
@@ -336,8 +344,10 @@ def expire_waiting(session: Session, settings: QueueSettings, *, now: datetime |
                 handoff.customer_id,
                 handoff.sender_id,
                 channel.value if channel is not None else "web",
-                None if conversation is None or conversation.language is None else conversation.language.value,
+                None if language is None else language.value,
                 number,
+                words,
+                added,
             )
         )
     session.flush()

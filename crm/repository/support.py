@@ -1,6 +1,7 @@
-"""Newsletters and support tickets: opened by the assistant (a complaint, a hand-off that waited too long) and
-worked in the staff console (#16 item 7): listed, assigned, commented, their status changed and closed with a
-resolution note, every change a line of the ticket's history.
+"""Newsletters and support tickets: opened by the assistant (a complaint, a hand-off outside business hours or
+that waited too long; one open ticket per customer and type, `file_ticket`) and worked in the staff console
+(#16 item 7): listed, assigned, commented, their status changed and closed with a resolution note, every change
+a line of the ticket's history.
 
 Staff input is bounded and checked here; a refusal is a `TicketError` (an InvalidInput, NotAllowed or NotFound)
 whose `message_key` (`tickets.error.<code>`) lets the console say it in the staff member's language."""
@@ -8,6 +9,7 @@ whose `message_key` (`tickets.error.<code>`) lets the console say it in the staf
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, TypeVarTuple, Unpack
@@ -178,6 +180,113 @@ def open_ticket(
         session.add(ticket)
         session.flush()
         return _ticket_view(ticket, None if order_number is None else parse_order_number(order_number))
+
+
+ASSISTANT = "assistant"  # who a ticket's history names for what the assistant added to it
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.PENDING)
+
+# The reply time promised with a ticket of a type and priority, in a language, as the customer is told it: the
+# shop's policy, which the assistant holds (data/knowledge/policies.yml); the CRM is handed it.
+Promise = Callable[[TicketCategory, TicketPriority, Language], str]
+
+
+@dataclass(frozen=True)
+class FiledTicket:
+    """What the assistant tells the customer after `file_ticket`: the ticket, its promise in their language,
+    and whether it is new or the open one it was added to."""
+
+    ticket: TicketView
+    promise: str | None
+    added: bool
+
+
+def _open_chat_ticket(
+    session: Session, customer_id: int, category: TicketCategory, order_id: int | None
+) -> Ticket | None:
+    """The customer's open (or pending) ticket of `category` that the assistant opened in a chat, newest
+    first: about `order_id` if one is, else one about no order in particular (any, when no order is named)."""
+    candidates = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.customer_id == customer_id,
+            Ticket.category == category,
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.conversation_id.is_not(None),
+        )
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .with_for_update()
+    ).all()
+    if order_id is None:
+        return candidates[0] if candidates else None
+    same = [t for t in candidates if t.order_id == order_id] or [t for t in candidates if t.order_id is None]
+    return same[0] if same else None
+
+
+def file_ticket(
+    session: Session,
+    customer_id: int,
+    *,
+    category: TicketCategory | str,
+    subject: str,
+    priority: TicketPriority | str = TicketPriority.NORMAL,
+    channel: Channel | str = Channel.WEB,
+    order_number: str | None = None,
+    conversation_id: int | None = None,
+    sender_id: str | None = None,
+    language: Language | str | None = None,
+    promise: Promise | None = None,
+    now: datetime | None = None,
+) -> FiledTicket:
+    """One open ticket per customer and type: while the customer has an open (or pending) ticket of `category`
+    that the assistant opened in a chat, `subject` is added to its history (the assistant's comment) instead
+    of opening a second ticket with a second promise; it keeps its priority and its promise, told again in the
+    customer's language, and follows the customer to this conversation (closing it tells them here). An order
+    named goes to the open ticket about it, or about no order; an open ticket about another order does not
+    take it: it is another complaint. Else a new ticket, its promise from `promise` (the type's, for its
+    priority) in the customer's language."""
+    now = now or utcnow()
+    try:
+        category, priority = TicketCategory(category), TicketPriority(priority)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    told_in = None if language is None else as_language(language)
+    with session.begin_nested():
+        session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+        order_id = None if order_number is None else load_order(session, order_number, customer_id).id
+        open_one = _open_chat_ticket(session, customer_id, category, order_id)
+        if open_one is None:
+            words = None if promise is None else promise(category, priority, told_in or Language.ZH)
+            view = open_ticket(
+                session,
+                customer_id,
+                category=category,
+                subject=subject,
+                priority=priority,
+                channel=channel,
+                order_number=order_number,
+                conversation_id=conversation_id,
+                sender_id=sender_id,
+                language=told_in,
+                promise=words,
+                now=now,
+            )
+            return FiledTicket(view, words, added=False)
+        note = _CONTROL.sub("", subject).strip()[:COMMENT_MAX_CHARS]
+        if not note:
+            raise InvalidInput("a ticket needs a subject")
+        language_now = told_in or open_one.language or Language.ZH
+        words = open_one.promise if promise is None else promise(open_one.category, open_one.priority, language_now)
+        if conversation_id is not None and sender_id:
+            open_one.conversation_id = conversation_id
+            open_one.sender_id = sender_id[:SENDER_MAX_CHARS]
+            open_one.channel, open_one.language = as_channel(channel), language_now
+        if promise is not None and words and words.strip():  # as the customer was last told it
+            open_one.promise = words.strip()[:PROMISE_MAX_CHARS]
+        open_one.updated_at = now
+        _event(session, open_one, TicketEventKind.COMMENT, ASSISTANT, now, text=note)
+        session.flush()
+        order = session.scalar(select(Order.number).where(Order.id == open_one.order_id)) if open_one.order_id else None
+        return FiledTicket(_ticket_view(open_one, order), words, added=True)
 
 
 def set_ticket_status(

@@ -7,15 +7,30 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm.hours import DAYS
-from crm.models import HandoffRequest, HandoffStatus, StaffRole, StaffUser, Ticket
+from crm.models import HandoffRequest, HandoffStatus, StaffRole, StaffUser, Ticket, TicketEvent, TicketStatus
 from crm.privacy import utcnow
+from crm.repository import find_customer
 from crm.repository.queue import QueueWait, set_presence
+from actions.feedback import ActionOpenComplaint
 from actions.handoff import ActionHandoff
+from actions.knowledge import fact
 from actions.queue import wait_words
-from tests.actions.conftest import ALICE, make_tracker, texts
+from tests.actions.conftest import ALICE, make_tracker, texts, user_event
+
+
+def alices_tickets_closed(crm) -> None:
+    """Alice starts with no open ticket: the one a test opens is the one it finds."""
+    with crm() as session:
+        alice = find_customer(session, "rest", ALICE).id
+        session.execute(update(Ticket).where(Ticket.customer_id == alice).values(status=TicketStatus.CLOSED))
+
+
+def after_hours(monkeypatch) -> None:
+    monkeypatch.setenv("KELIAN_BUSINESS_HOURS", closed_today())
+    monkeypatch.setenv("KELIAN_SHOP_TZ", "UTC")
 
 
 def closed_today() -> str:
@@ -65,8 +80,8 @@ async def test_an_online_agent_gets_the_request_and_the_wait_is_estimated(dispat
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 async def test_outside_business_hours_a_known_customer_gets_a_ticket(dispatcher, crm, monkeypatch, language):
-    monkeypatch.setenv("KELIAN_BUSINESS_HOURS", closed_today())
-    monkeypatch.setenv("KELIAN_SHOP_TZ", "UTC")
+    after_hours(monkeypatch)
+    alices_tickets_closed(crm)
     with crm() as session:
         handoffs, tickets = (session.scalar(select(func.count(t.id))) for t in (HandoffRequest, Ticket))
     tracker = make_tracker("a person please", intent="contact_human_agent", sender=ALICE, slots={"language": language})
@@ -84,11 +99,63 @@ async def test_outside_business_hours_a_known_customer_gets_a_ticket(dispatcher,
     assert (ticket.sender_id, ticket.language) == (tracker.sender_id, language)  # to tell them when it closes
     assert ("Our team is not at work right now" in said) == (language == "en")
     assert ("现在是非工作时间" in said) == (language == "zh")
+    promise = fact("request_ticket_reply", language)  # the type's promise, told and kept with the ticket
+    assert promise in said and ticket.promise == promise
+
+
+async def test_asking_again_after_hours_adds_to_the_same_ticket(dispatcher, crm, monkeypatch):
+    after_hours(monkeypatch)
+    alices_tickets_closed(crm)
+    ask = make_tracker("a person please", intent="contact_human_agent", sender=ALICE, slots={"language": "en"})
+    await ActionHandoff().run(dispatcher, ask, {})
+    with crm() as session:
+        tickets = session.scalar(select(func.count(Ticket.id)))
+        number = session.scalars(select(Ticket.number).order_by(Ticket.id.desc())).first()
+    dispatcher.messages.clear()
+    again = make_tracker("人工客服", intent="contact_human_agent", sender=ALICE, slots={"language": "zh"})
+    await ActionHandoff().run(dispatcher, again, {})
+    said = texts(dispatcher)
+    assert number in said and "已将您的请求补充到工单" in said and fact("request_ticket_reply", "zh") in said
+    with crm() as session:
+        assert session.scalar(select(func.count(Ticket.id))) == tickets
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket.language == "zh" and ticket.promise == fact("request_ticket_reply", "zh")
+        notes = session.scalars(select(TicketEvent.text).where(TicketEvent.ticket_id == ticket.id)).all()
+    assert notes == ["Asked for a person outside business hours (customer asked)"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_a_complaints_hand_off_after_hours_goes_to_the_complaints_ticket(dispatcher, crm, monkeypatch, language):
+    after_hours(monkeypatch)
+    alices_tickets_closed(crm)
+    complaint = "the parcel is late, not happy" if language == "en" else "包裹迟迟不到,很不满意"
+    await ActionOpenComplaint().run(
+        dispatcher,
+        make_tracker(complaint, intent="complaint", sender=ALICE, slots={"language": language}),
+        {},
+    )
+    with crm() as session:
+        tickets = session.scalar(select(func.count(Ticket.id)))
+        opened = session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
+        number, promise = opened.number, opened.promise
+    assert number in texts(dispatcher) and promise == fact("ticket_reply", language)
+    dispatcher.messages.clear()
+    yes = make_tracker(
+        "yes",
+        intent="contact_human_agent",
+        sender=ALICE,
+        slots={"language": language},
+        history=[user_event(complaint, "complaint")],
+    )
+    await ActionHandoff().run(dispatcher, yes, {})
+    said = texts(dispatcher)
+    assert number in said and promise in said  # the complaint's ticket and its one promise
+    with crm() as session:
+        assert session.scalar(select(func.count(Ticket.id))) == tickets  # no second ticket
 
 
 async def test_outside_business_hours_a_visitor_is_told_when_to_come_back(dispatcher, crm, monkeypatch):
-    monkeypatch.setenv("KELIAN_BUSINESS_HOURS", closed_today())
-    monkeypatch.setenv("KELIAN_SHOP_TZ", "UTC")
+    after_hours(monkeypatch)
     tracker = make_tracker("人工客服", intent="contact_human_agent", sender="queue-visitor", slots={"language": "zh"})
     events = await ActionHandoff().run(dispatcher, tracker, {})
     assert {"event": "pause", "timestamp": None} not in events

@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 
 from crm.db import transaction
-from crm.models import CancellationFeeRule, Ticket
+from crm.models import CancellationFeeRule, Ticket, TicketStatus
 from crm.repository import DeliveryOptionView, default_address_region, every_delivery_option, find_customer
 from actions.base import Reply
 from actions.faq import ActionAnswerFaq
@@ -401,17 +401,34 @@ async def test_a_complaint_told_in_two_messages_opens_one_ticket(dispatcher, crm
     assert fact("urgent_ticket_reply", language) in second and fact("ticket_reply", language) not in second
 
 
-async def test_a_new_session_gets_a_new_ticket(dispatcher, crm):
+async def test_a_later_session_adds_to_the_open_ticket_and_a_closed_one_makes_a_new_one(dispatcher, crm):
     first = await said_by(
         ActionOpenComplaint(), dispatcher, "the parcel is late", "en", intent="complaint", sender="complainer-again"
     )
     assert fact("ticket_reply", "en") in first
+    number = re.search(r"TK\d{12}", first).group()
     history = [
         {"event": "action", "name": "action_open_complaint"},
         {"event": "bot", "text": first},
         {"event": "session_started"},
     ]
+    # a new session, in Chinese, angrier: the same complaint's ticket, with its promise in Chinese
     second = await said_by(
+        ActionOpenComplaint(),
+        dispatcher,
+        "包裹还没到,太差了",
+        "zh",
+        intent="complaint",
+        sender="complainer-again",
+        history=history,
+    )
+    assert number in second and "补充到您的投诉" in second
+    assert fact("ticket_reply", "zh") in second and fact("urgent_ticket_reply", "zh") not in second
+    with crm() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket.promise == fact("ticket_reply", "zh") and ticket.language == "zh"
+        ticket.status = TicketStatus.CLOSED
+    third = await said_by(
         ActionOpenComplaint(),
         dispatcher,
         "the parcel is late again",
@@ -420,5 +437,4 @@ async def test_a_new_session_gets_a_new_ticket(dispatcher, crm):
         sender="complainer-again",
         history=history,
     )
-    number = re.search(r"TK\d+", first).group()
-    assert "TK" in second and number not in second
+    assert "TK" in third and number not in third  # that one is closed: a new complaint, a new ticket

@@ -18,10 +18,14 @@ from crm.models import (
     ConversationStatus,
     HandoffRequest,
     HandoffStatus,
+    Language,
     PresenceStatus,
     StaffRole,
     StaffUser,
     Ticket,
+    TicketCategory,
+    TicketEvent,
+    TicketPriority,
 )
 from crm.repository import queue
 from tests.crm.conftest import AS_OF
@@ -185,3 +189,27 @@ def test_expired_requests_become_tickets(empty_queue: Session) -> None:
     assert queue.expire_waiting(s, SETTINGS, now=NOW) == []  # once
     never = QueueSettings(expiry_minutes=0)
     assert queue.expire_waiting(s, never, now=NOW + timedelta(days=3)) == []
+
+
+def test_an_expired_request_carries_its_types_promise_and_a_second_one_goes_to_the_same_ticket(
+    empty_queue: Session,
+) -> None:
+    s = empty_queue
+    s.execute(update(Ticket).values(status="closed"))  # the demo's tickets out of the way
+
+    def promise(category: TicketCategory, priority: TicketPriority, language: Language) -> str:
+        return {"zh": "1 个工作日", "en": "1 working day"}[language.value] + f" ({category.value}, {priority.value})"
+
+    first = request(s, "expiring-1", at=NOW - timedelta(minutes=40))
+    (one,) = queue.expire_waiting(s, SETTINGS, promise=promise, now=NOW)
+    assert one.handoff_id == first and not one.added and one.promise == "1 个工作日 (other, normal)"
+    ticket = s.scalar(select(Ticket).where(Ticket.number == one.ticket_number))
+    assert ticket is not None and ticket.promise == one.promise and ticket.language == "zh"
+
+    second = request(s, "expiring-2", at=NOW)  # the same customer asks again later, in another conversation
+    (two,) = queue.expire_waiting(s, SETTINGS, promise=promise, now=NOW + timedelta(minutes=31))
+    assert two.handoff_id == second and two.added and two.ticket_number == one.ticket_number
+    assert two.promise == one.promise
+    assert s.get(HandoffRequest, second).ticket_id == ticket.id
+    notes = s.scalars(select(TicketEvent.text).where(TicketEvent.ticket_id == ticket.id)).all()
+    assert notes == [f"Hand-off request #{second} (customer asked) waited 31 minutes without an agent"]

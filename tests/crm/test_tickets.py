@@ -8,16 +8,29 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm import repository as repo
 from crm.errors import InvalidInput, NotAllowed, NotFound
 from crm.hours import QueueSettings
-from crm.models import StaffRole, StaffUser, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from crm.models import (
+    HandoffRequest,
+    HandoffStatus,
+    Language,
+    StaffRole,
+    StaffUser,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+    TicketEventKind,
+    TicketPriority,
+    TicketStatus,
+)
 from crm.privacy import erase_customer
 from crm.repository import queue
 from crm.repository.support import (
+    ASSISTANT,
     COMMENT_MAX_CHARS,
     TicketInputError,
     TicketRefused,
@@ -26,6 +39,7 @@ from crm.repository.support import (
     claim_telling,
     close_ticket,
     comment_ticket,
+    file_ticket,
     list_tickets,
     record_told,
     release_telling,
@@ -215,15 +229,133 @@ def test_the_customers_language_is_the_fallback(desk: Session) -> None:
     assert told is not None and told.language == "en"  # the demo's Alice reads English
 
 
+def promised(category: TicketCategory, priority: TicketPriority, language: Language) -> str:
+    """A stand-in for the shop's policy: words that name what they were asked for."""
+    return f"{category.value}/{priority.value}/{language.value}"
+
+
+def no_waiting(session: Session) -> None:
+    """The demo's waiting hand-offs closed, so that only the test's own expire."""
+    session.execute(
+        update(HandoffRequest).where(HandoffRequest.status != HandoffStatus.CLOSED).values(status=HandoffStatus.CLOSED)
+    )
+
+
 def test_an_expired_hand_off_ticket_keeps_the_conversation_to_tell(desk: Session) -> None:
+    no_waiting(desk)
     conversation = repo.open_conversation(desk, "wechat", "wx-li-9", customer_id=LI, language="zh", now=NOW)
     repo.request_handoff(desk, conversation, reason="customer asked", now=NOW, sender_id="wx-li-9")
-    expired = queue.expire_waiting(desk, QueueSettings(expiry_minutes=30), now=NOW + timedelta(hours=1))
+    settings = QueueSettings(expiry_minutes=30)
+    expired = queue.expire_waiting(desk, settings, promise=promised, now=NOW + timedelta(hours=1))
     mine = [e for e in expired if e.sender_id == "wx-li-9"]
-    assert len(mine) == 1 and mine[0].ticket_number
+    assert len(mine) == 1 and mine[0].ticket_number and not mine[0].added
     stored = desk.scalar(select(Ticket).where(Ticket.number == mine[0].ticket_number))
     assert (stored.sender_id, stored.conversation_id, stored.language) == ("wx-li-9", conversation, "zh")
-    assert stored.promise is None
+    assert stored.promise == mine[0].promise == "other/normal/zh"  # the type's promise, in the customer's words
+
+
+# --- one open ticket per customer and type (file_ticket) --------------------------------------------
+
+
+def filed(session: Session, customer: int = LI, **extra: Any) -> Any:
+    sender = extra.pop("sender", "rest-li-1")
+    conversation = repo.open_conversation(session, "rest", sender, customer_id=customer, language="zh")
+    return file_ticket(
+        session,
+        customer,
+        category=extra.pop("category", "complaint"),
+        subject=extra.pop("subject", "包裹破损了"),
+        priority=extra.pop("priority", "high"),
+        channel=extra.pop("channel", "rest"),
+        conversation_id=extra.pop("conversation_id", conversation),
+        sender_id=sender,
+        language=extra.pop("language", "zh"),
+        promise=promised,
+        now=extra.pop("now", NOW),
+        **extra,
+    )
+
+
+def test_more_about_an_open_complaint_is_added_to_its_ticket_with_its_promise(desk: Session) -> None:
+    first = filed(desk)
+    assert not first.added and first.promise == "complaint/high/zh"
+    # a later message, calmer, on another channel and in English: the same ticket, its priority and promise
+    wechat = repo.open_conversation(desk, "wechat", "wx-li-2", customer_id=LI, language="en")
+    again = filed(
+        desk,
+        subject="and nobody answered my email",
+        priority="normal",
+        sender="wx-li-2",
+        channel="wechat",
+        conversation_id=wechat,
+        language="en",
+        now=NOW + timedelta(days=1),
+    )
+    assert again.added and again.ticket.number == first.ticket.number
+    assert again.promise == "complaint/high/en" and again.ticket.priority == TicketPriority.HIGH
+    shown = ticket_detail(desk, first.ticket.number)
+    assert shown.subject == "包裹破损了" and shown.promise == "complaint/high/en" and shown.language == "en"
+    assert shown.conversation_id == wechat and shown.channel == "wechat"  # closing tells them where they are now
+    assert desk.scalar(select(Ticket.sender_id).where(Ticket.number == first.ticket.number)) == "wx-li-2"
+    assert [(e.kind, e.actor, e.text) for e in shown.events] == [
+        (TicketEventKind.COMMENT, ASSISTANT, "and nobody answered my email")
+    ]
+    assert desk.scalar(select(func.count(Ticket.id)).where(Ticket.customer_id == LI, Ticket.status == "open")) == 1
+
+
+def test_another_type_another_customer_a_closed_ticket_or_another_order_open_a_new_ticket(desk: Session) -> None:
+    orders = [o.number for o in repo.last_orders(desk, LI, limit=2)]
+    assert len(orders) == 2
+    complaint_ticket = filed(desk, order_number=orders[0])
+    request = filed(desk, category="other", priority="normal")
+    assert not request.added and request.ticket.number != complaint_ticket.ticket.number
+    assert request.promise == "other/normal/zh"
+    assert not filed(desk, ALICE, sender="rest-alice-1", language="en").added  # one per customer
+    another_order = filed(desk, order_number=orders[1])
+    assert not another_order.added  # a complaint about another order is another complaint
+    same_order = filed(desk, order_number=orders[0])
+    assert same_order.added and same_order.ticket.number == complaint_ticket.ticket.number
+    change_ticket_status(desk, request.ticket.number, "pending", actor="t.lin", supervisor=False)
+    assert filed(desk, category="other").ticket.number == request.ticket.number  # pending is still open
+    close_ticket(desk, request.ticket.number, "Answered.", actor="t.lin", supervisor=False)
+    assert not filed(desk, category="other").added  # closed: the next one is a new ticket
+
+
+def test_a_ticket_not_opened_in_a_chat_is_not_added_to(desk: Session) -> None:
+    by_hand = complaint(desk, sender=None)
+    desk.execute(update(Ticket).where(Ticket.number == by_hand).values(conversation_id=None))
+    assert not filed(desk).added
+
+
+def test_an_added_note_is_bounded_and_not_empty(desk: Session) -> None:
+    number = filed(desk).ticket.number
+    with pytest.raises(InvalidInput):
+        filed(desk, subject=" \x00\x07 ")
+    filed(desk, subject="x" * 5000)
+    events = ticket_detail(desk, number).events
+    assert len(events) == 1 and len(events[0].text or "") == COMMENT_MAX_CHARS
+
+
+def test_a_complaints_hand_off_that_expires_goes_to_the_complaints_ticket(desk: Session) -> None:
+    no_waiting(desk)
+    complaint_ticket = filed(desk, sender="rest-li-7")
+    conversation = repo.open_conversation(desk, "rest", "rest-li-7", customer_id=LI, language="zh")
+    handoff = repo.request_handoff(desk, conversation, reason="complaint", now=NOW, sender_id="rest-li-7")
+    tickets = desk.scalar(select(func.count(Ticket.id)))
+    expired = queue.expire_waiting(
+        desk, QueueSettings(expiry_minutes=30), promise=promised, now=NOW + timedelta(hours=1)
+    )
+    mine = [e for e in expired if e.handoff_id == handoff]
+    assert len(mine) == 1 and mine[0].added and mine[0].ticket_number == complaint_ticket.ticket.number
+    assert mine[0].promise == "complaint/high/zh"  # the complaint's promise, not a second one
+    assert desk.scalar(select(func.count(Ticket.id))) == tickets
+    assert desk.get(HandoffRequest, handoff).ticket_id == desk.scalar(
+        select(Ticket.id).where(Ticket.number == complaint_ticket.ticket.number)
+    )
+    events = ticket_detail(desk, complaint_ticket.ticket.number).events
+    assert [(e.actor, e.text) for e in events] == [
+        (ASSISTANT, f"Hand-off request #{handoff} (complaint) waited 60 minutes without an agent")
+    ]
 
 
 def test_erasure_removes_comments_and_notes_but_keeps_who_did_what(desk: Session) -> None:

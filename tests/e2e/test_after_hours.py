@@ -13,14 +13,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Browser
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.web_auth import issue_user_token, web_secret
 from crm.db import run_transaction
 from crm.hours import DAYS
-from crm.models import HandoffRequest, Ticket
+from crm.models import HandoffRequest, Ticket, TicketStatus
 from crm.repository import add_identity, find_customer
+from actions.knowledge import fact
 from devstack.config import StackConfig, free_port
 from devstack.stack import Stack
 from tests.e2e.webchat_page import Chat
@@ -66,6 +67,14 @@ def test_outside_business_hours_a_web_customer_is_told_when_and_gets_a_ticket(
 ) -> None:
     user = f"e2e-hours-{uuid.uuid4().hex[:8]}"
     run_transaction(crm, lambda s: add_identity(s, find_customer(s, "rest", "demo-alice").id, "web", user))
+    with crm() as session:
+        alice_view = find_customer(session, "rest", "demo-alice")
+        assert alice_view is not None
+        alice_id = alice_view.id
+    run_transaction(  # no open ticket of Alice's from an earlier test: this request opens its own
+        crm,
+        lambda s: s.execute(update(Ticket).where(Ticket.customer_id == alice_id).values(status=TicketStatus.CLOSED)),
+    )
     handoffs, tickets = counts(crm)
     context = browser.new_context(viewport={"width": 480, "height": 900}, locale="zh-CN" if lang == "zh" else "en-US")
     try:
@@ -78,6 +87,8 @@ def test_outside_business_hours_a_web_customer_is_told_when_and_gets_a_ticket(
             ticket = session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
             alice = find_customer(session, "rest", "demo-alice").id
         assert ticket.customer_id == alice and ticket.number in answer
+        promise = fact("request_ticket_reply", "zh" if lang == "zh" else "en")  # the type's promise, told and kept
+        assert promise in answer and ticket.promise == promise
         assert counts(crm) == (handoffs, tickets + 1)  # a ticket, no place in the queue
     finally:
         context.close()
