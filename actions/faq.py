@@ -1,9 +1,10 @@
 """Questions no intent covers: the FAQ knowledge base, then "say it another way", then a person.
 
 Runs for `nlu_fallback` (the NLU was not confident) and for `out_of_scope`. A FAQ answer above the
-index's calibrated threshold is given directly; otherwise the customer is asked to rephrase, with
-the two intents the NLU found likeliest as buttons; after the second misunderstanding in a row the
-bot offers a human (the `misunderstandings` slot counts, and resets on any understood message).
+index's calibrated threshold for the conversation's language is given directly; otherwise the
+customer is asked to rephrase, with the two intents the NLU found likeliest as buttons; after the
+second misunderstanding in a row the bot offers a human (the `misunderstandings` slot counts, and
+resets on any understood message).
 A typed "yes" / "是的" right after an answer of this action (`action_affirm_after_answer`, by rule)
 takes up that offer when one was made (`human_offered`), and otherwise just asks what else to do.
 """
@@ -23,6 +24,7 @@ from retrieval.faq_index import FaqMatch, margin_for
 
 from actions.base import DataAction, Reply
 from actions.handoff import ActionHandoff
+from actions.i18n import language_of
 from actions.knowledge import KNOWLEDGE_DIR, needs_delivery, render
 from actions.messages import tell
 from actions.runtime import off_loop, services
@@ -41,12 +43,17 @@ def intent_labels() -> dict[str, dict[str, str]]:
 
 
 async def faq_match(tracker: Tracker) -> FaqMatch | None:
-    """The FAQ entry that answers the customer's latest message, if one is confident enough (more
-    so when the NLU found the message off-topic: it must get the out-of-scope answer, not a policy),
-    its answer's facts filled in (knowledge.render)."""
+    """The FAQ entry that answers the customer's latest message, if one is confident enough by the
+    threshold of the conversation's language (not of the message's words: "do you sell 旗袍 dresses" is
+    an English question, "KL20251107?" in a Chinese conversation a Chinese one), more so when the NLU
+    found the message off-topic (it must get the out-of-scope answer, not a policy); its answer's facts
+    filled in (knowledge.render)."""
     text = tracker.latest_message.get("text") or ""
     margin = margin_for(tracker.get_intent_of_latest_message())
-    match = await off_loop(lambda: services().faq.answer(text, margin=margin)) if text.strip() else None
+    language = language_of(tracker)
+    match = (
+        await off_loop(lambda: services().faq.answer(text, language=language, margin=margin)) if text.strip() else None
+    )
     if match is None:
         return None
     entry = match.entry

@@ -92,8 +92,8 @@ COMPLAINT_SCORE = 1.0
 
 
 def _language(text: str) -> Language | None:
-    """A first guess from the message itself (kelian.language's rule); the bot's own `language` slot
-    event, which follows, has the last word."""
+    """The language of the customer's own words (kelian.language's rule: payloads, order numbers and
+    e-mail addresses say nothing), for a conversation no `language` slot event has named yet."""
     detected = detect_language(text)
     return None if detected is None else Language(detected)
 
@@ -276,13 +276,13 @@ class FeedbackWriter:
             return
         if conversation.customer_id is None:
             conversation.customer_id = customer.id
-        language = _language(text_)
         row = session.get_one(Customer, customer.id)
         self.touched.add(customer.id)
         row.preferred_channel, row.last_contact_at = channel, moment
-        if language is not None:
-            row.preferred_language = language
-            conversation.language = conversation.language or language
+        # The bot's `language` slot event, which follows the message in the turn, says the conversation's
+        # language (_conversation_language); the message's own words only until the first such event.
+        if conversation.language is None and (language := _language(event.text or "")) is not None:
+            row.preferred_language = conversation.language = language
         tags = [f"topic:{TOPICS[intent]}"] if intent in TOPICS else []
         for entity in entities:
             if entity["entity"] in ("product", "category") and entity.get("value"):

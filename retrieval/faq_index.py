@@ -270,9 +270,11 @@ class FaqIndex:
         ]
 
     def answer(self, text: str, language: str | None = None, margin: float = 0.0) -> FaqMatch | None:
-        """The best match when its score reaches the threshold of the language `text` is written
-        in (detected when None) plus `margin`; None means no FAQ answers it and the dialogue
-        should do something else (ask to rephrase, hand over)."""
+        """The best match when its score reaches the threshold of `language` plus `margin`; None means
+        no FAQ answers it and the dialogue should do something else (ask to rephrase, hand over).
+        `language` is the conversation's (actions/faq.py passes it: a message's words may not say it,
+        "KL20251107?"); None reads it from `text` by kelian.language's rule (a question on its own,
+        as in the dev-set report)."""
         matches = self.search(text, 1)
         if not matches:
             return None

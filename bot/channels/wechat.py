@@ -6,7 +6,8 @@ Enabled in bot/credentials.yml as `bot.channels.wechat.WeChatInput:`; Rasa mount
 The protocol is in wechat_webhook.py; settings and their environment variables in wechat_config.py.
 
 The sender id of every Rasa turn is the follower's openid and the input channel is "wechat": the
-action server knows the customer by that CRM identity.
+action server knows the customer by that CRM identity. The conversation's language (which numbered
+options are worded in) is the `language` slot of that conversation's tracker in Rasa's tracker store.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from kelian.agent_voice import attachment_id, labelled
+from kelian.language import Language, as_language
 
 from bot.channels.attachments import ServicesClient, conversation_paused
 from bot.channels.wechat_api import CustomerServiceApi, WeChatApiError
@@ -50,6 +52,17 @@ async def read_body(request: Request, limit: int) -> Optional[bytes]:
         if size > limit:
             return None
         chunks.append(chunk)
+
+
+async def conversation_language(app: Any, sender: str) -> Optional[Language]:
+    """The `language` slot of the conversation's tracker (the language the bot answers in), or None when
+    the tracker is unknown or unreadable: the options are then worded after the answer's words."""
+    try:
+        tracker = await app.ctx.agent.tracker_store.retrieve(sender)
+    except Exception:  # no agent loaded yet, the tracker store unreachable
+        logger.exception("wechat: could not read the language of a conversation")
+        return None
+    return None if tracker is None else as_language(tracker.get_slot("language"))
 
 
 def to_sanic(reply: HttpReply) -> HTTPResponse:
@@ -94,8 +107,11 @@ class WeChatOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        texts, payloads = render([{"text": text, "buttons": buttons}])
-        if self.webhook is not None:
+        message = {"text": text, "buttons": buttons}
+        if self.webhook is None:
+            texts, _ = render([message])
+        else:
+            texts, payloads = await self.webhook.render(recipient_id, [message])
             self.webhook.buttons.remember(recipient_id, payloads)
         await self.api.deliver(recipient_id, texts)
 
@@ -131,8 +147,10 @@ class WeChatInput(InputChannel):
 
         @blueprint.listener("after_server_start")
         async def know_the_agent(app: Any, loop: Any) -> None:
-            """Images: whether an agent serves a conversation is in Rasa's tracker store (loaded by now)."""
+            """Whether an agent serves a conversation (images) and its language (numbered options) are in
+            Rasa's tracker store (loaded by now)."""
             webhook.paused = lambda sender: conversation_paused(app, sender)
+            webhook.conversation_language = lambda sender: conversation_language(app, sender)
 
         async def verify(request: Request) -> HTTPResponse:
             if not request.args:

@@ -1,15 +1,17 @@
 """The bot's answer as WeChat text messages. A WeChat text has no buttons, so each button becomes a
-numbered line ("回复 1 确认" / "Reply 1 for Yes") and the numbers are remembered (wechat_state.py)."""
+numbered line ("回复 1 确认" / "Reply 1 for Yes") in the conversation's language (the tracker's `language`
+slot, which wechat_webhook.py reads when an answer has options) and the numbers are remembered
+(wechat_state.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
-from kelian.language import detect_language
+from kelian.language import Language, detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,8 @@ def split_long(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
-    """Whether the bot's words are Chinese (the project's one rule): the numbered options are then
-    written 回复 1 …, in the language the conversation is in, not in the language of a product name."""
+    """Whether the bot's words are Chinese (the project's one rule): the guess for a conversation whose
+    language is unknown (its tracker unreadable, a message Rasa sends outside an answer without one)."""
     return detect_language(text) == "zh"
 
 
@@ -72,9 +74,15 @@ def option_line(number: int, title: str, chinese: bool) -> str:
     return f"回复 {number} {title}" if chinese else f"Reply {number} for {title}"
 
 
-def render(messages: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def has_options(messages: list[dict[str, Any]]) -> bool:
+    """Whether rendering `messages` writes numbered options (only they need the conversation's language)."""
+    return any(button.get("payload") and not button.get("url") for m in messages for button in m.get("buttons") or [])
+
+
+def render(messages: list[dict[str, Any]], language: Optional[Language] = None) -> tuple[list[str], list[str]]:
     """WeChat texts for the bot's messages of one answer, and the payloads their option numbers
-    stand for (numbered across the whole answer, so every number is unambiguous)."""
+    stand for (numbered across the whole answer, so every number is unambiguous). The options are
+    worded in `language`, the conversation's; None: guessed from each message's words (is_chinese)."""
     texts: list[str] = []
     payloads: list[str] = []
     for message in messages:
@@ -85,8 +93,11 @@ def render(messages: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
         elif custom:
             logger.debug("wechat: a custom message without text is not shown: %s", json.dumps(custom)[:200])
         buttons = message.get("buttons") or []
-        chinese = is_chinese(str(message.get("text") or "")) or (
-            not message.get("text") and any(is_chinese(str(b.get("title", ""))) for b in buttons)
+        chinese = (
+            language == "zh"
+            if language is not None
+            else is_chinese(str(message.get("text") or ""))
+            or (not message.get("text") and any(is_chinese(str(b.get("title", ""))) for b in buttons))
         )
         lines = []
         for button in buttons:

@@ -4,7 +4,9 @@ answer out. wechat.py mounts it on Rasa's Sanic server.
 A message goes: signature and timestamp checks → XML (decrypted in safe/compatible mode) → once per
 MsgId → what Rasa should hear (text, a numbered option's payload, a menu's intent, /greet on
 subscribe) → the answer: the passive XML reply if it is one text ready within the deadline,
-otherwise "success" at once and every message through the customer-service API.
+otherwise "success" at once and every message through the customer-service API. An answer's buttons
+become numbered options worded in the conversation's language (the tracker's `language` slot, read
+once the turn is over), guessed from the answer's words only when that is unknown.
 
 An image message (attachments) is "success" at once; then its MediaId is fetched through the media API and
 handed to the services (bot/channels/attachments.py), and the follower hears why not, or that it arrived
@@ -28,12 +30,21 @@ from bot.channels.attachments import ServicesClient
 from bot.channels.wechat_api import CustomerServiceApi, WeChatApiError
 from bot.channels.wechat_config import WeChatSettings
 from bot.channels.wechat_crypto import AppIdMismatch, MessageCrypto, WeChatCryptoError, signature, signature_matches
-from bot.channels.wechat_replies import APOLOGY, UNKNOWN_MENU, UNSUPPORTED, WELCOME, WeChatCollector, render
+from bot.channels.wechat_replies import (
+    APOLOGY,
+    UNKNOWN_MENU,
+    UNSUPPORTED,
+    WELCOME,
+    WeChatCollector,
+    has_options,
+    render,
+)
 from bot.channels import limits
 from bot.channels.wechat_state import ButtonMemory, Deduplicator, Outcome, ReplayGuard, message_key
 from bot.channels.wechat_xml import InvalidXml, encrypted_envelope, parse_message, text_reply
 from kelian import opt_out
 from kelian.attachments import IMAGE_TEXT, METADATA_KEY
+from kelian.language import Language
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +96,8 @@ class WeChatWebhook:
         self.services = services or ServicesClient()
         # Whether an agent serves the conversation (wechat.py asks Rasa's tracker store once the server runs).
         self.paused: Callable[[str], Awaitable[bool]] = _never_paused
+        # The conversation's language: its tracker's `language` slot (wechat.py asks the tracker store); None: unknown.
+        self.conversation_language: Callable[[str], Awaitable[Optional[Language]]] = _language_unknown
         self.on_new_message = on_new_message
         self.api = api
         self.crypto = MessageCrypto(settings.encoding_aes_key, settings.app_id) if settings.encrypted else None
@@ -272,7 +285,7 @@ class WeChatWebhook:
         except Exception:
             logger.exception("wechat: the bot failed to answer a message")
             return [APOLOGY]
-        texts, payloads = render(collector.messages)
+        texts, payloads = await self.render(user, collector.messages)
         self.buttons.remember(user, payloads)
         return texts
 
@@ -313,9 +326,15 @@ class WeChatWebhook:
         except Exception:
             logger.exception("wechat: an image could not be added to the conversation")
             return
-        texts, _ = render(collector.messages)
+        texts, _ = await self.render(user, collector.messages)
         if texts:
             await self.api.deliver(user, texts)
+
+    async def render(self, user: str, messages: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+        """The bot's messages to `user` as WeChat texts (wechat_replies.render), their options in the
+        conversation's language; the tracker is read only for an answer that has options."""
+        language = await self.conversation_language(user) if has_options(messages) else None
+        return render(messages, language)
 
     async def _deliver_later(self, user: str, turn: "asyncio.Task[list[str]]", preface: Optional[str]) -> None:
         texts = with_preface(preface, await turn)
@@ -359,6 +378,10 @@ class WeChatWebhook:
 
 async def _never_paused(sender: str) -> bool:
     return False
+
+
+async def _language_unknown(sender: str) -> Optional[Language]:
+    return None
 
 
 def with_preface(preface: Optional[str], texts: list[str]) -> list[str]:

@@ -24,11 +24,11 @@ from crm.geography import DIVISIONS, PROVINCES, strip_chinese_suffix
 from crm.models import Address, Channel, DeliveryRegion, Identity
 from crm.repository.common import live_customer
 from crm.repository.views import AddressView
+from kelian.language import has_chinese
 
 ADDRESS_MAX_CHARS = 300
 RECIPIENT_MAX_CHARS = 64
 _POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _ROAD_ZH = re.compile(r"[东西南北中]{0,2}(?:路|大街|街|大道|道|巷|弄|胡同)")
 _ROAD_EN = re.compile(
     r"\s+(?:(?:east|west|north|south|middle|central|dong|xi|nan|bei|zhong|[ewns])\.?\s+)?"
@@ -50,7 +50,7 @@ class _Place:
 
 def _key(name: str) -> str:
     name = unicodedata.normalize("NFKC", name).strip()
-    return strip_chinese_suffix(name) if _CJK.search(name) else name.lower()
+    return strip_chinese_suffix(name) if has_chinese(name) else name.lower()
 
 
 def _geography_names() -> dict[str, _Place]:
@@ -115,7 +115,7 @@ def _matcher(regions: tuple[tuple[str, str, str], ...]) -> _Matcher:
     alternatives = []
     for name in sorted(places, key=len, reverse=True):
         escaped = re.escape(name)
-        alternatives.append(escaped if _CJK.search(name) else rf"(?<![a-zà-ÿ]){escaped}(?![a-zà-ÿ])")
+        alternatives.append(escaped if has_chinese(name) else rf"(?<![a-zà-ÿ]){escaped}(?![a-zà-ÿ])")
     return _Matcher(re.compile("|".join(alternatives), re.IGNORECASE), places, coverage)
 
 
@@ -145,10 +145,10 @@ def _locate(text: str, regions: tuple[tuple[str, str, str], ...]) -> tuple[str, 
     mentions = []
     for match in matcher.pattern.finditer(text):
         name = match.group()
-        chinese = _CJK.search(name) is not None
+        chinese = has_chinese(name)
         if not _is_street_name(text, match.end(), chinese):
             mentions.append(matcher.places[name if chinese else name.lower()])
-    if not _CJK.search(text):
+    if not has_chinese(text):
         mentions.reverse()
     resolved = [(place, _regions_of(place, matcher.coverage)) for place in mentions]
     region = next((codes[0] for _, codes in resolved if len(codes) == 1), None)

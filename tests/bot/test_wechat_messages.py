@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.channels.wechat_config import WeChatConfigError, WeChatSettings
-from bot.channels.wechat_replies import render, split_long
+from bot.channels.wechat_replies import has_options, render, split_long
 from bot.channels.wechat_state import ButtonMemory, Deduplicator, ExpiringCache, chosen_number, message_key
 from bot.channels.wechat_xml import InvalidXml, cdata, encrypted_envelope, parse_message, text_reply
 
@@ -115,6 +115,25 @@ def test_english_buttons_say_reply_n_for():
         ]
     )
     assert texts == ["Cancel order KL20250105?\nReply 1 for Yes\nReply 2 for No"]
+
+
+def test_options_are_worded_in_the_conversations_language_not_the_messages():
+    """Before, the options followed the words of each message: a product name or an order number in an
+    English conversation ("旗袍 qipao dress, ¥399") got 回复 1 …, a wordless one ("KL20251107") Reply 1."""
+    answer = [
+        {"text": "旗袍 真丝 ¥399", "buttons": [{"title": "Details", "payload": "/product_info"}]},
+        {"text": "KL20251107", "buttons": [{"title": "取消", "payload": "/cancel_order"}]},
+    ]
+    assert render(answer, "en")[0] == ["旗袍 真丝 ¥399\nReply 1 for Details", "KL20251107\nReply 2 for 取消"]
+    assert render(answer, "zh")[0] == ["旗袍 真丝 ¥399\n回复 1 Details", "KL20251107\n回复 2 取消"]
+    # The language unknown (the tracker unreadable): guessed from each message's words, as before.
+    assert render(answer)[0] == ["旗袍 真丝 ¥399\n回复 1 Details", "KL20251107\nReply 2 for 取消"]
+
+
+def test_only_answers_with_numbered_options_need_the_language():
+    assert has_options([{"text": "a"}, {"text": "b", "buttons": [{"title": "Yes", "payload": "/affirm"}]}])
+    assert not has_options([{"text": "看看这里", "buttons": [{"title": "官网", "url": "https://shop.example/"}]}])
+    assert not has_options([{"text": "a", "buttons": []}, {"image": "https://shop.example/p.png"}])
 
 
 def test_numbers_run_across_the_messages_of_one_answer():

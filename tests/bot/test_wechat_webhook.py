@@ -513,6 +513,67 @@ def test_messages_rasa_sends_on_its_own_go_through_the_api_with_numbered_options
     run(scenario())
 
 
+def test_options_are_worded_in_the_conversations_language():
+    """The tracker's `language` slot words the options, not the answer's words ("旗袍 真丝" in an English
+    conversation, an order number in a Chinese one); the tracker is read only for an answer with options."""
+    from bot.channels.wechat import WeChatOutput
+
+    asked: list[str] = []
+
+    async def english(sender: str) -> Optional[str]:
+        asked.append(sender)
+        return "en"
+
+    def answers(text: str) -> list[dict[str, Any]]:
+        if text == "qipao":
+            return [{"text": "旗袍 真丝 ¥399", "buttons": [{"title": "Details", "payload": "/product_info"}]}]
+        return [{"text": "旗袍 真丝 ¥399"}]
+
+    async def scenario() -> None:
+        webhook, _, api = make(bot=ScriptedBot(answers))
+        webhook.conversation_language = english  # type: ignore[assignment]
+        reply = await webhook.receive(*plain_request(message_xml(Content="qipao", msg_id="1")))
+        assert passive_text(reply) == "旗袍 真丝 ¥399\nReply 1 for Details"
+        assert asked == [OPENID]
+        await webhook.receive(*plain_request(message_xml(Content="no options", msg_id="2")))
+        assert asked == [OPENID]
+
+        async def chinese(sender: str) -> Optional[str]:
+            return "zh"
+
+        webhook.conversation_language = chinese  # type: ignore[assignment]
+        await WeChatOutput(api, webhook).send_response(  # type: ignore[arg-type]
+            OPENID, {"text": "KL20251107", "buttons": [{"title": "取消订单", "payload": "/cancel_order"}]}
+        )
+        assert api.delivered == [(OPENID, ["KL20251107\n回复 1 取消订单"])]
+
+    run(scenario())
+
+
+def test_the_conversation_language_is_the_trackers_slot_or_unknown():
+    from types import SimpleNamespace
+
+    from bot.channels.wechat import conversation_language
+
+    def app(retrieve: Callable[[str], Any]) -> Any:
+        async def read(sender: str) -> Any:
+            return retrieve(sender)
+
+        return SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=SimpleNamespace(retrieve=read))))
+
+    def tracker(language: Optional[str]) -> Any:
+        return SimpleNamespace(get_slot=lambda name: language if name == "language" else None)
+
+    def unreachable(sender: str) -> Any:
+        raise ConnectionError("the tracker store is down")
+
+    assert run(conversation_language(app(lambda sender: tracker("zh")), OPENID)) == "zh"
+    assert run(conversation_language(app(lambda sender: tracker(None)), OPENID)) is None
+    assert run(conversation_language(app(lambda sender: tracker("fr")), OPENID)) is None
+    assert run(conversation_language(app(lambda sender: None), OPENID)) is None
+    assert run(conversation_language(app(unreachable), OPENID)) is None
+
+
 def test_an_agents_message_goes_after_their_name_and_notices_as_they_are():
     from bot.channels.wechat import WeChatOutput
 

@@ -22,7 +22,7 @@ from crm.consumer import FeedbackWriter, RabbitEventSource, SqlEventSource, cons
 from crm.db import session_factory
 from crm.demo import DemoConfig
 from crm.models import Conversation, ConversationStatus, Customer, CustomerInterest, Interaction, Message
-from crm.repository import find_customer, get_product
+from crm.repository import create_customer, find_customer, get_product
 from tests.crm.conftest import IN_CI
 from tests.demo_crm import demo_crm_url
 
@@ -512,3 +512,53 @@ def test_the_conversation_language_is_the_bots_language_slot(crm: sessionmaker[S
         ).first()
         assert conversation.language.value == "zh"
         assert session.get(Customer, li.id).preferred_language.value == "zh"
+
+
+def test_the_message_says_the_language_only_until_a_language_slot_event_does(
+    crm: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Before, every customer message was detected again and written as the customer's language, by a rule
+    that read an e-mail address as English words: "是 li.wei@example.cn" made a Chinese customer English.
+    Now a message speaks only for a conversation no `language` slot event has named (the first message, read
+    by kelian.language's rule, which ignores the address); after that only the slot events do (Rasa sends
+    one when the language changes, none when it stays)."""
+    log = EventLog(tmp_path / "events.db")
+    openid = f"o-language-{uuid.uuid4().hex[:8]}"
+    with crm() as session:
+        customer_id = create_customer(session, name="Lin Yu", language="en", identities=[("wechat", openid)]).id
+        session.commit()
+    start = time.time()
+
+    def user(text_: str, at: float) -> dict:
+        return {
+            "event": "user",
+            "sender_id": openid,
+            "timestamp": at,
+            "text": text_,
+            "input_channel": "wechat",
+            "parse_data": {"intent": {"name": "link_account", "confidence": 0.9}, "entities": []},
+        }
+
+    def language() -> tuple[str, str]:
+        with crm() as session:
+            conversation = session.scalars(
+                select(Conversation).where(Conversation.customer_id == customer_id).order_by(Conversation.id.desc())
+            ).first()
+            assert conversation is not None
+            return conversation.language.value, session.get_one(Customer, customer_id).preferred_language.value
+
+    source = SqlEventSource(log.url)
+    log.publish([user("是 li.wei@example.cn", start)])  # no slot event yet: the message's own words
+    consume_once(crm, source, FeedbackWriter())
+    assert language() == ("zh", "zh")
+    log.publish(
+        [
+            {"event": "slot", "sender_id": openid, "timestamp": start + 0.01, "name": "language", "value": "zh"},
+            user("ok sure, thanks a lot", start + 0.02),  # no slot event follows: the bot kept Chinese
+        ]
+    )
+    consume_once(crm, source, FeedbackWriter())
+    assert language() == ("zh", "zh")
+    log.publish([{"event": "slot", "sender_id": openid, "timestamp": start + 0.03, "name": "language", "value": "en"}])
+    consume_once(crm, source, FeedbackWriter())
+    assert language() == ("en", "en")

@@ -18,6 +18,8 @@ from kelian.language import as_language, detect_language, has_chinese, text_lang
         ("亲 在吗", "zh"),
         ("請問退貨運費誰出", "zh"),  # traditional characters
         ("我的邮箱是alice@example.com", "zh"),
+        ("是 li.wei@example.cn", "zh"),  # an e-mail address is not four English words
+        ("it's li.wei@example.cn", "en"),
     ],
 )
 def test_the_majority_decides(text: str, language: str) -> None:
@@ -25,9 +27,10 @@ def test_the_majority_decides(text: str, language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["/deny", '/track_order{"order_id": "KL20250104"}', "KL20251107", "1234", "👍", "", None]
+    "text",
+    ["/deny", '/track_order{"order_id": "KL20250104"}', "KL20251107", "1234", "👍", "", None, "li.wei@example.cn"],
 )
-def test_payloads_order_numbers_and_numbers_say_nothing(text: str | None) -> None:
+def test_payloads_order_numbers_addresses_and_numbers_say_nothing(text: str | None) -> None:
     assert detect_language(text) is None
 
 
