@@ -112,7 +112,7 @@ def test_a_follower_silent_for_over_48_hours_gets_the_template_message_one_who_w
     rows = select(OutreachMessage.customer_id, OutreachMessage.status).where(
         OutreachMessage.customer_id.in_([silent, recent])
     )
-    statuses = run_transaction(crm, lambda s: dict(s.execute(rows).tuples().all()))
+    statuses = run_transaction(crm, lambda s: {cid: status for cid, status in s.execute(rows)})
     assert statuses == {silent: OutreachStatus.SENT, recent: OutreachStatus.SENT}
 
 
