@@ -44,8 +44,8 @@ FORMS: dict[str, tuple[str, ...]] = {
     "link_account_form": ("link_account",),
 }
 
-# forms whose validation (actions/forms.py, OrderNumberFormValidation) tells a request taken back ("不查了",
-# a bare "cancel") by setting `confirmation` to "no" as it gives the message back
+# forms whose validation (actions/forms/order_number.py, OrderNumberFormValidation) tells a request taken
+# back ("不查了", a bare "cancel") by setting `confirmation` to "no" as it gives the message back
 TAKE_BACK_FORMS = (
     "track_order_form",
     "cancel_order_form",

@@ -11,9 +11,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import ValidateCancelOrderForm, ValidateTrackOrderForm
+from actions.forms.address import ActionAskNewAddress
+from actions.forms.confirmation import changed_mind
+from actions.forms.order_number import ValidateCancelOrderForm, ValidateTrackOrderForm
 from actions.messages import MESSAGES
-from actions.questions import ActionAskNewAddress, changed_mind, question_key
+from actions.questions import question_key
 from devstack import dialogue_rules
 
 

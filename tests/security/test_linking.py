@@ -15,7 +15,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.forms import ValidateLinkAccountForm, ValidateSlotMappings
+from actions.forms.link_account import ValidateLinkAccountForm
+from actions.forms.slot_mappings import ValidateSlotMappings
 from actions.identity import sealed_proof
 from actions.linking import NOTICE_SLOT, ActionLinkAccount
 from crm.errors import NotAllowed, NotFound
