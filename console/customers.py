@@ -18,7 +18,10 @@ from recommender.serving.personal import LIST_LENGTH, customer_list
 from recommender.serving.loader import RecommenderUnavailable, ServedRecommender
 
 from crm.models import Address, Conversation, Customer, CustomerInterest, Identity, Interaction, Product
-from crm.repository import Customer360, customer_360
+from crm.errors import CustomerNotFound, InvalidInput, NotFound
+from crm.repository import Customer360, CustomerView, customer_360, resolve_customer
+
+from console.i18n import refusal
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,18 @@ class CustomerPage:
     interests: list[tuple[str, float]]
     interactions: list[dict[str, Any]]
     conversations: list[dict[str, Any]]
+
+
+def customer_by_reference(session: Session, reference: str) -> CustomerView:
+    """`resolve_customer` for what staff type (an id, `web:demo-alice`, an email), refused in the catalogue's
+    words so that the page says it in the reader's language, with the reference they typed."""
+    shown = reference.strip()[:80]
+    try:
+        return resolve_customer(session, reference)
+    except CustomerNotFound as missing:
+        raise refusal(NotFound, "customers.error.not_found", reference=shown) from missing
+    except InvalidInput as unclear:
+        raise refusal(InvalidInput, "customers.error.reference", reference=shown) from unclear
 
 
 def customer_page(session: Session, customer_id: int, *, actor: str, reveal: bool) -> CustomerPage:

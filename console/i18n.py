@@ -605,6 +605,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "customers.lifecycle": ("Lifecycle", "生命周期"),
     "customers.churn_risk": ("Churn risk", "流失风险"),
     "customers.not_segment": ("{segment} is not a segment", "{segment} 不是客户分群"),
+    "customers.error.not_found": ("No customer {reference}.", "没有找到客户 {reference}。"),
+    "customers.error.reference": (
+        "{reference}: give a customer id, channel:id (e.g. web:demo-alice) or an email address.",
+        "{reference}：请填写客户编号、渠道:编号（例如 web:demo-alice）或邮箱地址。",
+    ),
     "customer.title": ("Customer {id}", "客户 {id}"),
     "customer.default_name": ("Customer", "客户"),
     "customer.erased": ("erased", "已删除"),

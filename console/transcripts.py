@@ -35,9 +35,9 @@ from crm.models import (
     Message,
     MessageSender,
 )
-from crm.repository import resolve_customer
 from crm.repository.workspace import normalize_tag, tagged_conversations
 
+from console.customers import customer_by_reference
 from console.i18n import refusal
 from console.masking import mask_secrets
 from console.rasa import AGENT_MESSAGE_ACTION
@@ -173,7 +173,7 @@ class ConversationList:
     pages: int
     scanned: int | None = None  # a search: how many conversations were decrypted and searched
     candidates: int | None = None  # a search: how many matched the filters
-    error: str | None = None
+    error: InvalidInput | NotFound | None = None  # a filter refused: `describe` words it for the reader
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def _filtered(session: Session, filters: Filters, tz: ZoneInfo) -> Select[int]:
     if end is not None:
         query = query.where(Conversation.started_at < end)
     if filters.customer:
-        query = query.where(Conversation.customer_id == resolve_customer(session, filters.customer).id)
+        query = query.where(Conversation.customer_id == customer_by_reference(session, filters.customer).id)
     if filters.tag:
         query = query.where(Conversation.id.in_(tagged_conversations(filters.tag)))
     customer_says = and_(Message.conversation_id == Conversation.id, Message.sender == MessageSender.CUSTOMER)
@@ -299,7 +299,7 @@ def find_conversations(session: Session, filters: Filters, tz: ZoneInfo) -> Conv
     try:
         base = _filtered(session, filters, tz)
     except (InvalidInput, NotFound) as error:
-        return ConversationList([], 0, 1, 1, error=str(error))
+        return ConversationList([], 0, 1, 1, error=error)
     newest = base.order_by(Conversation.started_at.desc(), Conversation.id.desc())
     if not filters.query:
         total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from crm.errors import InvalidInput, NotFound
 from crm.models import Segment, StaffRole
 from crm.privacy import mask_name
-from crm.repository import customers_in_segment, get_customer, resolve_customer
+from crm.repository import customers_in_segment, get_customer
 
-from console.customers import Recommendations, customer_page
+from console.customers import Recommendations, customer_by_reference, customer_page
 from console.i18n import describe
 from console.views.workspace import tagged_customer_rows, workspace_panel
 from console.web import db, language, path_id, requires, staff, text
@@ -30,7 +30,7 @@ async def find(request: web.Request) -> web.StreamResponse:
     error = None
     if query:
         try:
-            found = await db(request).run(lambda s: resolve_customer(s, query))
+            found = await db(request).run(lambda s: customer_by_reference(s, query))
         except (InvalidInput, NotFound) as problem:
             error = describe(language(request), problem)
         else:

@@ -69,7 +69,7 @@ async def conversation_list(request: web.Request) -> web.StreamResponse:
             "filters": filters,
             "found": found,
             "rows": rows,
-            "error": error or found.error,
+            "error": error or (describe(lang, found.error) if found.error else None),
             "channels": [c.value for c in Channel],
             "outcomes": [s.value for s in ConversationStatus],
             "languages": [language.value for language in Language],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.db import transaction
 from crm.repository import close_conversation, create_customer, open_conversation, record_message, request_handoff
+from console.i18n import describe
 from console import transcripts
 from console.transcripts import Filters, find_conversations
 
@@ -62,7 +63,9 @@ def test_each_filter(empty: sessionmaker[Session]) -> None:
     assert found(empty, language=transcripts.Language.ZH) == [ids["wechat"]]
     with empty() as session:
         missing = find_conversations(session, Filters(customer="web:nobody"), UTC)
-    assert missing.rows == [] and missing.error is not None and "no customer" in missing.error
+    assert missing.rows == [] and missing.error is not None
+    assert describe("zh", missing.error) == "没有找到客户 web:nobody。"  # in the reader's language
+    assert describe("en", missing.error) == "No customer web:nobody."
 
 
 def test_search_decrypts_and_matches_any_case_and_language(empty: sessionmaker[Session]) -> None:
