@@ -12,7 +12,6 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.base import Reply
-from actions.forms.answers import EMAIL_IN_TEXT
 from actions.i18n import as_language, detect_language
 from actions.identity import identified_customer
 from actions.linking import NOTICE_SLOT, link_notices, signed_channel, tell_links
@@ -28,12 +27,13 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The language of the message (an e-mail address says nothing of it: "是 li.wei@example.cn" is
-        Chinese). A message that says nothing (a bare order number, a button) keeps the conversation's;
-        the first such message of a signed-in customer is answered in the language of their profile."""
+        """The language of the message (kelian.language's rule: an e-mail address says nothing of it,
+        "是 li.wei@example.cn" is Chinese). A message that says nothing (a bare order number, a button) keeps
+        the conversation's; the first such message of a signed-in customer is answered in the language of
+        their profile."""
         # An opt-out word the channel recognised reaches Rasa as an intent's payload: the word tells the language.
         said = word_of(tracker.latest_message.get("metadata")) or tracker.latest_message.get("text") or ""
-        language = detect_language(EMAIL_IN_TEXT.sub(" ", said))
+        language = detect_language(said)
         if language:
             return {"language": language}
         if tracker.get_slot("language") is not None or not signed_channel(tracker):
