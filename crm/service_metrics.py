@@ -216,14 +216,13 @@ class CsatFigures:
         )
 
 
-@dataclass
-class BucketFigures:
-    """Containment and the fallback rate over the conversations of one part of the window (a day or a week)."""
+class _Rates:
+    """Containment and the fallback rate from the counts a dataclass below holds."""
 
-    conversations: int = 0
-    contained: int = 0
-    customer_messages: int = 0
-    failed_messages: int = 0
+    conversations: int
+    contained: int
+    customer_messages: int
+    failed_messages: int
 
     @property
     def containment(self) -> float | None:
@@ -234,8 +233,18 @@ class BucketFigures:
         return _ratio(self.failed_messages, self.customer_messages)
 
 
+@dataclass
+class BucketFigures(_Rates):
+    """Containment and the fallback rate over the conversations of one part of the window (a day or a week)."""
+
+    conversations: int = 0
+    contained: int = 0
+    customer_messages: int = 0
+    failed_messages: int = 0
+
+
 @dataclass(frozen=True)
-class ServiceFigures:
+class ServiceFigures(_Rates):
     conversations: int
     contained: int
     customer_messages: int
@@ -251,14 +260,6 @@ class ServiceFigures:
     csat_by_week: dict[date, CsatFigures] = field(default_factory=dict)  # the Monday of the week
     # containment and fallbacks by the part of the window the conversation started in (`bucket` of compute_service)
     by_bucket: dict[date, BucketFigures] = field(default_factory=dict)
-
-    @property
-    def containment(self) -> float | None:
-        return _ratio(self.contained, self.conversations)
-
-    @property
-    def fallback_rate(self) -> float | None:
-        return _ratio(self.failed_messages, self.customer_messages)
 
     @property
     def median_wait(self) -> float | None:
