@@ -20,8 +20,9 @@ from crm.db import run_transaction
 from crm.experiments.definitions import get_experiment, stop_experiment
 from crm.experiments.serving import arm_for, record_exposure
 from crm.models import Channel, Customer, Experiment, ExperimentStatus, Interaction, InteractionKind, Product, StaffRole
-from tests.console.conftest import PASSWORD, demo, demo_engine, new_user  # noqa: F401 - fixtures
+from tests.console.conftest import demo, demo_engine, new_user  # noqa: F401 - fixtures
 from tests.e2e.test_console_browser import ConsoleThread, Watch, console  # noqa: F401 - fixtures
+from tests.e2e.test_queue_browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -108,11 +109,7 @@ def test_a_marketer_creates_starts_reads_and_stops_an_experiment(
     )
     page = context.new_page()
     watch = Watch(page)
-    page.goto(f"{console.url}/login")
-    page.fill("input[name=username]", new_user(demo, StaffRole.SUPERVISOR, language))
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{console.url}/inbox")
+    sign_in(page, console.url, new_user(demo, StaffRole.SUPERVISOR, language))
 
     page.click("header nav a[href='/experiments']")
     page.wait_for_url(f"{console.url}/experiments")
@@ -195,11 +192,7 @@ def test_a_marketer_creates_a_reply_wording_experiment_in_the_form(
     )
     page = context.new_page()
     watch = Watch(page)
-    page.goto(f"{console.url}/login")
-    page.fill("input[name=username]", new_user(demo, StaffRole.SUPERVISOR, language))
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{console.url}/inbox")
+    sign_in(page, console.url, new_user(demo, StaffRole.SUPERVISOR, language))
 
     page.goto(f"{console.url}/experiments")
     page.fill("input[name=key]", key)
