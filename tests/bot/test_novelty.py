@@ -38,15 +38,29 @@ def featurized(e5: E5SentenceFeaturizer, text: str, intent: str, confidence: flo
     return message
 
 
-@pytest.fixture()
-def trained(e5, tmp_path) -> tuple[LocalModelStorage, Resource, dict]:
-    storage = LocalModelStorage(tmp_path)
+def train(e5, path, config: dict, training: list[tuple[str, str]]) -> tuple[LocalModelStorage, Resource, dict]:
+    storage = LocalModelStorage(path)
     resource = Resource("novelty")
-    examples = [Message(data={TEXT: text, INTENT: intent}) for text, intent in TRAINING]
+    examples = [Message(data={TEXT: text, INTENT: intent}) for text, intent in training]
     e5.process_training_data(TrainingData(examples))
-    config = {"thresholds": {"en": 0.85, "zh": 0.89}}
     NearestExampleFallback.create(config, storage, resource, CONTEXT).train(TrainingData(examples))
     return storage, resource, config
+
+
+@pytest.fixture()
+def trained(e5, tmp_path) -> tuple[LocalModelStorage, Resource, dict]:
+    return train(e5, tmp_path, {"thresholds": {"en": 0.85, "zh": 0.89}}, TRAINING)
+
+
+# Taught refusals next to in-scope requests that share their words ("broken", "坏了"); thresholds low
+# enough that every message below passes the far-from-everything check, so only the nearest-refusal
+# rule can reject it.
+REFUSALS = [
+    ("my order arrived broken", "complaint"),
+    ("the screen of my phone cracked, where do I get it fixed under warranty", "out_of_scope"),
+    ("保修期内坏了去哪修", "out_of_scope"),
+]
+LOW_THRESHOLDS = {"en": 0.8, "zh": 0.8}
 
 
 def loaded(trained) -> NearestExampleFallback:
@@ -100,6 +114,52 @@ def test_training_without_sentence_vectors_is_refused(tmp_path):
     gate = NearestExampleFallback.create({}, LocalModelStorage(tmp_path), Resource("novelty"), CONTEXT)
     with pytest.raises(InvalidConfigException):
         gate.train(TrainingData([Message(data={TEXT: "where is my parcel", INTENT: "track_order"})]))
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted"),
+    [
+        ("my phone screen broke, can the warranty center repair it", "complaint"),
+        ("充电器坏了 还在保修期吗", "get_refund"),
+    ],
+)
+def test_a_message_nearer_to_a_taught_refusal_than_to_any_request_becomes_out_of_scope(e5, tmp_path, text, predicted):
+    gate = loaded(train(e5, tmp_path, {"thresholds": LOW_THRESHOLDS}, TRAINING + REFUSALS))
+    message = featurized(e5, text, predicted)
+    assert gate.nearest_similarity(message) >= 0.8
+    gate.process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    assert message.get(INTENT_RANKING_KEY)[1]["name"] == predicted
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("the parcel I ordered came damaged", "complaint"), ("我买的鞋子坏了 能退吗", "get_refund")]
+)
+def test_a_request_nearer_to_its_own_examples_than_to_a_refusal_keeps_its_intent(e5, tmp_path, text, intent):
+    gate = loaded(train(e5, tmp_path, {"thresholds": LOW_THRESHOLDS}, TRAINING + REFUSALS))
+    message = featurized(e5, text, intent)
+    gate.process([message])
+    assert message.get(INTENT)["name"] == intent
+
+
+def test_without_a_margin_only_the_distance_rule_rejects(e5, tmp_path):
+    gate = loaded(train(e5, tmp_path, {"thresholds": LOW_THRESHOLDS, "margin": None}, TRAINING + REFUSALS))
+    message = featurized(e5, "my phone screen broke, can the warranty center repair it", "complaint")
+    gate.process([message])
+    assert message.get(INTENT)["name"] == "complaint"
+
+
+def test_a_model_trained_without_refusal_examples_still_loads_and_judges_distance(e5, tmp_path):
+    gate = loaded(train(e5, tmp_path, {"thresholds": {"en": 0.85, "zh": 0.89}}, TRAINING[:-1]))
+    message = featurized(e5, "which cryptocurrency should I buy this year", "track_order")
+    gate.process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("config", [{"margin": 2.0}, {"margin": -1.5}])
+def test_a_bad_margin_is_refused(tmp_path, config):
+    with pytest.raises(InvalidConfigException):
+        NearestExampleFallback.create(config, LocalModelStorage(tmp_path), Resource("n"), CONTEXT)
 
 
 @pytest.mark.parametrize("thresholds", [{"fr": 0.8}, {"en": 1.5}])
