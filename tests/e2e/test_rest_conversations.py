@@ -57,6 +57,21 @@ def test_out_of_scope_is_not_forced_into_a_support_intent(stack, customer):
     assert reply
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # words of shop intents (lost, who do I call), about another company's service
+        ("@airline the crew lost my suitcase on the flight from boston, who do i call", "outside what I can help"),
+        # a train ticket shares 订 / 票 with ordering and invoices
+        ("帮我订一张明天下午去南京的高铁票", "超出了我的服务范围"),
+    ],
+)
+def test_a_message_nearer_to_what_the_shop_declines_gets_the_polite_refusal_not_a_policy(stack, customer, text, answer):
+    reply = texts(stack.say(customer, text))
+    assert latest_intent(stack, customer) == "out_of_scope"
+    assert answer in reply
+
+
 # --- orders -------------------------------------------------------------------------------------
 
 
