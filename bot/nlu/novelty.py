@@ -159,12 +159,8 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
         vector = sentence_vector(message)
         return None if vector is None else self._nearest(self._vectors, vector)
 
-    def _refused_because(self, text: str, vector: np.ndarray) -> Optional[str]:
-        """Why the message is out of scope, or None when it is not (or has no language to judge by)."""
-        threshold = self._thresholds.get(detect_language(text) or "")
-        nearest = self._nearest(self._vectors, vector)
-        if threshold is None or nearest is None:
-            return None
+    def _refused_because(self, vector: np.ndarray, nearest: float, threshold: float) -> Optional[str]:
+        """Why a message whose nearest in-scope example is at `nearest` is out of scope, or None when it is not."""
         if nearest < threshold:
             return f"nearest in-scope example at {nearest:.3f} < {threshold:.2f}"
         refusal = self._nearest(self._refusals, vector) if self._margin is not None else None
@@ -175,14 +171,17 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            vector = sentence_vector(message)
-            if intent.get(INTENT_NAME_KEY) in REJECTIONS or vector is None:
+            if intent.get(INTENT_NAME_KEY) in REJECTIONS:
                 continue
-            reason = self._refused_because(message.get(TEXT) or "", vector)
+            threshold = self._thresholds.get(detect_language(message.get(TEXT)) or "")
+            vector = sentence_vector(message) if threshold is not None else None
+            nearest = self._nearest(self._vectors, vector) if vector is not None else None
+            if threshold is None or vector is None or nearest is None:
+                continue
+            reason = self._refused_because(vector, nearest, threshold)
             if reason is None:
                 continue
             logger.debug("%s: '%s' becomes %s", reason, intent.get(INTENT_NAME_KEY), OUT_OF_SCOPE)
-            nearest = self._nearest(self._vectors, vector) or 0.0
             fallback = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0 - nearest}
             message.set(INTENT, fallback, add_to_output=True)
             message.data.setdefault(INTENT_RANKING_KEY, []).insert(0, fallback)
