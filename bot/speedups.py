@@ -1,4 +1,4 @@
-"""Two costs Rasa 3.6 pays on every turn that buy nothing, taken out of the Rasa server (bot/serve.py).
+"""Costs Rasa 3.6 pays on every turn that buy nothing, taken out of the Rasa server (bot/serve.py).
 
 Found by profiling the server under `make bench`'s greeting load (docs/benchmarks.md):
 
@@ -17,9 +17,21 @@ Found by profiling the server under `make bench`'s greeting load (docs/benchmark
 The rule-key cache also speeds up the RulePolicy's contradiction check (`make check-rules`): it
 predicts every rule's state against every rule key, and took 111 s instead of 36 s without it
 (2026-12-06, `rasa train core` with the check on, 2 cores). `python -m bot.speedups <rasa arguments>`
-runs Rasa's command line with both applied; devstack/rule_check.py trains with it.
+runs Rasa's command line with them applied; devstack/rule_check.py trains with it, and
+devstack/nlu_predict.py parses with them as the server does.
 
-Both replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
+Two more costs, of every parse (found by profiling `nlu-dev`'s parse of the dev messages, 2026-12-07):
+
+- **The intent classifier's coefficients copied on every prediction.** scikit-learn multiplies the
+  message's sparse row by `coef_.T`; SciPy needs that operand in row order and copies the whole
+  matrix (intents × features, ~2 MB) when it is not. Stored column-major once at load time, the
+  transpose is already in row order: the same products, no copy.
+- **Features combined twice over to build one row.** Rasa's LogisticRegressionClassifier asks for all
+  sparse features (sequence and sentence, each combined through deep copies and SciPy `hstack`), keeps
+  the sentence ones, and stacks them with the dense sentence vector through two more SciPy calls.
+  `create_x` builds the same CSR rows directly from the sentence features, in Rasa's order.
+
+All four replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
 the contract on the installed Rasa, so an upgrade that changes it fails there rather than in production.
 """
 
@@ -28,11 +40,16 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from typing import Any, Callable
+from typing import Any
 
+import numpy as np
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import coo_matrix, csr_matrix
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,14 +83,64 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         raise e
 
 
-PATCHES: tuple[tuple[type, str, Callable[..., Any]], ...] = (
+_RASA_LOGISTIC_REGRESSION_LOAD = LogisticRegressionClassifier.load.__func__  # type: ignore[attr-defined]
+
+
+def load_logistic_regression(cls: type, *args: Any, **kwargs: Any) -> LogisticRegressionClassifier:
+    """Rasa's `LogisticRegressionClassifier.load`, then the coefficients stored column-major (see above)."""
+    component = _RASA_LOGISTIC_REGRESSION_LOAD(cls, *args, **kwargs)
+    clf = getattr(component, "clf", None)
+    if clf is not None and hasattr(clf, "coef_"):
+        clf.coef_ = np.asfortranarray(clf.coef_)
+    return component
+
+
+def create_x(self: LogisticRegressionClassifier, messages: list[Message]) -> csr_matrix:
+    """The classifier's input rows, as Rasa's `_create_X` builds them: the message's sparse sentence
+    features, in the order the featurizers added them, then its dense sentence features."""
+    data: list[np.ndarray] = []
+    indices: list[np.ndarray] = []
+    indptr = [0]
+    width = 0
+    for message in messages:
+        sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+        offset = stored = 0
+        for feature in [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]:
+            if feature.is_sparse():
+                row = coo_matrix(feature.features)
+                columns, values, size = row.col, row.data, row.shape[1]
+            else:
+                vector = np.asarray(feature.features).reshape(-1)
+                columns = np.flatnonzero(vector)
+                values, size = vector[columns], vector.size
+            data.append(values)
+            indices.append(columns + offset)
+            offset += size
+            stored += len(columns)
+        width = max(width, offset)
+        indptr.append(indptr[-1] + stored)
+    matrix = csr_matrix(
+        (
+            np.concatenate(data).astype(np.float64) if data else np.zeros(0),
+            np.concatenate(indices).astype(np.int32) if indices else np.zeros(0, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int32),
+        ),
+        shape=(len(messages), width),
+    )
+    matrix.sum_duplicates()  # a count vector may hold a column twice; Rasa's conversion sums them too
+    return matrix
+
+
+PATCHES: tuple[tuple[type, str, Any], ...] = (
     (RulePolicy, "_rule_key_to_state", staticmethod(rule_key_to_state)),
     (RemoteAction, "_validate_action_result", validate_action_result),
+    (LogisticRegressionClassifier, "load", classmethod(load_logistic_regression)),
+    (LogisticRegressionClassifier, "_create_X", create_x),
 )
 
 
 def apply() -> None:
-    """Install both in this process (again: the same)."""
+    """Install them in this process (again: the same)."""
     for owner, name, replacement in PATCHES:
         setattr(owner, name, replacement)
 

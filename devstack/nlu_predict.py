@@ -1,6 +1,7 @@
 """Parse every message of some Rasa NLU YAML files with one trained model and write the predictions.
 
-Runs in `.venv-bot` (Python 3.10, rasa) as a plain script, so it imports nothing of the project:
+Runs in `.venv-bot` (Python 3.10, rasa) as a plain script, so it imports nothing of the services (only
+`bot`, which the model names, and `bot/speedups.py`, applied as the Rasa server applies it):
 `.venv-bot/bin/python devstack/nlu_predict.py --model models --out results/dev/predictions.json
 FILE...`. Loading the model once and parsing in-process is several times faster than one
 `rasa test nlu` per file, and it times each parse, which gives the NLU latency figures for free.
@@ -46,6 +47,9 @@ async def predict(model: Path, files: list[Path]) -> dict[str, Any]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
+    from bot import speedups
+
+    speedups.apply()  # what bot/serve.py installs: parse as the server parses
     configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
     await agent.parse_message("warm up")
