@@ -20,6 +20,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
+from kelian.refusal import rule_of
+
 from retrieval.faq_index import FaqMatch, margin_for
 
 from actions.base import DataAction, Reply
@@ -49,7 +51,7 @@ async def faq_match(tracker: Tracker) -> FaqMatch | None:
     found the message off-topic (it must get the out-of-scope answer, not a policy); its answer's facts
     filled in (knowledge.render)."""
     text = tracker.latest_message.get("text") or ""
-    margin = margin_for(tracker.get_intent_of_latest_message())
+    margin = margin_for(tracker.get_intent_of_latest_message(), rule_of(tracker.latest_message))
     language = language_of(tracker)
     match = (
         await off_loop(lambda: services().faq.answer(text, language=language, margin=margin)) if text.strip() else None

@@ -23,6 +23,7 @@ import numpy as np
 
 from devstack.config import ROOT, StackConfig
 from devstack.stack import VENV_BOT
+from kelian.refusal import rule_of
 from retrieval.faq_index import FaqIndex, load_entries, margin_for
 
 EVAL_DIR = ROOT.parent / "shared" / "eval"
@@ -174,7 +175,7 @@ def regressions(scores: dict[str, DevScores], baseline: dict[str, dict[str, floa
 def rejected_after_faq(predictions: dict[str, Any], faq: FaqIndex | None = None) -> dict[str, float | None]:
     """Per set, the share of its off-topic messages that the customer still hears rejected: the dialogue
     gives every message the NLU rejected to the FAQ (actions/faq.py), which answers when an entry beats
-    the threshold of the message's language (by `margin_for` the NLU's intent more).
+    the threshold of the message's language (by `margin_for` the NLU's intent and rejection rule more).
     On `oos-dev` an FAQ answer is always wrong; the Chinese off-topic messages include shop topics
     without an intent (warranty, 价保) that the FAQ should answer."""
     faq = faq or FaqIndex.build(load_entries())
@@ -182,7 +183,8 @@ def rejected_after_faq(predictions: dict[str, Any], faq: FaqIndex | None = None)
     for name, rows in predictions["sets"].items():
         off_topic = [r for r in rows if label(r["gold"]) == REJECTED]
         still = sum(
-            label(r["predicted"]) == REJECTED and faq.answer(r["text"], margin=margin_for(r["predicted"])) is None
+            label(r["predicted"]) == REJECTED
+            and faq.answer(r["text"], margin=margin_for(r["predicted"], rule_of(r))) is None
             for r in off_topic
         )
         shares[name] = still / len(off_topic) if off_topic else None

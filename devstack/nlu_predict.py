@@ -48,6 +48,7 @@ async def predict(model: Path, files: list[Path]) -> dict[str, Any]:
     from rasa.utils.log_utils import configure_structlog
 
     from bot import speedups
+    from kelian.refusal import EVIDENCE_KEY
 
     speedups.apply()  # what bot/serve.py installs: parse as the server parses
     configure_structlog(logging.WARNING)
@@ -72,6 +73,8 @@ async def predict(model: Path, files: list[Path]) -> dict[str, Any]:
                     # CPU the process spent on the parse: what it costs, whatever else the machine runs
                     # (the wall-clock time adds the waits for a core).
                     "cpu_seconds": cpu,
+                    # which rule of the novelty check rejected it, if one did (the FAQ's margin depends on it)
+                    EVIDENCE_KEY: parsed.get(EVIDENCE_KEY),
                 }
             )
         sets[path.stem] = rows

@@ -16,7 +16,8 @@ second opinions, both answered with `out_of_scope`:
   neighbour does not.
 
 The FAQ may still answer an `out_of_scope` message, with the stricter threshold it applies to
-off-topic messages, and otherwise the customer gets the polite out-of-scope answer, never a policy
+off-topic messages (stricter still for one nearer to a refusal: the rule and the similarities go into
+the parse data, kelian/refusal.py), and otherwise the customer gets the polite out-of-scope answer, never a policy
 that merely shares a few words. Thresholds and margin were calibrated on the real-message dev sets
 (docs/nlu-evaluation.md). A message without language (an order number, digits, an emoji, a button
 payload) is never judged here: those belong to the dialogue.
@@ -44,6 +45,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from kelian.language import LANGUAGES, detect_language
+from kelian.refusal import EVIDENCE_KEY, FAR_FROM_EXAMPLES, NEARER_TO_REFUSAL
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +161,18 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
         vector = sentence_vector(message)
         return None if vector is None else self._nearest(self._vectors, vector)
 
-    def _refused_because(self, vector: np.ndarray, nearest: float, threshold: float) -> Optional[str]:
-        """Why a message whose nearest in-scope example is at `nearest` is out of scope, or None when it is not."""
+    def _refusal(self, vector: np.ndarray, nearest: float, threshold: float) -> Optional[Dict[str, Any]]:
+        """Why a message whose nearest in-scope example is at `nearest` is out of scope (kelian/refusal.py:
+        the rule and the similarities it saw), or None when it is not."""
         if nearest < threshold:
-            return f"nearest in-scope example at {nearest:.3f} < {threshold:.2f}"
+            return {"rule": FAR_FROM_EXAMPLES, "nearest_in_scope": round(nearest, 4), "nearest_refusal": None}
         refusal = self._nearest(self._refusals, vector) if self._margin is not None else None
         if refusal is not None and refusal > nearest + self._margin:
-            return f"nearest out-of-scope example at {refusal:.3f} > nearest in-scope at {nearest:.3f}"
+            return {
+                "rule": NEARER_TO_REFUSAL,
+                "nearest_in_scope": round(nearest, 4),
+                "nearest_refusal": round(refusal, 4),
+            }
         return None
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -178,11 +185,13 @@ class NearestExampleFallback(GraphComponent, IntentClassifier):
             nearest = self._nearest(self._vectors, vector) if vector is not None else None
             if threshold is None or vector is None or nearest is None:
                 continue
-            reason = self._refused_because(vector, nearest, threshold)
-            if reason is None:
+            evidence = self._refusal(vector, nearest, threshold)
+            if evidence is None:
                 continue
-            logger.debug("%s: '%s' becomes %s", reason, intent.get(INTENT_NAME_KEY), OUT_OF_SCOPE)
+            logger.debug("%s: '%s' becomes %s", evidence, intent.get(INTENT_NAME_KEY), OUT_OF_SCOPE)
             fallback = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0 - nearest}
             message.set(INTENT, fallback, add_to_output=True)
             message.data.setdefault(INTENT_RANKING_KEY, []).insert(0, fallback)
+            # the FAQ asks more of its match for a message nearer to a taught refusal (retrieval/faq_index.py)
+            message.set(EVIDENCE_KEY, evidence, add_to_output=True)
         return messages

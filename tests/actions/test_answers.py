@@ -6,6 +6,7 @@ from rasa_sdk.executor import ActionExecutor
 from actions.faq import ActionAnswerFaq
 from actions.knowledge import policies
 from actions.policies import ActionAccountHelp, ActionPaymentMethods
+from kelian.refusal import EVIDENCE_KEY, NEARER_TO_REFUSAL
 from tests.actions.conftest import make_tracker
 
 DOMAIN: dict = {}
@@ -72,6 +73,23 @@ async def test_out_of_scope_without_a_faq_says_what_the_bot_does(dispatcher):
     await ActionAnswerFaq().run(
         dispatcher, make_tracker("write me a poem about the sea", intent="out_of_scope"), DOMAIN
     )
+    assert "outside what I can help with" in dispatcher.messages[0]["text"]
+
+
+async def test_an_off_topic_message_nearer_to_a_refusal_gets_the_refusal_not_a_lookalike_policy(dispatcher):
+    """The FAQ's charged-twice entry clears the ordinary off-topic bar for a phone carrier's roaming
+    charge; when the NLU says the message is nearer to what the shop declines, the bar is higher."""
+    text = "my phone carrier charged me twice for roaming this month"
+    await ActionAnswerFaq().run(dispatcher, make_tracker(text, intent="out_of_scope"), DOMAIN)
+    assert "outside what I can help with" not in dispatcher.messages[0]["text"]
+    dispatcher.messages.clear()
+    tracker = make_tracker(text, intent="out_of_scope")
+    tracker.latest_message[EVIDENCE_KEY] = {
+        "rule": NEARER_TO_REFUSAL,
+        "nearest_in_scope": 0.84,
+        "nearest_refusal": 0.87,
+    }
+    await ActionAnswerFaq().run(dispatcher, tracker, DOMAIN)
     assert "outside what I can help with" in dispatcher.messages[0]["text"]
 
 

@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.e5_featurizer import E5SentenceFeaturizer
 from bot.nlu.novelty import NearestExampleFallback
+from kelian.refusal import EVIDENCE_KEY, FAR_FROM_EXAMPLES, NEARER_TO_REFUSAL, rule_of
 
 TRAINING = [
     ("where is my parcel", "track_order"),
@@ -74,6 +75,10 @@ def test_a_question_far_from_every_in_scope_example_becomes_out_of_scope(e5, tra
     assert message.get(INTENT)["name"] == "out_of_scope"
     assert message.get(INTENT_RANKING_KEY)[0]["name"] == "out_of_scope"
     assert message.get(INTENT_RANKING_KEY)[1]["name"] == "track_order"
+    evidence = message.as_dict(only_output_properties=True)[EVIDENCE_KEY]  # in the parse data the actions read
+    assert evidence["rule"] == FAR_FROM_EXAMPLES and evidence["nearest_refusal"] is None
+    assert evidence["nearest_in_scope"] < 0.85
+    assert message.get(INTENT)["confidence"] == pytest.approx(1 - evidence["nearest_in_scope"], abs=1e-4)
 
 
 @pytest.mark.parametrize("text", ["where's my package, it hasn't arrived", "我的包裹怎么还没到"])
@@ -81,6 +86,7 @@ def test_a_paraphrase_of_a_taught_request_keeps_its_intent(e5, trained, text):
     message = featurized(e5, text, "track_order")
     loaded(trained).process([message])
     assert message.get(INTENT)["name"] == "track_order"
+    assert message.get(EVIDENCE_KEY) is None
 
 
 def test_out_of_scope_examples_are_not_in_scope_neighbours(e5, trained):
@@ -130,6 +136,9 @@ def test_a_message_nearer_to_a_taught_refusal_than_to_any_request_becomes_out_of
     gate.process([message])
     assert message.get(INTENT)["name"] == "out_of_scope"
     assert message.get(INTENT_RANKING_KEY)[1]["name"] == predicted
+    assert rule_of(message.as_dict(only_output_properties=True)) == NEARER_TO_REFUSAL
+    evidence = message.get(EVIDENCE_KEY)
+    assert evidence["nearest_refusal"] > evidence["nearest_in_scope"] >= 0.8
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from kelian.refusal import FAR_FROM_EXAMPLES, NEARER_TO_REFUSAL
 from retrieval import faq_index
 from retrieval.faq_index import DEFAULT_FAQ_PATH, TOPICS, FaqEntry, FaqError, FaqIndex, load_entries
 from retrieval.faq_evaluation import FaqQuery, Outcome, choose_threshold, load_queries, rates, write_markdown
@@ -205,3 +206,25 @@ def test_a_margin_raises_the_bar_by_exactly_that_much(index: FaqIndex) -> None:
     needed = score - index.threshold("en")
     assert index.answer(question, margin=needed - 1e-4) is not None
     assert index.answer(question, margin=needed + 1e-4) is None
+
+
+def test_the_margin_grows_with_how_surely_the_nlu_called_the_message_off_topic() -> None:
+    assert faq_index.margin_for("track_order") == 0.0
+    assert faq_index.margin_for("nlu_fallback", NEARER_TO_REFUSAL) == 0.0  # unsure, not off-topic
+    assert faq_index.margin_for("out_of_scope") == faq_index.OFF_TOPIC_MARGIN
+    assert faq_index.margin_for("out_of_scope", FAR_FROM_EXAMPLES) == faq_index.OFF_TOPIC_MARGIN
+    assert faq_index.margin_for("out_of_scope", NEARER_TO_REFUSAL) == faq_index.REFUSAL_MARGIN
+    assert faq_index.REFUSAL_MARGIN > faq_index.OFF_TOPIC_MARGIN
+
+
+def test_an_off_topic_message_that_resembles_a_refusal_gets_no_policy(index: FaqIndex) -> None:
+    """A phone carrier's roaming charge shares words with the shop's charged-twice policy, enough for an
+    ordinary off-topic message's bar, not for one the NLU found nearer to what the shop declines."""
+    text = "my phone carrier charged me twice for roaming this month"
+    best = index.answer(text, margin=-1.0)
+    assert best is not None and best.entry.id == "charged_twice"
+    assert best.score < index.threshold("en") + faq_index.margin_for("out_of_scope", NEARER_TO_REFUSAL)
+    assert index.answer(text, margin=faq_index.margin_for("out_of_scope", NEARER_TO_REFUSAL)) is None
+    # a real shop question the NLU has no intent for still gets its answer with the same margin
+    warranty = index.answer("我买的耳机保修多久", margin=faq_index.margin_for("out_of_scope", NEARER_TO_REFUSAL))
+    assert warranty is not None and warranty.entry.id == "warranty_period"
