@@ -31,7 +31,17 @@ Two more costs, of every parse (found by profiling `nlu-dev`'s parse of the dev 
   the sentence ones, and stacks them with the dense sentence vector through two more SciPy calls.
   `create_x` builds the same CSR rows directly from the sentence features, in Rasa's order.
 
-All four replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
+And one more of every prediction (profiling the greeting load again, 2026-12-07, after the four above):
+
+- **Every rule tried against the newest state, one by one.** RulePolicy's `_get_possible_keys` decodes
+  and tests each of the ~2,200 rule keys against the conversation's newest state in a Python loop,
+  twice or more per turn (once per predicted action, again for a form's unhappy paths): a quarter of
+  the server's CPU under the greeting load. Most keys cannot apply (they need another previous action)
+  and many share the same newest state. `possible_rule_keys` groups the keys once per rule table —
+  by the previous action their newest state requires, then by that state — and asks Rasa's own
+  `_is_rule_applicable` once per group; older states are checked key by key as Rasa does.
+
+All five replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
 the contract on the installed Rasa, so an upgrade that changes it fails there rather than in production.
 """
 
@@ -40,6 +50,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,7 +59,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
+from rasa.shared.nlu.constants import ACTION_NAME, FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import coo_matrix, csr_matrix
 
@@ -56,6 +69,86 @@ from scipy.sparse import coo_matrix, csr_matrix
 def rule_key_to_state(rule_key: str) -> Any:
     """RulePolicy's `_rule_key_to_state` with room for every rule (the key set is fixed by the model)."""
     return json.loads(rule_key)
+
+
+ANY = object()  # a rule state that requires no particular value
+
+
+@dataclass(frozen=True)
+class RuleIndex:
+    """One rule table's keys grouped for the newest state: (previous action, intent) the state requires
+    -> [(a key, the keys whose newest state is that key's)]. Keys without states apply to any state."""
+
+    keys: frozenset[str]
+    groups: dict[Any, list[tuple[str, list[str]]]]
+    stateless: list[str]
+
+
+def _required(sub_state: Any, name: str) -> Any:
+    """The value a rule's sub-state requires under `name`, or ANY (Rasa's `_does_rule_match_state`: a
+    set value other than SHOULD_NOT_BE_SET must be equal in the conversation's state)."""
+    value = (sub_state or {}).get(name)
+    return value if value and value != SHOULD_NOT_BE_SET and isinstance(value, str) else ANY
+
+
+def _group_of(state: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A rule's newest state -> (the previous action it requires, the intent it requires). The intent
+    counts only with a previous action: Rasa compares two states only when both have one (two
+    conversation starts match whatever their intents)."""
+    action = _required(state.get(PREVIOUS_ACTION), ACTION_NAME)
+    return (action, ANY if action is ANY else _required(state.get(USER), INTENT))
+
+
+def build_rule_index(keys: frozenset[str]) -> RuleIndex:
+    by_action: dict[Any, dict[str, tuple[str, list[str]]]] = {}
+    stateless: list[str] = []
+    for key in sorted(keys):
+        states = rule_key_to_state(key)
+        if not states:
+            stateless.append(key)
+            continue
+        newest = states[-1]
+        signature = json.dumps(newest, sort_keys=True)
+        group = by_action.setdefault(_group_of(newest), {})
+        group.setdefault(signature, (key, []))[1].append(key)
+    return RuleIndex(keys, {action: list(g.values()) for action, g in by_action.items()}, stateless)
+
+
+_RULE_INDEXES: dict[int, RuleIndex] = {}  # id of a rule table -> its index, checked against its keys
+
+
+def _rule_index(lookup: Mapping[str, Any]) -> RuleIndex:
+    index = _RULE_INDEXES.get(id(lookup))
+    if index is None or len(index.keys) != len(lookup) or lookup.keys() != index.keys:
+        # a new table, or one training changed: index it (a handful of tables live in a process)
+        if len(_RULE_INDEXES) >= 16:
+            _RULE_INDEXES.clear()
+        index = _RULE_INDEXES[id(lookup)] = build_rule_index(frozenset(lookup))
+    return index
+
+
+def possible_rule_keys(self: RulePolicy, lookup: dict[str, Any], states: Sequence[Any]) -> set[str]:
+    """RulePolicy's `_get_possible_keys`: the keys of `lookup` whose rule applies to `states` (oldest
+    first), each state checked by Rasa's `_is_rule_applicable`; for the newest state once per group of
+    keys with the same newest state, among the keys that could take its previous action and intent."""
+    if not states:
+        return set(lookup)
+    index = _rule_index(lookup)
+    newest = states[-1]
+    action = (newest.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    intent = (newest.get(USER) or {}).get(INTENT)
+    candidates = list(index.groups.get((ANY, ANY), ()))
+    if action is not None:
+        candidates += index.groups.get((action, ANY), ())
+        if intent is not None:
+            candidates += index.groups.get((action, intent), ())
+    possible = list(index.stateless)
+    for representative, members in candidates:
+        if self._is_rule_applicable(representative, 0, newest):
+            possible += members
+    for turn_index, state in enumerate(reversed(states[:-1]), start=1):
+        possible = [key for key in possible if self._is_rule_applicable(key, turn_index, state)]
+    return set(possible)
 
 
 @functools.lru_cache(maxsize=1)
@@ -133,6 +226,7 @@ def create_x(self: LogisticRegressionClassifier, messages: list[Message]) -> csr
 
 PATCHES: tuple[tuple[type, str, Any], ...] = (
     (RulePolicy, "_rule_key_to_state", staticmethod(rule_key_to_state)),
+    (RulePolicy, "_get_possible_keys", possible_rule_keys),
     (RemoteAction, "_validate_action_result", validate_action_result),
     (LogisticRegressionClassifier, "load", classmethod(load_logistic_regression)),
     (LogisticRegressionClassifier, "_create_X", create_x),

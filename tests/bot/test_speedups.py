@@ -1,10 +1,12 @@
-"""bot/speedups.py replaces four functions of Rasa's: the replacements keep their contracts on the
-installed Rasa (the same rule states; every action response still validated, Rasa's error on a bad one;
-the intent classifier's same input rows and the same probabilities)."""
+"""bot/speedups.py replaces five functions of Rasa's: the replacements keep their contracts on the
+installed Rasa (the same rule states and the same applicable rules; every action response still
+validated, Rasa's error on a bad one; the intent classifier's same input rows and the same
+probabilities)."""
 
 from __future__ import annotations
 
 import json
+import random
 from types import SimpleNamespace
 
 import numpy as np
@@ -24,6 +26,7 @@ from bot import speedups
 
 # Rasa's own, read when this module is imported (before the fixture below installs the replacements)
 RASA_CREATE_X = LogisticRegressionClassifier._create_X
+RASA_POSSIBLE_KEYS = RulePolicy._get_possible_keys
 
 RULE_KEY = json.dumps([{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}])
 
@@ -48,6 +51,68 @@ def test_rule_keys_decode_as_rasa_decodes_them_and_every_key_stays_cached():
 def test_a_policy_instance_uses_the_cache():
     policy = RulePolicy.__new__(RulePolicy)  # the method is looked up on the class, as Rasa calls it
     assert policy._rule_key_to_state(RULE_KEY) is RulePolicy._rule_key_to_state(RULE_KEY)
+
+
+SHOULD_NOT_BE_SET = "should_not_be_set"
+ACTIONS = ["action_listen", "utter_greet", "action_answer_faq", "order_form", SHOULD_NOT_BE_SET]
+
+
+def random_state(rng: random.Random, starter: bool = False) -> dict:
+    """A rule or conversation state of the shapes RulePolicy stores: previous action (by name, by text,
+    or none at a conversation's start), user intent or text, slots, active loop."""
+    state: dict = {}
+    if not starter:
+        kind = rng.random()
+        if kind < 0.85:
+            state["prev_action"] = {"action_name": rng.choice(ACTIONS)}
+        elif kind < 0.95:
+            state["prev_action"] = {"action_text": rng.choice(["hi", "ok"])}
+    if rng.random() < 0.6:
+        state["user"] = {"intent": rng.choice(["greet", "goodbye", "track_order", SHOULD_NOT_BE_SET])}
+    elif rng.random() < 0.3:
+        state["user"] = {"text": "hello"}
+    if rng.random() < 0.5:
+        state["slots"] = {rng.choice(["language", "order_number"]): rng.choice([(1.0,), (0.0,), SHOULD_NOT_BE_SET])}
+    if rng.random() < 0.4:
+        state["active_loop"] = {"name": rng.choice(["order_form", SHOULD_NOT_BE_SET])}
+    return state
+
+
+def random_states(rng: random.Random, length: int) -> list:
+    return [random_state(rng, starter=(i == 0 and rng.random() < 0.3)) for i in range(length)]
+
+
+def rule_table(seed: int, size: int) -> dict:
+    rng = random.Random(seed)
+    table = {json.dumps(random_states(rng, rng.randint(1, 4))): rng.choice(ACTIONS[:-1]) for _ in range(size)}
+    table[json.dumps([])] = "action_listen"  # a key without states applies everywhere
+    return table
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_applicable_rules_are_the_ones_rasa_finds(seed):
+    rng = random.Random(1000 + seed)
+    table = rule_table(seed, 2500)
+    policy = RulePolicy.__new__(RulePolicy)
+    found = 0
+    for _ in range(300):
+        states = random_states(rng, rng.randint(0, 6))
+        if rng.random() < 0.5:  # a state some rule holds: rules that do apply, not only rules that do not
+            states = json.loads(rng.choice(list(table)))
+        expected = RASA_POSSIBLE_KEYS(policy, table, states)
+        assert policy._get_possible_keys(table, states) == expected
+        found += len(expected) > 1
+    assert found > 100
+
+
+def test_a_rule_table_changed_by_training_is_indexed_again():
+    policy = RulePolicy.__new__(RulePolicy)
+    table = {RULE_KEY: "utter_greet", **rule_table(7, 200)}
+    states = json.loads(RULE_KEY)
+    assert RULE_KEY in policy._get_possible_keys(table, states)
+    table[json.dumps([{"prev_action": {"action_name": "utter_greet"}}])] = table.pop(RULE_KEY)  # same size
+    got = policy._get_possible_keys(table, states)
+    assert RULE_KEY not in got and got == RASA_POSSIBLE_KEYS(policy, table, states)
 
 
 @pytest.mark.parametrize(
