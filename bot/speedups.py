@@ -41,7 +41,20 @@ And one more of every prediction (profiling the greeting load again, 2026-12-07,
   by the previous action their newest state requires, then by that state — and asks Rasa's own
   `_is_rule_applicable` once per group; older states are checked key by key as Rasa does.
 
-All five replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
+- **TED asked when a rule has already decided.** Rasa runs every policy for every prediction, then
+  keeps the one with the highest (confidence, priority). A rule's prediction has confidence 1.0 and
+  the RulePolicy the highest priority, so when a rule applies TED's prediction cannot win — yet TED
+  featurises the tracker and runs its network, a third of the server's CPU on a greeting and more on
+  a form's several predictions. Rasa's graph runs the RulePolicy before TED (dask orders the
+  policies' nodes by name); `predict_by_rules` notes the tracker a rule decided, and `predict_with_ted`
+  answers "no opinion" (all zeros, what TED answers without a model) for that same tracker, unchanged
+  since. Only where TED cannot win: a rule's confidence 1.0 (a rule, not the 0.3 core fallback), a
+  "no user" (loop) or end-to-end prediction of the rule, no rejected action (the ensemble zeroes a
+  rejected action's confidence everywhere), and a TED that predicts from intents only (a TED trained
+  on story text may make end-to-end predictions, which overrule rules). Where the graph ran TED
+  first, nothing is skipped.
+
+All seven replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
 the contract on the installed Rasa, so an upgrade that changes it fails there rather than in production.
 """
 
@@ -50,16 +63,22 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import coo_matrix, csr_matrix
@@ -151,6 +170,55 @@ def possible_rule_keys(self: RulePolicy, lookup: dict[str, Any], states: Sequenc
     return set(possible)
 
 
+_RASA_RULE_PREDICT = RulePolicy.predict_action_probabilities
+_RASA_TED_PREDICT = TEDPolicy.predict_action_probabilities
+# The tracker the last rule prediction decided, and its events then (one graph run at a time per process:
+# Rasa runs the prediction graph synchronously).
+_decided: tuple[weakref.ref[DialogueStateTracker], tuple[int, int]] | None = None
+
+
+def _events_mark(tracker: DialogueStateTracker) -> tuple[int, int]:
+    """What changes when anything is added to the tracker: its number of events and its last event."""
+    events = tracker.events
+    return len(events), id(events[-1]) if events else 0
+
+
+def rule_decides(prediction: PolicyPrediction, tracker: DialogueStateTracker) -> bool:
+    """Whether the ensemble will pick this RulePolicy prediction whatever an intent-only TED predicts
+    (Rasa's DefaultPolicyPredictionEnsemble: no-user and end-to-end predictions overrule the others,
+    then the highest (confidence, priority); a rejected action's confidence is zeroed first)."""
+    last_action = next(
+        (e for e in reversed(tracker.events) if isinstance(e, (ActionExecutionRejected, ActionExecuted))), None
+    )
+    if isinstance(last_action, ActionExecutionRejected):
+        return False
+    return prediction.is_no_user_prediction or prediction.is_end_to_end_prediction or prediction.max_confidence >= 1.0
+
+
+def predict_by_rules(
+    self: RulePolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
+) -> PolicyPrediction:
+    """RulePolicy's prediction, noting the tracker when it is decisive (see above)."""
+    global _decided
+    prediction = _RASA_RULE_PREDICT(self, tracker, domain, *args, **kwargs)
+    _decided = (weakref.ref(tracker), _events_mark(tracker)) if rule_decides(prediction, tracker) else None
+    return prediction
+
+
+def predict_with_ted(
+    self: TEDPolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
+) -> PolicyPrediction:
+    """TEDPolicy's prediction, or no opinion where a rule has decided this very tracker state."""
+    if (
+        _decided is not None
+        and _decided[0]() is tracker
+        and _decided[1] == _events_mark(tracker)
+        and TEXT not in getattr(self, "fake_features", {TEXT: None})  # intent-only: never end-to-end
+    ):
+        return self._prediction(self._default_predictions(domain))
+    return _RASA_TED_PREDICT(self, tracker, domain, *args, **kwargs)
+
+
 @functools.lru_cache(maxsize=1)
 def _response_validator() -> Any:
     from jsonschema.validators import validator_for
@@ -227,6 +295,8 @@ def create_x(self: LogisticRegressionClassifier, messages: list[Message]) -> csr
 PATCHES: tuple[tuple[type, str, Any], ...] = (
     (RulePolicy, "_rule_key_to_state", staticmethod(rule_key_to_state)),
     (RulePolicy, "_get_possible_keys", possible_rule_keys),
+    (RulePolicy, "predict_action_probabilities", predict_by_rules),
+    (TEDPolicy, "predict_action_probabilities", predict_with_ted),
     (RemoteAction, "_validate_action_result", validate_action_result),
     (LogisticRegressionClassifier, "load", classmethod(load_logistic_regression)),
     (LogisticRegressionClassifier, "_create_X", create_x),

@@ -1,10 +1,12 @@
-"""bot/speedups.py replaces five functions of Rasa's: the replacements keep their contracts on the
-installed Rasa (the same rule states and the same applicable rules; every action response still
+"""bot/speedups.py replaces seven functions of Rasa's: the replacements keep their contracts on the
+installed Rasa (the same rule states and the same applicable rules; TED silent only where the ensemble
+would not pick it; every action response still
 validated, Rasa's error on a bad one; the intent classifier's same input rows and the same
 probabilities)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from types import SimpleNamespace
@@ -13,8 +15,14 @@ import numpy as np
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_TEXT, FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
@@ -181,3 +189,96 @@ def test_a_loaded_classifier_predicts_the_same_from_column_major_coefficients(mo
     loaded = LogisticRegressionClassifier.load({}, None, None, None)
     assert loaded.clf.coef_.flags["F_CONTIGUOUS"]
     assert np.allclose(loaded.clf.predict_proba(rows), expected, rtol=0, atol=1e-12)
+
+
+# TED skipped where a rule has decided: the ensemble's choice is the same with TED's answer or without it.
+
+ACTIONS_OF_DOMAIN = ["utter_greet", "action_answer_faq", "order_form"]
+DOMAIN = Domain.from_dict(
+    {"intents": ["greet"], "actions": ACTIONS_OF_DOMAIN[1:], "responses": {"utter_greet": [{"text": "hi"}]}}
+)
+
+
+def conversation(*extra) -> DialogueStateTracker:
+    events = [ActionExecuted("action_listen"), UserUttered("hello", {"name": "greet", "confidence": 1.0}), *extra]
+    return DialogueStateTracker.from_events("someone", events)
+
+
+def rule_prediction(action: str, confidence: float = 1.0, **flags) -> PolicyPrediction:
+    probabilities = [0.0] * DOMAIN.num_actions
+    probabilities[DOMAIN.index_for_action(action)] = confidence
+    return PolicyPrediction(probabilities, "RulePolicy", 6, **flags)
+
+
+def ted_prediction(rng: np.random.Generator) -> PolicyPrediction:
+    scores = rng.random(DOMAIN.num_actions) ** 8
+    return PolicyPrediction(list(scores / scores.sum()), "TEDPolicy", 1)
+
+
+def winner(predictions: list, tracker: DialogueStateTracker) -> tuple:
+    best = DefaultPolicyPredictionEnsemble().combine_predictions(copy.deepcopy(predictions), tracker, DOMAIN)
+    return best.policy_name, best.max_confidence_index, best.max_confidence, best.events
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        rule_prediction("utter_greet"),
+        rule_prediction("order_form", 0.0, is_no_user_prediction=True),  # a loop's happy path
+        rule_prediction("action_answer_faq", 0.9, is_end_to_end_prediction=True),
+    ],
+)
+def test_where_a_rule_decides_the_ensemble_ignores_ted(rule):
+    tracker, rng = conversation(), np.random.default_rng(3)
+    assert speedups.rule_decides(rule, tracker)
+    memo = PolicyPrediction([0.0] * DOMAIN.num_actions, "MemoizationPolicy", 3)
+    no_opinion = PolicyPrediction([0.0] * DOMAIN.num_actions, "TEDPolicy", 1)
+    for _ in range(50):
+        assert winner([memo, rule, ted_prediction(rng)], tracker) == winner([memo, rule, no_opinion], tracker)
+
+
+def test_the_core_fallback_and_a_rejected_action_leave_ted_its_say():
+    fallback = rule_prediction("action_answer_faq", 0.3)  # RulePolicy's core fallback: TED may win
+    assert not speedups.rule_decides(fallback, conversation())
+    rejected = conversation(ActionExecuted("utter_greet"), ActionExecutionRejected("order_form"))
+    assert not speedups.rule_decides(rule_prediction("utter_greet"), rejected)
+
+
+@pytest.fixture
+def policies(monkeypatch):
+    """A RulePolicy answering `rule.prediction`, and a TED whose network is counted."""
+    rule = SimpleNamespace(prediction=rule_prediction("utter_greet"), policy=RulePolicy.__new__(RulePolicy))
+    ted = TEDPolicy.__new__(TEDPolicy)
+    ted.fake_features = {"intent": [], "prev_action": []}
+    ted.priority = 1
+    ran = []
+    monkeypatch.setattr(speedups, "_RASA_RULE_PREDICT", lambda self, tracker, domain, *a, **k: rule.prediction)
+    monkeypatch.setattr(
+        speedups, "_RASA_TED_PREDICT", lambda self, tracker, domain, *a, **k: ran.append(tracker) or "network"
+    )
+    monkeypatch.setattr(speedups, "_decided", None)
+    return rule, ted, ran
+
+
+def test_ted_gives_no_opinion_on_the_tracker_a_rule_decided(policies):
+    rule, ted, ran = policies
+    tracker = conversation()
+    assert rule.policy.predict_action_probabilities(tracker, DOMAIN) is rule.prediction
+    skipped = ted.predict_action_probabilities(tracker, DOMAIN)
+    assert not ran and skipped.policy_name == "TEDPolicy" and skipped.probabilities == [0.0] * DOMAIN.num_actions
+    assert ted.predict_action_probabilities(conversation(), DOMAIN) == "network"  # another conversation
+    tracker.update(ActionExecuted("utter_greet"))  # the same conversation, one action later
+    assert ted.predict_action_probabilities(tracker, DOMAIN) == "network"
+
+
+def test_ted_runs_after_an_undecided_rule_and_when_it_may_predict_from_text(policies):
+    rule, ted, ran = policies
+    tracker = conversation()
+    rule.prediction = rule_prediction("action_answer_faq", 0.3)
+    rule.policy.predict_action_probabilities(tracker, DOMAIN)
+    assert ted.predict_action_probabilities(tracker, DOMAIN) == "network"
+    rule.prediction = rule_prediction("utter_greet")
+    rule.policy.predict_action_probabilities(tracker, DOMAIN)
+    ted.fake_features = {"intent": [], "text": []}  # trained on story text: its end-to-end answer overrules rules
+    assert ted.predict_action_probabilities(tracker, DOMAIN) == "network"
+    assert len(ran) == 2
