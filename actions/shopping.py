@@ -22,10 +22,17 @@ from typing import Any, TypedDict
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
-from sqlalchemy.orm import Session
 
 from crm.errors import ProductNotFound
-from crm.repository import CustomerView, ProductView, get_product, product_rating, products_by_ids, record_interaction
+from crm.repository import (
+    CustomerView,
+    ProductView,
+    get_product,
+    product_rating,
+    products_by_ids,
+    products_by_skus,
+    record_interactions,
+)
 from recommender.serving.query import (
     MAX_REQUEST_CHARS,
     MAX_SHOWN,
@@ -106,26 +113,12 @@ async def remember(tracker: Tracker, who: Shopper, product_ids: list[int], kind:
         if who.customer is not None:
             customer_id = who.customer.id
 
-            def write(session: Session) -> None:
-                for product_id in product_ids:
-                    record_interaction(session, customer_id, product_id, kind, channel=channel)
-
-            await in_crm(write)
+            await in_crm(lambda s: record_interactions(s, customer_id, product_ids, kind, channel=channel))
         if not who.personal:  # a known customer's are folded in from the CRM before their next list
             events = [InteractionRecord(who.key, product_id, kind, 1.0, None, channel) for product_id in product_ids]
             await with_recommender(lambda r: r.update(who.key, events))
     except Exception:
         log.exception("could not record %s of %s in conversation %s", kind, product_ids, tracker.sender_id)
-
-
-def products_by_skus(session: Session, skus: list[str]) -> list[ProductView]:
-    found = []
-    for sku in skus:
-        try:
-            found.append(get_product(session, sku))
-        except ProductNotFound:
-            continue
-    return found
 
 
 async def product_for(tracker: Tracker) -> ProductView | None:

@@ -74,11 +74,13 @@ from crm.repository.orders import (
 from crm.repository.products import (
     get_product,
     products_by_ids,
+    products_by_skus,
     search_products,
     category_tree,
 )
 from crm.repository.behaviour import (
     record_interaction,
+    record_interactions,
     recently_viewed,
     add_review,
     product_rating,
@@ -197,9 +199,11 @@ __all__ = [
     "request_invoice",
     "get_product",
     "products_by_ids",
+    "products_by_skus",
     "search_products",
     "category_tree",
     "record_interaction",
+    "record_interactions",
     "recently_viewed",
     "add_review",
     "product_rating",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -35,6 +36,23 @@ def record_interaction(
 ) -> None:
     """Log one implicit-feedback event. Logged for every customer; only customers who consented to
     personalisation are exported to the recommender (`crm.export`)."""
+    record_interactions(
+        session, customer_id, [product_id], kind, channel=channel, weight=weight, occurred_at=occurred_at
+    )
+
+
+def record_interactions(
+    session: Session,
+    customer_id: int,
+    product_ids: Sequence[int],
+    kind: InteractionKind | str,
+    *,
+    channel: Channel | str = Channel.WEB,
+    weight: float | None = None,
+    occurred_at: datetime | None = None,
+) -> None:
+    """The same event for several products (the list a customer was shown), all or none: one check of
+    the customer, one query for the products, one write."""
     try:
         kind = InteractionKind(kind)
     except ValueError:
@@ -42,12 +60,16 @@ def record_interaction(
     channel = as_channel(channel)
     if weight is not None and not 0 <= weight <= 100:
         raise InvalidInput("an interaction weight must be between 0 and 100")
+    if not product_ids:
+        return
     with session.begin_nested():
         customer = live_customer(session, customer_id)
-        if session.get(Product, product_id) is None:
-            raise ProductNotFound(product_id)
+        known = set(session.scalars(select(Product.id).where(Product.id.in_(set(product_ids)))))
+        missing = [p for p in product_ids if p not in known]
+        if missing:
+            raise ProductNotFound(missing[0])
         at = occurred_at or utcnow()
-        session.add(
+        session.add_all(
             Interaction(
                 customer_id=customer_id,
                 product_id=product_id,
@@ -56,6 +78,7 @@ def record_interaction(
                 weight=INTERACTION_WEIGHTS[kind] if weight is None else weight,
                 occurred_at=at,
             )
+            for product_id in product_ids
         )
         if customer.last_seen_at is None or customer.last_seen_at < at:
             customer.last_seen_at = at

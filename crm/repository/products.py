@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -40,15 +41,23 @@ def get_product(session: Session, product: int | str) -> ProductView:
     return _product_view(found)
 
 
+def _products_in_order(session: Session, column: Any, keys: Sequence[Any]) -> list[ProductView]:
+    """One query for all of `keys` (values of `column`), returned in the order asked; unknown keys left out."""
+    if not keys:
+        return []
+    rows = session.scalars(select(Product).where(column.in_(list(keys))).options(joinedload(Product.category)))
+    found = {getattr(p, column.key): p for p in rows}
+    return [_product_view(found[k]) for k in keys if k in found]
+
+
 def products_by_ids(session: Session, product_ids: Sequence[int]) -> list[ProductView]:
     """In the order asked (the recommender's ranking); unknown ids are left out."""
-    found = {
-        p.id: p
-        for p in session.scalars(
-            select(Product).where(Product.id.in_(list(product_ids))).options(joinedload(Product.category))
-        )
-    }
-    return [_product_view(found[i]) for i in product_ids if i in found]
+    return _products_in_order(session, Product.id, product_ids)
+
+
+def products_by_skus(session: Session, skus: Sequence[str]) -> list[ProductView]:
+    """In the order asked (the products a conversation showed); unknown SKUs are left out."""
+    return _products_in_order(session, Product.sku, skus)
 
 
 def search_products(session: Session, text: str, *, limit: int = 10, active_only: bool = True) -> list[ProductView]:

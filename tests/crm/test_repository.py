@@ -233,6 +233,10 @@ def test_products_and_search(session: Session) -> None:
     assert repo.search_products(session, "   ") == []
     ranked = repo.products_by_ids(session, [3, 1, 999_999, 2])
     assert [p.id for p in ranked] == [3, 1, 2]
+    skus = [p.sku for p in ranked]
+    shown = repo.products_by_skus(session, [skus[2], "NOPE-1", skus[0]])
+    assert [p.sku for p in shown] == [skus[2], skus[0]] and shown[0] == repo.get_product(session, skus[2])
+    assert repo.products_by_skus(session, []) == repo.products_by_ids(session, []) == []
 
 
 def test_interactions_are_validated_and_recorded(session: Session) -> None:
@@ -248,6 +252,17 @@ def test_interactions_are_validated_and_recorded(session: Session) -> None:
     assert _count(session, Interaction) == before + 1
     assert repo.recently_viewed(session, ALICE, limit=5)
     assert repo.get_customer(session, ALICE).last_seen_at == AS_OF + timedelta(hours=1)
+
+
+def test_a_shown_list_is_recorded_all_or_none(session: Session) -> None:
+    before = _count(session, Interaction)
+    with pytest.raises(ProductNotFound):
+        repo.record_interactions(session, ALICE, [1, 2, 999_999], "rec_impression")
+    assert _count(session, Interaction) == before  # none of the list, not the first two
+    repo.record_interactions(session, ALICE, [3, 1, 3], "rec_impression", channel="web")
+    assert _count(session, Interaction) == before + 3
+    repo.record_interactions(session, ALICE, [], "rec_impression")
+    assert _count(session, Interaction) == before + 3
 
 
 def test_reviews(session: Session) -> None:
