@@ -54,12 +54,21 @@ And one more of every prediction (profiling the greeting load again, 2026-12-07,
   on story text may make end-to-end predictions, which overrule rules). Where the graph ran TED
   first, nothing is skipped.
 
-All seven replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
+- **A new connection, and the slow JSON encoder, for every action call.** Rasa's `EndpointConfig`
+  opens a new aiohttp session — a new TCP connection to the action server — for each request and
+  closes it after, three or four times in a form's turn, and the standard library encodes the
+  tracker it sends (every event of the session, each user message with its parse). `kept_session`
+  gives `async with endpoint.session()` one session per endpoint and event loop, kept open (idle
+  connections closed after 15 s, well before the action server's keep-alive of 120 s ends them),
+  which encodes with orjson (falling back to the standard library for what orjson refuses).
+
+All eight replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
 the contract on the installed Rasa, so an upgrade that changes it fails there rather than in production.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import sys
@@ -68,7 +77,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import numpy as np
+import orjson
+import rasa.core.run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
@@ -81,6 +93,7 @@ from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from scipy.sparse import coo_matrix, csr_matrix
 
 
@@ -292,11 +305,74 @@ def create_x(self: LogisticRegressionClassifier, messages: list[Message]) -> csr
     return matrix
 
 
-PATCHES: tuple[tuple[type, str, Any], ...] = (
+def dumps(value: Any) -> str:
+    """JSON text of a request body: orjson's (str keys, no NaN), the standard library's where orjson
+    refuses something it accepts (keys that are not strings, integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+class KeptSession:
+    """What `async with endpoint.session() as session` enters: a session that stays open after."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+_SESSIONS: dict[tuple[Any, ...], aiohttp.ClientSession] = {}
+KEEPALIVE_SECONDS = 15.0  # idle connections closed well before the action server's keep-alive ends them
+
+
+def kept_session(self: EndpointConfig) -> KeptSession:
+    """`EndpointConfig.session`: one open session per event loop, headers and credentials."""
+    loop = asyncio.get_running_loop()
+    auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+    key = (loop, tuple(sorted((str(k), str(v)) for k, v in self.headers.items())), auth)
+    session = _SESSIONS.get(key)
+    if session is None or session.closed:
+        for stale in [k for k in _SESSIONS if k[0].is_closed()]:  # sessions of loops that have ended
+            del _SESSIONS[stale]
+        session = _SESSIONS[key] = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            json_serialize=dumps,
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+        )
+    return KeptSession(session)
+
+
+async def close_sessions() -> None:
+    """Closes this loop's kept sessions."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k in _SESSIONS if k[0] is loop]:
+        await _SESSIONS.pop(key).close()
+
+
+_RASA_CLOSE_RESOURCES = rasa.core.run.close_resources
+
+
+async def close_resources(app: Any, loop: Any) -> None:
+    """What `rasa run` closes when its server stops, and the kept sessions."""
+    await _RASA_CLOSE_RESOURCES(app, loop)
+    await close_sessions()
+
+
+PATCHES: tuple[tuple[Any, str, Any], ...] = (
     (RulePolicy, "_rule_key_to_state", staticmethod(rule_key_to_state)),
     (RulePolicy, "_get_possible_keys", possible_rule_keys),
     (RulePolicy, "predict_action_probabilities", predict_by_rules),
     (TEDPolicy, "predict_action_probabilities", predict_with_ted),
+    (EndpointConfig, "session", kept_session),
+    (rasa.core.run, "close_resources", close_resources),
     (RemoteAction, "_validate_action_result", validate_action_result),
     (LogisticRegressionClassifier, "load", classmethod(load_logistic_regression)),
     (LogisticRegressionClassifier, "_create_X", create_x),

@@ -49,6 +49,7 @@ def record_command(pid: int, output: Path) -> list[str]:
         "--rate",
         str(SAMPLES_PER_SECOND),
         "--nonblocking",
+        "--subprocesses",  # the action server answers from a Sanic worker, a child of the process started
         "--format",
         "flamegraph",
         "--output",

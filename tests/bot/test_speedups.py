@@ -1,11 +1,12 @@
-"""bot/speedups.py replaces seven functions of Rasa's: the replacements keep their contracts on the
+"""bot/speedups.py replaces eight functions of Rasa's: the replacements keep their contracts on the
 installed Rasa (the same rule states and the same applicable rules; TED silent only where the ensemble
-would not pick it; every action response still
+would not pick it; action calls on one kept connection with the same JSON; every action response still
 validated, Rasa's error on a bad one; the intent classifier's same input rows and the same
 probabilities)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import random
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
@@ -282,3 +284,48 @@ def test_ted_runs_after_an_undecided_rule_and_when_it_may_predict_from_text(poli
     ted.fake_features = {"intent": [], "text": []}  # trained on story text: its end-to-end answer overrules rules
     assert ted.predict_action_probabilities(tracker, DOMAIN) == "network"
     assert len(ran) == 2
+
+
+# Action calls: one kept connection, the same JSON.
+
+
+async def call_an_endpoint_five_times(payloads: list) -> tuple[list, set, list]:
+    received, peers, headers = [], set(), []
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        peers.add(request.transport.get_extra_info("peername"))
+        headers.append(request.headers.get("X-Kelian-Action-Token"))
+        return web.json_response({"events": [], "responses": [{"text": "好的"}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Kelian-Action-Token": "secret"})
+    try:
+        answers = [await endpoint.request(json=payload, method="post") for payload in payloads]
+        assert all(a == {"events": [], "responses": [{"text": "好的"}]} for a in answers)
+    finally:
+        await speedups.close_sessions()
+        await runner.cleanup()
+    assert not speedups._SESSIONS
+    return received, peers, headers
+
+
+def test_action_calls_share_one_connection_and_send_what_rasa_sends():
+    payloads = [
+        {"next_action": "action_track_order", "tracker": {"events": [{"text": "到哪了", "confidence": 0.93}], "n": i}}
+        for i in range(4)
+    ] + [{1: "a key that is no string", "big": 2**70}]  # what orjson refuses: the standard library's encoding
+    received, peers, headers = asyncio.run(call_an_endpoint_five_times(payloads))
+    assert received == [json.loads(json.dumps(p)) for p in payloads]
+    assert len(peers) == 1 and headers == ["secret"] * 5  # one TCP connection, the endpoint's headers each time
+
+
+def test_request_bodies_encode_as_the_standard_library_decodes_them():
+    value = {"text": '亲 在吗 \u2028 "quoted"', "score": 0.1 + 0.2, "none": None, "list": [1, 2.5, True]}
+    assert json.loads(speedups.dumps(value)) == value
