@@ -1,7 +1,7 @@
 """`python -m bot.serve [rasa run options]`: `rasa run` with the HTTP API's token taken from the
 environment (`KELIAN_RASA_TOKEN`) instead of the command line, where every user of the machine can
 read it in `ps`, and with a server-wide limit on request bodies (`SANIC_REQUEST_MAX_SIZE`, 1 MB unless
-set; the channels apply their own, smaller limits), and without two per-turn costs of Rasa's that buy
+set; the channels apply their own, smaller limits), and without the per-turn costs of Rasa's that buy
 nothing (bot/speedups.py)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main() -> None:
 
     from bot import speedups
 
-    speedups.apply()  # two per-turn costs of Rasa's that buy nothing (bot/speedups.py)
+    speedups.apply()  # per-turn costs of Rasa's that buy nothing (bot/speedups.py)
     rasa_main()
 
 

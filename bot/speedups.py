@@ -305,11 +305,15 @@ def create_x(self: LogisticRegressionClassifier, messages: list[Message]) -> csr
     return matrix
 
 
+ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # a parse's scores are NumPy floats
+
+
 def dumps(value: Any) -> str:
-    """JSON text of a request body: orjson's (str keys, no NaN), the standard library's where orjson
-    refuses something it accepts (keys that are not strings, integers beyond 64 bits)."""
+    """JSON text of a request body: orjson's, NumPy scalars and keys that are not strings included as
+    the standard library writes them; the standard library's where orjson refuses something (integers
+    beyond 64 bits)."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value, option=ORJSON_OPTIONS).decode()
     except TypeError:
         return json.dumps(value)
 
