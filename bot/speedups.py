@@ -69,6 +69,7 @@ the contract on the installed Rasa, so an upgrade that changes it fails there ra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import sys
@@ -82,6 +83,7 @@ import numpy as np
 import orjson
 import rasa.core.run
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
@@ -183,11 +185,19 @@ def possible_rule_keys(self: RulePolicy, lookup: dict[str, Any], states: Sequenc
     return set(possible)
 
 
+_RASA_RULE_INIT = RulePolicy.__init__
 _RASA_RULE_PREDICT = RulePolicy.predict_action_probabilities
+_RASA_MEMO_PREDICT = MemoizationPolicy.predict_action_probabilities
 _RASA_TED_PREDICT = TEDPolicy.predict_action_probabilities
-# The tracker the last rule prediction decided, and its events then (one graph run at a time per process:
-# Rasa runs the prediction graph synchronously).
+# Rasa runs a prediction graph synchronously, one at a time per process: the tracker the last rule
+# prediction decided and its events then; and a rule prediction made early, for the MemoizationPolicy,
+# waiting for the RulePolicy's own node.
 _decided: tuple[weakref.ref[DialogueStateTracker], tuple[int, int]] | None = None
+_early: tuple[weakref.ref[DialogueStateTracker], tuple[int, int], weakref.ref[RulePolicy], PolicyPrediction] | None = (
+    None
+)
+# a model's storage -> its RulePolicy (the policies of one model share the storage they were loaded from)
+_RULES_BESIDE: weakref.WeakKeyDictionary[Any, weakref.ref[RulePolicy]] = weakref.WeakKeyDictionary()
 
 
 def _events_mark(tracker: DialogueStateTracker) -> tuple[int, int]:
@@ -197,9 +207,10 @@ def _events_mark(tracker: DialogueStateTracker) -> tuple[int, int]:
 
 
 def rule_decides(prediction: PolicyPrediction, tracker: DialogueStateTracker) -> bool:
-    """Whether the ensemble will pick this RulePolicy prediction whatever an intent-only TED predicts
-    (Rasa's DefaultPolicyPredictionEnsemble: no-user and end-to-end predictions overrule the others,
-    then the highest (confidence, priority); a rejected action's confidence is zeroed first)."""
+    """Whether the ensemble will pick this RulePolicy prediction whatever the MemoizationPolicy and an
+    intent-only TED predict (Rasa's DefaultPolicyPredictionEnsemble: no-user and end-to-end predictions
+    overrule the others, then the highest (confidence, priority); a rejected action's confidence is
+    zeroed first)."""
     last_action = next(
         (e for e in reversed(tracker.events) if isinstance(e, (ActionExecutionRejected, ActionExecuted))), None
     )
@@ -208,26 +219,55 @@ def rule_decides(prediction: PolicyPrediction, tracker: DialogueStateTracker) ->
     return prediction.is_no_user_prediction or prediction.is_end_to_end_prediction or prediction.max_confidence >= 1.0
 
 
+def _ruled(tracker: DialogueStateTracker) -> bool:
+    return _decided is not None and _decided[0]() is tracker and _decided[1] == _events_mark(tracker)
+
+
+def init_rule_policy(self: RulePolicy, *args: Any, **kwargs: Any) -> None:
+    """RulePolicy's constructor, then the policy noted beside its model's storage."""
+    _RASA_RULE_INIT(self, *args, **kwargs)
+    with contextlib.suppress(TypeError):  # a storage that cannot be weakly referenced: nothing noted
+        _RULES_BESIDE[self._model_storage] = weakref.ref(self)
+
+
 def predict_by_rules(
     self: RulePolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
 ) -> PolicyPrediction:
-    """RulePolicy's prediction, noting the tracker when it is decisive (see above)."""
-    global _decided
+    """RulePolicy's prediction (the one made early for this tracker, if any), noting the tracker when it
+    is decisive (see above)."""
+    global _decided, _early
+    early, _early = _early, None
+    if early is not None and early[0]() is tracker and early[1] == _events_mark(tracker) and early[2]() is self:
+        return early[3]
     prediction = _RASA_RULE_PREDICT(self, tracker, domain, *args, **kwargs)
     _decided = (weakref.ref(tracker), _events_mark(tracker)) if rule_decides(prediction, tracker) else None
     return prediction
+
+
+def predict_by_memory(
+    self: MemoizationPolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
+) -> PolicyPrediction:
+    """MemoizationPolicy's prediction, or no opinion where its model's rules decide this tracker: Rasa's
+    graph runs the MemoizationPolicy first, so the rules are asked here and their prediction handed to
+    the RulePolicy's node when it runs."""
+    global _early
+    rules_ref = None
+    with contextlib.suppress(TypeError):
+        rules_ref = _RULES_BESIDE.get(getattr(self, "_model_storage", None))
+    rules = rules_ref() if rules_ref is not None else None
+    if rules is not None:
+        prediction = rules.predict_action_probabilities(tracker, domain, *args, **kwargs)
+        _early = (weakref.ref(tracker), _events_mark(tracker), weakref.ref(rules), prediction)
+        if _ruled(tracker):
+            return self._prediction(self._default_predictions(domain))
+    return _RASA_MEMO_PREDICT(self, tracker, domain, *args, **kwargs)
 
 
 def predict_with_ted(
     self: TEDPolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
 ) -> PolicyPrediction:
     """TEDPolicy's prediction, or no opinion where a rule has decided this very tracker state."""
-    if (
-        _decided is not None
-        and _decided[0]() is tracker
-        and _decided[1] == _events_mark(tracker)
-        and TEXT not in getattr(self, "fake_features", {TEXT: None})  # intent-only: never end-to-end
-    ):
+    if _ruled(tracker) and TEXT not in getattr(self, "fake_features", {TEXT: None}):  # intent-only: never e2e
         return self._prediction(self._default_predictions(domain))
     return _RASA_TED_PREDICT(self, tracker, domain, *args, **kwargs)
 
@@ -373,7 +413,9 @@ async def close_resources(app: Any, loop: Any) -> None:
 PATCHES: tuple[tuple[Any, str, Any], ...] = (
     (RulePolicy, "_rule_key_to_state", staticmethod(rule_key_to_state)),
     (RulePolicy, "_get_possible_keys", possible_rule_keys),
+    (RulePolicy, "__init__", init_rule_policy),
     (RulePolicy, "predict_action_probabilities", predict_by_rules),
+    (MemoizationPolicy, "predict_action_probabilities", predict_by_memory),
     (TEDPolicy, "predict_action_probabilities", predict_with_ted),
     (EndpointConfig, "session", kept_session),
     (rasa.core.run, "close_resources", close_resources),

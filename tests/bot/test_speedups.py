@@ -10,6 +10,7 @@ import asyncio
 import copy
 import json
 import random
+import weakref
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,6 +19,7 @@ from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
@@ -230,13 +232,16 @@ def winner(predictions: list, tracker: DialogueStateTracker) -> tuple:
         rule_prediction("action_answer_faq", 0.9, is_end_to_end_prediction=True),
     ],
 )
-def test_where_a_rule_decides_the_ensemble_ignores_ted(rule):
+def test_where_a_rule_decides_the_ensemble_ignores_memory_and_ted(rule):
     tracker, rng = conversation(), np.random.default_rng(3)
     assert speedups.rule_decides(rule, tracker)
-    memo = PolicyPrediction([0.0] * DOMAIN.num_actions, "MemoizationPolicy", 3)
-    no_opinion = PolicyPrediction([0.0] * DOMAIN.num_actions, "TEDPolicy", 1)
+    silent_memo = PolicyPrediction([0.0] * DOMAIN.num_actions, "MemoizationPolicy", 3)
+    silent_ted = PolicyPrediction([0.0] * DOMAIN.num_actions, "TEDPolicy", 1)
     for _ in range(50):
-        assert winner([memo, rule, ted_prediction(rng)], tracker) == winner([memo, rule, no_opinion], tracker)
+        remembered = rule_prediction(str(rng.choice(ACTIONS_OF_DOMAIN)))  # a memorised story: confidence 1.0
+        memo = PolicyPrediction(remembered.probabilities, "MemoizationPolicy", 3)
+        expected = winner([memo, rule, ted_prediction(rng)], tracker)
+        assert expected == winner([silent_memo, rule, silent_ted], tracker) and expected[0] == "RulePolicy"
 
 
 def test_the_core_fallback_and_a_rejected_action_leave_ted_its_say():
@@ -259,6 +264,7 @@ def policies(monkeypatch):
         speedups, "_RASA_TED_PREDICT", lambda self, tracker, domain, *a, **k: ran.append(tracker) or "network"
     )
     monkeypatch.setattr(speedups, "_decided", None)
+    monkeypatch.setattr(speedups, "_early", None)
     return rule, ted, ran
 
 
@@ -338,3 +344,58 @@ def test_request_bodies_encode_as_the_standard_library_decodes_them(monkeypatch)
     expected = json.loads(json.dumps(value))
     monkeypatch.setattr(speedups.json, "dumps", None)  # orjson alone: no fallback for a tracker's contents
     assert json.loads(speedups.dumps(value)) == expected
+
+
+class Storage:
+    """A model's storage, as the policies of one loaded model share it."""
+
+
+def memory_beside(rule_policy: RulePolicy, monkeypatch) -> tuple[MemoizationPolicy, list]:
+    """A MemoizationPolicy loaded from the same storage as `rule_policy` (noted as RulePolicy's
+    constructor notes it), whose own recall is counted."""
+    storage = Storage()
+    rule_policy._model_storage = storage
+    speedups._RULES_BESIDE[storage] = weakref.ref(rule_policy)
+    memo = MemoizationPolicy.__new__(MemoizationPolicy)
+    memo._model_storage, memo.priority = storage, 3
+    recalled = []
+    monkeypatch.setattr(
+        speedups, "_RASA_MEMO_PREDICT", lambda self, tracker, *a, **k: recalled.append(tracker) or "recall"
+    )
+    return memo, recalled
+
+
+def test_memory_asks_its_models_rules_first_and_the_rule_node_gets_their_prediction(policies, monkeypatch):
+    rule, ted, ran = policies
+    memo, recalled = memory_beside(rule.policy, monkeypatch)
+    asked = []
+    monkeypatch.setattr(
+        speedups, "_RASA_RULE_PREDICT", lambda self, tracker, domain, *a, **k: asked.append(self) or rule.prediction
+    )
+    tracker = conversation()
+    silent = memo.predict_action_probabilities(tracker, DOMAIN, None)  # the graph's order: memory, rules, TED
+    assert silent.policy_name == "MemoizationPolicy" and silent.probabilities == [0.0] * DOMAIN.num_actions
+    assert rule.policy.predict_action_probabilities(tracker, DOMAIN) is rule.prediction
+    assert ted.predict_action_probabilities(tracker, DOMAIN).probabilities == [0.0] * DOMAIN.num_actions
+    assert asked == [rule.policy] and not recalled and not ran  # the rules asked once, nothing else ran
+    tracker.update(ActionExecuted("utter_greet"))
+    assert rule.policy.predict_action_probabilities(tracker, DOMAIN) is rule.prediction and len(asked) == 2
+
+
+def test_memory_recalls_where_the_rules_do_not_decide_or_belong_to_another_model(policies, monkeypatch):
+    rule, ted, ran = policies
+    memo, recalled = memory_beside(rule.policy, monkeypatch)
+    rule.prediction = rule_prediction("action_answer_faq", 0.3)  # the core fallback: memory may win
+    tracker = conversation()
+    assert memo.predict_action_probabilities(tracker, DOMAIN, None) == "recall"
+    assert rule.policy.predict_action_probabilities(tracker, DOMAIN) is rule.prediction
+    assert ted.predict_action_probabilities(tracker, DOMAIN) == "network"
+    rule.prediction = rule_prediction("utter_greet")
+    memo._model_storage = Storage()  # another model's memory: its rules are not these
+    assert memo.predict_action_probabilities(conversation(), DOMAIN, None) == "recall" and len(recalled) == 2
+
+
+def test_a_loaded_rule_policy_is_noted_beside_its_storage():
+    storage = Storage()
+    policy = RulePolicy(RulePolicy.get_default_config(), storage, None, SimpleNamespace(is_finetuning=False))
+    assert speedups._RULES_BESIDE[storage]() is policy
