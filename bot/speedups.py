@@ -41,18 +41,21 @@ And one more of every prediction (profiling the greeting load again, 2026-12-07,
   by the previous action their newest state requires, then by that state — and asks Rasa's own
   `_is_rule_applicable` once per group; older states are checked key by key as Rasa does.
 
-- **TED asked when a rule has already decided.** Rasa runs every policy for every prediction, then
-  keeps the one with the highest (confidence, priority). A rule's prediction has confidence 1.0 and
-  the RulePolicy the highest priority, so when a rule applies TED's prediction cannot win — yet TED
-  featurises the tracker and runs its network, a third of the server's CPU on a greeting and more on
-  a form's several predictions. Rasa's graph runs the RulePolicy before TED (dask orders the
-  policies' nodes by name); `predict_by_rules` notes the tracker a rule decided, and `predict_with_ted`
-  answers "no opinion" (all zeros, what TED answers without a model) for that same tracker, unchanged
-  since. Only where TED cannot win: a rule's confidence 1.0 (a rule, not the 0.3 core fallback), a
-  "no user" (loop) or end-to-end prediction of the rule, no rejected action (the ensemble zeroes a
-  rejected action's confidence everywhere), and a TED that predicts from intents only (a TED trained
-  on story text may make end-to-end predictions, which overrule rules). Where the graph ran TED
-  first, nothing is skipped.
+- **Memory and TED asked when a rule has already decided.** Rasa runs every policy for every
+  prediction, then keeps the one with the highest (confidence, priority). A rule's prediction has
+  confidence 1.0 and the RulePolicy the highest priority, so when a rule applies neither the
+  MemoizationPolicy's nor TED's prediction can win — yet both rebuild the conversation's states and
+  TED runs its network, a third of the server's CPU on a greeting and more on a form's several
+  predictions. Rasa's graph runs the policies' nodes in the order of their names (memory, rules,
+  TED). `predict_by_memory` asks its model's RulePolicy first (the policies of one model share the
+  storage they were loaded from, which `init_rule_policy` notes) and answers "no opinion" (all zeros,
+  what a policy answers without a model) where the rules decide; the rules' prediction is handed to
+  the RulePolicy's own node, so they run once. `predict_with_ted` answers "no opinion" for a tracker
+  the rules decided, unchanged since. Only where the rules win whatever the others say: confidence 1.0
+  (a rule, not the 0.3 core fallback), a "no user" (loop) or end-to-end prediction of the rules, no
+  rejected action (the ensemble zeroes a rejected action's confidence everywhere), and for TED one
+  that predicts from intents only (a TED trained on story text may make end-to-end predictions, which
+  overrule rules). The MemoizationPolicy never makes those.
 
 - **A new connection, and the slow JSON encoder, for every action call.** Rasa's `EndpointConfig`
   opens a new aiohttp session — a new TCP connection to the action server — for each request and
@@ -62,7 +65,7 @@ And one more of every prediction (profiling the greeting load again, 2026-12-07,
   connections closed after 15 s, well before the action server's keep-alive of 120 s ends them),
   which encodes with orjson (falling back to the standard library for what orjson refuses).
 
-All eight replace a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
+Each replaces a function of Rasa's by one with the same contract; `tests/bot/test_speedups.py` checks
 the contract on the installed Rasa, so an upgrade that changes it fails there rather than in production.
 """
 

@@ -1,8 +1,8 @@
-"""bot/speedups.py replaces eight functions of Rasa's: the replacements keep their contracts on the
-installed Rasa (the same rule states and the same applicable rules; TED silent only where the ensemble
-would not pick it; action calls on one kept connection with the same JSON; every action response still
-validated, Rasa's error on a bad one; the intent classifier's same input rows and the same
-probabilities)."""
+"""bot/speedups.py replaces functions of Rasa's: the replacements keep their contracts on the
+installed Rasa (the same rule states and the same applicable rules; memory and TED silent only where
+the ensemble would not pick them, the rules asked once; action calls on one kept connection with the
+same JSON; every action response still validated, Rasa's error on a bad one; the intent classifier's
+same input rows and the same probabilities)."""
 
 from __future__ import annotations
 
