@@ -233,8 +233,8 @@ def init_rule_policy(self: RulePolicy, *args: Any, **kwargs: Any) -> None:
         _RULES_BESIDE[self._model_storage] = weakref.ref(self)
 
 
-def predict_by_rules(
-    self: RulePolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
+def predict_by_rules(  # `self` unannotated: Rasa's graph validation takes annotated parameters for inputs
+    self, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
 ) -> PolicyPrediction:
     """RulePolicy's prediction (the one made early for this tracker, if any), noting the tracker when it
     is decisive (see above)."""
@@ -247,8 +247,8 @@ def predict_by_rules(
     return prediction
 
 
-def predict_by_memory(
-    self: MemoizationPolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
+def predict_by_memory(  # `self` unannotated: Rasa's graph validation takes annotated parameters for inputs
+    self, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
 ) -> PolicyPrediction:
     """MemoizationPolicy's prediction, or no opinion where its model's rules decide this tracker: Rasa's
     graph runs the MemoizationPolicy first, so the rules are asked here and their prediction handed to
@@ -266,8 +266,8 @@ def predict_by_memory(
     return _RASA_MEMO_PREDICT(self, tracker, domain, *args, **kwargs)
 
 
-def predict_with_ted(
-    self: TEDPolicy, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
+def predict_with_ted(  # `self` unannotated: Rasa's graph validation takes annotated parameters for inputs
+    self, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
 ) -> PolicyPrediction:
     """TEDPolicy's prediction, or no opinion where a rule has decided this very tracker state."""
     if _ruled(tracker) and TEXT not in getattr(self, "fake_features", {TEXT: None}):  # intent-only: never e2e

@@ -6,7 +6,8 @@ digression) that check took 4 of the 7 minutes of `rasa train`, so config.yml tu
 command runs it instead, from `make test-rasa` (and by hand after editing rules): it trains the
 dialogue policies once with the check on, into a temporary directory, and fails as `rasa train`
 would on a contradiction. It runs Rasa with bot/speedups.py installed: the check predicts every rule's
-state against every rule key, and the rule-key cache there cut it from 111 s to 36 s.
+state against every rule key, and the rule-key cache there cut it from 111 s to 36 s, the rule index
+to 5 s (2026-12-07).
 """
 
 from __future__ import annotations

@@ -399,3 +399,26 @@ def test_a_loaded_rule_policy_is_noted_beside_its_storage():
     storage = Storage()
     policy = RulePolicy(RulePolicy.get_default_config(), storage, None, SimpleNamespace(is_finetuning=False))
     assert speedups._RULES_BESIDE[storage]() is policy
+
+
+@pytest.mark.parametrize(
+    "policy, rasas",
+    [
+        (RulePolicy, "_RASA_RULE_PREDICT"),
+        (MemoizationPolicy, "_RASA_MEMO_PREDICT"),
+        (TEDPolicy, "_RASA_TED_PREDICT"),
+    ],
+)
+def test_rasas_graph_validation_asks_the_same_inputs_of_a_replaced_prediction(policy, rasas, monkeypatch):
+    """`rasa train` validates each graph node's run function from its annotations: a replacement must
+    require no input Rasa's own does not (an annotated `self` would be one)."""
+    from rasa.engine import validation
+
+    def required(fn) -> set:
+        monkeypatch.setattr(policy, "predict_action_probabilities", fn)
+        params, returns = validation._get_parameter_information(policy, "predict_action_probabilities")
+        return validation._required_args(params)
+
+    replaced = getattr(policy, "predict_action_probabilities")
+    assert replaced is not getattr(speedups, rasas)
+    assert required(replaced) == required(getattr(speedups, rasas)) == {"tracker", "domain"}
