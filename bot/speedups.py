@@ -156,7 +156,7 @@ _RULE_INDEXES: dict[int, RuleIndex] = {}  # id of a rule table -> its index, che
 
 def _rule_index(lookup: Mapping[str, Any]) -> RuleIndex:
     index = _RULE_INDEXES.get(id(lookup))
-    if index is None or len(index.keys) != len(lookup) or lookup.keys() != index.keys:
+    if index is None or lookup.keys() != index.keys:
         # a new table, or one training changed: index it (a handful of tables live in a process)
         if len(_RULE_INDEXES) >= 16:
             _RULE_INDEXES.clear()
@@ -195,10 +195,9 @@ _RASA_TED_PREDICT = TEDPolicy.predict_action_probabilities
 # Rasa runs a prediction graph synchronously, one at a time per process: the tracker the last rule
 # prediction decided and its events then; and a rule prediction made early, for the MemoizationPolicy,
 # waiting for the RulePolicy's own node.
-_decided: tuple[weakref.ref[DialogueStateTracker], tuple[int, int]] | None = None
-_early: tuple[weakref.ref[DialogueStateTracker], tuple[int, int], weakref.ref[RulePolicy], PolicyPrediction] | None = (
-    None
-)
+Noted = tuple[weakref.ref[DialogueStateTracker], tuple[int, int]]  # a tracker and its events when noted
+_decided: Noted | None = None
+_early: tuple[Noted, weakref.ref[RulePolicy], PolicyPrediction] | None = None
 # a model's storage -> its RulePolicy (the policies of one model share the storage they were loaded from)
 _RULES_BESIDE: weakref.WeakKeyDictionary[Any, weakref.ref[RulePolicy]] = weakref.WeakKeyDictionary()
 
@@ -222,8 +221,13 @@ def rule_decides(prediction: PolicyPrediction, tracker: DialogueStateTracker) ->
     return prediction.is_no_user_prediction or prediction.is_end_to_end_prediction or prediction.max_confidence >= 1.0
 
 
-def _ruled(tracker: DialogueStateTracker) -> bool:
-    return _decided is not None and _decided[0]() is tracker and _decided[1] == _events_mark(tracker)
+def _note(tracker: DialogueStateTracker) -> Noted:
+    return weakref.ref(tracker), _events_mark(tracker)
+
+
+def _unchanged(noted: Noted | None, tracker: DialogueStateTracker) -> bool:
+    """Whether `noted` is this tracker with nothing added since."""
+    return noted is not None and noted[0]() is tracker and noted[1] == _events_mark(tracker)
 
 
 def init_rule_policy(self: RulePolicy, *args: Any, **kwargs: Any) -> None:
@@ -240,10 +244,10 @@ def predict_by_rules(  # `self` unannotated: Rasa's graph validation takes annot
     is decisive (see above)."""
     global _decided, _early
     early, _early = _early, None
-    if early is not None and early[0]() is tracker and early[1] == _events_mark(tracker) and early[2]() is self:
-        return early[3]
+    if early is not None and _unchanged(early[0], tracker) and early[1]() is self:
+        return early[2]
     prediction = _RASA_RULE_PREDICT(self, tracker, domain, *args, **kwargs)
-    _decided = (weakref.ref(tracker), _events_mark(tracker)) if rule_decides(prediction, tracker) else None
+    _decided = _note(tracker) if rule_decides(prediction, tracker) else None
     return prediction
 
 
@@ -260,8 +264,8 @@ def predict_by_memory(  # `self` unannotated: Rasa's graph validation takes anno
     rules = rules_ref() if rules_ref is not None else None
     if rules is not None:
         prediction = rules.predict_action_probabilities(tracker, domain, *args, **kwargs)
-        _early = (weakref.ref(tracker), _events_mark(tracker), weakref.ref(rules), prediction)
-        if _ruled(tracker):
+        _early = (_note(tracker), weakref.ref(rules), prediction)
+        if _unchanged(_decided, tracker):
             return self._prediction(self._default_predictions(domain))
     return _RASA_MEMO_PREDICT(self, tracker, domain, *args, **kwargs)
 
@@ -270,7 +274,9 @@ def predict_with_ted(  # `self` unannotated: Rasa's graph validation takes annot
     self, tracker: DialogueStateTracker, domain: Domain, *args: Any, **kwargs: Any
 ) -> PolicyPrediction:
     """TEDPolicy's prediction, or no opinion where a rule has decided this very tracker state."""
-    if _ruled(tracker) and TEXT not in getattr(self, "fake_features", {TEXT: None}):  # intent-only: never e2e
+    if _unchanged(_decided, tracker) and TEXT not in getattr(
+        self, "fake_features", {TEXT: None}
+    ):  # intent-only: never e2e
         return self._prediction(self._default_predictions(domain))
     return _RASA_TED_PREDICT(self, tracker, domain, *args, **kwargs)
 
